@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import type { IndexSummary } from '../index/indexer.js';
+import { SKIP_REASONS } from '../repo/content-filter.js';
+import { withEngine } from './run.js';
+import { bold, dim, formatBytes, formatDuration, printJson } from './output.js';
+import { indexProgressBar } from './progress.js';
+
+export function registerIndexCommand(program: Command): void {
+  program
+    .command('index')
+    .description('index a git repository in-process (no daemon needed); re-runs only reprocess changed files')
+    .argument('[path]', 'a path inside the repository', '.')
+    .option('--json', 'print the summary as JSON')
+    .option('--no-progress', 'do not draw a progress bar')
+    .action(async (path: string, opts: { json?: boolean; progress: boolean }) => {
+      await withEngine(async (engine) => {
+        const bar = indexProgressBar(opts.progress && !opts.json);
+        let summary: IndexSummary;
+        try {
+          summary = await engine.index(path, { onProgress: (p) => bar.update(p) });
+        } finally {
+          bar.stop();
+        }
+        if (opts.json) printJson(summary);
+        else printSummary(summary);
+      });
+    });
+}
+
+function describeReason(reason: string): string {
+  const known = (SKIP_REASONS as Record<string, string>)[reason];
+  return known ? `${reason} (${known})` : reason;
+}
+
+function printSummary(s: IndexSummary): void {
+  const secs = s.durationMs / 1000;
+  const mbps = secs > 0 ? s.bytesParsed / 1024 / 1024 / secs : 0;
+  console.log(`${bold('indexed')} ${s.root}${s.head ? dim(` @ ${s.head.slice(0, 12)}`) : dim(' (no commits yet)')}`);
+  console.log(`  files    ${s.files} (${formatBytes(s.bytes)})`);
+  console.log(`  chunks   ${s.chunks}`);
+  console.log(`  symbols  ${s.symbols}`);
+  const langs = Object.entries(s.languages)
+    .sort((a, b) => b[1] - a[1])
+    .map(([l, n]) => `${l} ${n}`)
+    .join(', ');
+  if (langs) console.log(`  languages ${langs}`);
+  console.log(
+    `  this run ${s.parsed} parsed, ${s.reused} reused, ${s.unchanged} unchanged, ${s.deleted} removed; ${s.newChunks} new chunks`,
+  );
+  const skipped = Object.entries(s.skipped).sort((a, b) => b[1] - a[1]);
+  const totalSkipped = skipped.reduce((n, [, c]) => n + c, 0);
+  if (totalSkipped || s.ignored) {
+    console.log(`  skipped  ${totalSkipped} file(s)${s.ignored ? `, plus ${s.ignored} git-ignored entr${s.ignored === 1 ? 'y' : 'ies'}` : ''}`);
+    for (const [reason, n] of skipped) console.log(`           ${String(n).padStart(5)}  ${describeReason(reason)}`);
+  }
+  if (s.shallow) console.log('  note     shallow clone: history is truncated');
+  console.log(`  time     ${formatDuration(s.durationMs)}${s.bytesParsed ? dim(` (${mbps.toFixed(1)} MB/s parsed)`) : ''}`);
+}

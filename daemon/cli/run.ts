@@ -1,0 +1,23 @@
+/** Opens the engine for one in-process command and always closes it. */
+import { loadConfig } from '../config/config.js';
+import { Engine } from '../engine.js';
+
+export async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = await Engine.open(loadConfig());
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** The indexed repository around the current directory, when there is one: the natural default scope. */
+export async function defaultRepo(engine: Engine, explicit: string | undefined): Promise<string | undefined> {
+  if (explicit) return explicit;
+  try {
+    await engine.repoFor(process.cwd());
+    return process.cwd();
+  } catch {
+    return undefined;
+  }
+}

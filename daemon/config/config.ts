@@ -1,0 +1,97 @@
+/**
+ * Configuration: defaults, then the config file (TOML or JSON), then environment
+ * variables. Validated once; every other module receives a typed, frozen object.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { ContextdError } from '../errors.js';
+import { resolvePaths, type ContextdPaths } from './paths.js';
+
+export interface IndexConfig {
+  /** Files larger than this are skipped (bytes). */
+  maxFileBytes: number;
+  /** Extra globs to exclude (repo-relative, picomatch syntax). */
+  exclude: string[];
+  /** Parse workers for large index runs (0 = in-process). */
+  workers: number;
+}
+
+export interface SearchConfig {
+  defaultLimit: number;
+}
+
+export interface ContextdConfig {
+  paths: ContextdPaths;
+  /** Where the config was read from, if anywhere. */
+  configFile: string | null;
+  index: IndexConfig;
+  search: SearchConfig;
+}
+
+const DEFAULTS = {
+  index: { maxFileBytes: 1024 * 1024, exclude: [] as string[], workers: 2 },
+  search: { defaultLimit: 10 },
+};
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function readConfigFile(configDir: string): { file: string | null; data: Record<string, Json> } {
+  for (const name of ['config.toml', 'config.json']) {
+    const file = join(configDir, name);
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    try {
+      const data = name.endsWith('.toml') ? (parseToml(text) as Record<string, Json>) : (JSON.parse(text) as Record<string, Json>);
+      if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new Error('the top level must be a table/object');
+      return { file, data };
+    } catch (err) {
+      throw new ContextdError('bad-config', `cannot read ${file}: ${(err as Error).message}`, { hint: 'fix the file or move it aside' });
+    }
+  }
+  return { file: null, data: {} };
+}
+
+function section(data: Record<string, Json>, name: string): Record<string, Json> {
+  const v = data[name];
+  if (v === undefined) return {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ContextdError('bad-config', `config: [${name}] must be a table`);
+  return v;
+}
+
+function positiveInt(value: Json | string | undefined, where: string, fallback: number, allowZero = false): number {
+  if (value === undefined || value === '') return fallback;
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < (allowZero ? 0 : 1)) {
+    throw new ContextdError('bad-config', `config: ${where} must be a ${allowZero ? 'non-negative' : 'positive'} integer (got ${JSON.stringify(value)})`);
+  }
+  return n;
+}
+
+function stringList(value: Json | undefined, where: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+    throw new ContextdError('bad-config', `config: ${where} must be a list of strings`);
+  }
+  return value as string[];
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig {
+  const paths = resolvePaths(env);
+  const { file, data } = readConfigFile(paths.configDir);
+  const idx = section(data, 'index');
+  const search = section(data, 'search');
+  const config: ContextdConfig = {
+    paths,
+    configFile: file,
+    index: {
+      maxFileBytes: positiveInt(env.CONTEXTD_MAX_FILE_BYTES ?? idx.maxFileBytes, 'index.maxFileBytes', DEFAULTS.index.maxFileBytes),
+      exclude: stringList(idx.exclude, 'index.exclude'),
+      workers: positiveInt(env.CONTEXTD_WORKERS ?? idx.workers, 'index.workers', DEFAULTS.index.workers, true),
+    },
+    search: {
+      defaultLimit: positiveInt(search.defaultLimit, 'search.defaultLimit', DEFAULTS.search.defaultLimit),
+    },
+  };
+  return config;
+}

@@ -1,0 +1,47 @@
+/**
+ * The lexical retriever: BM25 over identifier-split chunk text and symbol paths
+ * (FTS5), re-ranked so chunks covering more of the query's words come first and
+ * definitions of a query word rank above mere mentions.
+ */
+import type { LexicalRow, MetadataStore, ViewFilter } from '../store/types.js';
+import { ftsQuote, indexText, splitIdentifier, type QueryTerm } from './tokenize.js';
+
+export interface LexicalHit extends LexicalRow {
+  /** Query words this chunk covers (in text, symbol or path). */
+  coverage: number;
+  /** The chunk defines a symbol named by the query. */
+  definition: boolean;
+  score: number;
+}
+
+/** FTS5 expression: any query word, as a whole identifier or as all of its parts. */
+export function ftsExpression(terms: QueryTerm[]): string {
+  return terms
+    .map((t) => {
+      if (t.parts.length <= 1) return ftsQuote(t.whole);
+      return `(${ftsQuote(t.whole)} OR (${t.parts.map(ftsQuote).join(' AND ')}))`;
+    })
+    .join(' OR ');
+}
+
+function covers(tokens: Set<string>, t: QueryTerm): boolean {
+  return tokens.has(t.whole) || t.parts.every((p) => tokens.has(p));
+}
+
+const CANDIDATES = 200;
+
+export async function lexicalSearch(store: MetadataStore, terms: QueryTerm[], filter: ViewFilter, limit: number): Promise<LexicalHit[]> {
+  if (!terms.length) return [];
+  const rows = await store.searchLexical({ ...filter, match: ftsExpression(terms), limit: Math.max(CANDIDATES, limit) });
+  const hits = rows.map((row): LexicalHit => {
+    const tokens = new Set(indexText(`${row.text} ${row.symbol ?? ''} ${row.path}`).split(' '));
+    let coverage = 0;
+    for (const t of terms) if (covers(tokens, t)) coverage++;
+    const leaf = row.symbol ? row.symbol.slice(row.symbol.lastIndexOf('.') + 1) : '';
+    const symbolTokens = new Set([leaf.toLowerCase(), ...splitIdentifier(leaf)]);
+    const definition = !!leaf && row.kind !== 'window' && row.kind !== 'statements' && terms.some((t) => covers(symbolTokens, t));
+    return { ...row, coverage, definition, score: row.bm25 * (definition ? 1.5 : 1) };
+  });
+  hits.sort((a, b) => b.coverage - a.coverage || b.score - a.score);
+  return hits.slice(0, limit);
+}

@@ -1,0 +1,100 @@
+/**
+ * Hybrid code search: retrievers run on the same filtered view and are fused by
+ * reciprocal rank fusion. Later retrievers (vectors, history) plug in as more
+ * ranked lists; nothing here knows which store backend is in use.
+ */
+import type { ChunkKind } from '../lang/types.js';
+import type { ChunkRow, MetadataStore } from '../store/types.js';
+import { toViewFilter, type SearchFilters } from './filters.js';
+import { reciprocalRankFusion, type RankedList } from './fusion.js';
+import { lexicalSearch } from './lexical.js';
+import { makeSnippet } from './snippet.js';
+import { definitionsOf, findSymbols } from './symbols.js';
+import { rankNamesByWords } from './fuzzy.js';
+import { queryTerms } from './tokenize.js';
+
+export interface SearchOptions extends SearchFilters {
+  limit: number;
+}
+
+/** One search result. The JSON shape (path, startLine, endLine, symbol, language, score, snippet) is a public contract. */
+export interface SearchHit {
+  repoId: number;
+  path: string;
+  startLine: number;
+  endLine: number;
+  symbol: string | null;
+  kind: ChunkKind;
+  language: string;
+  score: number;
+  snippet: string;
+  /** Which retrievers found this chunk. */
+  retrievers: string[];
+  chunkHash: string;
+}
+
+const IDENTIFIER_QUERY = /^[\p{L}_$][\p{L}\p{N}_$.:]*$/u;
+
+function chunkKey(c: { repoId: number; path: string; startLine: number }): string {
+  return `${c.repoId}\0${c.path}\0${c.startLine}`;
+}
+
+/** The chunk that holds a symbol's definition: the one named after it, else the one containing its name line. */
+function definingChunk(chunks: ChunkRow[], symbolPath: string, nameLine: number): ChunkRow | undefined {
+  return (
+    chunks.find((c) => c.symbol === symbolPath && c.startLine <= nameLine && nameLine <= c.endLine) ??
+    chunks.find((c) => c.startLine <= nameLine && nameLine <= c.endLine)
+  );
+}
+
+export async function searchCode(store: MetadataStore, query: string, opts: SearchOptions): Promise<SearchHit[]> {
+  const terms = queryTerms(query);
+  if (!terms.length) return [];
+  const filter = toViewFilter(opts);
+  const depth = Math.max(50, opts.limit * 3);
+  const identifierQuery = IDENTIFIER_QUERY.test(query.trim());
+
+  const lexical = lexicalSearch(store, terms, filter, depth);
+  const symbolOpts = { ...opts, limit: 20 };
+  const symbolHits = identifierQuery
+    ? findSymbols(store, query.trim(), symbolOpts)
+    : store.symbolNames().then((names) => definitionsOf(store, rankNamesByWords(terms, names, 40), symbolOpts));
+
+  const [lexHits, symHits] = await Promise.all([lexical, symbolHits]);
+
+  // Map symbol hits to the chunks holding their definitions (one read per file).
+  const fileCache = new Map<string, ChunkRow[]>();
+  const symbolChunks: ChunkRow[] = [];
+  for (const s of symHits) {
+    // Fuzzy subsequence matches are too loose to count as evidence for a code search.
+    if (s.match === 'subsequence' || s.match === 'substring') continue;
+    const fk = `${s.repoId}\0${s.path}`;
+    let chunks = fileCache.get(fk);
+    if (!chunks) {
+      chunks = await store.fileChunks(s.repoId, s.path);
+      fileCache.set(fk, chunks);
+    }
+    const symbolPath = s.container ? `${s.container}.${s.name}` : s.name;
+    const c = definingChunk(chunks, symbolPath, s.nameLine);
+    if (c) symbolChunks.push(c);
+  }
+
+  const lists: RankedList<ChunkRow>[] = [
+    { retriever: 'lexical', weight: 1, items: lexHits },
+    { retriever: 'symbol', weight: identifierQuery ? 1.2 : 0.6, items: symbolChunks },
+  ];
+  const fused = reciprocalRankFusion(lists, chunkKey);
+  return fused.slice(0, opts.limit).map(({ item, score, retrievers }) => ({
+    repoId: item.repoId,
+    path: item.path,
+    startLine: item.startLine,
+    endLine: item.endLine,
+    symbol: item.symbol,
+    kind: item.kind,
+    language: item.language,
+    score: Math.round(score * 1e5) / 1e5,
+    snippet: makeSnippet(item.text, item.startLine, terms).text,
+    retrievers,
+    chunkHash: item.chunkHash,
+  }));
+}

@@ -1,0 +1,87 @@
+/**
+ * SQLite schema, as an ordered list of migrations. `PRAGMA user_version` records how
+ * many have run; each runs in its own transaction, so a crash never leaves half a
+ * migration behind.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  // 1: repositories, file views, content-addressed parses/chunks, symbols, lexical index.
+  `
+  CREATE TABLE repos (
+    id INTEGER PRIMARY KEY,
+    root TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    added_at INTEGER NOT NULL,
+    indexed_commit TEXT,
+    indexed_at INTEGER,
+    last_summary TEXT,
+    last_error TEXT
+  );
+
+  -- A parse is the chunker's output for one content key (blob, language, chunker version).
+  CREATE TABLE parses (
+    id INTEGER PRIMARY KEY,
+    parse_key TEXT NOT NULL UNIQUE,
+    language TEXT NOT NULL,
+    fallback INTEGER NOT NULL,
+    parse_error TEXT,
+    created_at INTEGER NOT NULL
+  );
+
+  -- Chunk text, keyed by a hash of (language, chunker version, text): stored once.
+  CREATE TABLE chunks (
+    hash TEXT PRIMARY KEY,
+    language TEXT NOT NULL,
+    text TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  -- Where each chunk sits in a parse; its rowid is the lexical index's rowid.
+  CREATE TABLE parse_chunks (
+    id INTEGER PRIMARY KEY,
+    parse_id INTEGER NOT NULL REFERENCES parses(id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL,
+    chunk_hash TEXT NOT NULL,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    symbol TEXT,
+    kind TEXT NOT NULL
+  );
+  CREATE INDEX parse_chunks_parse ON parse_chunks(parse_id, ord);
+  CREATE INDEX parse_chunks_hash ON parse_chunks(chunk_hash);
+
+  CREATE TABLE symbols (
+    id INTEGER PRIMARY KEY,
+    parse_id INTEGER NOT NULL REFERENCES parses(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    container TEXT,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    name_line INTEGER NOT NULL,
+    name_col INTEGER NOT NULL,
+    signature TEXT NOT NULL
+  );
+  CREATE INDEX symbols_name ON symbols(name);
+  CREATE INDEX symbols_parse ON symbols(parse_id);
+
+  -- The view: what each repository's working tree holds at each path.
+  CREATE TABLE files (
+    repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    blob TEXT NOT NULL,
+    -- blob + language + chunker version: equal keys mean nothing to recompute.
+    content_key TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    language TEXT,
+    encoding TEXT,
+    status TEXT NOT NULL,
+    skip_reason TEXT,
+    parse_id INTEGER REFERENCES parses(id),
+    indexed_at INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, path)
+  ) WITHOUT ROWID;
+  CREATE INDEX files_parse ON files(parse_id);
+
+  -- Lexical index: identifier-split tokens of the symbol path and the chunk body.
+  CREATE VIRTUAL TABLE chunk_fts USING fts5(symbol, body, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+  `,
+];

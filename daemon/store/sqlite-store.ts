@@ -1,0 +1,464 @@
+/**
+ * The embedded metadata store on better-sqlite3 (WAL). Each file's write is one
+ * transaction, so a crash never leaves a half-indexed file.
+ */
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ContextdError } from '../errors.js';
+import { indexText } from '../search/tokenize.js';
+import type { ChunkKind, SymbolKind } from '../lang/types.js';
+import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import type {
+  ChunkRow,
+  FileRecord,
+  FileWrite,
+  LexicalQuery,
+  LexicalRow,
+  MetadataStore,
+  RepoRecord,
+  SymbolLookup,
+  SymbolRow,
+  ViewFilter,
+  ViewStats,
+  WriteOutcome,
+} from './types.js';
+
+interface RepoRow {
+  id: number;
+  root: string;
+  name: string;
+  added_at: number;
+  indexed_commit: string | null;
+  indexed_at: number | null;
+  last_summary: string | null;
+  last_error: string | null;
+}
+
+function toRepo(r: RepoRow): RepoRecord {
+  return {
+    id: r.id,
+    root: r.root,
+    name: r.name,
+    addedAt: r.added_at,
+    indexedCommit: r.indexed_commit,
+    indexedAt: r.indexed_at,
+    lastSummary: r.last_summary,
+    lastError: r.last_error,
+  };
+}
+
+export interface SqliteStoreOptions {
+  readonly?: boolean;
+}
+
+export class SqliteStore implements MetadataStore {
+  readonly backend = 'sqlite';
+  readonly location: string;
+  private readonly db: Db;
+  private readonly stmts: ReturnType<SqliteStore['prepare']>;
+  private namesCache: string[] | null = null;
+  private readonly regexCache = new Map<string, RegExp>();
+
+  constructor(path: string, opts: SqliteStoreOptions = {}) {
+    this.location = path;
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    try {
+      this.db = new Database(path, { readonly: opts.readonly ?? false });
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('cache_size = -65536');
+      this.migrate();
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+        throw new ContextdError('corrupt-store', `the index database at ${path} is corrupt or not a contextd database`, {
+          hint: `move it aside (mv "${path}" "${path}.bad") and index again`,
+          cause: err,
+        });
+      }
+      if (err instanceof ContextdError) throw err;
+      throw new ContextdError('store-open', `cannot open the index database at ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    // Path filters arrive as regular expressions so that SQL and PostgreSQL share them.
+    this.db.function('regexp', { deterministic: true }, (pattern: unknown, value: unknown) => {
+      if (typeof pattern !== 'string' || typeof value !== 'string') return 0;
+      let re = this.regexCache.get(pattern);
+      if (!re) {
+        re = new RegExp(pattern);
+        this.regexCache.set(pattern, re);
+      }
+      return re.test(value) ? 1 : 0;
+    });
+    this.stmts = this.prepare();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > SQLITE_MIGRATIONS.length) {
+      throw new ContextdError(
+        'store-too-new',
+        `the index database at ${this.location} has schema version ${version}, newer than this contextd understands (${SQLITE_MIGRATIONS.length})`,
+        { hint: 'upgrade contextd, or move the data directory aside' },
+      );
+    }
+    for (let v = version; v < SQLITE_MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(SQLITE_MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      repoByRoot: db.prepare<[string], RepoRow>('SELECT * FROM repos WHERE root = ?'),
+      repoById: db.prepare<[number], RepoRow>('SELECT * FROM repos WHERE id = ?'),
+      repos: db.prepare<[], RepoRow>('SELECT * FROM repos ORDER BY root'),
+      insertRepo: db.prepare('INSERT INTO repos (root, name, added_at) VALUES (?, ?, ?)'),
+      files: db.prepare<[number], { path: string; blob: string; content_key: string; size: number; language: string | null; status: string; skip_reason: string | null; parse_id: number | null }>(
+        'SELECT path, blob, content_key, size, language, status, skip_reason, parse_id FROM files WHERE repo_id = ?',
+      ),
+      parseByKey: db.prepare<[string], { id: number }>('SELECT id FROM parses WHERE parse_key = ?'),
+      insertParse: db.prepare('INSERT INTO parses (parse_key, language, fallback, parse_error, created_at) VALUES (?, ?, ?, ?, ?)'),
+      insertChunk: db.prepare('INSERT OR IGNORE INTO chunks (hash, language, text) VALUES (?, ?, ?)'),
+      insertParseChunk: db.prepare(
+        'INSERT INTO parse_chunks (parse_id, ord, chunk_hash, start_line, end_line, symbol, kind) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertFts: db.prepare('INSERT INTO chunk_fts (rowid, symbol, body) VALUES (?, ?, ?)'),
+      insertSymbol: db.prepare(
+        'INSERT INTO symbols (parse_id, name, kind, container, start_line, end_line, name_line, name_col, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      upsertFile: db.prepare(
+        `INSERT INTO files (repo_id, path, blob, content_key, size, language, encoding, status, skip_reason, parse_id, indexed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (repo_id, path) DO UPDATE SET blob = excluded.blob, content_key = excluded.content_key, size = excluded.size, language = excluded.language,
+           encoding = excluded.encoding, status = excluded.status, skip_reason = excluded.skip_reason,
+           parse_id = excluded.parse_id, indexed_at = excluded.indexed_at`,
+      ),
+      deleteFile: db.prepare('DELETE FROM files WHERE repo_id = ? AND path = ?'),
+      fileChunks: db.prepare<[number, string], RawChunkRow>(
+        `SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, c.text
+         FROM files f JOIN parse_chunks pc ON pc.parse_id = f.parse_id JOIN chunks c ON c.hash = pc.chunk_hash
+         WHERE f.repo_id = ? AND f.path = ? ORDER BY pc.ord`,
+      ),
+      symbolNames: db.prepare<[], { name: string }>('SELECT DISTINCT name FROM symbols'),
+    };
+  }
+
+  async ensureRepo(root: string, name: string): Promise<RepoRecord> {
+    const existing = this.stmts.repoByRoot.get(root);
+    if (existing) return toRepo(existing);
+    this.stmts.insertRepo.run(root, name, Date.now());
+    return toRepo(this.stmts.repoByRoot.get(root)!);
+  }
+
+  async getRepo(root: string): Promise<RepoRecord | null> {
+    const r = this.stmts.repoByRoot.get(root);
+    return r ? toRepo(r) : null;
+  }
+
+  async getRepoById(id: number): Promise<RepoRecord | null> {
+    const r = this.stmts.repoById.get(id);
+    return r ? toRepo(r) : null;
+  }
+
+  async listRepos(): Promise<RepoRecord[]> {
+    return this.stmts.repos.all().map(toRepo);
+  }
+
+  async updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'indexedCommit' | 'indexedAt' | 'lastSummary' | 'lastError'>>): Promise<void> {
+    const cols: Record<string, string> = {
+      indexedCommit: 'indexed_commit',
+      indexedAt: 'indexed_at',
+      lastSummary: 'last_summary',
+      lastError: 'last_error',
+    };
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined || !(key in cols)) continue;
+      sets.push(`${cols[key]} = ?`);
+      values.push(value);
+    }
+    if (!sets.length) return;
+    this.db.prepare(`UPDATE repos SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+  }
+
+  async removeRepo(id: number): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM files WHERE repo_id = ?').run(id);
+      this.db.prepare('DELETE FROM repos WHERE id = ?').run(id);
+    })();
+  }
+
+  async listFiles(repoId: number): Promise<Map<string, FileRecord>> {
+    const out = new Map<string, FileRecord>();
+    for (const r of this.stmts.files.iterate(repoId)) {
+      out.set(r.path, {
+        path: r.path,
+        blob: r.blob,
+        contentKey: r.content_key,
+        size: r.size,
+        language: r.language,
+        status: r.status as FileRecord['status'],
+        skipReason: r.skip_reason,
+        parseId: r.parse_id,
+      });
+    }
+    return out;
+  }
+
+  async findParse(parseKey: string): Promise<number | null> {
+    return this.stmts.parseByKey.get(parseKey)?.id ?? null;
+  }
+
+  async writeFile(repoId: number, file: FileWrite): Promise<WriteOutcome> {
+    return this.writeFileTx(repoId, file);
+  }
+
+  private readonly writeFileTx = (repoId: number, file: FileWrite): WriteOutcome => {
+    return this.db.transaction((): WriteOutcome => {
+      const now = Date.now();
+      const content = file.content;
+      let parseId: number | null = null;
+      let newChunks = 0;
+      if (content.kind === 'reuse') {
+        parseId = content.parseId;
+      } else if (content.kind === 'parsed') {
+        const existing = this.stmts.parseByKey.get(file.contentKey);
+        if (existing) {
+          parseId = existing.id;
+        } else {
+          const { parsed, chunkHashes } = content;
+          parseId = Number(
+            this.stmts.insertParse.run(file.contentKey, parsed.language, parsed.fallback ? 1 : 0, parsed.parseError ?? null, now).lastInsertRowid,
+          );
+          parsed.chunks.forEach((chunk, ord) => {
+            const hash = chunkHashes[ord];
+            newChunks += this.stmts.insertChunk.run(hash, parsed.language, chunk.text).changes;
+            const occ = this.stmts.insertParseChunk.run(parseId, ord, hash, chunk.startLine, chunk.endLine, chunk.symbol, chunk.kind).lastInsertRowid;
+            this.stmts.insertFts.run(occ, chunk.symbol ? indexText(chunk.symbol) : '', indexText(chunk.text));
+          });
+          for (const s of parsed.symbols) {
+            this.stmts.insertSymbol.run(parseId, s.name, s.kind, s.container, s.startLine, s.endLine, s.nameLine, s.nameColumn, s.signature);
+          }
+          if (parsed.symbols.length) this.namesCache = null;
+        }
+      }
+      this.stmts.upsertFile.run(
+        repoId,
+        file.path,
+        file.blob,
+        file.contentKey,
+        file.size,
+        file.language,
+        file.encoding,
+        content.kind === 'skipped' ? 'skipped' : 'indexed',
+        content.kind === 'skipped' ? content.reason : null,
+        parseId,
+        now,
+      );
+      return { parseId, newChunks };
+    })();
+  };
+
+  async deleteFiles(repoId: number, paths: string[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const p of paths) this.stmts.deleteFile.run(repoId, p);
+    })();
+  }
+
+  private viewWhere(filter: ViewFilter, params: unknown[], alias = 'f'): string {
+    const clauses: string[] = [];
+    if (filter.repoIds?.length) {
+      clauses.push(`${alias}.repo_id IN (${filter.repoIds.map(() => '?').join(',')})`);
+      params.push(...filter.repoIds);
+    }
+    if (filter.languages?.length) {
+      clauses.push(`${alias}.language IN (${filter.languages.map(() => '?').join(',')})`);
+      params.push(...filter.languages);
+    }
+    if (filter.pathRegexes?.length) {
+      clauses.push(`(${filter.pathRegexes.map(() => `${alias}.path REGEXP ?`).join(' OR ')})`);
+      params.push(...filter.pathRegexes);
+    }
+    return clauses.length ? ' AND ' + clauses.join(' AND ') : '';
+  }
+
+  async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
+    const params: unknown[] = [q.match];
+    const where = this.viewWhere(q, params);
+    params.push(q.limit);
+    // bm25() is lower-is-better; symbol names weigh more than body text.
+    const sql = `SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, c.text,
+        -bm25(chunk_fts, 4.0, 1.0) AS score
+      FROM chunk_fts
+      JOIN parse_chunks pc ON pc.id = chunk_fts.rowid
+      JOIN files f ON f.parse_id = pc.parse_id
+      JOIN chunks c ON c.hash = pc.chunk_hash
+      WHERE chunk_fts MATCH ?${where}
+      ORDER BY bm25(chunk_fts, 4.0, 1.0) LIMIT ?`;
+    try {
+      return this.db
+        .prepare<unknown[], RawChunkRow & { score: number }>(sql)
+        .all(...params)
+        .map((r) => ({ ...toChunkRow(r), bm25: r.score }));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_ERROR' && /fts5|syntax/i.test((err as Error).message)) {
+        throw new ContextdError('bad-query', `cannot search for that query: ${(err as Error).message}`);
+      }
+      throw err;
+    }
+  }
+
+  async symbolNames(): Promise<string[]> {
+    if (!this.namesCache) this.namesCache = this.stmts.symbolNames.all().map((r) => r.name);
+    return this.namesCache;
+  }
+
+  async lookupSymbols(q: SymbolLookup): Promise<SymbolRow[]> {
+    if (!q.names.length) return [];
+    const params: unknown[] = [...q.names];
+    let sql = `SELECT f.repo_id, f.path, f.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.name_line, s.name_col, s.signature
+      FROM symbols s JOIN files f ON f.parse_id = s.parse_id
+      WHERE s.name IN (${q.names.map(() => '?').join(',')})`;
+    sql += this.viewWhere(q, params);
+    if (q.kinds?.length) {
+      sql += ` AND s.kind IN (${q.kinds.map(() => '?').join(',')})`;
+      params.push(...q.kinds);
+    }
+    sql += ' LIMIT ?';
+    params.push(q.limit);
+    return this.db
+      .prepare<unknown[], RawSymbolRow>(sql)
+      .all(...params)
+      .map((r) => ({
+        repoId: r.repo_id,
+        path: r.path,
+        language: r.language,
+        name: r.name,
+        kind: r.kind as SymbolKind,
+        container: r.container,
+        startLine: r.start_line,
+        endLine: r.end_line,
+        nameLine: r.name_line,
+        nameColumn: r.name_col,
+        signature: r.signature,
+      }));
+  }
+
+  async fileChunks(repoId: number, path: string): Promise<ChunkRow[]> {
+    return this.stmts.fileChunks.all(repoId, path).map(toChunkRow);
+  }
+
+  async stats(repoId?: number): Promise<ViewStats> {
+    const params: unknown[] = [];
+    const where = repoId === undefined ? '' : ' WHERE f.repo_id = ?';
+    if (repoId !== undefined) params.push(repoId);
+    const files = this.db
+      .prepare<unknown[], { status: string; language: string | null; n: number; bytes: number }>(
+        `SELECT status, language, COUNT(*) AS n, SUM(size) AS bytes FROM files f${where} GROUP BY status, language`,
+      )
+      .all(...params);
+    const out: ViewStats = { files: 0, skipped: 0, chunks: 0, symbols: 0, bytes: 0, languages: {} };
+    for (const r of files) {
+      if (r.status === 'skipped') {
+        out.skipped += r.n;
+        continue;
+      }
+      out.files += r.n;
+      out.bytes += r.bytes ?? 0;
+      if (r.language) out.languages[r.language] = (out.languages[r.language] ?? 0) + r.n;
+    }
+    out.chunks = this.db
+      .prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM files f JOIN parse_chunks pc ON pc.parse_id = f.parse_id${where}`)
+      .get(...params)!.n;
+    out.symbols = this.db
+      .prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM files f JOIN symbols s ON s.parse_id = f.parse_id${where}`)
+      .get(...params)!.n;
+    return out;
+  }
+
+  async prune(): Promise<{ parses: number; chunks: number }> {
+    return this.db.transaction(() => {
+      const orphanParses = this.db
+        .prepare<[], { id: number }>('SELECT p.id FROM parses p WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.parse_id = p.id)')
+        .all();
+      const delFts = this.db.prepare('DELETE FROM chunk_fts WHERE rowid IN (SELECT id FROM parse_chunks WHERE parse_id = ?)');
+      const delParse = this.db.prepare('DELETE FROM parses WHERE id = ?');
+      for (const { id } of orphanParses) {
+        delFts.run(id);
+        delParse.run(id);
+      }
+      const chunks = this.db
+        .prepare('DELETE FROM chunks WHERE NOT EXISTS (SELECT 1 FROM parse_chunks pc WHERE pc.chunk_hash = chunks.hash)')
+        .run().changes;
+      if (orphanParses.length) this.namesCache = null;
+      return { parses: orphanParses.length, chunks };
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) {
+      try {
+        this.db.pragma('optimize');
+      } catch {
+        // optimize is advisory; a read-only or busy database may refuse it
+      }
+      this.db.close();
+    }
+  }
+
+  /** Raw access for migrations/maintenance code that lives next to this backend. */
+  get raw(): Db {
+    return this.db;
+  }
+}
+
+interface RawChunkRow {
+  occ: number;
+  chunk_hash: string;
+  repo_id: number;
+  path: string;
+  language: string;
+  start_line: number;
+  end_line: number;
+  symbol: string | null;
+  kind: string;
+  text: string;
+}
+
+interface RawSymbolRow {
+  repo_id: number;
+  path: string;
+  language: string;
+  name: string;
+  kind: string;
+  container: string | null;
+  start_line: number;
+  end_line: number;
+  name_line: number;
+  name_col: number;
+  signature: string;
+}
+
+function toChunkRow(r: RawChunkRow): ChunkRow {
+  return {
+    occurrenceId: r.occ,
+    chunkHash: r.chunk_hash,
+    repoId: r.repo_id,
+    path: r.path,
+    language: r.language,
+    startLine: r.start_line,
+    endLine: r.end_line,
+    symbol: r.symbol,
+    kind: r.kind as ChunkKind,
+    text: r.text,
+  };
+}
+
