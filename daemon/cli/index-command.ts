@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { IndexSummary } from '../index/indexer.js';
-import { SKIP_REASONS } from '../repo/content-filter.js';
+import { SKIP_REASONS } from '../repo/skip-reasons.js';
 import { withEngine } from './run.js';
 import { bold, dim, formatBytes, formatDuration, printJson } from './output.js';
 import { indexProgressBar } from './progress.js';

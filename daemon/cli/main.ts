@@ -8,6 +8,7 @@ import { isContextdError } from '../errors.js';
 import { registerIndexCommand } from './index-command.js';
 import { registerSearchCommand } from './search-command.js';
 import { registerSymbolsCommand } from './symbols-command.js';
+import { registerDaemonCommands } from './daemon-commands.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerIndexCommand(program);
   registerSearchCommand(program);
   registerSymbolsCommand(program);
+  registerDaemonCommands(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -57,6 +57,11 @@ export interface IndexDeps {
 
 export interface IndexOptions {
   onProgress?: (p: IndexProgress) => void;
+  /**
+   * Only reconcile these repo-relative paths (files or directories), e.g. from file
+   * events; default: the whole tree. The indexed commit only moves on whole-tree runs.
+   */
+  paths?: string[];
   signal?: AbortSignal;
 }
 
@@ -73,7 +78,13 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
   const progress = opts.onProgress ?? (() => {});
 
   progress({ phase: 'scan', done: 0, total: 0 });
-  const scan = await scanRepo(root, { maxFileBytes: config.maxFileBytes, exclude: config.exclude });
+  const limited = opts.paths !== undefined;
+  const scan = await scanRepo(root, {
+    maxFileBytes: config.maxFileBytes,
+    exclude: config.exclude,
+    include: limited ? opts.paths!.map(escapeGlob) : undefined,
+    countIgnored: !limited,
+  });
   const existing = await store.listFiles(repo.id);
 
   const skipped: Record<string, number> = {};
@@ -93,7 +104,8 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
     plans.push({ file, language, key });
   }
   const live = new Set(scan.files.map((f) => f.path));
-  const gone = [...existing.keys()].filter((p) => !live.has(p));
+  const inScope = limited ? underAny(opts.paths!) : () => true;
+  const gone = [...existing.keys()].filter((p) => !live.has(p) && inScope(p));
 
   let parsed = 0;
   let reused = 0;
@@ -151,13 +163,25 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
     ignored: scan.ignoredCount,
     durationMs: Math.round(performance.now() - started),
   };
-  await store.updateRepo(repo.id, {
+  await store.updateRepo(repo.id, limited ? { indexedAt: Date.now(), lastError: null } : {
     indexedCommit: scan.head,
     indexedAt: Date.now(),
     lastSummary: JSON.stringify(summary),
     lastError: null,
   });
   return summary;
+}
+
+/** A literal path as a picomatch glob (file names may hold glob characters). */
+function escapeGlob(path: string): string {
+  return path.replace(/[\\*?[\]{}()!+@]/g, '\\$&');
+}
+
+/** True for a path equal to, or inside, one of the given paths. */
+function underAny(paths: string[]): (p: string) => boolean {
+  const exact = new Set(paths);
+  const dirs = paths.map((p) => (p.endsWith('/') ? p : p + '/'));
+  return (p) => exact.has(p) || dirs.some((d) => p.startsWith(d));
 }
 
 type FileOutcome = { kind: 'reused' } | { kind: 'parsed'; newChunks: number; bytes: number } | { kind: 'skipped'; reason: string };

@@ -56,3 +56,24 @@ export interface ParsedFile {
   /** Why the parse fell back, when it did because of an error. */
   parseError?: string;
 }
+
+/** Bounds and limits for parseFile. Every field is optional; defaults are in chunker.ts (DEFAULT_CHUNK_OPTIONS). */
+export interface ChunkOptions {
+  /** Longest chunk, in lines. Longer definitions are split into windows that keep their symbol. Default 120. */
+  maxChunkLines?: number;
+  /** Largest chunk, in characters (a single longer line still makes one chunk). Default 6000. */
+  maxChunkChars?: number;
+  /**
+   * A run of statements between definitions with fewer non-blank lines than this
+   * (and under minChunkChars) is merged into a neighbouring chunk. Default 3.
+   */
+  minChunkLines?: number;
+  /** See minChunkLines. Default 200. */
+  minChunkChars?: number;
+  /** Window height for languages without a parser. Default 60. */
+  windowLines?: number;
+  /** Files longer than this (characters) are not given to tree-sitter; they get windows. Default 4,000,000. */
+  maxParseChars?: number;
+  /** A parse running longer than this is cancelled; the file gets windows. Default 10,000 ms. */
+  parseTimeoutMs?: number;
+}

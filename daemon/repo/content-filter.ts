@@ -23,6 +23,9 @@
  */
 import type { SkipReason } from './skip-reasons.js';
 
+// Re-exported so callers of the filter can describe its verdicts without a second import.
+export { SKIP_REASONS, type SkipReason } from './skip-reasons.js';
+
 export interface ContentFilterOptions {
   /** Longest allowed line in a JS/CSS-family file. Default 5000. */
   maxLineChars?: number;
@@ -151,7 +154,8 @@ export function looksMinified(text: string, opts: ContentFilterOptions = {}): bo
   const minChars = opts.minCharsForAvg ?? 4096;
   let lines = 0;
   let start = 0;
-  while (start <= text.length) {
+  // A trailing newline does not start another line.
+  while (start < text.length) {
     let nl = text.indexOf('\n', start);
     if (nl < 0) nl = text.length;
     if (nl - start > maxLine) return true;

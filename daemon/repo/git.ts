@@ -204,6 +204,31 @@ export async function headCommit(root: string): Promise<string | null> {
 
 export type ObjectFormat = 'sha1' | 'sha256';
 
+export interface RepoState {
+  /** HEAD's commit id, null on an unborn branch. */
+  head: string | null;
+  /** A shallow clone: history (blame, log) stops at the graft point. */
+  shallow: boolean;
+  /** Hash used for object ids (and so for gitBlobId). */
+  objectFormat: ObjectFormat;
+}
+
+/** head, shallowness and object format in one git process (a scan needs all three). */
+export async function repoState(root: string): Promise<RepoState> {
+  // The option queries print before --verify is evaluated, so an unborn HEAD still yields them (exit 1).
+  const { stdout, exitCode } = await runGit(
+    root,
+    ['rev-parse', '--is-shallow-repository', '--show-object-format', '-q', '--verify', 'HEAD^{commit}'],
+    { okExitCodes: [0, 1] },
+  );
+  const [shallow, format, head] = stdout.split('\n');
+  return {
+    head: exitCode === 0 && head ? head : null,
+    shallow: shallow === 'true',
+    objectFormat: format === 'sha256' ? 'sha256' : 'sha1',
+  };
+}
+
 /**
  * Git's object id for a blob with this content, computed in-process: the hash
  * of `blob <len>\0` followed by the bytes. Equal to `git hash-object`, so a

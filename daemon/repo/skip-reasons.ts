@@ -3,8 +3,10 @@
  * scanner without reading the file; content reasons by classifyContent when a
  * changed file is read. One list, so summaries ("skipped: 12 vendored, 3
  * secret…") and both producers agree on the names.
+ *
+ * SKIP_REASONS: every reason with its one-line description, keys in display order.
  */
-export const SKIP_REASON_DESCRIPTIONS = {
+export const SKIP_REASONS = {
   symlink: 'symbolic link (never followed: avoids loops and paths escaping the repository)',
   submodule: 'git submodule or nested repository (index it as its own repository)',
   'too-large': 'larger than the size limit (maxFileBytes, 1 MiB by default)',
@@ -17,9 +19,11 @@ export const SKIP_REASON_DESCRIPTIONS = {
   unreadable: 'could not be read as a regular file (permission denied, special file)',
 } as const satisfies Record<string, string>;
 
-export type SkipReason = keyof typeof SKIP_REASON_DESCRIPTIONS;
+export type SkipReason = keyof typeof SKIP_REASONS;
 
-/** Every reason with its one-line description, in display order. */
-export const SKIP_REASONS: readonly { reason: SkipReason; description: string }[] = (
-  Object.keys(SKIP_REASON_DESCRIPTIONS) as SkipReason[]
-).map((reason) => ({ reason, description: SKIP_REASON_DESCRIPTIONS[reason] }));
+/** The reasons in display order. */
+export const SKIP_REASON_LIST = Object.keys(SKIP_REASONS) as SkipReason[];
+
+export function isSkipReason(s: string): s is SkipReason {
+  return Object.hasOwn(SKIP_REASONS, s);
+}

@@ -84,4 +84,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- Lexical index: identifier-split tokens of the symbol path and the chunk body.
   CREATE VIRTUAL TABLE chunk_fts USING fts5(symbol, body, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
   `,
+  // 2: the daemon: registered (watched) repositories and the persistent job queue.
+  `
+  ALTER TABLE repos ADD COLUMN registered INTEGER NOT NULL DEFAULT 0;
+
+  -- Pending work per repository, deduplicated per path ('' = reconcile the whole tree).
+  -- seq grows on every enqueue, so work re-requested while running is not lost.
+  CREATE TABLE jobs (
+    repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, path)
+  ) WITHOUT ROWID;
+  CREATE INDEX jobs_seq ON jobs(repo_id, seq);
+  `,
 ];

@@ -12,6 +12,7 @@ import type { ChunkKind, SymbolKind } from '../lang/types.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import type {
   ChunkRow,
+  JobBatch,
   FileRecord,
   FileWrite,
   LexicalQuery,
@@ -34,6 +35,7 @@ interface RepoRow {
   indexed_at: number | null;
   last_summary: string | null;
   last_error: string | null;
+  registered: number;
 }
 
 function toRepo(r: RepoRow): RepoRecord {
@@ -46,6 +48,7 @@ function toRepo(r: RepoRow): RepoRecord {
     indexedAt: r.indexed_at,
     lastSummary: r.last_summary,
     lastError: r.last_error,
+    registered: r.registered === 1,
   };
 }
 
@@ -171,19 +174,20 @@ export class SqliteStore implements MetadataStore {
     return this.stmts.repos.all().map(toRepo);
   }
 
-  async updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'indexedCommit' | 'indexedAt' | 'lastSummary' | 'lastError'>>): Promise<void> {
+  async updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'indexedCommit' | 'indexedAt' | 'lastSummary' | 'lastError' | 'registered'>>): Promise<void> {
     const cols: Record<string, string> = {
       indexedCommit: 'indexed_commit',
       indexedAt: 'indexed_at',
       lastSummary: 'last_summary',
       lastError: 'last_error',
+      registered: 'registered',
     };
     const sets: string[] = [];
     const values: unknown[] = [];
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined || !(key in cols)) continue;
       sets.push(`${cols[key]} = ?`);
-      values.push(value);
+      values.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
     }
     if (!sets.length) return;
     this.db.prepare(`UPDATE repos SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
@@ -382,6 +386,48 @@ export class SqliteStore implements MetadataStore {
       .prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM files f JOIN symbols s ON s.parse_id = f.parse_id${where}`)
       .get(...params)!.n;
     return out;
+  }
+
+  private jobSeq = 0;
+
+  async enqueue(repoId: number, paths: string[] | null, reason: string): Promise<void> {
+    if (this.jobSeq === 0) this.jobSeq = (this.db.prepare<[], { s: number | null }>('SELECT MAX(seq) AS s FROM jobs').get()?.s ?? 0) + 1;
+    const stmt = this.db.prepare(
+      `INSERT INTO jobs (repo_id, path, seq, reason, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (repo_id, path) DO UPDATE SET seq = excluded.seq, reason = excluded.reason`,
+    );
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const p of paths ?? ['']) stmt.run(repoId, p, this.jobSeq++, reason, now);
+    })();
+  }
+
+  async pendingJobs(): Promise<Map<number, number>> {
+    const rows = this.db.prepare<[], { repo_id: number; n: number }>('SELECT repo_id, COUNT(*) AS n FROM jobs GROUP BY repo_id').all();
+    return new Map(rows.map((r) => [r.repo_id, r.n]));
+  }
+
+  async takeJobs(repoId: number, max: number): Promise<JobBatch | null> {
+    const full = this.db.prepare<[number], { seq: number; reason: string }>("SELECT seq, reason FROM jobs WHERE repo_id = ? AND path = ''").get(repoId);
+    const rows = full
+      ? this.db.prepare<[number], { path: string; seq: number; reason: string }>('SELECT path, seq, reason FROM jobs WHERE repo_id = ?').all(repoId)
+      : this.db
+          .prepare<[number, number], { path: string; seq: number; reason: string }>('SELECT path, seq, reason FROM jobs WHERE repo_id = ? ORDER BY seq LIMIT ?')
+          .all(repoId, max);
+    if (!rows.length) return null;
+    return {
+      full: !!full,
+      paths: rows.filter((r) => r.path !== '').map((r) => r.path),
+      reasons: [...new Set(rows.map((r) => r.reason))],
+      taken: rows.map((r) => [r.path, r.seq]),
+    };
+  }
+
+  async finishJobs(repoId: number, batch: JobBatch): Promise<void> {
+    const del = this.db.prepare('DELETE FROM jobs WHERE repo_id = ? AND path = ? AND seq <= ?');
+    this.db.transaction(() => {
+      for (const [path, seq] of batch.taken) del.run(repoId, path, seq);
+    })();
   }
 
   async prune(): Promise<{ parses: number; chunks: number }> {

@@ -17,6 +17,8 @@ export interface RepoRecord {
   /** Last index run's summary, as JSON, for status displays. */
   lastSummary: string | null;
   lastError: string | null;
+  /** Watched and kept fresh by the daemon (`contextd add`). */
+  registered: boolean;
 }
 
 export type FileStatus = 'indexed' | 'skipped';
@@ -117,6 +119,15 @@ export interface ViewStats {
   languages: Record<string, number>;
 }
 
+export interface JobBatch {
+  /** Reconcile the whole tree (paths then lists everything taken, for bookkeeping). */
+  full: boolean;
+  paths: string[];
+  reasons: string[];
+  /** (path, seq) pairs taken, so finishing only removes what was not re-queued. */
+  taken: [string, number][];
+}
+
 export interface MetadataStore {
   readonly backend: string;
   /** Where the data lives, for status output (a path or a redacted URL). */
@@ -126,7 +137,7 @@ export interface MetadataStore {
   getRepo(root: string): Promise<RepoRecord | null>;
   getRepoById(id: number): Promise<RepoRecord | null>;
   listRepos(): Promise<RepoRecord[]>;
-  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'indexedCommit' | 'indexedAt' | 'lastSummary' | 'lastError'>>): Promise<void>;
+  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'indexedCommit' | 'indexedAt' | 'lastSummary' | 'lastError' | 'registered'>>): Promise<void>;
   removeRepo(id: number): Promise<void>;
 
   listFiles(repoId: number): Promise<Map<string, FileRecord>>;
@@ -144,6 +155,15 @@ export interface MetadataStore {
   fileChunks(repoId: number, path: string): Promise<ChunkRow[]>;
 
   stats(repoId?: number): Promise<ViewStats>;
+
+  /** Queue work for a repository: some paths, or (null) a reconcile of the whole tree. */
+  enqueue(repoId: number, paths: string[] | null, reason: string): Promise<void>;
+  /** Pending job counts per repository. */
+  pendingJobs(): Promise<Map<number, number>>;
+  /** The oldest pending work of a repository (a whole-tree job swallows path jobs). */
+  takeJobs(repoId: number, max: number): Promise<JobBatch | null>;
+  /** Removes the jobs of a batch, unless they were queued again since it was taken. */
+  finishJobs(repoId: number, batch: JobBatch): Promise<void>;
   /** Deletes parses and chunks no view references. Returns what was removed. */
   prune(): Promise<{ parses: number; chunks: number }>;
   close(): Promise<void>;

@@ -1,0 +1,131 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { Daemon } from '../server/daemon.js';
+import { DaemonUnavailableError } from '../server/rpc-client.js';
+import type { DaemonStatus, RepoStatus } from '../server/status.js';
+import { controlSocketPath, daemonCall } from './daemon-client.js';
+import { bold, dim, formatDuration, green, printJson, yellow } from './output.js';
+
+export function registerDaemonCommands(program: Command): void {
+  program
+    .command('daemon')
+    .description('run the daemon in the foreground (what systemd, launchd and `npm start` run)')
+    .option('--quiet', 'log to the log file only, not to stderr')
+    .action(async (opts: { quiet?: boolean }) => {
+      const daemon = new Daemon({ stderrLogs: !opts.quiet });
+      await daemon.start();
+      const stop = () => void daemon.stop();
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      await daemon.stopped;
+    });
+
+  program
+    .command('add')
+    .description('register a repository with the running daemon: install its git hooks, watch it, queue its first index')
+    .argument('[path]', 'a path inside the repository', '.')
+    .option('--wait', 'wait until the first index is done')
+    .option('--json', 'print the result as JSON')
+    .action(async (path: string, opts: { wait?: boolean; json?: boolean }) => {
+      const res = await daemonCall<{ root: string; hooks: { hooksDir?: string; sharedHooksPath?: boolean } | null }>('repo.add', { path: resolve(path) });
+      if (opts.wait) await daemonCall('wait', { timeoutMs: 3_600_000 }, 3_600_000);
+      if (opts.json) return printJson(res);
+      console.log(`${green('added')} ${res.root}`);
+      if (res.hooks?.hooksDir) console.log(dim(`  git hooks installed in ${res.hooks.hooksDir}`));
+      if (res.hooks?.sharedHooksPath) console.log(yellow('  note: core.hooksPath is shared; the hooks apply to every repository using it'));
+      if (!opts.wait) console.log(dim('  indexing in the background; see `contextd status`'));
+    });
+
+  program
+    .command('remove')
+    .description('unregister a repository: stop watching it, remove our git hooks (others are kept), drop its index')
+    .argument('[path]', 'a path inside the repository', '.')
+    .option('--json', 'print the result as JSON')
+    .action(async (path: string, opts: { json?: boolean }) => {
+      const res = await daemonCall<{ root: string }>('repo.remove', { path: resolve(path) });
+      if (opts.json) return printJson(res);
+      console.log(`${green('removed')} ${res.root}`);
+    });
+
+  program
+    .command('list')
+    .description('list repositories known to the daemon, with their state')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const repos = await daemonCall<RepoStatus[]>('repo.list');
+      if (opts.json) return printJson(repos);
+      if (!repos.length) return console.log(dim('no repositories; add one with `contextd add <path>`'));
+      for (const r of repos) console.log(repoLine(r));
+    });
+
+  program
+    .command('status')
+    .description('check the daemon like a system service: exit 0 when healthy, 3 when not running')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      let status: DaemonStatus;
+      try {
+        status = await daemonCall<DaemonStatus>('status', {}, 2000);
+      } catch (err) {
+        if (err instanceof DaemonUnavailableError) {
+          if (opts.json) printJson({ running: false, healthy: false, controlSocket: controlSocketPath() });
+          else {
+            console.log(`${bold('contextd')} ${yellow('not running')} ${dim(`(no answer on ${controlSocketPath()})`)}`);
+            console.log(dim('  start it with `contextd daemon`, or install the service: `contextd service install`'));
+          }
+          process.exitCode = 3;
+          return;
+        }
+        throw err;
+      }
+      if (opts.json) printJson(status);
+      else printStatus(status);
+      process.exitCode = status.healthy ? 0 : 1;
+    });
+
+  program
+    .command('stop')
+    .description('stop the daemon gracefully (finishes the current file, keeps queued work for next start)')
+    .action(async () => {
+      try {
+        await daemonCall('stop');
+        console.log('stopping');
+      } catch (err) {
+        if (err instanceof DaemonUnavailableError) {
+          console.log(dim('not running'));
+          return;
+        }
+        throw err;
+      }
+    });
+}
+
+function ago(ts: number | null): string {
+  if (!ts) return 'never';
+  return `${formatDuration(Date.now() - ts)} ago`;
+}
+
+function repoLine(r: RepoStatus): string {
+  const fresh = r.upToDate ? green('up to date') : r.state === 'idle' ? yellow('behind HEAD') : yellow(r.state);
+  const progress = r.progress && r.progress.total ? ` ${r.progress.done}/${r.progress.total}` : '';
+  const commit = r.indexedCommit ? r.indexedCommit.slice(0, 10) : '-';
+  const head = r.head ? r.head.slice(0, 10) : '-';
+  let line = `${bold(r.root)}  ${fresh}${progress}\n    ${r.files} files, ${r.chunks} chunks, ${r.symbols} symbols · indexed ${commit} (HEAD ${head}) · updated ${ago(r.lastIndexedAt)}`;
+  if (r.pendingJobs) line += ` · ${r.pendingJobs} queued`;
+  if (!r.registered) line += dim(' · not watched (indexed by `contextd index`)');
+  if (r.lastError) line += `\n    ${yellow('error:')} ${r.lastError}`;
+  return line;
+}
+
+function printStatus(s: DaemonStatus): void {
+  console.log(`${bold('contextd')} ${s.healthy ? green('running') : yellow('degraded')}  pid ${s.pid} · v${s.version} · up ${formatDuration(s.uptimeMs)}`);
+  console.log(`  socket   ${s.paths.controlSocket}`);
+  console.log(`  data     ${s.paths.dataDir}`);
+  console.log(`  log      ${s.paths.log}`);
+  if (s.paths.configFile) console.log(`  config   ${s.paths.configFile}`);
+  for (const b of s.backends) console.log(`  ${b.name.padEnd(8)} ${b.healthy ? green('ok') : yellow('down')} ${b.kind} ${dim(b.detail)}`);
+  console.log(`  queue    ${s.queue.pending} pending, ${s.queue.running} running`);
+  if (!s.repos.length) console.log(dim('  no repositories; add one with `contextd add <path>`'));
+  for (const r of s.repos) console.log('  ' + repoLine(r).replace(/\n/g, '\n  '));
+}
+

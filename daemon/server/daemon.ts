@@ -1,0 +1,283 @@
+/**
+ * The daemon: one per user per machine. Owns the engine, the control socket, the
+ * job scheduler, file watchers and maintenance. `contextd daemon` runs it in the
+ * foreground; systemd/launchd keep it alive.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { join, resolve } from 'node:path';
+import { loadConfig, type ContextdConfig } from '../config/config.js';
+import { Engine } from '../engine.js';
+import { ContextdError, errorMessage } from '../errors.js';
+import { findRepoRoot, headCommit } from '../repo/git.js';
+import { installHooks, uninstallHooks } from '../repo/hooks-installer.js';
+import { PACKAGE_ROOT, VERSION } from '../version.js';
+import { CONTROL_SOCKET } from './constants.js';
+import { createControlServer, type RpcHandler } from './control-server.js';
+import { RPC_INVALID_PARAMS, RpcError } from './json-rpc.js';
+import { acquireLock, type DaemonLock } from './lock.js';
+import { createLogger, logFilePath, rotateLog, type DaemonLogger } from './logger.js';
+import { scheduleMaintenance } from './maintenance.js';
+import { Scheduler } from './scheduler.js';
+import { inheritedSockets, listenOwnerOnly, prepareSocketDir } from './sockets.js';
+import type { DaemonStatus, RepoStatus } from './status.js';
+import { RepoWatcher } from './watcher.js';
+
+export interface DaemonOptions {
+  config?: ContextdConfig;
+  /** Log to stderr as well as the log file (default true). */
+  stderrLogs?: boolean;
+  /** File-event debounce (ms). */
+  debounceMs?: number;
+  /** Install git hooks on `add` (default true). */
+  installHooks?: boolean;
+}
+
+
+function str(params: unknown, key: string, required = true): string | undefined {
+  const v = params && typeof params === 'object' ? (params as Record<string, unknown>)[key] : undefined;
+  if (v === undefined || v === null) {
+    if (required) throw new RpcError(RPC_INVALID_PARAMS, `missing parameter: ${key}`);
+    return undefined;
+  }
+  if (typeof v !== 'string' || !v) throw new RpcError(RPC_INVALID_PARAMS, `parameter ${key} must be a non-empty string`);
+  return v;
+}
+
+export class Daemon {
+  readonly config: ContextdConfig;
+  private engine!: Engine;
+  private logger!: DaemonLogger;
+  private lock!: DaemonLock;
+  private scheduler!: Scheduler;
+  private control: Server | null = null;
+  private controlPath = '';
+  private readonly watchers = new Map<number, RepoWatcher>();
+  private stopMaintenance: (() => void) | null = null;
+  private readonly startedAt = Date.now();
+  private stopping: Promise<void> | null = null;
+  private readonly opts: DaemonOptions;
+  /** Resolves when the daemon has fully stopped. */
+  readonly stopped: Promise<void>;
+  private resolveStopped!: () => void;
+
+  constructor(opts: DaemonOptions = {}) {
+    this.opts = opts;
+    this.config = opts.config ?? loadConfig();
+    this.stopped = new Promise((r) => (this.resolveStopped = r));
+  }
+
+  get log() {
+    return this.logger.log;
+  }
+
+  async start(): Promise<void> {
+    const { dataDir, socketDir } = this.config.paths;
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    this.lock = acquireLock(dataDir);
+    try {
+      this.logger = createLogger(dataDir, { stderr: this.opts.stderrLogs ?? true });
+      this.engine = await Engine.open(this.config);
+      this.scheduler = new Scheduler(this.engine, this.log);
+      prepareSocketDir(socketDir);
+      this.control = createControlServer({
+        handlers: this.handlers(),
+        onError: (err, method) => this.log.error({ method, err: errorMessage(err) }, 'control request failed'),
+      });
+      this.controlPath = await listenOwnerOnly(this.control, socketDir, CONTROL_SOCKET, inheritedSockets().get('control'));
+
+      for (const repo of await this.engine.store.listRepos()) {
+        if (!repo.registered) continue;
+        await this.watch(repo.id, repo.root);
+        // Catch up with whatever happened while we were down: a reconcile reads only changed files.
+        await this.engine.store.enqueue(repo.id, null, 'startup');
+      }
+      this.scheduler.kick();
+      this.stopMaintenance = scheduleMaintenance(
+        {
+          reconcile: async () => {
+            for (const repo of await this.engine.store.listRepos()) if (repo.registered) await this.engine.store.enqueue(repo.id, null, 'periodic reconcile');
+            this.scheduler.kick();
+          },
+          prune: async () => {
+            const removed = await this.engine.store.prune();
+            this.log.info(removed, 'pruned unreferenced content');
+          },
+          rotateLogs: () => {
+            if (rotateLog(logFilePath(dataDir))) this.logger.reopen();
+          },
+        },
+        this.log,
+      );
+      this.log.info({ version: VERSION, socket: this.controlPath, dataDir }, 'contextd daemon started');
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
+  }
+
+  private async watch(repoId: number, root: string): Promise<void> {
+    if (this.watchers.has(repoId)) return;
+    const w = new RepoWatcher({
+      root,
+      ignoreDirs: [this.config.paths.dataDir],
+      debounceMs: this.opts.debounceMs ?? 300,
+      onPaths: (paths) => {
+        void this.engine.store
+          .enqueue(repoId, paths, 'file events')
+          .then(() => this.scheduler.kick())
+          .catch((err) => this.log.error({ err: errorMessage(err) }, 'cannot queue file events'));
+      },
+      onError: (err) => this.log.warn({ repo: root, err: err.message }, 'file watcher error'),
+    });
+    try {
+      await w.start();
+      this.watchers.set(repoId, w);
+    } catch (err) {
+      this.log.warn({ repo: root, err: errorMessage(err) }, 'cannot watch repository; relying on hooks and periodic reconcile');
+    }
+  }
+
+  private async registerRepo(path: string): Promise<{ root: string; hooks: unknown }> {
+    const root = await findRepoRoot(resolve(path));
+    const repo = await this.engine.store.ensureRepo(root, root.split('/').pop() || root);
+    await this.engine.store.updateRepo(repo.id, { registered: true });
+    let hooks: unknown = null;
+    if (this.opts.installHooks ?? true) {
+      hooks = await installHooks(root, {
+        node: process.execPath,
+        notifyScript: join(PACKAGE_ROOT, 'hooks', 'notify.mjs'),
+        socketPath: this.controlPath,
+      });
+    }
+    await this.watch(repo.id, root);
+    await this.engine.store.enqueue(repo.id, null, 'added');
+    this.scheduler.kick();
+    this.log.info({ repo: root }, 'repository registered');
+    return { root, hooks };
+  }
+
+  private async unregisterRepo(path: string): Promise<{ root: string }> {
+    const root = await findRepoRoot(resolve(path)).catch(() => resolve(path));
+    const repo = await this.engine.store.getRepo(root);
+    if (!repo) throw new ContextdError('not-registered', `${root} is not registered`, { hint: 'see `contextd list`' });
+    await this.watchers.get(repo.id)?.stop();
+    this.watchers.delete(repo.id);
+    if (this.opts.installHooks ?? true) await uninstallHooks(root).catch((err) => this.log.warn({ err: errorMessage(err) }, 'cannot remove hooks'));
+    await this.engine.store.removeRepo(repo.id);
+    this.log.info({ repo: root }, 'repository removed');
+    return { root };
+  }
+
+  private handlers(): Record<string, RpcHandler> {
+    return {
+      ping: () => ({ pong: true, pid: process.pid, version: VERSION }),
+      status: () => this.status(),
+      'repo.add': (p) => this.registerRepo(str(p, 'path')!),
+      'repo.remove': (p) => this.unregisterRepo(str(p, 'path')!),
+      'repo.list': async () => (await this.status()).repos,
+      notify: async (p) => {
+        const worktree = str(p, 'worktree')!;
+        const event = str(p, 'event')!;
+        const repo = await this.engine.store.getRepo(resolve(worktree));
+        if (!repo || !repo.registered) return { queued: false, reason: 'repository not registered' };
+        await this.engine.store.enqueue(repo.id, null, event);
+        this.scheduler.kick();
+        return { queued: true };
+      },
+      reindex: async (p) => {
+        const path = str(p, 'path')!;
+        const root = await findRepoRoot(resolve(path));
+        const repo = await this.engine.store.getRepo(root);
+        if (!repo) throw new ContextdError('not-registered', `${root} is not registered`, { hint: `run: contextd add ${JSON.stringify(root)}` });
+        await this.engine.store.enqueue(repo.id, null, 'reindex');
+        this.scheduler.kick();
+        return { queued: true, root };
+      },
+      wait: async (p) => {
+        const timeout = p && typeof p === 'object' && typeof (p as { timeoutMs?: unknown }).timeoutMs === 'number' ? (p as { timeoutMs: number }).timeoutMs : 60_000;
+        return { idle: await this.scheduler.idle(Math.min(timeout, 600_000)) };
+      },
+      stop: () => {
+        setImmediate(() => void this.stop());
+        return { stopping: true };
+      },
+    };
+  }
+
+  async status(): Promise<DaemonStatus> {
+    const repos = await this.engine.store.listRepos();
+    const pending = await this.engine.store.pendingJobs();
+    const activity = new Map(this.scheduler.activity().map((a) => [a.repoId, a]));
+    const repoStatus = await Promise.all(
+      repos.map(async (r): Promise<RepoStatus> => {
+        const [stats, head] = await Promise.all([this.engine.store.stats(r.id), headCommit(r.root).catch(() => undefined)]);
+        const act = activity.get(r.id);
+        const jobs = pending.get(r.id) ?? 0;
+        const state: RepoStatus['state'] = head === undefined ? 'missing' : act ? 'indexing' : jobs ? 'queued' : r.lastError ? 'error' : 'idle';
+        return {
+          root: r.root,
+          name: r.name,
+          registered: r.registered,
+          state,
+          indexedCommit: r.indexedCommit,
+          head: head ?? null,
+          upToDate: head !== undefined && r.indexedCommit === head && !jobs && !act,
+          files: stats.files,
+          chunks: stats.chunks,
+          symbols: stats.symbols,
+          lastIndexedAt: r.indexedAt,
+          pendingJobs: jobs,
+          progress: act?.progress ? { phase: act.progress.phase, done: act.progress.done, total: act.progress.total } : null,
+          lastError: r.lastError,
+        };
+      }),
+    );
+    const { paths } = this.config;
+    return {
+      running: true,
+      healthy: true,
+      pid: process.pid,
+      version: VERSION,
+      startedAt: this.startedAt,
+      uptimeMs: Date.now() - this.startedAt,
+      node: process.version,
+      paths: {
+        socketDir: paths.socketDir,
+        controlSocket: this.controlPath,
+        dataDir: paths.dataDir,
+        database: this.engine.store.location,
+        log: logFilePath(paths.dataDir),
+        configFile: this.config.configFile,
+      },
+      backends: [
+        { name: 'store', kind: this.engine.store.backend, healthy: true, detail: this.engine.store.location },
+        { name: 'parser', kind: 'tree-sitter', healthy: true, detail: `${this.config.index.workers} worker(s)` },
+        { name: 'watcher', kind: '@parcel/watcher', healthy: true, detail: `${this.watchers.size} repositor${this.watchers.size === 1 ? 'y' : 'ies'} watched` },
+      ],
+      queue: { pending: [...pending.values()].reduce((a, b) => a + b, 0), running: activity.size },
+      totals: { ...this.scheduler.totals },
+      repos: repoStatus,
+    };
+  }
+
+  /** Finish the current file transactions, keep queued work for next time, close sockets. */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      this.log?.info('contextd daemon stopping');
+      this.stopMaintenance?.();
+      const closing = this.control ? new Promise<void>((r) => this.control!.close(() => r())) : Promise.resolve();
+      await Promise.allSettled([...this.watchers.values()].map((w) => w.stop()));
+      this.watchers.clear();
+      await this.scheduler?.stop();
+      await this.engine?.close();
+      await Promise.race([closing, new Promise((r) => setTimeout(r, 500))]);
+      this.log?.info('contextd daemon stopped');
+      this.logger?.flush();
+      this.lock?.release();
+      this.resolveStopped();
+    })();
+    return this.stopping;
+  }
+}

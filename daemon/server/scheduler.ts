@@ -1,0 +1,152 @@
+/**
+ * Runs the persistent job queue. Up to `concurrency` repositories are worked on
+ * at once, each by one runner, so one repository's big index never starves
+ * another's small update. Jobs are removed only after their work is stored;
+ * a crash leaves them queued for the next start.
+ */
+import type { Logger } from 'pino';
+import type { Engine } from '../engine.js';
+import type { IndexProgress } from '../index/indexer.js';
+import { errorMessage } from '../errors.js';
+
+export interface RepoActivity {
+  repoId: number;
+  since: number;
+  full: boolean;
+  reasons: string[];
+  progress: IndexProgress | null;
+}
+
+const BATCH_PATHS = 500;
+const RETRY_MS = 30_000;
+
+export class Scheduler {
+  private readonly running = new Map<number, { activity: RepoActivity; done: Promise<void> }>();
+  private readonly retryAfter = new Map<number, number>();
+  private readonly abort = new AbortController();
+  private pass: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  /** Counters for status and tests. */
+  readonly totals = { runs: 0, parsed: 0, reused: 0, newChunks: 0, failures: 0 };
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly log: Logger,
+    private readonly concurrency = 2,
+  ) {}
+
+  /** Look for work soon. Cheap to call often: passes coalesce. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.pass) {
+      this.again = true;
+      return;
+    }
+    this.pass = this.schedule().finally(() => {
+      this.pass = null;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  activity(): RepoActivity[] {
+    return [...this.running.values()].map((r) => r.activity);
+  }
+
+  isBusy(repoId: number): boolean {
+    return this.running.has(repoId);
+  }
+
+  private async schedule(): Promise<void> {
+    const pending = await this.engine.store.pendingJobs();
+    const now = Date.now();
+    for (const [repoId] of pending) {
+      if (this.running.size >= this.concurrency) break;
+      if (this.running.has(repoId)) continue;
+      const retry = this.retryAfter.get(repoId);
+      if (retry && retry > now) continue;
+      this.start(repoId);
+    }
+  }
+
+  private start(repoId: number): void {
+    const activity: RepoActivity = { repoId, since: Date.now(), full: false, reasons: [], progress: null };
+    const done = this.runRepo(repoId, activity).finally(() => {
+      this.running.delete(repoId);
+      this.kick();
+    });
+    this.running.set(repoId, { activity, done });
+  }
+
+  private async runRepo(repoId: number, activity: RepoActivity): Promise<void> {
+    const { store } = this.engine;
+    const repo = await store.getRepoById(repoId);
+    const batch = await store.takeJobs(repoId, BATCH_PATHS);
+    if (!batch) return;
+    if (!repo) {
+      await store.finishJobs(repoId, batch);
+      return;
+    }
+    activity.full = batch.full;
+    activity.reasons = batch.reasons;
+    const t0 = performance.now();
+    try {
+      const summary = await this.engine.index(repo.root, {
+        paths: batch.full ? undefined : batch.paths,
+        signal: this.abort.signal,
+        onProgress: (p) => {
+          activity.progress = p;
+        },
+      });
+      await store.finishJobs(repoId, batch);
+      this.retryAfter.delete(repoId);
+      this.totals.runs++;
+      this.totals.parsed += summary.parsed;
+      this.totals.reused += summary.reused;
+      this.totals.newChunks += summary.newChunks;
+      this.log.info(
+        {
+          repo: repo.root,
+          full: batch.full,
+          paths: batch.paths.length,
+          reasons: batch.reasons,
+          parsed: summary.parsed,
+          reused: summary.reused,
+          deleted: summary.deleted,
+          newChunks: summary.newChunks,
+          ms: Math.round(performance.now() - t0),
+        },
+        'index updated',
+      );
+    } catch (err) {
+      if (this.abort.signal.aborted) return; // shutting down: the jobs stay queued
+      this.totals.failures++;
+      this.retryAfter.set(repoId, Date.now() + RETRY_MS);
+      setTimeout(() => this.kick(), RETRY_MS).unref();
+      await store.updateRepo(repoId, { lastError: errorMessage(err) }).catch(() => {});
+      this.log.error({ repo: repo.root, err: errorMessage(err) }, 'index run failed; will retry');
+    }
+  }
+
+  /** Stop taking work; let running repositories finish their current file; wait for them. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort(new Error('daemon stopping'));
+    await this.pass?.catch(() => {});
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  /** Resolves when the queue is empty and nothing runs (for tests and `contextd index --wait`). */
+  async idle(timeoutMs = 60_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const pending = await this.engine.store.pendingJobs();
+      if (!pending.size && !this.running.size && !this.pass) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  }
+}

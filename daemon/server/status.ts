@@ -1,0 +1,39 @@
+/** The shape of `contextd status --json` (and the control socket's `status` answer). */
+export interface BackendHealth {
+  name: string;
+  kind: string;
+  healthy: boolean;
+  detail: string;
+}
+
+export interface RepoStatus {
+  root: string;
+  name: string;
+  registered: boolean;
+  state: 'indexing' | 'queued' | 'idle' | 'error' | 'missing';
+  indexedCommit: string | null;
+  head: string | null;
+  upToDate: boolean;
+  files: number;
+  chunks: number;
+  symbols: number;
+  lastIndexedAt: number | null;
+  pendingJobs: number;
+  progress: { phase: string; done: number; total: number } | null;
+  lastError: string | null;
+}
+
+export interface DaemonStatus {
+  running: true;
+  healthy: boolean;
+  pid: number;
+  version: string;
+  startedAt: number;
+  uptimeMs: number;
+  node: string;
+  paths: { socketDir: string; controlSocket: string; dataDir: string; database: string; log: string; configFile: string | null };
+  backends: BackendHealth[];
+  queue: { pending: number; running: number };
+  totals: { runs: number; parsed: number; reused: number; newChunks: number; failures: number };
+  repos: RepoStatus[];
+}
