@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { classifyContent } from '../repo/content-filter.js';
-import { findRepoRoot, gitBlobId } from '../repo/git.js';
+import { findRepoRoot, gitBlobId, type ObjectFormat } from '../repo/git.js';
 import { scanRepo, type ScannedFile } from '../repo/scanner.js';
 import { CHUNKER_VERSION, languageForPath } from '../lang/languages.js';
 import type { ParsePool } from '../lang/parse-pool.js';
@@ -68,7 +68,7 @@ export interface IndexOptions {
 const TEXT_LANGUAGE = 'text';
 
 /** What the run will do for one scanned file. */
-type Plan = { file: ScannedFile; language: string; key: string };
+type Plan = { file: ScannedFile; language: string; key: string; objectFormat: ObjectFormat };
 
 export async function indexRepository(deps: IndexDeps, path: string, opts: IndexOptions = {}): Promise<IndexSummary> {
   const started = performance.now();
@@ -101,7 +101,7 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
       if (prev.status === 'skipped' && prev.skipReason) skipped[prev.skipReason] = (skipped[prev.skipReason] ?? 0) + 1;
       continue;
     }
-    plans.push({ file, language, key });
+    plans.push({ file, language, key, objectFormat: scan.objectFormat });
   }
   const live = new Set(scan.files.map((f) => f.path));
   const inScope = limited ? underAny(opts.paths!) : () => true;
@@ -212,7 +212,7 @@ async function indexFile(deps: IndexDeps, root: string, repoId: number, plan: Pl
     return { kind: 'skipped', reason };
   }
   // Hash what we actually read, so the key matches the bytes we index even if the file moved on since the scan.
-  const blob = gitBlobId(buf);
+  const blob = gitBlobId(buf, plan.objectFormat);
   const key = blob === file.blob ? plan.key : contentKey(blob, language, CHUNKER_VERSION);
   const classified = classifyContent(file.path, buf);
   if ('skip' in classified) {

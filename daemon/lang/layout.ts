@@ -122,7 +122,7 @@ function fits(src: SourceLines, s: number, e: number, b: LayoutBounds): boolean 
 }
 
 /** Closing lines (`}`, `});`, `end`, `} // namespace x`) carry no content of their own. */
-const CLOSER_ONLY = /^[\s)\]};,]*(?:end\b)?[\s)\]};,.]*(?:(?:\/\/|#).*)?$/;
+const CLOSER_ONLY = /^\s*(?:[)\]}]|end\b)(?:[\s)\]};,.]|end\b)*(?:(?:\/\/|#).*)?$/;
 
 /**
  * Tiny: under minChunkChars characters and fewer than minChunkLines lines of

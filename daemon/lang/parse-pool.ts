@@ -141,7 +141,14 @@ export class ParsePool {
   }
 
   private spawn(index: number): void {
-    const worker = startWorker(this.workerUrl);
+    let worker: Worker;
+    try {
+      worker = startWorker(this.workerUrl);
+    } catch (err) {
+      // Leave the slot empty; the retry goes through dispatch, and three failures switch to in-process.
+      if (!this.startupFailed(err instanceof Error ? err.message : String(err))) setImmediate(() => this.dispatch());
+      return;
+    }
     const slot: Slot = { worker, ready: false, job: null, timer: null, retired: false };
     this.slots[index] = slot;
     let failure: Error | null = null;
@@ -173,16 +180,18 @@ export class ParsePool {
         this.lastErrorText = `parse worker died while parsing ${job.msg.path}: ${reason}`;
         job.reject(new Error(this.lastErrorText));
       }
-      if (!slot.ready && !slot.retired) {
-        this.lastErrorText = `parse worker failed to start: ${reason}`;
-        if (++this.startupFailures >= MAX_STARTUP_FAILURES) {
-          this.fallBackInProcess();
-          return;
-        }
-      }
+      if (!slot.ready && !slot.retired && this.startupFailed(reason)) return;
       if (this.queue.length) this.spawn(index);
       this.dispatch();
     });
+  }
+
+  /** Count a worker that never became ready; true when that was one too many and the pool went in-process. */
+  private startupFailed(reason: string): boolean {
+    this.lastErrorText = `parse worker failed to start: ${reason}`;
+    if (++this.startupFailures < MAX_STARTUP_FAILURES) return false;
+    this.fallBackInProcess();
+    return true;
   }
 
   /** Workers cannot start here: stop trying and serve every queued and future job in this thread. */
@@ -220,6 +229,7 @@ export class ParsePool {
   }
 
   private dispatch(): void {
+    if (this.closed || this.inProcess) return;
     for (let i = 0; i < this.slots.length && this.queue.length; i++) {
       const slot = this.slots[i];
       if (!slot) {

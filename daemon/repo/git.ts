@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { ContextdError } from '../errors.js';
 
 export interface GitRunOptions {
   /** Bytes written to git's stdin (e.g. `hash-object --stdin`). */
@@ -49,7 +50,7 @@ export class GitError extends Error {
 }
 
 /** The path does not exist or is not inside a git work tree. */
-export class NotAGitRepoError extends Error {
+export class NotAGitRepoError extends ContextdError {
   override name = 'NotAGitRepoError';
   constructor(
     readonly path: string,
@@ -61,7 +62,10 @@ export class NotAGitRepoError extends Error {
       'not-a-repo': 'is not inside a git repository',
       'no-work-tree': 'is inside a git directory or a bare repository, not a work tree',
     }[reason];
-    super(`${path} ${text}`, options);
+    super(reason === 'missing' ? 'path-missing' : 'not-a-git-repo', `${path} ${text}`, {
+      cause: options?.cause,
+      hint: reason === 'not-a-repo' ? 'contextd indexes git repositories: run `git init` there, or point at a repository' : undefined,
+    });
   }
 }
 

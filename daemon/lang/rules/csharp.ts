@@ -37,7 +37,9 @@ export const csharpRules: LanguageRules = {
     return null;
   },
   define(node) {
-    const typeKind = TYPES[node.type];
+    let typeKind = TYPES[node.type];
+    // `record struct` is a value type like `struct`; plain `record` (and `record class`) are classes.
+    if (node.type === 'record_declaration' && node.children.some((c) => c?.type === 'struct')) typeKind = 'struct';
     if (typeKind) {
       const name = field(node, 'name');
       // Enum members are values, not definitions worth their own symbols.

@@ -29,6 +29,8 @@ const CONDITIONAL: ReadonlySet<string> = new Set([
   'block',
 ]);
 
+const MAIN_GUARD = /^__name__\s*==\s*['"]__main__['"]$/;
+
 export const pythonRules: LanguageRules = {
   grammar: 'python',
   unwrap(node) {
@@ -67,8 +69,11 @@ export const pythonRules: LanguageRules = {
   },
   // Definitions under module/class-level `if`/`try` (platform switches, optional imports) are
   // real definitions; function bodies are never scanned, so this does not reach locals.
+  // The `if __name__ == "__main__":` script block is the exception: its names are script locals.
   transparent(node) {
-    return CONDITIONAL.has(node.type) ? node : null;
+    if (!CONDITIONAL.has(node.type)) return null;
+    if (node.type === 'if_statement' && MAIN_GUARD.test(field(node, 'condition')?.text ?? '')) return null;
+    return node;
   },
   isLeading(node) {
     return node.type === 'comment';
