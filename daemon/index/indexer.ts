@@ -12,7 +12,8 @@ import { findRepoRoot, gitBlobId, type ObjectFormat } from '../repo/git.js';
 import { scanRepo, type ScannedFile } from '../repo/scanner.js';
 import { CHUNKER_VERSION, languageForPath } from '../lang/languages.js';
 import type { ParsePool } from '../lang/parse-pool.js';
-import type { MetadataStore } from '../store/types.js';
+import type { FileWrite, MetadataStore, WriteOutcome } from '../store/types.js';
+import { errorMessage } from '../errors.js';
 import type { IndexConfig } from '../config/config.js';
 import { chunkHash, contentKey } from './keys.js';
 
@@ -46,6 +47,8 @@ export interface IndexSummary {
   /** Files left out, by reason (scan-time and content-time), plus what git ignores. */
   skipped: Record<string, number>;
   ignored: number;
+  /** Files that could not be indexed this run (first 20), with why. */
+  errors: { path: string; error: string }[];
   durationMs: number;
 }
 
@@ -114,20 +117,38 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
   let done = 0;
   progress({ phase: 'index', done, total: plans.length });
 
-  const processOne = async (plan: Plan): Promise<void> => {
-    const outcome = await indexFile(deps, root, repo.id, plan);
-    if (outcome.kind === 'reused') reused++;
+  const writer = new BatchWriter(store, repo.id);
+  const failed: { path: string; error: string }[] = [];
+  const accounting: Promise<void>[] = [];
+  const account = (plan: Plan, outcome: FileOutcome, stored: WriteOutcome | null): void => {
+    if (stored?.error) {
+      failed.push({ path: plan.file.path, error: stored.error });
+      skipped.failed = (skipped.failed ?? 0) + 1;
+    } else if (outcome.kind === 'reused') reused++;
     else if (outcome.kind === 'parsed') {
       parsed++;
-      newChunks += outcome.newChunks;
+      newChunks += stored?.newChunks ?? 0;
       bytesParsed += outcome.bytes;
     } else skipped[outcome.reason] = (skipped[outcome.reason] ?? 0) + 1;
     done++;
     progress({ phase: 'index', done, total: plans.length, path: plan.file.path });
   };
+  const processOne = async (plan: Plan): Promise<void> => {
+    let prepared: Awaited<ReturnType<typeof prepareFile>>;
+    try {
+      prepared = await prepareFile(deps, root, plan);
+    } catch (err) {
+      failed.push({ path: plan.file.path, error: errorMessage(err) });
+      prepared = { write: null, outcome: { kind: 'skipped', reason: 'failed' } };
+    }
+    const { write, outcome } = prepared;
+    // Do not wait for the batch to commit: the next file's parse overlaps the write.
+    if (write) accounting.push(writer.write(write).then((stored) => account(plan, outcome, stored)));
+    else account(plan, outcome, null);
+  };
 
-  // Keep every parse worker busy, plus one job queued for each, while writes stay sequential.
-  const inFlight = Math.max(2, pool.size * 2);
+  // Keep every parse worker busy with a few jobs queued each; writes are batched on this thread.
+  const inFlight = Math.max(4, pool.size * 4);
   let next = 0;
   const runners = Array.from({ length: Math.min(inFlight, plans.length) }, async () => {
     while (next < plans.length) {
@@ -137,6 +158,8 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
     }
   });
   await Promise.all(runners);
+  await writer.flush();
+  await Promise.all(accounting);
   if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('index aborted');
 
   progress({ phase: 'cleanup', done: 0, total: gone.length });
@@ -161,6 +184,7 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
     bytesParsed,
     skipped,
     ignored: scan.ignoredCount,
+    errors: failed.slice(0, 20),
     durationMs: Math.round(performance.now() - started),
   };
   await store.updateRepo(repo.id, limited ? { indexedAt: Date.now(), lastError: null } : {
@@ -184,59 +208,86 @@ function underAny(paths: string[]): (p: string) => boolean {
   return (p) => exact.has(p) || dirs.some((d) => p.startsWith(d));
 }
 
-type FileOutcome = { kind: 'reused' } | { kind: 'parsed'; newChunks: number; bytes: number } | { kind: 'skipped'; reason: string };
+type FileOutcome = { kind: 'reused' } | { kind: 'parsed'; bytes: number } | { kind: 'skipped'; reason: string };
 
-async function indexFile(deps: IndexDeps, root: string, repoId: number, plan: Plan): Promise<FileOutcome> {
+/** What to store for one file, decided without touching the store's write path. */
+async function prepareFile(deps: IndexDeps, root: string, plan: Plan): Promise<{ write: FileWrite | null; outcome: FileOutcome }> {
   const { store, pool } = deps;
   const { file, language } = plan;
   const known = await store.findParse(plan.key);
   if (known !== null) {
-    await store.writeFile(repoId, {
-      path: file.path,
-      blob: file.blob,
-      contentKey: plan.key,
-      size: file.size,
-      language,
-      encoding: null,
-      content: { kind: 'reuse', parseId: known },
-    });
-    return { kind: 'reused' };
+    return {
+      write: { path: file.path, blob: file.blob, contentKey: plan.key, size: file.size, language, encoding: null, content: { kind: 'reuse', parseId: known } },
+      outcome: { kind: 'reused' },
+    };
   }
 
   let buf: Buffer;
   try {
     buf = await readFile(join(root, file.path));
   } catch (err) {
-    // The file vanished or became unreadable between scan and read: record why, move on.
+    // The file vanished or became unreadable between scan and read: count why; the next reconcile settles it.
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'vanished' : 'unreadable';
-    return { kind: 'skipped', reason };
+    return { write: null, outcome: { kind: 'skipped', reason } };
   }
   // Hash what we actually read, so the key matches the bytes we index even if the file moved on since the scan.
   const blob = gitBlobId(buf, plan.objectFormat);
   const key = blob === file.blob ? plan.key : contentKey(blob, language, CHUNKER_VERSION);
+  const base = { path: file.path, blob, contentKey: key, size: buf.length, language };
   const classified = classifyContent(file.path, buf);
   if ('skip' in classified) {
-    await store.writeFile(repoId, {
-      path: file.path,
-      blob,
-      contentKey: key,
-      size: buf.length,
-      language,
-      encoding: null,
-      content: { kind: 'skipped', reason: classified.skip },
-    });
-    return { kind: 'skipped', reason: classified.skip };
+    return { write: { ...base, encoding: null, content: { kind: 'skipped', reason: classified.skip } }, outcome: { kind: 'skipped', reason: classified.skip } };
   }
-  const parsedFile = await pool.parse(file.path, classified.text, language);
-  const chunkHashes = parsedFile.chunks.map((c) => chunkHash(parsedFile.language, CHUNKER_VERSION, c.text));
-  const outcome = await store.writeFile(repoId, {
-    path: file.path,
-    blob,
-    contentKey: key,
-    size: buf.length,
-    language,
-    encoding: classified.encoding,
-    content: { kind: 'parsed', parsed: parsedFile, chunkHashes },
-  });
-  return { kind: 'parsed', newChunks: outcome.newChunks, bytes: buf.length };
+  const parsed = await pool.parse(file.path, classified.text, language);
+  const chunkHashes = parsed.chunks.map((c) => chunkHash(parsed.language, CHUNKER_VERSION, c.text));
+  return {
+    write: { ...base, encoding: classified.encoding, content: { kind: 'parsed', parsed, chunkHashes } },
+    outcome: { kind: 'parsed', bytes: buf.length },
+  };
+}
+
+/**
+ * Groups prepared files into one transaction per batch. Commits (and the FTS
+ * segment each commit writes) dominate a large index, so a batch holds up to
+ * `maxFiles` files or whatever arrived within `maxDelayMs`.
+ */
+class BatchWriter {
+  private pending: { write: FileWrite; done: (o: WriteOutcome) => void }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly repoId: number,
+    private readonly maxFiles = 64,
+    private readonly maxDelayMs = 50,
+  ) {}
+
+  write(file: FileWrite): Promise<WriteOutcome> {
+    return new Promise((resolve) => {
+      this.pending.push({ write: file, done: resolve });
+      if (this.pending.length >= this.maxFiles) void this.flush();
+      else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.maxDelayMs);
+    });
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.pending;
+    this.pending = [];
+    if (!batch.length) return this.flushing;
+    this.flushing = this.flushing.then(async () => {
+      try {
+        const outcomes = await this.store.writeFiles(
+          this.repoId,
+          batch.map((b) => b.write),
+        );
+        batch.forEach((b, i) => b.done(outcomes[i]));
+      } catch (err) {
+        for (const b of batch) b.done({ parseId: null, newChunks: 0, error: (err as Error).message });
+      }
+    });
+    return this.flushing;
+  }
 }

@@ -216,6 +216,8 @@ export function languageForPath(path: string, sample?: string): string | null {
   const byName = BY_NAME[lower];
   if (byName) return byName;
   if (lower.startsWith('dockerfile.') || lower.endsWith('.dockerfile')) return 'dockerfile';
+  // `.env`, `.env.local`, `.env.production`: dotfiles have no extension as far as extname is concerned.
+  if (lower === '.env' || lower.startsWith('.env.')) return 'dotenv';
 
   const ext = extname(lower);
   if (ext) {

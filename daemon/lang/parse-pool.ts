@@ -230,7 +230,7 @@ export class ParsePool {
 
   private dispatch(): void {
     if (this.closed || this.inProcess) return;
-    for (let i = 0; i < this.slots.length && this.queue.length; i++) {
+    for (let i = 0; i < this.size && this.queue.length && !this.inProcess; i++) {
       const slot = this.slots[i];
       if (!slot) {
         this.spawn(i);

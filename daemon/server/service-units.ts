@@ -45,9 +45,18 @@ function systemdQuote(s: string): string {
   return `"${systemdLiteral(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-/** ExecStart= also substitutes `$VAR` and `${VAR}`; `$$` is a literal dollar. */
-function systemdExecWord(s: string): string {
+/** ExecStart= substitutes `$VAR` and `${VAR}` in arguments (not in the program name); `$$` is a literal dollar. */
+function systemdExecArg(s: string): string {
   return systemdQuote(s).replace(/\$/g, '$$$$');
+}
+
+/**
+ * ExecStart= words for running `program`. systemd refuses a program name with
+ * quotes or backslashes ("Executable name contains special characters") however
+ * it is escaped; such a path goes through /usr/bin/env as an ordinary argument.
+ */
+function systemdExecProgram(program: string): string[] {
+  return /["'\\]/.test(program) ? ['/usr/bin/env', systemdExecArg(program)] : [systemdQuote(program)];
 }
 
 function xml(s: string): string {
@@ -58,6 +67,9 @@ function xml(s: string): string {
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&apos;');
 }
+
+/** sun_path is 108 bytes on Linux (104 on macOS), NUL included. */
+const MAX_SOCKET_PATH = 107;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -92,6 +104,11 @@ export function renderUnits(opts: UnitOptions): Record<string, string> {
     if (!path.isAbsolute(v)) throw new Error(`renderUnits: ${k} must be an absolute path, got ${JSON.stringify(v)}`);
     if (/[\n\r\0]/.test(v)) throw new Error(`renderUnits: ${k} contains a newline or NUL`);
   }
+  const socketPath = path.join(opts.socketDir, 'control.sock');
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
+    // systemd would refuse the ListenStream= and the daemon could not bind it either.
+    throw new Error(`renderUnits: ${socketPath} is longer than a UNIX socket path may be (${MAX_SOCKET_PATH} bytes)`);
+  }
   const root = opts.templateRoot ?? PACKAGE_ROOT;
   const read = (rel: string): string => readFileSync(path.join(root, rel), 'utf8');
 
@@ -108,7 +125,7 @@ export function renderUnits(opts: UnitOptions): Record<string, string> {
   const service = fill(
     read('systemd/contextd.service.in'),
     {
-      EXEC_START: [opts.node, opts.cli, 'daemon'].map(systemdExecWord).join(' '),
+      EXEC_START: [...systemdExecProgram(opts.node), ...[opts.cli, 'daemon'].map(systemdExecArg)].join(' '),
       ENVIRONMENT: systemdEnv.join('\n'),
     },
     SYSTEMD_SERVICE,

@@ -158,11 +158,12 @@ const SYSTEMCTL = ['systemctl', '--user'];
 const SYSTEMD_PROBE = [...SYSTEMCTL, 'show-environment'];
 const SYSTEMD_UNITS = [SYSTEMD_SOCKET, SYSTEMD_SERVICE];
 
-async function writeIfChanged(p: string, content: string): Promise<boolean> {
+/** Write unless identical; says whether an existing file was replaced (`updated`), or one created. */
+async function writeUnit(p: string, content: string): Promise<'created' | 'updated' | 'unchanged'> {
   const old = await readFile(p, 'utf8').catch(() => null);
-  if (old === content) return false;
+  if (old === content) return 'unchanged';
   await writeFile(p, content, { mode: 0o644 });
-  return true;
+  return old === null ? 'created' : 'updated';
 }
 
 export async function installService(opts: ServiceInstallOptions = {}): Promise<ServiceReport> {
@@ -186,10 +187,10 @@ export async function installService(opts: ServiceInstallOptions = {}): Promise<
 
   await mkdir(dir, { recursive: true });
   const files: string[] = [];
-  let changed = false;
+  let updated = false;
   for (const name of fileNames(manager)) {
     const p = path.join(dir, name);
-    changed = (await writeIfChanged(p, units[name])) || changed;
+    updated = (await writeUnit(p, units[name])) === 'updated' || updated;
     files.push(p);
   }
   const rec = new Recorder(sys);
@@ -201,8 +202,8 @@ export async function installService(opts: ServiceInstallOptions = {}): Promise<
       // The socket so hooks can always connect; the service so the daemon (and its
       // file watchers) runs from login rather than from the first connection.
       [...SYSTEMCTL, 'enable', '--now', ...SYSTEMD_UNITS],
-      // New paths only take effect on restart; try-restart leaves a stopped daemon stopped.
-      ...(changed ? [[...SYSTEMCTL, 'try-restart', SYSTEMD_SERVICE]] : []),
+      // A running daemon keeps its old command line until restarted; try-restart leaves a stopped one stopped.
+      ...(updated ? [[...SYSTEMCTL, 'try-restart', SYSTEMD_SERVICE]] : []),
     ];
     return { ...base, ...(await applySystemd(rec, steps, 'written but not enabled', notes)) };
   }

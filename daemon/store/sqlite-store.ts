@@ -222,11 +222,25 @@ export class SqliteStore implements MetadataStore {
   }
 
   async writeFile(repoId: number, file: FileWrite): Promise<WriteOutcome> {
-    return this.writeFileTx(repoId, file);
+    return this.db.transaction(() => this.writeOne(repoId, file))();
   }
 
-  private readonly writeFileTx = (repoId: number, file: FileWrite): WriteOutcome => {
-    return this.db.transaction((): WriteOutcome => {
+  async writeFiles(repoId: number, files: FileWrite[]): Promise<WriteOutcome[]> {
+    // Nested better-sqlite3 transactions are savepoints: one bad file rolls back alone.
+    const one = this.db.transaction((f: FileWrite) => this.writeOne(repoId, f));
+    return this.db.transaction(() =>
+      files.map((f): WriteOutcome => {
+        try {
+          return one(f);
+        } catch (err) {
+          return { parseId: null, newChunks: 0, error: (err as Error).message };
+        }
+      }),
+    )();
+  }
+
+  private writeOne(repoId: number, file: FileWrite): WriteOutcome {
+    {
       const now = Date.now();
       const content = file.content;
       let parseId: number | null = null;
@@ -268,8 +282,8 @@ export class SqliteStore implements MetadataStore {
         now,
       );
       return { parseId, newChunks };
-    })();
-  };
+    }
+  }
 
   async deleteFiles(repoId: number, paths: string[]): Promise<void> {
     this.db.transaction(() => {

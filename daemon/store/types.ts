@@ -55,6 +55,8 @@ export interface WriteOutcome {
   parseId: number | null;
   /** Chunks whose text the store had never seen (new content). */
   newChunks: number;
+  /** Set when this file could not be stored (the others of its batch still were). */
+  error?: string;
 }
 
 export interface ViewFilter {
@@ -145,6 +147,11 @@ export interface MetadataStore {
   findParse(contentKey: string): Promise<number | null>;
   /** Stores one file atomically: its parse (when new), chunks, symbols, index rows and view row. */
   writeFile(repoId: number, file: FileWrite): Promise<WriteOutcome>;
+  /**
+   * Stores several files in one transaction (each file is still all-or-nothing;
+   * batching only saves commits, which dominate the cost of a large index).
+   */
+  writeFiles(repoId: number, files: FileWrite[]): Promise<WriteOutcome[]>;
   deleteFiles(repoId: number, paths: string[]): Promise<void>;
 
   searchLexical(query: LexicalQuery): Promise<LexicalRow[]>;
