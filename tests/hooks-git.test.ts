@@ -3,13 +3,17 @@
  * received by a real server on a temporary control.sock.
  */
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+
+/** A subtest's `t` (the last overload of t.test takes just the callback). */
+type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { defaultNotifyScript, installHooks } from '../daemon/repo/hooks-installer.js';
+import { installHooks } from '../daemon/repo/hooks-installer.js';
 import {
   git,
   gitEnv,
   makeRepo,
+  NOTIFY_SCRIPT,
   run,
   startControlServer,
   writeAndCommit,
@@ -21,7 +25,7 @@ process.env.GIT_CONFIG_GLOBAL = '/dev/null';
 process.env.GIT_CONFIG_NOSYSTEM = '1';
 
 const root = t.testdir();
-const HOOK_OPTS = { node: process.execPath, notifyScript: defaultNotifyScript() };
+const HOOK_OPTS = { node: process.execPath, notifyScript: NOTIFY_SCRIPT };
 
 interface Notify {
   jsonrpc: string;
@@ -38,7 +42,7 @@ function take(server: ControlServer): Notify[] {
 }
 
 function expectMessage(
-  t: Tap.Test,
+  t: Tap,
   msg: Notify | undefined,
   want: { event: string; args: string[]; worktree: string; gitDir: string; head: string | null },
   before: number,
@@ -116,7 +120,6 @@ t.test('a linked worktree reports its own work tree and git dir', async (t) => {
   await installHooks(repo, HOOK_OPTS);
   const wtPath = path.join(root, 'wt-linked');
   await git(repo, ['worktree', 'add', '-q', '-b', 'side', '--', wtPath], gitEnv());
-  const { realpathSync } = await import('node:fs');
   const wt = realpathSync(wtPath);
   take(server); // worktree add's own checkout went to no server (env without socket dir)
 
@@ -206,7 +209,6 @@ t.test('core.hooksPath (husky style, relative to the work tree) is where hooks l
   const env = gitEnv({ CONTEXTD_SOCKET_DIR: server.socketDir });
   // Commit from a subdirectory: git still runs hooks from the top, and a relative hooksPath from there.
   const sub = path.join(repo, 'src');
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(sub);
   await writeAndCommit(sub, 'x.txt', 'x\n', 'from a subdirectory', env);
   const msgs = take(server);

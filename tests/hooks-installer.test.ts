@@ -4,23 +4,32 @@
  * and uninstall puts back exactly what was there.
  */
 import t from 'tap';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  defaultNotifyScript,
   hookStatus,
   installHooks,
   MANAGED_HOOKS,
   uninstallHooks,
 } from '../daemon/repo/hooks-installer.js';
 import { CHAINED_SUFFIX, renderHookScript } from '../daemon/repo/hook-script.js';
-import { git, gitEnv, makeRepo, removeDir, run, shortTmpDir, startControlServer, writeAndCommit } from './hooks-support.js';
+import {
+  git,
+  gitEnv,
+  makeRepo,
+  NOTIFY_SCRIPT,
+  removeDir,
+  run,
+  shortTmpDir,
+  startControlServer,
+  writeAndCommit,
+} from './hooks-support.js';
 
 process.env.GIT_CONFIG_GLOBAL = '/dev/null';
 process.env.GIT_CONFIG_NOSYSTEM = '1';
 
 const root = t.testdir();
-const OPTS = { node: process.execPath, notifyScript: defaultNotifyScript() };
+const OPTS = { node: process.execPath, notifyScript: NOTIFY_SCRIPT };
 let n = 0;
 const freshRepo = () => makeRepo(path.join(root, `r${n++}`));
 const hooksOf = (repo: string) => path.join(repo, '.git', 'hooks');

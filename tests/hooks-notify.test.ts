@@ -3,15 +3,24 @@
  * it is silent and exits 0 in every failure mode.
  */
 import t from 'tap';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { defaultNotifyScript, installHooks } from '../daemon/repo/hooks-installer.js';
-import { git, gitEnv, makeRepo, removeDir, run, shortTmpDir, startControlServer, type ControlServer } from './hooks-support.js';
+import { installHooks } from '../daemon/repo/hooks-installer.js';
+import {
+  git,
+  gitEnv,
+  makeRepo,
+  NOTIFY_SCRIPT,
+  removeDir,
+  run,
+  shortTmpDir,
+  startControlServer,
+  type ControlServer,
+} from './hooks-support.js';
 
 process.env.GIT_CONFIG_GLOBAL = '/dev/null';
 process.env.GIT_CONFIG_NOSYSTEM = '1';
 
-const NOTIFY = defaultNotifyScript();
 const root = t.testdir();
 const repo = await makeRepo(path.join(root, 'repo'));
 const HEAD = (await git(repo, ['rev-parse', 'HEAD'])).trim();
@@ -24,9 +33,8 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...e, ...extra };
 }
 
-async function notify(args: string[], extra: Record<string, string> = {}, cwd = repo) {
-  const r = await run(process.execPath, [NOTIFY, ...args], { cwd, env: env(extra) });
-  return r;
+function notify(args: string[], extra: Record<string, string> = {}, cwd = repo) {
+  return run(process.execPath, [NOTIFY_SCRIPT, ...args], { cwd, env: env(extra) });
 }
 
 type Params = { event: string; worktree: string; gitDir: string; args: string[]; head: string | null; at: number };
@@ -72,7 +80,6 @@ t.test('ignores what is not a branch-moving hook', async (t) => {
 t.test('socket precedence: SOCKET_DIR, CONTROL_SOCKET, --socket, XDG_RUNTIME_DIR, HOME', async (t) => {
   const [dirS, ctlS, argS, xdgS] = await Promise.all([server(), server(), server(), server()]);
   // XDG_RUNTIME_DIR/contextd/control.sock and HOME/.cache/contextd/run/control.sock: symlinks to real servers.
-  const { symlinkSync } = await import('node:fs');
   const xdg = shortTmpDir();
   const home = shortTmpDir();
   t.teardown(() => {
@@ -136,7 +143,6 @@ t.test('unborn branch: head is null; outside a repository: cwd-based fallbacks',
   const e = { CONTEXTD_SOCKET_DIR: s.socketDir };
   const unborn = path.join(root, 'unborn');
   await git(root, ['-c', 'init.defaultBranch=main', 'init', '-q', '--', unborn]);
-  const { realpathSync } = await import('node:fs');
   const unbornReal = realpathSync(unborn);
   await notify(['post-checkout', '0'.repeat(40), '0'.repeat(40), '1'], e, unbornReal);
   t.same({ ...params(s, 0), at: 0 }, {
@@ -165,7 +171,7 @@ t.test('unborn branch: head is null; outside a repository: cwd-based fallbacks',
 t.test('the wrapper passes arguments through verbatim, and an embedded --socket is used', async (t) => {
   const s = await server();
   const fresh = await makeRepo(path.join(root, 'verbatim'));
-  await installHooks(fresh, { node: process.execPath, notifyScript: NOTIFY, socketPath: s.socketPath });
+  await installHooks(fresh, { node: process.execPath, notifyScript: NOTIFY_SCRIPT, socketPath: s.socketPath });
   const odd = ['a b', '$HOME', "it's", '"q"', '`id`', '\\n', '-', '--socket'];
   const r = await run('sh', ['.git/hooks/post-merge', ...odd], { cwd: fresh, env: env() });
   t.same([r.code, r.stdout, r.stderr], [0, '', '']);

@@ -9,6 +9,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { PACKAGE_ROOT } from '../daemon/version.js';
+
+/** hooks/notify.mjs of this checkout: plain JS, never compiled, so the same file for tsx and dist/. */
+export const NOTIFY_SCRIPT = path.join(PACKAGE_ROOT, 'hooks', 'notify.mjs');
 
 const execFileP = promisify(execFile);
 

@@ -43,6 +43,11 @@ t.test('extensions and well-known names map to language ids', async (t) => {
     ['.env.local', 'dotenv'],
     ['LICENSE', 'text'],
     ['notes.txt', 'text'],
+    ['BUILD', 'starlark'],
+    ['build', 'text'],
+    ['constructor', 'text'],
+    ['x.__proto__', null],
+    ['x.toString', null],
     ['image.png', null],
     ['archive.tar.gz', null],
   ];

@@ -6,6 +6,9 @@
  * fails instead, so CI that has the tools cannot silently lose the check.
  */
 import t from 'tap';
+
+/** A subtest's `t` (the last overload of t.test takes just the callback). */
+type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,15 +25,15 @@ function tool(name: string, args: string[]): boolean {
 const HAVE_ANALYZE = tool('systemd-analyze', ['--version']);
 const HAVE_PYTHON = tool('python3', ['-c', 'import plistlib']);
 
-function needTool(t: Tap.Test, have: boolean, name: string): boolean {
-  if (have) return true;
-  const msg = `${name} is not available: this check did NOT run`;
-  if (REQUIRE) t.fail(`${msg} (CONTEXTD_REQUIRE_SERVICES=1)`);
-  else {
-    console.error(`# WARNING: ${msg}`);
-    t.skip(msg);
-  }
-  return false;
+/**
+ * Options for a test that needs a tool: skipped (loudly) when it is missing,
+ * unless CONTEXTD_REQUIRE_SERVICES=1, in which case the test runs and fails.
+ */
+function needs(have: boolean, name: string): { skip?: string } {
+  if (have || REQUIRE) return {};
+  const msg = `${name} is not available: this check did NOT run (set CONTEXTD_REQUIRE_SERVICES=1 to make that a failure)`;
+  console.error(`# WARNING: ${msg}`);
+  return { skip: msg };
 }
 
 /** Paths designed to break naive quoting: spaces, quotes, %, $, backslash, XML specials. */
@@ -60,7 +63,7 @@ function plainLayout(name: string): { node: string; cli: string; dataDir: string
  * It exits 0 even for unknown keys and unparsable values, which it only
  * prints: so any output at all counts as a failure.
  */
-function verify(t: Tap.Test, files: Record<string, string>, label: string): void {
+function verify(t: Tap, files: Record<string, string>, label: string): void {
   const dir = path.join(root, `verify-${label}`);
   mkdirSync(dir, { recursive: true });
   // Short: units pulled in by sockets.target (gpg-agent…) put socket paths under it, limited to ~108 bytes.
@@ -79,8 +82,8 @@ function verify(t: Tap.Test, files: Record<string, string>, label: string): void
   t.equal((r.stdout + r.stderr).trim(), '', `${label}: systemd-analyze has nothing to say`);
 }
 
-t.test('systemd units pass systemd-analyze verify --user', async (t) => {
-  if (!needTool(t, HAVE_ANALYZE, 'systemd-analyze')) return;
+t.test('systemd units pass systemd-analyze verify --user', needs(HAVE_ANALYZE, 'systemd-analyze'), async (t) => {
+  if (!HAVE_ANALYZE) return void t.fail('systemd-analyze is required (CONTEXTD_REQUIRE_SERVICES=1) but missing');
   const plain = plainLayout('plain');
   verify(t, renderUnits({ ...plain, env: { PATH: '/usr/local/bin:/usr/bin:/bin' } }), 'plain');
   verify(t, renderUnits({ ...plain, socketDir: path.join(root, 'rt', 'contextd'), runtimeDir: path.join(root, 'rt') }), 'runtime-dir');
@@ -138,8 +141,8 @@ t.test('systemd units say what the daemon needs', async (t) => {
   t.throws(() => renderUnits({ ...plain, env: { X: 'a\nExecStartPre=/bin/evil' } }), /newline/);
 });
 
-t.test('the LaunchAgent plist parses with plistlib and has what launchd needs', async (t) => {
-  if (!needTool(t, HAVE_PYTHON, 'python3 plistlib')) return;
+t.test('the LaunchAgent plist parses with plistlib and has what launchd needs', needs(HAVE_PYTHON, 'python3 plistlib'), async (t) => {
+  if (!HAVE_PYTHON) return void t.fail('python3 plistlib is required (CONTEXTD_REQUIRE_SERVICES=1) but missing');
   for (const [label, layout] of [
     ['plain', plainLayout('plist')],
     ['weird', { ...weirdLayout(), dataDir: path.join(root, 'plist-weird & <data>') }],

@@ -9,6 +9,7 @@ import { registerIndexCommand } from './index-command.js';
 import { registerSearchCommand } from './search-command.js';
 import { registerSymbolsCommand } from './symbols-command.js';
 import { registerDaemonCommands } from './daemon-commands.js';
+import { registerServiceCommands } from './service-command.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -23,7 +24,9 @@ export function buildProgram(): Command {
   registerSearchCommand(program);
   registerSymbolsCommand(program);
   registerDaemonCommands(program);
-  for (const cmd of program.commands) cmd.exitOverride();
+  registerServiceCommands(program);
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const cmd of all(program)) cmd.exitOverride();
   return program;
 }
 

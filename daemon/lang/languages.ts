@@ -151,7 +151,13 @@ const BY_EXTENSION: Record<string, string> = {
   '.env': 'dotenv',
 };
 
-/** Exact file names (compared case-sensitively first, then lower-cased). */
+/** File names compared case-sensitively: `BUILD` is Bazel, a `build` script is not. */
+const BY_EXACT_NAME: Record<string, string> = {
+  BUILD: 'starlark',
+  WORKSPACE: 'starlark',
+};
+
+/** Well-known file names, compared lower-cased. */
 const BY_NAME: Record<string, string> = {
   makefile: 'make',
   gnumakefile: 'make',
@@ -165,8 +171,7 @@ const BY_NAME: Record<string, string> = {
   vagrantfile: 'ruby',
   brewfile: 'ruby',
   'build.bazel': 'starlark',
-  build: 'starlark',
-  workspace: 'starlark',
+  'workspace.bazel': 'starlark',
   '.bashrc': 'shell',
   '.bash_profile': 'shell',
   '.zshrc': 'shell',
@@ -203,6 +208,11 @@ const BY_INTERPRETER: Record<string, string> = {
 /** C++-only constructs: enough to tell a C++ header from a C one in its first few KiB. */
 const CPP_HEADER_HINT = /^\s*(?:namespace\s+\w|template\s*<|class\s+\w+[^;]*\{|(?:public|private|protected)\s*:)|\bstd::|#include\s*<(?:string|vector|memory|map|iostream|cstdint)>/m;
 
+/** A table lookup that ignores Object.prototype (a file named `constructor` is not a function). */
+function own(table: Record<string, string>, key: string): string | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /**
  * The language id for a path, or null when the name says nothing (the pipeline
  * then decides, usually `text` after its own binary check).
@@ -213,7 +223,7 @@ const CPP_HEADER_HINT = /^\s*(?:namespace\s+\w|template\s*<|class\s+\w+[^;]*\{|(
 export function languageForPath(path: string, sample?: string): string | null {
   const name = basename(path);
   const lower = name.toLowerCase();
-  const byName = BY_NAME[lower];
+  const byName = own(BY_EXACT_NAME, name) ?? own(BY_NAME, lower);
   if (byName) return byName;
   if (lower.startsWith('dockerfile.') || lower.endsWith('.dockerfile')) return 'dockerfile';
   // `.env`, `.env.local`, `.env.production`: dotfiles have no extension as far as extname is concerned.
@@ -221,14 +231,13 @@ export function languageForPath(path: string, sample?: string): string | null {
 
   const ext = extname(lower);
   if (ext) {
-    const lang = BY_EXTENSION[ext];
+    const lang = own(BY_EXTENSION, ext);
     if (lang === 'c' && ext === '.h' && sample !== undefined && CPP_HEADER_HINT.test(sample)) return 'cpp';
     if (lang) return lang;
-    // `.env.local`, `foo.conf.sample`: look at the inner extension once.
+    // `config.json.example`, `app.conf.sample`: look at the inner extension once.
     const inner = extname(lower.slice(0, -ext.length));
-    if (inner && BY_EXTENSION[inner] && /^\.(?:local|sample|example|dist|template|in|orig)$/.test(ext)) {
-      return BY_EXTENSION[inner];
-    }
+    const innerLang = inner ? own(BY_EXTENSION, inner) : undefined;
+    if (innerLang && /^\.(?:local|sample|example|dist|template|in|orig)$/.test(ext)) return innerLang;
     return null;
   }
 
@@ -237,7 +246,7 @@ export function languageForPath(path: string, sample?: string): string | null {
     const shebang = /^#!\s*(?:\S*\/)?(?:env\s+(?:-\S+\s+)*)?([A-Za-z]+)/.exec(sample);
     if (shebang) {
       const interp = shebang[1].replace(/\d+$/, '');
-      return BY_INTERPRETER[interp] ?? 'shell';
+      return own(BY_INTERPRETER, interp) ?? 'shell';
     }
   }
   return 'text';

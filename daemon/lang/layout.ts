@@ -12,12 +12,17 @@
  *    stray comments, closing braces) form "filler" runs, blank lines trimmed.
  *    A run becomes a `statements` chunk, window-split if too big.
  * 3. A tiny run (fewer than minChunkLines lines of content, closing-only
- *    lines like `}` or `end` not counted, and under minChunkChars characters) is merged into the neighbouring definition or
- *    header it sits closer to (fewer blank lines between; ties go to the one
- *    above), unless that would push a chunk that fits the bounds over them;
- *    then into the other neighbour; else it stays a small chunk of its own.
- *    (A neighbour that is too big is split anyway, rule 4/5, and the run
- *    simply joins its first or last piece.)
+ *    lines like `}` or `end` not counted, and under minChunkChars
+ *    characters) is merged into the neighbouring definition or header it sits
+ *    closer to (fewer blank lines between; ties go to the one above), unless
+ *    that would push a chunk that fits the bounds over them; then into the
+ *    other neighbour; else it stays a small chunk of its own. (A neighbour
+ *    that is too big is split anyway, rules 4-5, and the run simply joins its
+ *    first or last piece.) So `package x` + imports join the first function,
+ *    a class's closing brace joins its last method, and a one-line
+ *    `module.exports = f` joins `f`.
+ * Symbol-only definitions (fields, one-line constants, type aliases,
+ * prototypes) are statements for this purpose; see extract.ts.
  * 4. A definition that fits the bounds is one chunk of its own kind. One that
  *    does not, and has member definitions, becomes a `header` chunk (from its
  *    first line, docs included, up to its first member: the signature plus any
@@ -138,17 +143,24 @@ function isTiny(src: SourceLines, u: Unit, b: LayoutBounds): boolean {
   return content < b.minLines;
 }
 
-/** Rule 3. Left to right, so a merged neighbour is seen with its new range by the next run. */
+/** Rule 3, in one left-to-right pass (a neighbour grown by one merge is seen with its new range by the next run). */
 function mergeTiny(src: SourceLines, units: Unit[], b: LayoutBounds): Unit[] {
-  const out = units.slice();
-  for (let i = 0; i < out.length; i++) {
-    const u = out[i];
-    if (u.type !== 'filler' || !isTiny(src, u, b)) continue;
-    const prev = i > 0 && out[i - 1].type !== 'filler' ? out[i - 1] : null;
-    const next = i + 1 < out.length && out[i + 1].type !== 'filler' ? out[i + 1] : null;
+  const out: Unit[] = [];
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i];
+    if (u.type !== 'filler' || !isTiny(src, u, b)) {
+      out.push(u);
+      continue;
+    }
+    // A filler is never next to another filler (runs are maximal), so neighbours are definitions or headers.
+    const last = out[out.length - 1];
+    const prev = last && last.type !== 'filler' ? last : null;
+    const following = units[i + 1];
+    const next = following && following.type !== 'filler' ? following : null;
     const gapBefore = prev ? u.start - prev.end - 1 : Infinity;
     const gapAfter = next ? next.start - u.end - 1 : Infinity;
     const order = gapAfter < gapBefore ? [next, prev] : [prev, next];
+    let merged = false;
     for (const target of order) {
       if (!target) continue;
       const s = Math.min(target.start, u.start);
@@ -158,10 +170,10 @@ function mergeTiny(src: SourceLines, units: Unit[], b: LayoutBounds): Unit[] {
       if (!fits(src, s, e, b) && fits(src, target.start, target.end, b)) continue;
       target.start = s;
       target.end = e;
-      out.splice(i, 1);
-      i--;
+      merged = true;
       break;
     }
+    if (!merged) out.push(u);
   }
   return out;
 }

@@ -14,7 +14,6 @@
 import { constants } from 'node:fs';
 import { access, chmod, lstat, mkdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../version.js';
 import { findRepoRoot, runGit } from './git.js';
 import {
   CHAINED_SUFFIX,
@@ -98,14 +97,9 @@ export interface HookStatusReport extends HooksLocation {
   hooks: { hook: ManagedHook; path: string; state: HookState; chained: ChainState }[];
 }
 
-/** hooks/notify.mjs of this package (not compiled: it is plain JS, so the same file serves tsx and dist/). */
-export function defaultNotifyScript(): string {
-  return path.join(PACKAGE_ROOT, 'hooks', 'notify.mjs');
-}
-
 function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 /** Resolve symlinks of the longest existing prefix, so /tmp vs /private/tmp style aliases compare equal. */
@@ -127,7 +121,9 @@ export async function locateHooks(repoRoot: string): Promise<HooksLocation> {
   const commonDir = path.resolve(worktree, commonDirRaw);
   const hooksDir = path.resolve(worktree, hooksRaw);
 
-  const cfg = await runGit(worktree, ['config', '--show-scope', '--get', 'core.hooksPath'], { okExitCodes: [0, 1] });
+  // --show-scope (git >= 2.26) tells a global hooks dir from a per-repo one; older git rejects it with 129.
+  let cfg = await runGit(worktree, ['config', '--show-scope', '--get', 'core.hooksPath'], { okExitCodes: [0, 1, 129] });
+  if (cfg.exitCode === 129) cfg = await runGit(worktree, ['config', '--get', 'core.hooksPath'], { okExitCodes: [0, 1] });
   let hooksPath: HooksLocation['hooksPath'] = null;
   if (cfg.exitCode === 0) {
     const line = cfg.stdout.replace(/\n$/, '');
