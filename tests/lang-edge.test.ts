@@ -201,6 +201,21 @@ t.test('tiny neighbours merge; definitions never merge with each other', async (
   t.ok(bounded.chunks.some((c) => c.kind === 'statements'), 'the run stayed on its own');
 });
 
+t.test('symbol-only declarations get their own chunk when long or documented', async (t) => {
+  const dts = '/**\n * Parses an integer.\n * @param s the text\n */\ndeclare function parseInt(s: string): number;\n\ndeclare function bare(): void;\n';
+  const d = await parseFile('lib.d.ts', dts, 'typescript');
+  t.strictSame(d.chunks.map(row), ['1-7 function parseInt'], 'documented: own chunk (the bare one-liner joins it)');
+
+  const h = 'int a(void);\nint b(void);\nint c(void);\n\n/* Frees a ring.\n * Safe on NULL.\n * Never fails.\n */\nvoid ring_free(void *r);\n';
+  const c = await parseFile('ring.h', h, 'c');
+  t.strictSame(c.chunks.map(row), ['1-3 statements -', '5-9 function ring_free']);
+  t.strictSame(c.symbols.map((s) => s.name), ['a', 'b', 'c', 'ring_free'], 'prototypes are symbols either way');
+
+  const py = 'CONFIG = {\n    "a": 1,\n    "b": 2,\n    "c": 3,\n}\nLIMIT = 3\n';
+  const p = await parseFile('conf.py', py, 'python');
+  t.strictSame(p.chunks.map(row), ['1-6 constant CONFIG']);
+});
+
 t.test('comments attach only when directly above; a /** block also across one blank line', async (t) => {
   const py = '# about f\ndef f():\n    pass\n\n# a section banner\n\ndef g():\n    pass\n\nx = 1  # trailing\ndef h():\n    pass\n';
   const p = await parseFile('c.py', py, 'python', { minChunkLines: 0 });

@@ -17,8 +17,9 @@ const MAX_CONTAINER_DEPTH = 24;
 const MAX_FLATTEN_DEPTH = 6;
 /**
  * A symbol-only definition (field, constant, type alias, declaration without
- * a body) spanning at least this many lines gets a chunk of its own: a
- * 30-line config table or type is worth finding by name, a one-liner is not.
+ * a body) spanning at least this many lines, doc comment included, gets a
+ * chunk of its own: a 30-line config table or a documented API declaration is
+ * worth finding by name, a bare one-liner is not.
  */
 export const LIGHT_DEF_OWN_CHUNK_LINES = 5;
 const SIGNATURE_MAX = 200;
@@ -145,8 +146,12 @@ export function extractDefinitions(root: Node, rules: LanguageRules, src: Source
           const ctx: DefContext = { inType: TYPE_KINDS.has(info.kind), containerName: info.name };
           children = scan(info.body, { path, ctx, depth: scope.depth + 1 }, endRow(info.body));
         }
-        const lines = sym.endLine - sym.startLine + 1;
-        if (info.light && lines < LIGHT_DEF_OWN_CHUNK_LINES) continue;
+        if (info.light) {
+          // Counted with its doc comment: a documented declaration (`declare function`, a C
+          // prototype in a header, an interface method with Javadoc) is worth finding as a chunk.
+          const docStart = leadingStartRow(found.length === 1 ? node : rangeNode) + 1;
+          if (sym.endLine - docStart + 1 < LIGHT_DEF_OWN_CHUNK_LINES) continue;
+        }
         worthy.push({
           def: { symbol: path.join('.'), kind: info.kind, startLine: 0, endLine: 0, children },
           rangeNode,

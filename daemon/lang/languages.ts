@@ -10,7 +10,7 @@ import { basename, extname } from 'node:path';
  * merge policy): it is part of the content-addressed cache keys, so a bump
  * makes every file re-parse once instead of serving stale chunks.
  */
-export const CHUNKER_VERSION = 1;
+export const CHUNKER_VERSION = 2;
 
 /** Languages with a tree-sitter grammar (see grammars.ts). */
 export const TREE_SITTER_LANGUAGES: readonly string[] = [
