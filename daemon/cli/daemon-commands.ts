@@ -18,6 +18,8 @@ export function registerDaemonCommands(program: Command): void {
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
       await daemon.stopped;
+      // Open client connections (an idle MCP or LSP session) must not keep a stopped daemon alive.
+      process.exit(0);
     });
 
   program

@@ -10,6 +10,7 @@ import { registerSearchCommand } from './search-command.js';
 import { registerSymbolsCommand } from './symbols-command.js';
 import { registerDaemonCommands } from './daemon-commands.js';
 import { registerServiceCommands } from './service-command.js';
+import { registerMcpCommand } from './mcp-command.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerSymbolsCommand(program);
   registerDaemonCommands(program);
   registerServiceCommands(program);
+  registerMcpCommand(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) cmd.exitOverride();
   return program;

@@ -31,6 +31,8 @@ export interface SearchHit {
   /** Which retrievers found this chunk. */
   retrievers: string[];
   chunkHash: string;
+  /** The chunk's full text (not part of the CLI's JSON; MCP/LSP show it). */
+  text: string;
 }
 
 const IDENTIFIER_QUERY = /^[\p{L}_$][\p{L}\p{N}_$.:]*$/u;
@@ -96,5 +98,6 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
     snippet: makeSnippet(item.text, item.startLine, terms).text,
     retrievers,
     chunkHash: item.chunkHash,
+    text: item.text,
   }));
 }

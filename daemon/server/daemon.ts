@@ -12,7 +12,10 @@ import { ContextdError, errorMessage } from '../errors.js';
 import { findRepoRoot, headCommit } from '../repo/git.js';
 import { installHooks, uninstallHooks } from '../repo/hooks-installer.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
-import { CONTROL_SOCKET } from './constants.js';
+import { CONTROL_SOCKET, MCP_SOCKET } from './constants.js';
+import { AuditLog } from './audit-log.js';
+import { createMcpSocketServer } from './mcp-socket.js';
+import type { McpContext } from '../mcp/context.js';
 import { createControlServer, type RpcHandler } from './control-server.js';
 import { RPC_INVALID_PARAMS, RpcError } from './json-rpc.js';
 import { acquireLock, type DaemonLock } from './lock.js';
@@ -52,6 +55,9 @@ export class Daemon {
   private scheduler!: Scheduler;
   private control: Server | null = null;
   private controlPath = '';
+  private mcp: Server | null = null;
+  private mcpPath = '';
+  private audit!: AuditLog;
   private readonly watchers = new Map<number, RepoWatcher>();
   private stopMaintenance: (() => void) | null = null;
   private readonly startedAt = Date.now();
@@ -84,7 +90,11 @@ export class Daemon {
         handlers: this.handlers(),
         onError: (err, method) => this.log.error({ method, err: errorMessage(err) }, 'control request failed'),
       });
-      this.controlPath = await listenOwnerOnly(this.control, socketDir, CONTROL_SOCKET, inheritedSockets().get('control'));
+      const inherited = inheritedSockets();
+      this.controlPath = await listenOwnerOnly(this.control, socketDir, CONTROL_SOCKET, inherited.get('control'));
+      this.audit = new AuditLog(join(dataDir, 'logs', 'mcp-audit.jsonl'));
+      this.mcp = createMcpSocketServer(this.mcpContext(), this.log);
+      this.mcpPath = await listenOwnerOnly(this.mcp, socketDir, MCP_SOCKET, inherited.get('mcp'));
 
       for (const repo of await this.engine.store.listRepos()) {
         if (!repo.registered) continue;
@@ -114,6 +124,21 @@ export class Daemon {
       this.lock.release();
       throw err;
     }
+  }
+
+  private mcpContext(): McpContext {
+    return {
+      engine: this.engine,
+      status: () => this.status(),
+      reindex: async (root, paths) => {
+        const repo = await this.engine.store.getRepo(root);
+        if (!repo) throw new ContextdError('not-registered', `${root} is not registered`);
+        await this.engine.store.enqueue(repo.id, paths ?? null, 'mcp reindex');
+        this.scheduler.kick();
+      },
+      audit: (entry) => this.audit.record(entry),
+      registeredRoots: async () => (await this.engine.store.listRepos()).filter((r) => r.registered).map((r) => r.root),
+    };
   }
 
   private async watch(repoId: number, root: string): Promise<void> {
@@ -245,6 +270,7 @@ export class Daemon {
       paths: {
         socketDir: paths.socketDir,
         controlSocket: this.controlPath,
+        mcpSocket: this.mcpPath,
         dataDir: paths.dataDir,
         database: this.engine.store.location,
         log: logFilePath(paths.dataDir),
@@ -255,6 +281,7 @@ export class Daemon {
         { name: 'parser', kind: 'tree-sitter', healthy: true, detail: `${this.config.index.workers} worker(s)` },
         { name: 'watcher', kind: '@parcel/watcher', healthy: true, detail: `${this.watchers.size} repositor${this.watchers.size === 1 ? 'y' : 'ies'} watched` },
       ],
+      audit: this.audit.summary(),
       queue: { pending: [...pending.values()].reduce((a, b) => a + b, 0), running: activity.size },
       totals: { ...this.scheduler.totals },
       repos: repoStatus,
@@ -267,13 +294,16 @@ export class Daemon {
     this.stopping = (async () => {
       this.log?.info('contextd daemon stopping');
       this.stopMaintenance?.();
-      const closing = this.control ? new Promise<void>((r) => this.control!.close(() => r())) : Promise.resolve();
+      const closing = Promise.all(
+        [this.control, this.mcp].map((srv) => (srv ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve())),
+      );
       await Promise.allSettled([...this.watchers.values()].map((w) => w.stop()));
       this.watchers.clear();
       await this.scheduler?.stop();
       await this.engine?.close();
       await Promise.race([closing, new Promise((r) => setTimeout(r, 500))]);
       this.log?.info('contextd daemon stopped');
+      await this.audit?.flush();
       this.logger?.flush();
       this.lock?.release();
       this.resolveStopped();

@@ -23,6 +23,8 @@ export interface RepoStatus {
   lastError: string | null;
 }
 
+import type { AuditSummary } from './audit-log.js';
+
 export interface DaemonStatus {
   running: true;
   healthy: boolean;
@@ -31,7 +33,9 @@ export interface DaemonStatus {
   startedAt: number;
   uptimeMs: number;
   node: string;
-  paths: { socketDir: string; controlSocket: string; dataDir: string; database: string; log: string; configFile: string | null };
+  paths: { socketDir: string; controlSocket: string; mcpSocket: string; dataDir: string; database: string; log: string; configFile: string | null };
+  /** MCP tool calls since start (the full log is paths in audit.log). */
+  audit: AuditSummary;
   backends: BackendHealth[];
   queue: { pending: number; running: number };
   totals: { runs: number; parsed: number; reused: number; newChunks: number; failures: number };

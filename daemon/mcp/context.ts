@@ -1,0 +1,30 @@
+/** What MCP tools can reach in the daemon: the engine, status, the queue, the audit log. */
+import type { Engine } from '../engine.js';
+import type { DaemonStatus } from '../server/status.js';
+
+export interface AuditEntry {
+  at: number;
+  tool: string;
+  args: unknown;
+  durationMs: number;
+  hits: number | null;
+  error: string | null;
+}
+
+export interface McpContext {
+  engine: Engine;
+  status(): Promise<DaemonStatus>;
+  /** Queue a reconcile of a registered repository (or some paths in it). */
+  reindex(root: string, paths?: string[]): Promise<void>;
+  audit(entry: AuditEntry): void;
+  /** Roots of registered repositories. */
+  registeredRoots(): Promise<string[]>;
+}
+
+/** Per-connection state: the client's working directory (bridge) and MCP roots. */
+export interface McpSession {
+  /** Working directory the `contextd mcp` bridge was started in, when known. */
+  cwd: string | null;
+  /** Filesystem roots the client announced (MCP roots), when it supports them. */
+  roots: () => Promise<string[]>;
+}

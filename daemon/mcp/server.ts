@@ -1,0 +1,37 @@
+/**
+ * One MCP server per connection, with every contextd tool registered. Tools are
+ * one module each under tools/; this file only assembles them.
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { VERSION } from '../version.js';
+import type { McpContext, McpSession } from './context.js';
+import type { ToolDeps } from './toolkit.js';
+import { registerFindSymbol } from './tools/find-symbol.js';
+import { registerGetCode } from './tools/get-code.js';
+import { registerIndexStatus } from './tools/index-status.js';
+import { registerReindex } from './tools/reindex.js';
+import { registerSearchCode } from './tools/search-code.js';
+
+export type ToolRegistrar = (server: McpServer, deps: ToolDeps) => void;
+
+export const TOOL_REGISTRARS: ToolRegistrar[] = [registerSearchCode, registerFindSymbol, registerGetCode, registerIndexStatus, registerReindex];
+
+export const SERVER_INSTRUCTIONS =
+  'contextd indexes the git repositories the user registered. Use search_code to find code by meaning or by name, ' +
+  'find_symbol for definitions, get_code to read a file or symbol with its history, and index_status to see what is indexed and how fresh. ' +
+  'Paths in results are repo-relative with 1-based inclusive line ranges.';
+
+export function createMcpServer(ctx: McpContext, cwd: string | null): McpServer {
+  const server = new McpServer({ name: 'contextd', version: VERSION }, { capabilities: { tools: {}, logging: {} }, instructions: SERVER_INSTRUCTIONS });
+  const session: McpSession = {
+    cwd,
+    roots: async () => {
+      if (!server.server.getClientCapabilities()?.roots) return [];
+      const { roots } = await server.server.listRoots(undefined, { timeout: 2000 });
+      return roots.filter((r) => r.uri.startsWith('file://')).map((r) => decodeURIComponent(new URL(r.uri).pathname));
+    },
+  };
+  const deps: ToolDeps = { ctx, session };
+  for (const register of TOOL_REGISTRARS) register(server, deps);
+  return server;
+}

@@ -1,0 +1,63 @@
+/** Shared plumbing for MCP tools: scope resolution, auditing, error results. */
+import { resolve } from 'node:path';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ContextdError, errorMessage, isContextdError } from '../errors.js';
+import type { McpContext, McpSession } from './context.js';
+
+export interface ToolDeps {
+  ctx: McpContext;
+  session: McpSession;
+}
+
+function within(root: string, p: string): boolean {
+  return p === root || p.startsWith(root.endsWith('/') ? root : root + '/');
+}
+
+/**
+ * The repository a call is about: the `repo` argument (must be registered), else
+ * the client's MCP roots or working directory when registered, else null (all).
+ */
+export async function resolveRepo(deps: ToolDeps, repo?: string): Promise<string | null> {
+  const roots = await deps.ctx.registeredRoots();
+  const pick = (p: string) => roots.filter((r) => within(r, p) || within(p, r)).sort((a, b) => b.length - a.length)[0];
+  if (repo) {
+    const abs = resolve(repo);
+    const root = pick(abs);
+    if (!root) {
+      throw new ContextdError('not-registered', `${abs} is not a registered repository`, {
+        hint: `register it with: contextd add ${JSON.stringify(abs)} (registered: ${roots.join(', ') || 'none'})`,
+      });
+    }
+    return root;
+  }
+  const candidates = [...(await deps.session.roots().catch(() => [] as string[])), ...(deps.session.cwd ? [deps.session.cwd] : [])];
+  for (const c of candidates) {
+    const root = pick(resolve(c));
+    if (root) return root;
+  }
+  return roots.length === 1 ? roots[0] : null;
+}
+
+export function textResult(text: string, structured?: Record<string, unknown>): CallToolResult {
+  return structured ? { content: [{ type: 'text', text }], structuredContent: structured } : { content: [{ type: 'text', text }] };
+}
+
+export function errorResult(err: unknown): CallToolResult {
+  const message = isContextdError(err) ? `${err.message}${err.hint ? `\nhint: ${err.hint}` : ''}` : `internal error: ${errorMessage(err)}`;
+  return { isError: true, content: [{ type: 'text', text: message }] };
+}
+
+/** Wraps a tool handler: timing, audit entry, and errors as MCP tool errors (never a crash). */
+export function audited<A>(deps: ToolDeps, tool: string, fn: (args: A) => Promise<{ result: CallToolResult; hits: number | null }>) {
+  return async (args: A): Promise<CallToolResult> => {
+    const t0 = performance.now();
+    try {
+      const { result, hits } = await fn(args);
+      deps.ctx.audit({ at: Date.now(), tool, args, durationMs: Math.round(performance.now() - t0), hits, error: null });
+      return result;
+    } catch (err) {
+      deps.ctx.audit({ at: Date.now(), tool, args, durationMs: Math.round(performance.now() - t0), hits: null, error: errorMessage(err) });
+      return errorResult(err);
+    }
+  };
+}

@@ -1,0 +1,82 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ContextdError } from '../../errors.js';
+import { classifyContent } from '../../repo/content-filter.js';
+import { DEFAULT_MAX_TOKENS, CHARS_PER_TOKEN } from '../budget.js';
+import { confinePath } from '../confine.js';
+import { formatHistoryLine } from '../format.js';
+import { audited, resolveRepo, textResult, type ToolDeps } from '../toolkit.js';
+
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+export function registerGetCode(server: McpServer, deps: ToolDeps): void {
+  server.registerTool(
+    'get_code',
+    {
+      title: 'Get code',
+      description:
+        'Read code from a registered repository: a whole file, a line range (start/end, 1-based inclusive), or a symbol (its definition). ' +
+        'Returns numbered lines and, when known, who last changed them and why.',
+      inputSchema: {
+        path: z.string().min(1).optional().describe('repo-relative path (or absolute inside a registered repository)'),
+        start: z.number().int().min(1).optional().describe('first line (1-based)'),
+        end: z.number().int().min(1).optional().describe('last line (inclusive)'),
+        symbol: z.string().min(1).optional().describe('a symbol name (e.g. Cache.invalidate) instead of a line range'),
+        repo: z.string().optional().describe('absolute path of a registered repository (default: the current one)'),
+        max_tokens: z.number().int().min(200).max(50_000).optional().describe(`output budget (default ${DEFAULT_MAX_TOKENS})`),
+      },
+    },
+    audited(deps, 'get_code', async (args: { path?: string; start?: number; end?: number; symbol?: string; repo?: string; max_tokens?: number }) => {
+      const root = await resolveRepo(deps, args.repo);
+      let path = args.path;
+      let start = args.start;
+      let end = args.end;
+      if (args.symbol) {
+        const leaf = args.symbol.split(/[.:#]+/).pop()!;
+        const found = await deps.ctx.engine.symbols(leaf, { repo: root ?? undefined, limit: 50, paths: path ? [path] : undefined });
+        const want = args.symbol.replace(/::|#/g, '.');
+        const exact = found.filter((s) => s.name === leaf && (want === leaf || `${s.container ? s.container + '.' : ''}${s.name}`.endsWith(want)));
+        const def = exact[0];
+        if (!def) throw new ContextdError('symbol-not-found', `no definition named ${JSON.stringify(args.symbol)}${root ? ` in ${root}` : ''}`, { hint: 'try find_symbol for fuzzy matches' });
+        path = def.repo === root || !root ? (root ? def.path : `${def.repo}/${def.path}`) : `${def.repo}/${def.path}`;
+        start = def.startLine;
+        end = def.endLine;
+      }
+      if (!path) throw new ContextdError('bad-arguments', 'give path (with optional start/end) or symbol');
+      if (start !== undefined && end !== undefined && end < start) throw new ContextdError('bad-arguments', `end (${end}) is before start (${start})`);
+      const target = confinePath(path, await deps.ctx.registeredRoots(), root);
+      const buf = await readFile(target.abs).catch((err: NodeJS.ErrnoException) => {
+        throw new ContextdError('read-failed', err.code === 'EISDIR' ? `${target.rel} is a directory` : `cannot read ${target.rel}: ${err.message}`);
+      });
+      if (buf.length > MAX_FILE_BYTES) throw new ContextdError('too-large', `${target.rel} is larger than ${MAX_FILE_BYTES} bytes; ask for a line range`);
+      const content = classifyContent(target.rel, buf);
+      if ('skip' in content) {
+        throw new ContextdError('path-refused', content.skip === 'secret' ? `${target.rel} holds what looks like a secret and is never served` : `${target.rel} is not served (${content.skip})`);
+      }
+      const lines = content.text.split('\n');
+      if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+      const from = Math.min(Math.max(1, start ?? 1), Math.max(1, lines.length));
+      let to = Math.min(end ?? lines.length, lines.length);
+      const budgetChars = (args.max_tokens ?? DEFAULT_MAX_TOKENS) * CHARS_PER_TOKEN;
+      const width = String(to).length;
+      let body = '';
+      let i = from;
+      for (; i <= to; i++) {
+        const line = `${String(i).padStart(width)}  ${lines[i - 1]}\n`;
+        if (body.length + line.length > budgetChars) break;
+        body += line;
+      }
+      const truncated = i <= to;
+      if (truncated) to = i - 1;
+      const history = null;
+      const hist = history ? formatHistoryLine({ history }) : '';
+      const header = `${target.rel}:${from}-${to}${hist ? `\n${hist}` : ''}`;
+      const note = truncated ? `\n… stopped at line ${to} to fit the budget; ask for start=${to + 1}` : '';
+      return {
+        result: textResult(`${header}\n\`\`\`\n${body}\`\`\`${note}`, { repo: target.root, path: target.rel, startLine: from, endLine: to, truncated, text: lines.slice(from - 1, to).join('\n'), history: history ?? null }),
+        hits: 1,
+      };
+    }),
+  );
+}
