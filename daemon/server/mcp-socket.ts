@@ -14,6 +14,8 @@ import { errorMessage } from '../errors.js';
 
 export const BRIDGE_HEADER_KEY = 'contextdBridge';
 const MAX_HEADER = 64 * 1024;
+/** One message may not exceed this (the SDK's own stdio limit is 10 MB). */
+const MAX_MESSAGE = 10 * 1024 * 1024;
 
 function readHeader(socket: Socket, onReady: (cwd: string | null, rest: Buffer) => void): void {
   let buf = Buffer.alloc(0);
@@ -46,10 +48,33 @@ export function createMcpSocketServer(ctx: McpContext, log: Logger): Server {
   return createServer((socket) => {
     socket.on('error', () => socket.destroy());
     readHeader(socket, (cwd, rest) => {
-      // The transport reads from a stream; replay what the header read took, then the socket.
+      // The transport reads from a stream: feed it whole lines, answering lines that are not
+      // JSON at all with a JSON-RPC parse error (the SDK's stdio transport drops them silently).
       const input = new PassThrough();
-      if (rest.length) input.write(rest);
-      socket.pipe(input);
+      let pending = '';
+      const feed = (chunk: Buffer | string) => {
+        pending += chunk.toString();
+        let nl: number;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          if (!line.trim()) continue;
+          try {
+            JSON.parse(line);
+          } catch {
+            if (socket.writable) socket.write(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: each line must be one JSON-RPC message' } }) + '\n');
+            continue;
+          }
+          input.write(line + '\n');
+        }
+        if (pending.length > MAX_MESSAGE) {
+          pending = '';
+          socket.destroy();
+        }
+      };
+      if (rest.length) feed(rest);
+      socket.on('data', feed);
+      socket.on('end', () => input.end());
       socket.resume();
       const transport = new StdioServerTransport(input, socket);
       const server = createMcpServer(ctx, cwd);

@@ -1,0 +1,56 @@
+/** An MCP client transport over a UNIX socket, for the real SDK client (tests and benchmarks). */
+import { connect, type Socket } from 'node:net';
+import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
+export class UnixSocketClientTransport implements Transport {
+  private socket: Socket | null = null;
+  private readonly buffer = new ReadBuffer();
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  constructor(
+    private readonly path: string,
+    private readonly header?: string,
+  ) {}
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(this.path);
+      this.socket = socket;
+      socket.once('error', reject);
+      socket.on('connect', () => {
+        socket.off('error', reject);
+        socket.on('error', (err) => this.onerror?.(err));
+        if (this.header) socket.write(this.header + '\n');
+        resolve();
+      });
+      socket.on('data', (chunk: Buffer) => {
+        this.buffer.append(chunk);
+        for (;;) {
+          let msg: JSONRPCMessage | null;
+          try {
+            msg = this.buffer.readMessage();
+          } catch (err) {
+            this.onerror?.(err as Error);
+            continue;
+          }
+          if (!msg) break;
+          this.onmessage?.(msg);
+        }
+      });
+      socket.on('close', () => this.onclose?.());
+    });
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    this.socket?.write(serializeMessage(message));
+  }
+
+  async close(): Promise<void> {
+    this.socket?.destroy();
+    this.socket = null;
+  }
+}
