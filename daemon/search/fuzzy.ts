@@ -30,13 +30,12 @@ function isSubsequence(needle: string, hay: string): boolean {
   return i === needle.length;
 }
 
-/** The tier at which `name` matches `query`, or -1 when it does not match. */
-export function matchTier(query: string, queryLower: string, name: string): number {
+/** The tier at which `name` matches `query`, or -1 when it does not match. `lower`/`inits` may be precomputed. */
+export function matchTier(query: string, queryLower: string, name: string, lower = name.toLowerCase(), inits?: string): number {
   if (name === query) return MatchTier.Exact;
-  const lower = name.toLowerCase();
   if (lower === queryLower) return MatchTier.ExactIgnoreCase;
   if (lower.startsWith(queryLower)) return MatchTier.Prefix;
-  if (queryLower.length >= 2 && initials(name).startsWith(queryLower)) return MatchTier.Initials;
+  if (queryLower.length >= 2 && (inits ?? initials(name)).startsWith(queryLower)) return MatchTier.Initials;
   if (lower.includes(queryLower)) return MatchTier.Substring;
   if (queryLower.length >= 2 && isSubsequence(queryLower, lower)) return MatchTier.Subsequence;
   return -1;
@@ -55,13 +54,26 @@ export function rankNames(query: string, names: readonly string[], max: number):
   const q = query.trim();
   if (!q) return [];
   const ql = q.toLowerCase();
+  const { lower, inits } = derived(names);
   const out: RankedName[] = [];
-  for (const name of names) {
-    const tier = matchTier(q, ql, name);
-    if (tier >= 0) out.push({ name, tier });
+  for (let i = 0; i < names.length; i++) {
+    const tier = matchTier(q, ql, names[i], lower[i], inits[i]);
+    if (tier >= 0) out.push({ name: names[i], tier });
   }
   out.sort((a, b) => a.tier - b.tier || a.name.length - b.name.length || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return out.slice(0, max);
+}
+
+const derivedCache = new WeakMap<readonly string[], { lower: string[]; inits: string[] }>();
+
+/** Lowercased names and their initials, computed once per names array (the store caches the array). */
+function derived(names: readonly string[]): { lower: string[]; inits: string[] } {
+  let d = derivedCache.get(names);
+  if (!d) {
+    d = { lower: names.map((n) => n.toLowerCase()), inits: names.map(initials) };
+    derivedCache.set(names, d);
+  }
+  return d;
 }
 
 const partsCache = new WeakMap<readonly string[], string[][]>();

@@ -4,7 +4,7 @@
  * definitions of a query word rank above mere mentions.
  */
 import type { LexicalRow, MetadataStore, ViewFilter } from '../store/types.js';
-import { ftsQuote, indexText, splitIdentifier, type QueryTerm } from './tokenize.js';
+import { ftsQuote, splitIdentifier, type QueryTerm } from './tokenize.js';
 
 export interface LexicalHit extends LexicalRow {
   /** Query words this chunk covers (in text, symbol or path). */
@@ -28,15 +28,20 @@ function covers(tokens: Set<string>, t: QueryTerm): boolean {
   return tokens.has(t.whole) || t.parts.every((p) => tokens.has(p));
 }
 
-const CANDIDATES = 200;
+/** Substring test on lowercased text: a cheap stand-in for token presence when re-ranking candidates. */
+function mentions(lowerText: string, t: QueryTerm): boolean {
+  return lowerText.includes(t.whole) || t.parts.every((p) => lowerText.includes(p));
+}
+
+const CANDIDATES = 100;
 
 export async function lexicalSearch(store: MetadataStore, terms: QueryTerm[], filter: ViewFilter, limit: number): Promise<LexicalHit[]> {
   if (!terms.length) return [];
   const rows = await store.searchLexical({ ...filter, match: ftsExpression(terms), limit: Math.max(CANDIDATES, limit) });
   const hits = rows.map((row): LexicalHit => {
-    const tokens = new Set(indexText(`${row.text} ${row.symbol ?? ''} ${row.path}`).split(' '));
+    const lower = `${row.text}\n${row.symbol ?? ''}\n${row.path}`.toLowerCase();
     let coverage = 0;
-    for (const t of terms) if (covers(tokens, t)) coverage++;
+    for (const t of terms) if (mentions(lower, t)) coverage++;
     const leaf = row.symbol ? row.symbol.slice(row.symbol.lastIndexOf('.') + 1) : '';
     const symbolTokens = new Set([leaf.toLowerCase(), ...splitIdentifier(leaf)]);
     const definition = !!leaf && row.kind !== 'window' && row.kind !== 'statements' && terms.some((t) => covers(symbolTokens, t));

@@ -10,7 +10,23 @@ import { ContextdError } from '../errors.js';
 import { indexText } from '../search/tokenize.js';
 import type { ChunkKind, SymbolKind } from '../lang/types.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import { historyFilterSql, SqliteHistory } from './sqlite-history.js';
 import type {
+  BlameWork,
+  BlameWrite,
+  CoChangeCounts,
+  CommitChunkRow,
+  CommitQuery,
+  CommitRecord,
+  CommitSearchQuery,
+  CommitWithFiles,
+  FileCommit,
+  HistoryState,
+  HistoryStats,
+  LineRangeQuery,
+  LogUpdate,
+  RangeBlame,
+  RenameRecord,
   ChunkRow,
   JobBatch,
   FileRecord,
@@ -61,6 +77,7 @@ export class SqliteStore implements MetadataStore {
   readonly location: string;
   private readonly db: Db;
   private readonly stmts: ReturnType<SqliteStore['prepare']>;
+  private readonly history: SqliteHistory;
   private namesCache: string[] | null = null;
   private readonly regexCache = new Map<string, RegExp>();
 
@@ -97,6 +114,7 @@ export class SqliteStore implements MetadataStore {
       return re.test(value) ? 1 : 0;
     });
     this.stmts = this.prepare();
+    this.history = new SqliteHistory(this.db, (f, params, alias) => this.viewWhere(f, params, alias));
   }
 
   private migrate(): void {
@@ -310,17 +328,20 @@ export class SqliteStore implements MetadataStore {
 
   async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
     const params: unknown[] = [q.match];
-    const where = this.viewWhere(q, params);
+    let where = this.viewWhere(q, params);
+    if (q.history) where += ' AND ' + historyFilterSql(q.history, params, 'pc.start_line', 'pc.end_line');
     params.push(q.limit);
-    // bm25() is lower-is-better; symbol names weigh more than body text.
-    const sql = `SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, c.text,
-        -bm25(chunk_fts, 4.0, 1.0) AS score
-      FROM chunk_fts
-      JOIN parse_chunks pc ON pc.id = chunk_fts.rowid
-      JOIN files f ON f.parse_id = pc.parse_id
-      JOIN chunks c ON c.hash = pc.chunk_hash
-      WHERE chunk_fts MATCH ?${where}
-      ORDER BY bm25(chunk_fts, 4.0, 1.0) LIMIT ?`;
+    // bm25() is lower-is-better; symbol names weigh more than body text. Rank and filter on ids
+    // first, and load chunk text only for the rows that survive the LIMIT.
+    const sql = `SELECT t.*, c.text FROM (
+        SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, hits.score
+        FROM (SELECT rowid AS occ, -bm25(chunk_fts, 4.0, 1.0) AS score FROM chunk_fts WHERE chunk_fts MATCH ?) hits
+        JOIN parse_chunks pc ON pc.id = hits.occ
+        JOIN files f ON f.parse_id = pc.parse_id
+        WHERE 1 = 1${where}
+        ORDER BY hits.score DESC LIMIT ?
+      ) t JOIN chunks c ON c.hash = t.chunk_hash
+      ORDER BY t.score DESC`;
     try {
       return this.db
         .prepare<unknown[], RawChunkRow & { score: number }>(sql)
@@ -346,6 +367,7 @@ export class SqliteStore implements MetadataStore {
       FROM symbols s JOIN files f ON f.parse_id = s.parse_id
       WHERE s.name IN (${q.names.map(() => '?').join(',')})`;
     sql += this.viewWhere(q, params);
+    if (q.history) sql += ' AND ' + historyFilterSql(q.history, params, 's.start_line', 's.end_line');
     if (q.kinds?.length) {
       sql += ` AND s.kind IN (${q.kinds.map(() => '?').join(',')})`;
       params.push(...q.kinds);
@@ -461,6 +483,68 @@ export class SqliteStore implements MetadataStore {
       if (orphanParses.length) this.namesCache = null;
       return { parses: orphanParses.length, chunks };
     })();
+  }
+
+  // ---- git history (SQL in sqlite-history.ts) ----
+
+  async historyState(repoId: number): Promise<HistoryState | null> {
+    return this.history.historyState(repoId);
+  }
+
+  async resetHistoryLog(repoId: number): Promise<void> {
+    this.history.resetHistoryLog(repoId);
+  }
+
+  async addCommits(repoId: number, commits: CommitRecord[]): Promise<number> {
+    return this.history.addCommits(repoId, commits);
+  }
+
+  async finishLogUpdate(repoId: number, update: LogUpdate): Promise<void> {
+    this.history.finishLogUpdate(repoId, update);
+  }
+
+  async commitPaths(shas: string[]): Promise<string[]> {
+    return this.history.commitPaths(shas);
+  }
+
+  async blameWork(repoId: number): Promise<BlameWork> {
+    return this.history.blameWork(repoId);
+  }
+
+  async writeBlames(repoId: number, files: BlameWrite[]): Promise<(string | null)[]> {
+    return this.history.writeBlames(repoId, files);
+  }
+
+  async deleteBlames(repoId: number, paths: string[]): Promise<void> {
+    this.history.deleteBlames(repoId, paths);
+  }
+
+  async blameForRanges(queries: LineRangeQuery[]): Promise<RangeBlame[]> {
+    return this.history.blameForRanges(queries);
+  }
+
+  async searchCommitChunks(query: CommitSearchQuery): Promise<CommitChunkRow[]> {
+    return this.history.searchCommitChunks(query);
+  }
+
+  async fileCommits(repoId: number, paths: string[], limit: number): Promise<FileCommit[]> {
+    return this.history.fileCommits(repoId, paths, limit);
+  }
+
+  async renames(repoId: number): Promise<RenameRecord[]> {
+    return this.history.renames(repoId);
+  }
+
+  async coChange(repoId: number, paths: string[], maxFiles: number): Promise<CoChangeCounts> {
+    return this.history.coChange(repoId, paths, maxFiles);
+  }
+
+  async recentCommits(query: CommitQuery): Promise<CommitWithFiles[]> {
+    return this.history.recentCommits(query);
+  }
+
+  async historyStats(repoId: number): Promise<HistoryStats> {
+    return this.history.historyStats(repoId);
   }
 
   async close(): Promise<void> {
