@@ -56,6 +56,17 @@ t.test('the daemon keeps a registered repository fresh through hooks and file ev
   const rc = afterCommit.repos.find((x) => x.root === repo)!;
   t.equal(rc.indexedCommit, rc.head, 'indexed commit follows HEAD after the hook');
 
+  // A commit that bypasses every hook (another tool moved HEAD) is noticed through the ref watch.
+  writeFileSync(join(repo, 'src/nohook.py'), 'def committed_without_hooks():\n    pass\n');
+  git(repo, ['add', 'src/nohook.py']);
+  git(repo, ['-c', `core.hooksPath=${join(dir, 'no-hooks')}`, 'commit', '-q', '-m', 'no hooks ran']);
+  const head = fixtureGit(repo, ['rev-parse', 'HEAD']).trim();
+  const followed = await eventually(async () => {
+    const s = await runJson<DaemonStatus>(['status'], { env });
+    return s.repos.find((x) => x.root === repo)?.indexedCommit === head;
+  });
+  t.ok(followed, 'indexed commit follows HEAD without any hook');
+
   // An uncommitted edit is picked up by the file watcher.
   writeFileSync(join(repo, 'src/draft.py'), 'def draft_only_function():\n    pass\n');
   const watched = await eventually(async () => {

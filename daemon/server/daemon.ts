@@ -153,6 +153,12 @@ export class Daemon {
           .then(() => this.scheduler.kick())
           .catch((err) => this.log.error({ err: errorMessage(err) }, 'cannot queue file events'));
       },
+      onHeadMoved: () => {
+        void this.engine.store
+          .enqueue(repoId, null, 'HEAD moved')
+          .then(() => this.scheduler.kick())
+          .catch((err) => this.log.error({ err: errorMessage(err) }, 'cannot queue reconcile'));
+      },
       onError: (err) => this.log.warn({ repo: root, err: err.message }, 'file watcher error'),
     });
     try {

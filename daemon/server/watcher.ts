@@ -9,6 +9,11 @@ import { relative, sep } from 'node:path';
 
 export interface RepoWatcherOptions {
   root: string;
+  /**
+   * Called when HEAD or a branch ref moves (commit, checkout, reset, rebase), even
+   * when git ran with --no-verify or hooks are disabled: the caller reconciles.
+   */
+  onHeadMoved?: () => void;
   /** Absolute directories never to report (the data dir, when it sits inside a repo). */
   ignoreDirs: string[];
   debounceMs: number;
@@ -16,7 +21,9 @@ export interface RepoWatcherOptions {
   onError: (err: Error) => void;
 }
 
-const ALWAYS_IGNORED = ['.git', 'node_modules', '.hg', '.svn'];
+// Inside .git only HEAD and refs matter; objects, logs and the rest change constantly.
+const ALWAYS_IGNORED = ['node_modules', '.hg', '.svn', '.git/objects', '.git/logs', '.git/hooks', '.git/lfs', '.git/modules', '.git/worktrees'];
+const HEAD_FILES = /^\.git\/(HEAD|ORIG_HEAD|packed-refs|refs\/heads\/.+)$/;
 
 export class RepoWatcher {
   private sub: AsyncSubscription | null = null;
@@ -34,15 +41,33 @@ export class RepoWatcher {
           this.opts.onError(err);
           return;
         }
+        let headMoved = false;
         for (const ev of events) {
           const rel = relative(this.opts.root, ev.path).split(sep).join('/');
-          if (!rel || rel.startsWith('..') || rel === '.git' || rel.startsWith('.git/')) continue;
+          if (!rel || rel.startsWith('..')) continue;
+          if (rel === '.git' || rel.startsWith('.git/')) {
+            if (HEAD_FILES.test(rel) && !rel.endsWith('.lock')) headMoved = true;
+            continue;
+          }
           this.pending.add(rel);
         }
+        if (headMoved) this.scheduleHead();
         this.schedule();
       },
       { ignore },
     );
+  }
+
+  private headTimer: NodeJS.Timeout | null = null;
+
+  /** Coalesces ref updates (a rebase moves HEAD many times) into one reconcile. */
+  private scheduleHead(): void {
+    if (!this.opts.onHeadMoved) return;
+    if (this.headTimer) clearTimeout(this.headTimer);
+    this.headTimer = setTimeout(() => {
+      this.headTimer = null;
+      this.opts.onHeadMoved?.();
+    }, this.opts.debounceMs);
   }
 
   private schedule(): void {
@@ -58,7 +83,9 @@ export class RepoWatcher {
 
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    if (this.headTimer) clearTimeout(this.headTimer);
     this.timer = null;
+    this.headTimer = null;
     await this.sub?.unsubscribe();
     this.sub = null;
   }
