@@ -3,14 +3,24 @@
  * offers index/search/symbols. The CLI (in-process commands) and the daemon's
  * servers both go through it; neither touches the store directly.
  */
-import { statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ContextdConfig } from './config/config.js';
 import { ContextdError } from './errors.js';
 import { indexRepository, type IndexOptions, type IndexSummary } from './index/indexer.js';
 import { ParsePool } from './lang/parse-pool.js';
 import { findRepoRoot } from './repo/git.js';
-import { searchCode, type SearchHit } from './search/search.js';
+import { HISTORY_WEIGHT, HISTORY_WEIGHT_BOOSTED, searchCode, type SearchHit } from './search/search.js';
+import {
+  fileHistory,
+  parseHistoryTarget,
+  recentChanges,
+  relatedFiles,
+  type ChangesReport,
+  type HistoryReport,
+  type RelatedReport,
+} from './search/history-reports.js';
+import { parseTimeSpec } from './search/time.js';
 import { findSymbols, type SymbolHit } from './search/symbols.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { MetadataStore, RepoRecord } from './store/types.js';
@@ -21,6 +31,28 @@ export interface QueryScope {
   languages?: string[];
   paths?: string[];
   limit?: number;
+}
+
+/** A point in time: unix seconds, or what `--since`/`--until` accept (`2w`, `2025-01-01`). */
+export type TimeSpec = number | string;
+
+export interface SearchScope extends QueryScope {
+  /** Only code with lines last changed by this author (substring of name or email, any case). */
+  author?: string;
+  since?: TimeSpec;
+  until?: TimeSpec;
+  /** Rank by the commit messages that touched the code (raises the history retriever's weight). */
+  history?: boolean;
+  /** Opt-in ranking boosts for recently / frequently changed code. */
+  boostRecent?: boolean;
+  boostChurn?: boolean;
+}
+
+export interface FileScope {
+  /** The repository (any path inside it); else the one around the file. */
+  repo?: string;
+  /** Where a relative file path starts (default: the process's cwd). */
+  cwd?: string;
 }
 
 export type EngineSearchHit = SearchHit & { repo: string };
@@ -56,7 +88,11 @@ export class Engine {
   }
 
   async index(path: string, opts: IndexOptions = {}): Promise<IndexSummary> {
-    return indexRepository({ store: this.store, pool: this.parsePool(), config: this.config.index }, resolve(path), opts);
+    return indexRepository(
+      { store: this.store, pool: this.parsePool(), config: this.config.index, history: this.config.history },
+      resolve(path),
+      opts,
+    );
   }
 
   /** The indexed repository containing `path`, or a clear error saying how to index it. */
@@ -77,13 +113,19 @@ export class Engine {
     return { repoIds: [repo.id], roots };
   }
 
-  async search(query: string, scope: QueryScope = {}): Promise<EngineSearchHit[]> {
+  async search(query: string, scope: SearchScope = {}): Promise<EngineSearchHit[]> {
     const { repoIds, roots } = await this.scope(scope);
+    const since = toSeconds(scope.since, 'start', '--since');
+    const until = toSeconds(scope.until, 'end', '--until');
     const hits = await searchCode(this.store, query, {
       repoIds,
       languages: scope.languages,
       paths: scope.paths,
       limit: scope.limit ?? this.config.search.defaultLimit,
+      history: scope.author || since !== undefined || until !== undefined ? { author: scope.author || undefined, since, until } : undefined,
+      historyWeight: scope.history ? HISTORY_WEIGHT_BOOSTED : HISTORY_WEIGHT,
+      boosts: { recent: scope.boostRecent, churn: scope.boostChurn },
+      maxCommitFiles: this.config.history.maxCommitFiles,
     });
     return hits.map((h) => ({ ...h, repo: roots.get(h.repoId) ?? '' }));
   }
@@ -100,9 +142,89 @@ export class Engine {
     return hits.map((h) => ({ ...h, repo: roots.get(h.repoId) ?? '' }));
   }
 
+  /**
+   * A file (relative to `cwd`, or to the repository) as (indexed repository, repo-relative path).
+   * The file need not exist any more: history outlives it.
+   */
+  async resolveFile(file: string, scope: FileScope = {}): Promise<{ repo: RepoRecord; path: string }> {
+    const cwd = scope.cwd ?? process.cwd();
+    const repo = await this.repoFor(scope.repo ?? nearestExisting(resolve(cwd, file)));
+    // A relative path starts at the current directory when it is inside the repository,
+    // else at the repository's root (`contextd history src/x.py --repo ~/src/r` from anywhere).
+    const base = insideDir(realOr(repo.root), realOr(cwd)) ? cwd : repo.root;
+    let abs = isAbsolute(file) ? file : resolve(base, file);
+    if (!isAbsolute(file) && !existsSync(abs) && existsSync(join(repo.root, file))) abs = join(repo.root, file);
+    let real = abs;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      // gone from disk: keep the path as given
+    }
+    const rootReal = realpathSync(repo.root);
+    const rel = relative(rootReal, real);
+    if (rel.startsWith('..') || isAbsolute(rel)) {
+      throw new ContextdError('outside-repo', `${file} is not inside ${repo.root}`, { hint: 'pass --repo for the repository that holds the file' });
+    }
+    if (rel === '') throw new ContextdError('bad-argument', `${file} is the repository itself; name a file`, { exitCode: 2 });
+    return { repo, path: rel.split(sep).join('/') };
+  }
+
+  /** The commits that shaped a file, a line range or a symbol (`src/a.py`, `src/a.py:10-20`, `src/a.py#Cache.get`). */
+  async history(target: string, scope: FileScope = {}): Promise<HistoryReport> {
+    const spec = parseHistoryTarget(target);
+    const { repo, path } = await this.resolveFile(spec.file, scope);
+    return fileHistory(this.store, repo, path, spec);
+  }
+
+  /** Files that change in the same commits as `file` (logical coupling). */
+  async related(file: string, scope: FileScope & { limit?: number; maxFiles?: number } = {}): Promise<RelatedReport> {
+    const { repo, path } = await this.resolveFile(file, scope);
+    return relatedFiles(this.store, repo, path, { maxFiles: scope.maxFiles ?? this.config.history.maxCommitFiles, limit: scope.limit ?? 20 });
+  }
+
+  /** What changed in a time window, by file and symbol, with commit subjects. */
+  async changes(scope: { repo?: string; since?: TimeSpec; until?: TimeSpec; author?: string; limit?: number } = {}): Promise<ChangesReport> {
+    const repo = await this.repoFor(scope.repo ?? process.cwd());
+    return recentChanges(this.store, repo, {
+      since: toSeconds(scope.since ?? '1w', 'start', '--since'),
+      until: toSeconds(scope.until, 'end', '--until'),
+      author: scope.author,
+      maxCommits: 1000,
+      limit: scope.limit ?? 100,
+    });
+  }
   async close(): Promise<void> {
     await this.pool?.close();
     this.pool = null;
     await this.store.close();
   }
+}
+
+function toSeconds(t: TimeSpec | undefined, edge: 'start' | 'end', flag: string): number | undefined {
+  if (t === undefined || t === '') return undefined;
+  return typeof t === 'number' ? t : parseTimeSpec(t, edge, flag);
+}
+
+function realOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+function insideDir(dir: string, p: string): boolean {
+  const rel = relative(dir, p);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** The closest existing ancestor of a path (a deleted file's directory may be gone too). */
+function nearestExisting(p: string): string {
+  let cur = p;
+  while (!existsSync(cur)) {
+    const parent = resolve(cur, '..');
+    if (parent === cur) break;
+    cur = parent;
+  }
+  return cur;
 }

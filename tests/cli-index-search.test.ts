@@ -58,7 +58,8 @@ t.test('index, search and symbols on a real repository', async (t) => {
   const h = hits.find((x) => x.symbol === 'parseJsonConfig')!;
   t.match(h, { path: 'src/configLoader.ts', startLine: 1, endLine: 5, language: 'typescript', repo });
   t.ok(h.score > 0 && typeof h.snippet === 'string' && h.snippet.includes('parseJsonConfig'), 'score and snippet present');
-  t.same([...h.retrievers].sort(), ['lexical', 'symbol'], 'found by both retrievers');
+  // Other retrievers (history: a commit message mentions JSON configs) may add their vote.
+  t.ok(h.retrievers.includes('lexical') && h.retrievers.includes('symbol'), `found by both retrievers (${h.retrievers})`);
 
   // Filters are applied in the query.
   const py = await runJson<Hit[]>(['search', 'json config', '--repo', repo, '--lang', 'python'], { env });

@@ -53,6 +53,15 @@ function printSummary(s: IndexSummary): void {
     console.log(`  skipped  ${totalSkipped} file(s)${s.ignored ? `, plus ${s.ignored} git-ignored entr${s.ignored === 1 ? 'y' : 'ies'}` : ''}`);
     for (const [reason, n] of skipped) console.log(`           ${String(n).padStart(5)}  ${describeReason(reason)}`);
   }
+  if (s.history) {
+    const h = s.history;
+    const skipped = Object.entries(h.skipped)
+      .map(([r, n]) => `${n} ${r}`)
+      .join(', ');
+    const walked = h.commitsWalked ? ` (${h.commitsWalked} read${h.fullLog ? ', full walk' : ''}${h.commitsRemoved ? `, ${h.commitsRemoved} no longer reachable` : ''})` : '';
+    console.log(`  history  ${h.commits} commits${walked}; ${h.blamed} file(s) blamed${h.uncommitted ? `, ${h.uncommitted} not committed yet` : ''}${skipped ? `; not blamed: ${skipped}` : ''} ${dim(`(${formatDuration(h.durationMs)})`)}`);
+    for (const e of h.errors.slice(0, 5)) console.log(dim(`           ${e.path}: ${e.error}`));
+  } else if (s.historyError) console.log(`  history  failed: ${s.historyError}`);
   if (s.shallow) console.log('  note     shallow clone: history is truncated');
   console.log(`  time     ${formatDuration(s.durationMs)}${s.bytesParsed ? dim(` (${mbps.toFixed(1)} MB/s parsed)`) : ''}`);
 }

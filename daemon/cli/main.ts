@@ -11,6 +11,9 @@ import { registerSymbolsCommand } from './symbols-command.js';
 import { registerDaemonCommands } from './daemon-commands.js';
 import { registerServiceCommands } from './service-command.js';
 import { registerMcpCommand } from './mcp-command.js';
+import { registerHistoryCommand } from './history-command.js';
+import { registerRelatedCommand } from './related-command.js';
+import { registerChangesCommand } from './changes-command.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -24,6 +27,9 @@ export function buildProgram(): Command {
   registerIndexCommand(program);
   registerSearchCommand(program);
   registerSymbolsCommand(program);
+  registerHistoryCommand(program);
+  registerRelatedCommand(program);
+  registerChangesCommand(program);
   registerDaemonCommands(program);
   registerServiceCommands(program);
   registerMcpCommand(program);

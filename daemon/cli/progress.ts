@@ -27,12 +27,17 @@ export function indexProgressBar(enabled: boolean): ProgressReporter {
         process.stderr.write(' scanning…\r');
         return;
       }
-      if (p.phase !== 'index') return;
+      if (p.phase !== 'index' && p.phase !== 'history') return;
+      if (p.phase === 'history' && !p.total) return;
       const file = p.path ? (p.path.length > 40 ? '…' + p.path.slice(-39) : p.path) : '';
+      const phase = p.phase === 'history' ? 'history ' : 'indexing';
       if (!started) {
-        bar.start(p.total, p.done, { phase: 'indexing', file });
+        bar.start(p.total, p.done, { phase, file });
         started = true;
-      } else bar.update(p.done, { phase: 'indexing', file });
+      } else {
+        if (bar.getTotal() !== p.total) bar.setTotal(p.total);
+        bar.update(p.done, { phase, file });
+      }
     },
     stop() {
       if (started) bar.stop();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { bold, collectList, cyan, dim, parseLimit, printJson } from './output.js';
 import { defaultRepo, withEngine } from './run.js';
+import { day, shortSha } from './history-format.js';
 
 interface SearchFlags {
   repo?: string;
@@ -8,6 +9,12 @@ interface SearchFlags {
   path?: string[];
   limit?: number;
   json?: boolean;
+  author?: string;
+  since?: string;
+  until?: string;
+  history?: boolean;
+  boostRecent?: boolean;
+  boostChurn?: boolean;
 }
 
 export function registerSearchCommand(program: Command): void {
@@ -19,10 +26,19 @@ export function registerSearchCommand(program: Command): void {
     .option('--lang <language>', 'only these languages (repeatable or comma-separated: python,go)', collectList)
     .option('--path <glob>', 'only paths matching this glob (repeatable; `*.py`, `src/**`)', collectList)
     .option('--limit <n>', 'number of hits', parseLimit)
+    .option('--author <name>', 'only code with lines last changed by this author (substring of name or email)')
+    .option('--since <when>', 'only code with lines changed since: a duration (2w, 3d, 6mo, 1y) or a date (2025-01-01)')
+    .option('--until <when>', 'only code with lines changed until (same forms; a date means the end of that day)')
+    .option('--history', 'rank by the commit messages that touched the code (finds code by why it changed)')
+    .option('--boost-recent', 'rank recently changed code higher')
+    .option('--boost-churn', 'rank frequently changed code higher')
     .option('--json', 'print a JSON array of hits')
     .addHelpText(
       'after',
-      `\nJSON hits carry: repo, path (repo-relative), startLine, endLine (1-based, inclusive), symbol, kind, language, score, snippet, retrievers.`,
+      `\nJSON hits carry: repo, path (repo-relative), startLine, endLine (1-based, inclusive), symbol, kind, language, score, snippet, retrievers,
+and history: { status, note, lastChange: { sha, author, email, date, subject }, authors, topAuthors, commits,
+uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, matched? }.
+--author/--since/--until keep a hit when some of its lines were last changed by a matching commit (author dates).`,
     )
     .action(async (words: string[], flags: SearchFlags) => {
       await withEngine(async (engine) => {
@@ -32,6 +48,12 @@ export function registerSearchCommand(program: Command): void {
           languages: flags.lang,
           paths: flags.path,
           limit: flags.limit,
+          author: flags.author,
+          since: flags.since,
+          until: flags.until,
+          history: flags.history,
+          boostRecent: flags.boostRecent,
+          boostChurn: flags.boostChurn,
         });
         if (flags.json) {
           printJson(
@@ -46,6 +68,7 @@ export function registerSearchCommand(program: Command): void {
               score: h.score,
               snippet: h.snippet,
               retrievers: h.retrievers,
+              history: h.history,
             })),
           );
           return;
@@ -58,6 +81,12 @@ export function registerSearchCommand(program: Command): void {
           const where = `${h.path}:${h.startLine}-${h.endLine}`;
           console.log(`${cyan(where)}  ${bold(h.symbol ?? '(' + h.kind + ')')}  ${dim(`${h.language} · ${h.score.toFixed(4)} · ${h.retrievers.join('+')}`)}`);
           for (const line of h.snippet.split('\n')) console.log(`    ${line}`);
+          const last = h.history.lastChange;
+          if (last) {
+            const more = h.history.commits > 1 ? `, ${h.history.commits} commits, ${h.history.authors} author${h.history.authors === 1 ? '' : 's'}` : '';
+            console.log(dim(`    ${shortSha(last.sha)} ${day(last.date)} ${last.author}: ${last.subject}${more}`));
+          } else if (h.history.note) console.log(dim(`    (${h.history.note})`));
+          if (h.history.matched?.length && h.retrievers.includes('history')) console.log(dim(`    why: ${h.history.matched.map((m) => m.subject).slice(0, 2).join(' | ')}`));
         }
       });
     });

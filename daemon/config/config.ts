@@ -21,17 +21,32 @@ export interface SearchConfig {
   defaultLimit: number;
 }
 
+export interface HistoryConfig {
+  /** Enrich chunks with git history (blame, commit table) as part of every index run. */
+  enabled: boolean;
+  /** Files larger than this are not blamed (bytes); their history says so. */
+  maxBlameBytes: number;
+  /** Commits that changed more files than this are ignored by co-change and history search. */
+  maxCommitFiles: number;
+  /** `git blame` processes run at once. */
+  blameConcurrency: number;
+  /** A blame taking longer than this is killed and the file reported as failed (ms). */
+  blameTimeoutMs: number;
+}
+
 export interface ContextdConfig {
   paths: ContextdPaths;
   /** Where the config was read from, if anywhere. */
   configFile: string | null;
   index: IndexConfig;
   search: SearchConfig;
+  history: HistoryConfig;
 }
 
 const DEFAULTS = {
   index: { maxFileBytes: 1024 * 1024, exclude: [] as string[], workers: 2 },
   search: { defaultLimit: 10 },
+  history: { enabled: true, maxBlameBytes: 512 * 1024, maxCommitFiles: 50, blameConcurrency: 2, blameTimeoutMs: 60_000 },
 };
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -68,6 +83,13 @@ function positiveInt(value: Json | string | undefined, where: string, fallback: 
   return n;
 }
 
+function boolFlag(value: Json | string | undefined, where: string, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value === true || value === 'true' || value === '1' || value === 'on') return true;
+  if (value === false || value === 'false' || value === '0' || value === 'off') return false;
+  throw new ContextdError('bad-config', `config: ${where} must be true or false (got ${JSON.stringify(value)})`);
+}
+
 function stringList(value: Json | undefined, where: string): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
@@ -81,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
   const { file, data } = readConfigFile(paths.configDir);
   const idx = section(data, 'index');
   const search = section(data, 'search');
+  const history = section(data, 'history');
   const config: ContextdConfig = {
     paths,
     configFile: file,
@@ -91,6 +114,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
     },
     search: {
       defaultLimit: positiveInt(search.defaultLimit, 'search.defaultLimit', DEFAULTS.search.defaultLimit),
+    },
+    history: {
+      enabled: boolFlag(env.CONTEXTD_HISTORY ?? history.enabled, 'history.enabled', DEFAULTS.history.enabled),
+      maxBlameBytes: positiveInt(env.CONTEXTD_MAX_BLAME_BYTES ?? history.maxBlameBytes, 'history.maxBlameBytes', DEFAULTS.history.maxBlameBytes),
+      maxCommitFiles: positiveInt(env.CONTEXTD_MAX_COMMIT_FILES ?? history.maxCommitFiles, 'history.maxCommitFiles', DEFAULTS.history.maxCommitFiles),
+      blameConcurrency: positiveInt(history.blameConcurrency, 'history.blameConcurrency', DEFAULTS.history.blameConcurrency),
+      blameTimeoutMs: positiveInt(history.blameTimeoutMs, 'history.blameTimeoutMs', DEFAULTS.history.blameTimeoutMs),
     },
   };
   return config;

@@ -14,10 +14,11 @@ import { CHUNKER_VERSION, languageForPath } from '../lang/languages.js';
 import type { ParsePool } from '../lang/parse-pool.js';
 import type { FileWrite, MetadataStore, WriteOutcome } from '../store/types.js';
 import { errorMessage } from '../errors.js';
-import type { IndexConfig } from '../config/config.js';
+import type { HistoryConfig, IndexConfig } from '../config/config.js';
+import { enrichHistory, type HistoryRunSummary } from './history.js';
 import { chunkHash, contentKey } from './keys.js';
 
-export type IndexPhase = 'scan' | 'index' | 'cleanup';
+export type IndexPhase = 'scan' | 'index' | 'cleanup' | 'history';
 
 export interface IndexProgress {
   phase: IndexPhase;
@@ -49,6 +50,10 @@ export interface IndexSummary {
   ignored: number;
   /** Files that could not be indexed this run (first 20), with why. */
   errors: { path: string; error: string }[];
+  /** Git history enrichment (commit table, blame) of this run; null when disabled. */
+  history: HistoryRunSummary | null;
+  /** Set when history enrichment failed (the lexical index is still complete). */
+  historyError?: string;
   durationMs: number;
 }
 
@@ -56,6 +61,8 @@ export interface IndexDeps {
   store: MetadataStore;
   pool: ParsePool;
   config: IndexConfig;
+  /** History enrichment settings; no history when absent or disabled. */
+  history?: HistoryConfig;
 }
 
 export interface IndexOptions {
@@ -66,6 +73,8 @@ export interface IndexOptions {
    */
   paths?: string[];
   signal?: AbortSignal;
+  /** Run history enrichment after the files (default: when enabled in the config). */
+  history?: boolean;
 }
 
 const TEXT_LANGUAGE = 'text';
@@ -165,6 +174,23 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
   progress({ phase: 'cleanup', done: 0, total: gone.length });
   if (gone.length) await store.deleteFiles(repo.id, gone);
 
+  // History reads the view just written: blame for changed files, commits since the last tip.
+  // Path runs (file events) get it too: their changed files are re-blamed as uncommitted edits.
+  let history: HistoryRunSummary | null = null;
+  let historyError: string | undefined;
+  if (deps.history?.enabled && opts.history !== false) {
+    progress({ phase: 'history', done: 0, total: 0 });
+    try {
+      history = await enrichHistory({ store, config: deps.history }, repo.id, root, {
+        signal: opts.signal,
+        onProgress: (done, total, path) => progress({ phase: 'history', done, total, path }),
+      });
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? err;
+      historyError = errorMessage(err);
+    }
+  }
+
   const stats = await store.stats(repo.id);
   const summary: IndexSummary = {
     root,
@@ -185,6 +211,8 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
     skipped,
     ignored: scan.ignoredCount,
     errors: failed.slice(0, 20),
+    history,
+    ...(historyError ? { historyError } : {}),
     durationMs: Math.round(performance.now() - started),
   };
   await store.updateRepo(repo.id, limited ? { indexedAt: Date.now(), lastError: null } : {

@@ -86,7 +86,7 @@ const REPO_LOCATING_ENV = [
   'GIT_PREFIX',
 ];
 
-function gitEnv(extra: GitRunOptions['env']): NodeJS.ProcessEnv {
+export function gitEnv(extra: GitRunOptions['env']): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of REPO_LOCATING_ENV) delete env[k];
   // Read-only commands must never take index.lock: a background daemon that
@@ -105,7 +105,7 @@ function gitEnv(extra: GitRunOptions['env']): NodeJS.ProcessEnv {
 }
 
 /** Options every invocation gets. quotepath=off keeps non-ASCII paths readable in any non -z output. */
-const BASE_ARGS = ['-c', 'core.quotepath=off'];
+export const BASE_ARGS: readonly string[] = ['-c', 'core.quotepath=off'];
 
 export function runGit(
   cwd: string,

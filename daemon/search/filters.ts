@@ -1,5 +1,5 @@
 /** User-facing filters, turned into the store's view filter. */
-import type { ViewFilter } from '../store/types.js';
+import type { HistoryFilter, ViewFilter } from '../store/types.js';
 import { globToRegex } from './glob.js';
 
 export interface SearchFilters {
@@ -8,6 +8,8 @@ export interface SearchFilters {
   languages?: string[];
   /** Path globs, repo-relative (any may match). */
   paths?: string[];
+  /** Only code with lines last changed by a matching commit (author substring, unix-second window). */
+  history?: HistoryFilter;
 }
 
 export function toViewFilter(f: SearchFilters): ViewFilter {
@@ -15,5 +17,6 @@ export function toViewFilter(f: SearchFilters): ViewFilter {
     repoIds: f.repoIds?.length ? f.repoIds : undefined,
     languages: f.languages?.length ? f.languages.map((l) => l.toLowerCase()) : undefined,
     pathRegexes: f.paths?.length ? f.paths.map(globToRegex) : undefined,
+    history: f.history && (f.history.author || f.history.since !== undefined || f.history.until !== undefined) ? f.history : undefined,
   };
 }

@@ -9,13 +9,24 @@ import { toViewFilter, type SearchFilters } from './filters.js';
 import { reciprocalRankFusion, type RankedList } from './fusion.js';
 import { lexicalSearch } from './lexical.js';
 import { makeSnippet } from './snippet.js';
+import { attachHistory, historySearch, type HistoryRetrieverHit } from './history.js';
+import type { HistoryBoosts, HistorySummary } from './history-summary.js';
 import { definitionsOf, findSymbols } from './symbols.js';
 import { rankNamesByWords } from './fuzzy.js';
 import { queryTerms } from './tokenize.js';
 
 export interface SearchOptions extends SearchFilters {
   limit: number;
+  /** The history retriever's weight in the fusion (0: off) and the optional history boosts. */
+  historyWeight?: number;
+  boosts?: HistoryBoosts;
+  /** Commits touching more files than this are not followed by the history retriever. */
+  maxCommitFiles?: number;
 }
+
+/** Default weight of the history retriever: it adds evidence, lexical and symbols lead. `--history` raises it. */
+export const HISTORY_WEIGHT = 0.35;
+export const HISTORY_WEIGHT_BOOSTED = 2;
 
 /** One search result. The JSON shape (path, startLine, endLine, symbol, language, score, snippet) is a public contract. */
 export interface SearchHit {
@@ -33,6 +44,8 @@ export interface SearchHit {
   chunkHash: string;
   /** The chunk's full text (not part of the CLI's JSON; MCP/LSP show it). */
   text: string;
+  /** Who changed these lines, when and why (from git blame). */
+  history: HistorySummary;
 }
 
 const IDENTIFIER_QUERY = /^[\p{L}_$][\p{L}\p{N}_$.:]*$/u;
@@ -57,12 +70,15 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
   const identifierQuery = IDENTIFIER_QUERY.test(query.trim());
 
   const lexical = lexicalSearch(store, terms, filter, depth);
+  const historyWeight = opts.historyWeight ?? HISTORY_WEIGHT;
+  const historyHits: Promise<HistoryRetrieverHit[]> =
+    historyWeight > 0 ? historySearch(store, terms, filter, depth, opts.maxCommitFiles ?? 50) : Promise.resolve([]);
   const symbolOpts = { ...opts, limit: 20 };
   const symbolHits = identifierQuery
     ? findSymbols(store, query.trim(), symbolOpts)
     : store.symbolNames().then((names) => definitionsOf(store, rankNamesByWords(terms, names, 40), symbolOpts));
 
-  const [lexHits, symHits] = await Promise.all([lexical, symbolHits]);
+  const [lexHits, symHits, histHits] = await Promise.all([lexical, symbolHits, historyHits]);
 
   // Map symbol hits to the chunks holding their definitions (one read per file).
   const fileCache = new Map<string, ChunkRow[]>();
@@ -84,9 +100,17 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
   const lists: RankedList<ChunkRow>[] = [
     { retriever: 'lexical', weight: 1, items: lexHits },
     { retriever: 'symbol', weight: identifierQuery ? 1.2 : 0.6, items: symbolChunks },
+    { retriever: 'history', weight: historyWeight, items: histHits },
   ];
   const fused = reciprocalRankFusion(lists, chunkKey);
-  return fused.slice(0, opts.limit).map(({ item, score, retrievers }) => ({
+  const picked = await attachHistory(store, fused, {
+    limit: opts.limit,
+    filter: filter.history,
+    boosts: opts.boosts,
+    matched: new Map(histHits.map((h) => [chunkKey(h), h.matched])),
+    keyOf: chunkKey,
+  });
+  return picked.map(({ item, score, retrievers, history }) => ({
     repoId: item.repoId,
     path: item.path,
     startLine: item.startLine,
@@ -99,5 +123,6 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
     retrievers,
     chunkHash: item.chunkHash,
     text: item.text,
+    history,
   }));
 }

@@ -100,4 +100,77 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX jobs_seq ON jobs(repo_id, seq);
   `,
+  // 3: git history: commits (stored once per id), their files and message index,
+  // which repository holds which commit, and per-file blame as line ranges.
+  `
+  CREATE TABLE commits (
+    id INTEGER PRIMARY KEY,
+    sha TEXT NOT NULL UNIQUE,
+    parents TEXT NOT NULL,            -- space-separated ids
+    author_name TEXT NOT NULL,
+    author_email TEXT NOT NULL,
+    author_time INTEGER NOT NULL,     -- unix seconds
+    committer_name TEXT NOT NULL,
+    committer_email TEXT NOT NULL,
+    commit_time INTEGER NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    -- files changed against the first parent; NULL while only blame has described the commit
+    files_changed INTEGER
+  );
+  CREATE INDEX commits_author_time ON commits(author_time);
+
+  -- Commit messages, identifier-split like code (rowid = commits.id).
+  CREATE VIRTUAL TABLE commit_fts USING fts5(subject, body, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+
+  CREATE TABLE commit_files (
+    commit_id INTEGER NOT NULL REFERENCES commits(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    status TEXT NOT NULL,
+    old_path TEXT,
+    PRIMARY KEY (commit_id, path)
+  ) WITHOUT ROWID;
+  CREATE INDEX commit_files_path ON commit_files(path, commit_id);
+
+  -- The commits reachable from a repository's HEAD (as of its log tip).
+  CREATE TABLE repo_commits (
+    repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    commit_id INTEGER NOT NULL REFERENCES commits(id) ON DELETE CASCADE,
+    PRIMARY KEY (repo_id, commit_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX repo_commits_commit ON repo_commits(commit_id, repo_id);
+
+  CREATE TABLE history_state (
+    repo_id INTEGER PRIMARY KEY REFERENCES repos(id) ON DELETE CASCADE,
+    log_tip TEXT,
+    shallow INTEGER NOT NULL DEFAULT 0,
+    grafts TEXT NOT NULL DEFAULT '',
+    updated_at INTEGER NOT NULL
+  );
+
+  -- One row per blamed file of a view: the blob it describes, and whether it must be redone.
+  CREATE TABLE blame_files (
+    repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    blob TEXT NOT NULL,
+    status TEXT NOT NULL,             -- blamed | uncommitted | too-large | failed
+    detail TEXT,
+    lines INTEGER NOT NULL,
+    stale INTEGER NOT NULL DEFAULT 0,
+    blamed_at INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, path)
+  ) WITHOUT ROWID;
+
+  -- Consecutive lines owned by one commit (NULL: not committed yet).
+  CREATE TABLE blame_ranges (
+    repo_id INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    commit_id INTEGER,
+    PRIMARY KEY (repo_id, path, start_line),
+    FOREIGN KEY (repo_id, path) REFERENCES blame_files(repo_id, path) ON DELETE CASCADE
+  ) WITHOUT ROWID;
+  CREATE INDEX blame_ranges_commit ON blame_ranges(commit_id);
+  `,
 ];

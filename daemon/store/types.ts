@@ -64,6 +64,8 @@ export interface ViewFilter {
   languages?: string[];
   /** JavaScript-compatible regular expressions on the repo-relative path (any must match). */
   pathRegexes?: string[];
+  /** Only chunks with at least one line last changed by a matching commit (see HistoryFilter). */
+  history?: HistoryFilter;
 }
 
 export interface LexicalQuery extends ViewFilter {
@@ -173,5 +175,214 @@ export interface MetadataStore {
   finishJobs(repoId: number, batch: JobBatch): Promise<void>;
   /** Deletes parses and chunks no view references. Returns what was removed. */
   prune(): Promise<{ parses: number; chunks: number }>;
+
+  // ---- Git history: commits, blame per file, co-change (see daemon/index/history.ts) ----
+
+  /** Where the repository's commit table stands, or null before its first history run. */
+  historyState(repoId: number): Promise<HistoryState | null>;
+  /** Forgets the log tip and which commits belong to the repository (a full log walk follows). */
+  resetHistoryLog(repoId: number): Promise<void>;
+  /** Stores commits (once per id, shared by every repository holding them) and links them to the repository. Returns how many were new. */
+  addCommits(repoId: number, commits: CommitRecord[]): Promise<number>;
+  /**
+   * Ends a log update atomically: moves the tip, unlinks commits no longer reachable,
+   * and marks the files whose blame those commits may change as stale.
+   */
+  finishLogUpdate(repoId: number, update: LogUpdate): Promise<void>;
+  /** Every path (old and new names) that the given commits changed. */
+  commitPaths(shas: string[]): Promise<string[]>;
+  /** Files of the view whose blame is missing, out of date (content changed) or stale; blame rows of paths no longer in the view. */
+  blameWork(repoId: number): Promise<BlameWork>;
+  /** Stores each file's blame in its own savepoint (batched in one transaction); returns a per-file error or null. */
+  writeBlames(repoId: number, files: BlameWrite[]): Promise<(string | null)[]>;
+  deleteBlames(repoId: number, paths: string[]): Promise<void>;
+  /** Who owns each requested line range now, with the commits' details. */
+  blameForRanges(queries: LineRangeQuery[]): Promise<RangeBlame[]>;
+  /** Chunks whose lines are still owned by commits whose message matches (the history retriever). */
+  searchCommitChunks(query: CommitSearchQuery): Promise<CommitChunkRow[]>;
+  /** Commits of the repository that changed any of `paths`, newest first. */
+  fileCommits(repoId: number, paths: string[], limit: number): Promise<FileCommit[]>;
+  /** Every rename recorded in the repository's commits, newest first. */
+  renames(repoId: number): Promise<RenameRecord[]>;
+  /** Files changed in the same commits as any of `paths` (commits with more than `maxFiles` files ignored). */
+  coChange(repoId: number, paths: string[], maxFiles: number): Promise<CoChangeCounts>;
+  /** The repository's commits in a time window, newest first, with the files each changed. */
+  recentCommits(query: CommitQuery): Promise<CommitWithFiles[]>;
+  /** Counts for status output. */
+  historyStats(repoId: number): Promise<HistoryStats>;
+
   close(): Promise<void>;
+}
+
+// ---- Git history types (plain data: no backend leaks through them) ----
+
+/** Restricts to lines last changed by a commit matching every given field. Times are unix seconds. */
+export interface HistoryFilter {
+  /** Case-insensitive substring of the author's name or email. */
+  author?: string;
+  since?: number;
+  until?: number;
+}
+
+export interface CommitFileChange {
+  /** A, M, D, T, R (renamed), C (copied). */
+  status: string;
+  path: string;
+  /** The path before a rename or copy. */
+  oldPath: string | null;
+}
+
+/** A commit as the log walk reads it. Times are unix seconds. */
+export interface CommitRecord {
+  sha: string;
+  parents: string[];
+  authorName: string;
+  authorEmail: string;
+  authorTime: number;
+  committerName: string;
+  committerEmail: string;
+  commitTime: number;
+  subject: string;
+  body: string;
+  files: CommitFileChange[];
+}
+
+/** A stored commit. `filesChanged` is null when it is only known from blame so far. */
+export interface CommitInfo {
+  sha: string;
+  parents: string[];
+  authorName: string;
+  authorEmail: string;
+  authorTime: number;
+  committerName: string;
+  committerEmail: string;
+  commitTime: number;
+  subject: string;
+  body: string;
+  filesChanged: number | null;
+}
+
+export interface HistoryState {
+  /** HEAD when the commit table was last brought up to date. */
+  logTip: string | null;
+  shallow: boolean;
+  /** A shallow clone's graft commits: lines they own may be older than they look. */
+  grafts: string[];
+  updatedAt: number;
+}
+
+export interface LogUpdate {
+  tip: string | null;
+  shallow: boolean;
+  grafts: string[];
+  /** Commits no longer reachable from the tip (a branch switch, a rewrite). */
+  removed: string[];
+  /** Paths whose blame must be recomputed. */
+  stalePaths: string[];
+  /** Every file's blame must be recomputed (the log was walked again from scratch). */
+  staleAll: boolean;
+}
+
+export type BlameStatus = 'blamed' | 'uncommitted' | 'too-large' | 'failed';
+
+export interface BlameWrite {
+  path: string;
+  /** The view's blob this blame describes. */
+  blob: string;
+  status: BlameStatus;
+  /** Why blame was skipped or failed. */
+  detail: string | null;
+  lines: number;
+  /** Line ranges (1-based, inclusive) and the commit owning them; null = not committed yet. */
+  ranges: { start: number; end: number; sha: string | null }[];
+  /** Commits named by the ranges, as blame described them (stored only if the log has not stored them yet). */
+  commits: CommitInfo[];
+}
+
+export interface BlameWork {
+  toBlame: { path: string; blob: string; size: number }[];
+  orphans: string[];
+}
+
+export interface LineRangeQuery {
+  repoId: number;
+  path: string;
+  startLine: number;
+  endLine: number;
+}
+
+export interface RangeOwner {
+  /** null: lines not committed yet. */
+  commit: CommitInfo | null;
+  lines: number;
+  /** The owned lines inside the queried range. */
+  ranges: [number, number][];
+}
+
+export interface RangeBlame {
+  /** 'pending': no blame for the file's current content yet. */
+  status: BlameStatus | 'pending';
+  detail: string | null;
+  owners: RangeOwner[];
+}
+
+export interface CommitSearchQuery extends ViewFilter {
+  /** An FTS5 MATCH expression over commit subjects and bodies. */
+  match: string;
+  /** Best-matching commits to follow to chunks. */
+  commitLimit: number;
+  /** Commits that changed more files than this are left out (they explain no file in particular). */
+  maxCommitFiles: number;
+}
+
+export interface CommitChunkRow extends ChunkRow {
+  commitSha: string;
+  commitSubject: string;
+  commitBody: string;
+  /** BM25 of the commit's message, higher is better. */
+  commitScore: number;
+  /** Lines of the chunk the commit still owns. */
+  ownedLines: number;
+}
+
+export interface FileCommit extends CommitInfo {
+  /** The path as that commit named it (an older name before a rename). */
+  path: string;
+  status: string;
+}
+
+export interface RenameRecord {
+  from: string;
+  to: string;
+  sha: string;
+  time: number;
+}
+
+export interface CoChangeCounts {
+  /** Commits that changed the file (within the cut-off). */
+  commits: number;
+  /** Commits that changed the file but touched more than the cut-off. */
+  ignored: number;
+  /** Files changed in the same commits, with how many. */
+  partners: { path: string; count: number }[];
+}
+
+export interface CommitQuery {
+  repoId: number;
+  since?: number;
+  until?: number;
+  author?: string;
+  limit: number;
+}
+
+export interface CommitWithFiles extends CommitInfo {
+  files: CommitFileChange[];
+}
+
+export interface HistoryStats {
+  commits: number;
+  logTip: string | null;
+  shallow: boolean;
+  files: Record<string, number>;
+  pending: number;
 }
