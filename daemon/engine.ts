@@ -23,6 +23,11 @@ import {
 import { parseTimeSpec } from './search/time.js';
 import { findSymbols, type SymbolHit } from './search/symbols.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { EmbeddingService, type EmbedRunOptions, type EmbedRunSummary } from './embed/service.js';
+import type { EmbeddingProgress } from './embed/types.js';
+import type { SearchMode } from './search/semantic.js';
+import { SqliteEmbeddingStore } from './store/sqlite-vectors.js';
+import { LocalVectorIndex } from './store/local-vector-index.js';
 import type { MetadataStore, RepoRecord } from './store/types.js';
 
 export interface QueryScope {
@@ -46,6 +51,8 @@ export interface SearchScope extends QueryScope {
   /** Opt-in ranking boosts for recently / frequently changed code. */
   boostRecent?: boolean;
   boostChurn?: boolean;
+  /** hybrid (default): every retriever fused; or lexical, semantic or symbol alone. */
+  mode?: SearchMode;
 }
 
 export interface FileScope {
@@ -60,6 +67,7 @@ export type EngineSymbolHit = SymbolHit & { repo: string };
 
 export class Engine {
   private pool: ParsePool | null = null;
+  private embedding!: EmbeddingService;
 
   private constructor(
     readonly config: ContextdConfig,
@@ -79,7 +87,14 @@ export class Engine {
       // Missing is fine: the store creates it.
     }
     const store = new SqliteStore(join(dataDir, 'index.db'));
-    return new Engine(config, store);
+    const engine = new Engine(config, store);
+    const vectors = new SqliteEmbeddingStore(store.raw);
+    engine.embedding = new EmbeddingService({
+      store: vectors,
+      index: new LocalVectorIndex(vectors, { dir: join(dataDir, 'vectors'), annThreshold: config.embed.annThreshold }),
+      settings: config.embed,
+    });
+    return engine;
   }
 
   private parsePool(): ParsePool {
@@ -126,6 +141,8 @@ export class Engine {
       historyWeight: scope.history ? HISTORY_WEIGHT_BOOSTED : HISTORY_WEIGHT,
       boosts: { recent: scope.boostRecent, churn: scope.boostChurn },
       maxCommitFiles: this.config.history.maxCommitFiles,
+      mode: scope.mode,
+      semantic: (q, filter, limit) => this.embedding.search(q, filter, limit),
     });
     return hits.map((h) => ({ ...h, repo: roots.get(h.repoId) ?? '' }));
   }
@@ -193,7 +210,24 @@ export class Engine {
       limit: scope.limit ?? 100,
     });
   }
+
+  /**
+   * Embeds the chunks that have no vector yet for the configured model (the
+   * background step after lexical indexing; search works before and improves as
+   * vectors arrive). Trains the built-in model first when needed. One run at a
+   * time; safe to call after every index run.
+   */
+  embedPending(opts: EmbedRunOptions = {}): Promise<EmbedRunSummary> {
+    return this.embedding.embedPending(opts);
+  }
+
+  /** Embedding progress (chunks embedded / total, rate, state, serving model), counts fresh from the store. */
+  embeddingProgress(): Promise<EmbeddingProgress> {
+    return this.embedding.refreshProgress();
+  }
+
   async close(): Promise<void> {
+    await this.embedding.close();
     await this.pool?.close();
     this.pool = null;
     await this.store.close();

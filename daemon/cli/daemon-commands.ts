@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { loadConfig } from '../config/config.js';
+import { ContextdError } from '../errors.js';
+import { previewRepository } from '../index/preview.js';
+import { printPreview } from './preview-output.js';
 import { Daemon } from '../server/daemon.js';
 import { DaemonUnavailableError } from '../server/rpc-client.js';
 import type { DaemonStatus, RepoStatus } from '../server/status.js';
@@ -27,8 +32,27 @@ export function registerDaemonCommands(program: Command): void {
     .description('register a repository with the running daemon: install its git hooks, watch it, queue its first index')
     .argument('[path]', 'a path inside the repository', '.')
     .option('--wait', 'wait until the first index is done')
+    .option('--dry-run', 'show what would be indexed (files and bytes by language, skips by reason, estimate) and stop')
+    .option('--yes', 'add even when most of the tree looks like build output')
     .option('--json', 'print the result as JSON')
-    .action(async (path: string, opts: { wait?: boolean; json?: boolean }) => {
+    .action(async (path: string, opts: { wait?: boolean; json?: boolean; dryRun?: boolean; yes?: boolean }) => {
+      const preview = await previewRepository(loadConfig().index, resolve(path));
+      if (opts.dryRun) {
+        if (opts.json) printJson(preview);
+        else printPreview(preview);
+        return;
+      }
+      if (preview.buildOutput && !opts.yes) {
+        const dirs = preview.buildOutput.dirs.map((d) => d + '/').join(', ');
+        const question = `${Math.round(preview.buildOutput.share * 100)}% of what would be indexed is under ${dirs} (usually build output). Add anyway?`;
+        const hint = `exclude it with [index] exclude = [${preview.buildOutput.dirs.map((d) => JSON.stringify(d + '/**')).join(', ')}] in ${join(loadConfig().paths.configDir, 'config.toml')}, or pass --yes`;
+        if (!process.stdin.isTTY || opts.json) throw new ContextdError('looks-like-build-output', question.replace(' Add anyway?', ''), { hint, exitCode: 1 });
+        if (!(await confirm(`${question} [y/N] `))) {
+          console.log(dim(`not added; ${hint}`));
+          process.exitCode = 1;
+          return;
+        }
+      }
       const res = await daemonCall<{ root: string; hooks: { hooksDir?: string; sharedHooksPath?: boolean } | null }>('repo.add', { path: resolve(path) });
       if (opts.wait) await daemonCall('wait', { timeoutMs: 3_600_000 }, 3_600_000);
       if (opts.json) return printJson(res);
@@ -100,6 +124,15 @@ export function registerDaemonCommands(program: Command): void {
         throw err;
       }
     });
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 function ago(ts: number | null): string {

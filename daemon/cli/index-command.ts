@@ -4,6 +4,8 @@ import { SKIP_REASONS } from '../repo/skip-reasons.js';
 import { withEngine } from './run.js';
 import { bold, dim, formatBytes, formatDuration, printJson } from './output.js';
 import { indexProgressBar } from './progress.js';
+import { embedProgressBar } from './embed-progress.js';
+import type { EmbedRunSummary } from '../embed/service.js';
 
 export function registerIndexCommand(program: Command): void {
   program
@@ -12,7 +14,15 @@ export function registerIndexCommand(program: Command): void {
     .argument('[path]', 'a path inside the repository', '.')
     .option('--json', 'print the summary as JSON')
     .option('--no-progress', 'do not draw a progress bar')
-    .action(async (path: string, opts: { json?: boolean; progress: boolean }) => {
+    .option('--no-embed', 'skip computing embeddings for semantic search (lexical and symbol search work without them)')
+    .addHelpText(
+      'after',
+      `\nBy default the run also embeds new chunks for semantic search, after the lexical index is stored
+(search works as soon as that is done). The built-in model embeds tens of thousands of chunks per
+second, so waiting costs little; with an Ollama model it can take long: pass --no-embed and let the
+daemon (\`contextd add\`) embed in the background. Chunks embedded once are never embedded again.`,
+    )
+    .action(async (path: string, opts: { json?: boolean; progress: boolean; embed: boolean }) => {
       await withEngine(async (engine) => {
         const bar = indexProgressBar(opts.progress && !opts.json);
         let summary: IndexSummary;
@@ -21,10 +31,35 @@ export function registerIndexCommand(program: Command): void {
         } finally {
           bar.stop();
         }
-        if (opts.json) printJson(summary);
-        else printSummary(summary);
+        let embedding: (EmbedRunSummary & { error?: string }) | null = null;
+        if (opts.embed) {
+          const ebar = embedProgressBar(opts.progress && !opts.json);
+          try {
+            embedding = await engine.embedPending({ onProgress: (p) => ebar.update(p) });
+          } catch (err) {
+            // Lexical search is indexed and works; semantic search catches up on the next run.
+            embedding = { model: null, embedded: 0, total: 0, added: 0, trained: false, promoted: false, durationMs: 0, error: (err as Error).message };
+          } finally {
+            ebar.stop();
+          }
+        }
+        if (opts.json) printJson(embedding ? { ...summary, embedding } : summary);
+        else {
+          printSummary(summary);
+          if (embedding) printEmbedding(embedding);
+        }
       });
     });
+}
+
+function printEmbedding(e: EmbedRunSummary & { error?: string }): void {
+  if (e.error) {
+    console.log(`  vectors  not updated: ${e.error} ${dim('(lexical search works; run again to retry)')}`);
+    return;
+  }
+  if (!e.model) return;
+  const rate = e.added && e.durationMs ? dim(` (${Math.round(e.added / (e.durationMs / 1000))} chunks/s)`) : '';
+  console.log(`  vectors  ${e.embedded}/${e.total} chunks embedded, ${e.added} this run${rate} ${dim(e.model)}`);
 }
 
 function describeReason(reason: string): string {

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { bold, collectList, cyan, dim, parseLimit, printJson } from './output.js';
 import { defaultRepo, withEngine } from './run.js';
+import { ContextdError } from '../errors.js';
+import { SEARCH_MODES, type SearchMode } from '../search/semantic.js';
 import { day, shortSha } from './history-format.js';
 
 interface SearchFlags {
@@ -15,12 +17,18 @@ interface SearchFlags {
   history?: boolean;
   boostRecent?: boolean;
   boostChurn?: boolean;
+  mode?: SearchMode;
+}
+
+function parseMode(value: string): SearchMode {
+  if ((SEARCH_MODES as readonly string[]).includes(value)) return value as SearchMode;
+  throw new ContextdError('bad-argument', `--mode must be one of ${SEARCH_MODES.join(', ')} (got ${JSON.stringify(value)})`, { exitCode: 2 });
 }
 
 export function registerSearchCommand(program: Command): void {
   program
     .command('search')
-    .description('search indexed code (lexical BM25 + symbols, fused); defaults to the repository around the current directory')
+    .description('search indexed code (lexical BM25 + symbols + semantic vectors + history, fused); defaults to the repository around the current directory')
     .argument('<query...>', 'words, identifiers or a sentence')
     .option('--repo <path>', 'only this repository (any path inside it)')
     .option('--lang <language>', 'only these languages (repeatable or comma-separated: python,go)', collectList)
@@ -32,6 +40,7 @@ export function registerSearchCommand(program: Command): void {
     .option('--history', 'rank by the commit messages that touched the code (finds code by why it changed)')
     .option('--boost-recent', 'rank recently changed code higher')
     .option('--boost-churn', 'rank frequently changed code higher')
+    .option('--mode <mode>', 'hybrid (default: every retriever fused), lexical, semantic or symbol', parseMode)
     .option('--json', 'print a JSON array of hits')
     .addHelpText(
       'after',
@@ -54,6 +63,7 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
           history: flags.history,
           boostRecent: flags.boostRecent,
           boostChurn: flags.boostChurn,
+          mode: flags.mode,
         });
         if (flags.json) {
           printJson(

@@ -34,18 +34,34 @@ export interface HistoryConfig {
   blameTimeoutMs: number;
 }
 
+export interface EmbedConfig {
+  /** builtin: vectors learned from your own code (no download); ollama: a local Ollama server; off: no semantic search. */
+  provider: 'builtin' | 'ollama' | 'off';
+  /** The Ollama embedding model (provider = ollama). */
+  model: string;
+  ollamaHost: string;
+  /** Chunks per embed call; 0 = the provider's default (built-in 512, Ollama 32). */
+  batchSize: number;
+  /** Ollama requests in flight at once. */
+  workers: number;
+  /** Vector count from which the in-process HNSW index replaces the exact scan. */
+  annThreshold: number;
+}
+
 export interface ContextdConfig {
   paths: ContextdPaths;
   /** Where the config was read from, if anywhere. */
   configFile: string | null;
   index: IndexConfig;
   search: SearchConfig;
+  embed: EmbedConfig;
   history: HistoryConfig;
 }
 
 const DEFAULTS = {
   index: { maxFileBytes: 1024 * 1024, exclude: [] as string[], workers: 2 },
   search: { defaultLimit: 10 },
+  embed: { provider: 'builtin' as const, model: 'nomic-embed-text', ollamaHost: 'http://127.0.0.1:11434', batchSize: 0, workers: 2, annThreshold: 20_000 },
   history: { enabled: true, maxBlameBytes: 512 * 1024, maxCommitFiles: 50, blameConcurrency: 2, blameTimeoutMs: 60_000 },
 };
 
@@ -98,11 +114,24 @@ function stringList(value: Json | undefined, where: string): string[] {
   return value as string[];
 }
 
+function embedProvider(value: Json | string | undefined): EmbedConfig['provider'] {
+  if (value === undefined || value === '') return DEFAULTS.embed.provider;
+  if (value === 'builtin' || value === 'ollama' || value === 'off') return value;
+  throw new ContextdError('bad-config', `config: embed.provider (CONTEXTD_EMBEDDER) must be builtin, ollama or off (got ${JSON.stringify(value)})`);
+}
+
+function nonEmpty(value: Json | string | undefined, where: string, fallback: string): string {
+  if (value === undefined || value === '') return fallback;
+  if (typeof value !== 'string') throw new ContextdError('bad-config', `config: ${where} must be a string (got ${JSON.stringify(value)})`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig {
   const paths = resolvePaths(env);
   const { file, data } = readConfigFile(paths.configDir);
   const idx = section(data, 'index');
   const search = section(data, 'search');
+  const embed = section(data, 'embed');
   const history = section(data, 'history');
   const config: ContextdConfig = {
     paths,
@@ -114,6 +143,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
     },
     search: {
       defaultLimit: positiveInt(search.defaultLimit, 'search.defaultLimit', DEFAULTS.search.defaultLimit),
+    },
+    embed: {
+      provider: embedProvider(env.CONTEXTD_EMBEDDER ?? embed.provider),
+      model: nonEmpty(env.CONTEXTD_EMBED_MODEL ?? embed.model, 'embed.model', DEFAULTS.embed.model),
+      ollamaHost: nonEmpty(env.CONTEXTD_OLLAMA_HOST ?? embed.ollamaHost, 'embed.ollamaHost', DEFAULTS.embed.ollamaHost),
+      batchSize: positiveInt(env.CONTEXTD_EMBED_BATCH ?? embed.batchSize, 'embed.batchSize', DEFAULTS.embed.batchSize, true),
+      workers: positiveInt(env.CONTEXTD_EMBED_WORKERS ?? embed.workers, 'embed.workers', DEFAULTS.embed.workers),
+      annThreshold: positiveInt(embed.annThreshold, 'embed.annThreshold', DEFAULTS.embed.annThreshold),
     },
     history: {
       enabled: boolFlag(env.CONTEXTD_HISTORY ?? history.enabled, 'history.enabled', DEFAULTS.history.enabled),

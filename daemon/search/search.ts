@@ -14,6 +14,7 @@ import type { HistoryBoosts, HistorySummary } from './history-summary.js';
 import { definitionsOf, findSymbols } from './symbols.js';
 import { rankNamesByWords } from './fuzzy.js';
 import { queryTerms } from './tokenize.js';
+import { queryShape, retrieverWeights, type SearchMode, type SemanticRetriever } from './semantic.js';
 
 export interface SearchOptions extends SearchFilters {
   limit: number;
@@ -22,6 +23,10 @@ export interface SearchOptions extends SearchFilters {
   boosts?: HistoryBoosts;
   /** Commits touching more files than this are not followed by the history retriever. */
   maxCommitFiles?: number;
+  /** Which retrievers run: all fused (default), or one alone. */
+  mode?: SearchMode;
+  /** The vector retriever, when semantic search is available. */
+  semantic?: SemanticRetriever;
 }
 
 /** Default weight of the history retriever: it adds evidence, lexical and symbols lead. `--history` raises it. */
@@ -68,17 +73,24 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
   const filter = toViewFilter(opts);
   const depth = Math.max(50, opts.limit * 3);
   const identifierQuery = IDENTIFIER_QUERY.test(query.trim());
+  const mode = opts.mode ?? 'hybrid';
+  const shape = queryShape(query);
+  const weights = retrieverWeights(shape);
+  const on = (r: SearchMode) => mode === 'hybrid' || mode === r;
 
-  const lexical = lexicalSearch(store, terms, filter, depth);
-  const historyWeight = opts.historyWeight ?? HISTORY_WEIGHT;
+  const lexical = on('lexical') ? lexicalSearch(store, terms, filter, depth, { sentence: shape === 'sentence' }) : Promise.resolve([]);
+  const semantic = on('semantic') && opts.semantic ? opts.semantic(query, filter, depth) : Promise.resolve([]);
+  const historyWeight = mode === 'hybrid' ? (opts.historyWeight ?? HISTORY_WEIGHT) : 0;
   const historyHits: Promise<HistoryRetrieverHit[]> =
     historyWeight > 0 ? historySearch(store, terms, filter, depth, opts.maxCommitFiles ?? 50) : Promise.resolve([]);
   const symbolOpts = { ...opts, limit: 20 };
-  const symbolHits = identifierQuery
+  const symbolHits = !on('symbol')
+    ? Promise.resolve([])
+    : identifierQuery
     ? findSymbols(store, query.trim(), symbolOpts)
     : store.symbolNames().then((names) => definitionsOf(store, rankNamesByWords(terms, names, 40), symbolOpts));
 
-  const [lexHits, symHits, histHits] = await Promise.all([lexical, symbolHits, historyHits]);
+  const [lexHits, symHits, histHits, semHits] = await Promise.all([lexical, symbolHits, historyHits, semantic]);
 
   // Map symbol hits to the chunks holding their definitions (one read per file).
   const fileCache = new Map<string, ChunkRow[]>();
@@ -98,8 +110,9 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
   }
 
   const lists: RankedList<ChunkRow>[] = [
-    { retriever: 'lexical', weight: 1, items: lexHits },
-    { retriever: 'symbol', weight: identifierQuery ? 1.2 : 0.6, items: symbolChunks },
+    { retriever: 'lexical', weight: weights.lexical, items: lexHits },
+    { retriever: 'symbol', weight: identifierQuery ? 1.2 : weights.symbol, items: symbolChunks },
+    { retriever: 'semantic', weight: weights.semantic, items: semHits },
     { retriever: 'history', weight: historyWeight, items: histHits },
   ];
   const fused = reciprocalRankFusion(lists, chunkKey);

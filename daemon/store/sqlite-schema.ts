@@ -173,4 +173,31 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX blame_ranges_commit ON blame_ranges(commit_id);
   `,
+  // 4: embeddings: one vector per (chunk, model), the models (a learned model's
+  // weights), and small settings (which model serves semantic queries).
+  `
+  CREATE TABLE embed_models (
+    id TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    trained_chunks INTEGER NOT NULL DEFAULT 0,
+    blob BLOB
+  );
+
+  -- rowid = the ANN index key. Vectors go with their chunk (prune cascades).
+  CREATE TABLE chunk_vectors (
+    id INTEGER PRIMARY KEY,
+    model_id TEXT NOT NULL REFERENCES embed_models(id) ON DELETE CASCADE,
+    chunk_hash TEXT NOT NULL REFERENCES chunks(hash) ON DELETE CASCADE,
+    vector BLOB NOT NULL,
+    UNIQUE (model_id, chunk_hash)
+  );
+  CREATE INDEX chunk_vectors_hash ON chunk_vectors(chunk_hash);
+
+  CREATE TABLE embed_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
