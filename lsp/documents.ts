@@ -1,0 +1,75 @@
+/**
+ * Open buffers (didOpen/didChange/didClose, incremental sync) and the text of a
+ * file as the editor sees it: the buffer when open, else the file on disk.
+ * Nothing here writes to disk. Parses are cached per (uri, version).
+ */
+import { readFile } from 'node:fs/promises';
+import { TextDocuments, type Connection } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { languageForPath } from '../daemon/lang/languages.js';
+import { hasStructuredChunker } from '../daemon/lang/languages.js';
+import type { ParsedFile } from '../daemon/lang/types.js';
+import type { LspContext } from './context.js';
+import { uriToPath } from './workspace.js';
+
+/** Files larger than this are not read from disk for a request (the index skips them too by default). */
+const MAX_DISK_BYTES = 4 * 1024 * 1024;
+
+export interface DocumentText {
+  uri: string;
+  /** Absolute path, when the uri is a file. */
+  path: string | null;
+  text: string;
+  /** The buffer's version when open; null when read from disk. */
+  version: number | null;
+}
+
+export class Documents {
+  readonly buffers = new TextDocuments(TextDocument);
+  private readonly parses = new Map<string, { key: string; parsed: Promise<ParsedFile> }>();
+
+  constructor(private readonly ctx: LspContext) {
+    this.buffers.onDidClose((e) => this.parses.delete(e.document.uri));
+  }
+
+  listen(connection: Connection): void {
+    this.buffers.listen(connection);
+  }
+
+  /** The buffer's text if the editor has it open, else the file on disk (null when unreadable). */
+  async text(uri: string): Promise<DocumentText | null> {
+    const open = this.buffers.get(uri);
+    const path = uriToPath(uri);
+    if (open) return { uri, path, text: open.getText(), version: open.version };
+    if (!path) return null;
+    const disk = await readDisk(path);
+    return disk === null ? null : { uri, path, text: disk, version: null };
+  }
+
+  /** tree-sitter symbols of the document as the editor sees it, or null for languages without a parser. */
+  async parse(doc: DocumentText): Promise<ParsedFile | null> {
+    const name = doc.path ?? new URL(doc.uri).pathname;
+    const language = languageForPath(name, doc.text.slice(0, 512));
+    if (!language || !hasStructuredChunker(language)) return null;
+    const key = `${doc.version ?? 'disk'}:${doc.text.length}:${language}`;
+    const cached = this.parses.get(doc.uri);
+    if (cached && cached.key === key && doc.version !== null) return cached.parsed;
+    const parsed = this.ctx.parse(name, doc.text, language);
+    // Only open buffers are cached (they have versions); a disk read is parsed fresh each time.
+    if (doc.version !== null) {
+      this.parses.set(doc.uri, { key, parsed });
+      parsed.catch(() => this.parses.delete(doc.uri));
+    }
+    return parsed;
+  }
+}
+
+export async function readDisk(path: string): Promise<string | null> {
+  try {
+    const buf = await readFile(path);
+    if (buf.length > MAX_DISK_BYTES) return null;
+    return buf.toString('utf8');
+  } catch {
+    return null;
+  }
+}
