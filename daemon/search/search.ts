@@ -14,7 +14,7 @@ import type { HistoryBoosts, HistorySummary } from './history-summary.js';
 import { definitionsOf, findSymbols } from './symbols.js';
 import { rankNamesByWords } from './fuzzy.js';
 import { queryTerms } from './tokenize.js';
-import { queryShape, retrieverWeights, type SearchMode, type SemanticRetriever } from './semantic.js';
+import { MIN_HYBRID_SIMILARITY, queryShape, retrieverWeights, type SearchMode, type SemanticRetriever } from './semantic.js';
 
 export interface SearchOptions extends SearchFilters {
   limit: number;
@@ -79,7 +79,10 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
   const on = (r: SearchMode) => mode === 'hybrid' || mode === r;
 
   const lexical = on('lexical') ? lexicalSearch(store, terms, filter, depth, { sentence: shape === 'sentence' }) : Promise.resolve([]);
-  const semantic = on('semantic') && opts.semantic ? opts.semantic(query, filter, depth) : Promise.resolve([]);
+  const semantic =
+    opts.semantic && (mode === 'semantic' || (mode === 'hybrid' && weights.semantic > 0))
+      ? opts.semantic(query, filter, depth).then((hits) => (mode === 'semantic' ? hits : hits.filter((h) => h.similarity >= MIN_HYBRID_SIMILARITY)))
+      : Promise.resolve([]);
   const historyWeight = mode === 'hybrid' ? (opts.historyWeight ?? HISTORY_WEIGHT) : 0;
   const historyHits: Promise<HistoryRetrieverHit[]> =
     historyWeight > 0 ? historySearch(store, terms, filter, depth, opts.maxCommitFiles ?? 50) : Promise.resolve([]);

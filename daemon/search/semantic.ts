@@ -16,6 +16,12 @@ export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'lexical', 'semant
 /** Nearest chunk occurrences to a query in the filtered view, best first. */
 export type SemanticRetriever = (query: string, filter: ViewFilter, limit: number) => Promise<(ChunkRow & { similarity: number })[]>;
 
+/**
+ * In hybrid search, a chunk found only by meaning must be at least this close
+ * (cosine) to count: nearest neighbours always exist, relevant ones do not.
+ */
+export const MIN_HYBRID_SIMILARITY = 0.3;
+
 export type QueryShape = 'identifier' | 'keywords' | 'sentence';
 
 const IDENTIFIER = /^[\p{L}_$][\p{L}\p{N}_$.:]*$/u;
@@ -48,7 +54,8 @@ export interface RetrieverWeights {
 export function retrieverWeights(shape: QueryShape): RetrieverWeights {
   switch (shape) {
     case 'identifier':
-      return { lexical: 1, symbol: 1.2, semantic: 0.05 };
+      // A name is looked up, not interpreted: near-miss "meanings" of a name are noise.
+      return { lexical: 1, symbol: 1.2, semantic: 0 };
     case 'keywords':
       return { lexical: 1, symbol: 0.6, semantic: 0.1 };
     case 'sentence':
