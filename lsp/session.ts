@@ -12,6 +12,7 @@ import {
   createProtocolConnection,
   DefinitionRequest,
   DidChangeConfigurationNotification,
+  DidChangeWorkspaceFoldersNotification,
   ErrorCodes,
   ResponseError,
   TextDocumentSyncKind,
@@ -19,6 +20,7 @@ import {
   type InitializeParams,
   type InitializeResult,
   type WatchDog,
+  type WorkspaceFoldersChangeEvent,
 } from 'vscode-languageserver/node';
 import { findRepoRoot } from '../daemon/repo/git.js';
 import { errorMessage } from '../daemon/errors.js';
@@ -149,7 +151,7 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
       } catch {
         continue; // not a git work tree: repositories inside it are found by Workspace.repos()
       }
-      workspace.gitRoots.add(root);
+      workspace.setGitRoot(folder, root);
       let repo = await ctx.engine.store.getRepo(root);
       if (!repo?.registered) {
         if (!settings.autoRegister) {
@@ -182,6 +184,7 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
 
   connection.onInitialized(() => {
     progress = new IndexProgress(connection, ctx);
+    if (clientParams?.capabilities.workspace?.workspaceFolders) connection.workspace.onDidChangeWorkspaceFolders(onFoldersChanged);
     if (clientParams?.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
       void connection.client.register(DidChangeConfigurationNotification.type, { section: 'contextd' }).catch(() => {});
     }
@@ -200,12 +203,15 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
     } else void pullConfiguration();
   });
 
-  connection.onNotification('workspace/didChangeWorkspaceFolders', (params: { event?: { added?: { uri: string }[]; removed?: { uri: string }[] } }) => {
+  const onFoldersChanged = (event: WorkspaceFoldersChangeEvent | undefined) => {
     const paths = (l?: { uri: string }[]) => (l ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
-    const added = paths(params?.event?.added);
-    workspace.addFolders(added, paths(params?.event?.removed));
-    void registerFolders(added).catch(() => {});
-  });
+    const added = paths(event?.added);
+    workspace.addFolders(added, paths(event?.removed));
+    void registerFolders(added).catch((err) => ctx.log.warn({ err: errorMessage(err) }, 'lsp: cannot register added folders'));
+  };
+  // Clients that declare workspaceFolders get the library's own handler for this notification
+  // (installed during initialize): listen through it then; other clients may still send it.
+  connection.onNotification(DidChangeWorkspaceFoldersNotification.type, (params) => onFoldersChanged(params?.event));
 
   documents.listen(connection);
 

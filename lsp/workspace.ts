@@ -45,8 +45,8 @@ export interface FileInRepo {
 export class Workspace {
   /** Folders the editor opened (absolute, as given and as real paths). */
   private folders: string[] = [];
-  /** Git work-tree roots found for the folders. */
-  readonly gitRoots = new Set<string>();
+  /** The git work-tree root of each folder that is in one. */
+  private readonly roots = new Map<string, string>();
 
   constructor(private readonly engine: Engine) {}
 
@@ -56,7 +56,14 @@ export class Workspace {
 
   addFolders(add: string[], remove: string[] = []): void {
     const gone = new Set(remove.flatMap((f) => [resolve(f), real(resolve(f))]));
+    for (const f of gone) this.roots.delete(f);
     this.setFolders([...this.folders.filter((f) => !gone.has(f)), ...add]);
+  }
+
+  /** Records the git root found for a folder (a folder may be a subdirectory of its repository). */
+  setGitRoot(folder: string, root: string): void {
+    this.roots.set(resolve(folder), root);
+    this.roots.set(real(resolve(folder)), root);
   }
 
   get folderPaths(): readonly string[] {
@@ -70,7 +77,8 @@ export class Workspace {
    */
   async repos(): Promise<RepoRecord[] | null> {
     const all = await this.engine.store.listRepos();
-    const mine = all.filter((r) => this.gitRoots.has(r.root) || this.folders.some((f) => inside(r.root, f) || inside(f, r.root)));
+    const gitRoots = new Set(this.folders.map((f) => this.roots.get(f)).filter((r): r is string => !!r));
+    const mine = all.filter((r) => gitRoots.has(r.root) || this.folders.some((f) => inside(r.root, f) || inside(f, r.root)));
     return mine.length ? mine : null;
   }
 

@@ -318,4 +318,19 @@ t.test('partial results, errors, and the session surviving them', async (t) => {
   const ok = await conn.sendRequest<{ path: string }[]>('contextd/search', { query: 'parseJsonConfig', limit: 2 });
   t.equal(ok[0]?.path, 'src/configLoader.ts', 'still serving after the errors');
   t.same(registered, [repo], 'the workspace folder was registered on initialize');
+
+  // A folder added later joins the workspace; a removed one leaves it.
+  t.same(await conn.sendRequest('workspace/symbol', { query: 'handler_7' }), [], 'the other repository is not in this workspace');
+  await conn.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [{ uri: uri(many), name: 'many' }], removed: [] } });
+  const added = await conn.sendRequest<{ name: string }[]>('workspace/symbol', { query: 'handler_7' });
+  t.equal(added[0]?.name, 'handler_7', 'an added folder is searched');
+  await conn.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [], removed: [{ uri: uri(many), name: 'many' }] } });
+  t.same(await conn.sendRequest('workspace/symbol', { query: 'handler_7' }), [], 'a removed folder is not');
+
+  // The same through a client that declares workspaceFolders support (the library routes the notification).
+  const modern = session(t, engine);
+  await modern.init([repo], { capabilities: { workspace: { workspaceFolders: true } } });
+  await modern.conn.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [{ uri: uri(many), name: 'many' }], removed: [] } });
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal((await modern.conn.sendRequest<{ name: string }[]>('workspace/symbol', { query: 'handler_7' }))[0]?.name, 'handler_7', 'folder changes reach a client with workspaceFolders support');
 });

@@ -11,6 +11,7 @@ import { registerSymbolsCommand } from './symbols-command.js';
 import { registerDaemonCommands } from './daemon-commands.js';
 import { registerServiceCommands } from './service-command.js';
 import { registerMcpCommand } from './mcp-command.js';
+import { registerLspCommand } from './lsp-command.js';
 import { registerHistoryCommand } from './history-command.js';
 import { registerRelatedCommand } from './related-command.js';
 import { registerChangesCommand } from './changes-command.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerDaemonCommands(program);
   registerServiceCommands(program);
   registerMcpCommand(program);
+  registerLspCommand(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) cmd.exitOverride();
   return program;
