@@ -8,6 +8,7 @@ import { LogParser, shallowGrafts, streamLog, treeBlobs, type LogCommit } from '
 import { decodeGitText } from '../daemon/repo/decode.js';
 import { countLines } from '../daemon/index/history.js';
 import { parseTimeSpec } from '../daemon/search/time.js';
+import { applyHunks, DiffParser, unquoteGitPath } from '../daemon/repo/diff.js';
 import { tempDir } from './helpers/cli.js';
 
 /** git's own per-line answer, parsed independently of our parser (`--line-porcelain`). */
@@ -173,4 +174,54 @@ t.test('small helpers', async (t) => {
   t.equal(parseTimeSpec('2025-01-01', 'end'), Math.floor(new Date(2025, 0, 1, 23, 59, 59, 999).getTime() / 1000), '--until covers the whole day');
   t.equal(parseTimeSpec('2025-01-01T10:00:00Z', 'start'), Date.parse('2025-01-01T10:00:00Z') / 1000);
   for (const bad of ['2m', 'soon', '2025-02-30', '', 'w']) t.throws(() => parseTimeSpec(bad, 'start'), { code: 'bad-argument' }, bad);
+});
+
+t.test('moving a blame across a diff', async (t) => {
+  const A = 'a'.repeat(40);
+  const B = 'b'.repeat(40);
+  const C = 'c'.repeat(40);
+  const old = [
+    { start: 1, end: 2, sha: A },
+    { start: 3, end: 4, sha: B },
+  ];
+  // insert two lines at the top (-0,0 +1,2)
+  t.same(applyHunks(old, 4, [{ oldStart: 0, oldCount: 0, newStart: 1, newCount: 2 }], C), {
+    ranges: [{ start: 1, end: 2, sha: C }, { start: 3, end: 4, sha: A }, { start: 5, end: 6, sha: B }],
+    lines: 6,
+  });
+  // change line 2, delete line 4 (-2 +2; -4,1 +3,0)
+  t.same(applyHunks(old, 4, [{ oldStart: 2, oldCount: 1, newStart: 2, newCount: 1 }, { oldStart: 4, oldCount: 1, newStart: 3, newCount: 0 }], C), {
+    ranges: [{ start: 1, end: 1, sha: A }, { start: 2, end: 2, sha: C }, { start: 3, end: 3, sha: B }],
+    lines: 3,
+  });
+  // delete everything, write one line
+  t.same(applyHunks(old, 4, [{ oldStart: 1, oldCount: 4, newStart: 1, newCount: 1 }], C), { ranges: [{ start: 1, end: 1, sha: C }], lines: 1 });
+  // hunks that do not fit the old blame: refuse (the caller blames instead)
+  t.equal(applyHunks(old, 4, [{ oldStart: 7, oldCount: 1, newStart: 7, newCount: 1 }], C), null);
+  t.equal(applyHunks(old, 4, [{ oldStart: 2, oldCount: 1, newStart: 5, newCount: 1 }], C), null);
+
+  const p = new DiffParser();
+  const text = [
+    'diff --git a/x.py "b/d\\303\\251j\\303\\240 vu.py"',
+    'similarity index 90%',
+    'rename from x.py',
+    'rename to "d\\303\\251j\\303\\240 vu.py"',
+    'index 1111111111111111111111111111111111111111..2222222222222222222222222222222222222222 100644',
+    '--- a/x.py',
+    '+++ "b/d\\303\\251j\\303\\240 vu.py"',
+    '@@ -3 +3,2 @@ def f():',
+    '-old',
+    '+new',
+    '+more',
+    'diff --git a/y.py b/y.py',
+    'similarity index 100%',
+    'rename from y.py',
+    'rename to z.py',
+  ];
+  for (const l of text) p.push(Buffer.from(l));
+  const [renamed, pure] = p.finish();
+  t.match(renamed, { oldPath: 'x.py', newPath: 'déjà vu.py', oldBlob: '1'.repeat(40), newBlob: '2'.repeat(40), hunks: [{ oldStart: 3, oldCount: 1, newStart: 3, newCount: 2 }] });
+  t.match(pure, { oldPath: 'y.py', newPath: 'z.py', newBlob: null, hunks: [] });
+  t.equal(unquoteGitPath('"tab\\there"'), 'tab\there');
+  t.equal(unquoteGitPath('plain.py'), 'plain.py');
 });

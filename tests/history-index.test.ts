@@ -66,7 +66,10 @@ t.test('every chunk: blame aggregated exactly as git blame says', async (t) => {
   const engine = await openEngine(t, dir);
   const summary = await engine.index(h.dir);
   t.ok(summary.history, 'history ran as part of the index run');
-  t.match(summary.history, { commits: 10, commitsWalked: 10, fullLog: true, blamed: summary.files, skipped: {}, shallow: false });
+  t.match(summary.history, { commits: 10, commitsWalked: 10, fullLog: true, skipped: {}, shallow: false });
+  // src/metrics.py: added once on the branch, never changed since: attributed without running blame.
+  t.equal(summary.history!.attributed, 1, 'one file needs no blame');
+  t.equal(summary.history!.blamed + summary.history!.attributed, summary.files, 'every file has its history');
 
   const repo = await engine.repoFor(h.dir);
   let checked = 0;
@@ -111,7 +114,61 @@ t.test('every chunk: blame aggregated exactly as git blame says', async (t) => {
   ], 'whole-file history: the rename owns no line, the original commit owns both');
 });
 
-t.test('incremental: after a commit only its files are re-blamed; nothing is redone otherwise', async (t) => {
+t.test('a merge that resolves a conflict owns the lines it wrote', async (t) => {
+  const dir = tempDir(t);
+  const h = await buildFixture('history', join(dir, 'repo'));
+  const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', ...COMMITTER };
+  const git = (args: string[]) => execFileSync('git', args, { cwd: h.dir, env, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  git(['checkout', '-q', '-b', 'topic']);
+  writeFileSync(join(h.dir, 'src/util2.py'), 'def a():\n    return 1\n');
+  writeFileSync(join(h.dir, 'src/schema.py'), 'COLUMNS = ["topic"]\n');
+  git(['add', '-A']);
+  git(['commit', '-qm', 'Topic work']);
+  git(['checkout', '-q', 'main']);
+  writeFileSync(join(h.dir, 'src/schema.py'), 'COLUMNS = ["main"]\n');
+  git(['commit', '-qam', 'Main work']);
+  try {
+    git(['merge', '-q', '--no-ff', 'topic', '-m', 'Merge topic']);
+  } catch {
+    // the conflict in schema.py, resolved by hand; util2.py is changed in the merge too (an "evil merge")
+  }
+  writeFileSync(join(h.dir, 'src/schema.py'), 'COLUMNS = ["main", "topic"]\n');
+  writeFileSync(join(h.dir, 'src/util2.py'), 'def a():\n    return 2\n');
+  git(['add', '-A']);
+  git(['commit', '-qm', 'Merge topic, keeping both columns']);
+
+  const engine = await openEngine(t, dir);
+  const s = await engine.index(h.dir);
+  for (const path of ['src/schema.py', 'src/util2.py']) {
+    const lines = gitBlame(h.dir, path);
+    const report = await engine.history(path, { repo: h.dir });
+    const mine = new Map(report.commits.filter((c) => c.lines).map((c) => [c.sha!, c.lines]));
+    const theirs = new Map<string, number>();
+    for (const l of lines) theirs.set(l.sha, (theirs.get(l.sha) ?? 0) + 1);
+    t.same(mine, theirs, `${path}: lines per commit as git blame says`);
+  }
+  const merge = fixtureGit(h.dir, ['rev-parse', 'HEAD']).trim();
+  t.ok((await engine.history('src/util2.py', { repo: h.dir })).commits.some((c) => c.sha === merge && c.lines === 1), 'the merge owns the line it changed');
+  t.ok(s.history!.attributed >= 1);
+  // Co-change ignores merges: schema.py and util2.py changed together only in the merge and in Topic work.
+  const rel = await engine.related('src/util2.py', { repo: h.dir });
+  t.same(rel.related.map((r) => [r.path, r.count]), [['src/schema.py', 1]]);
+  t.equal(rel.commits, 1);
+});
+
+/** Every stored attribution equals git blame's, line by line, for every file of the view. */
+async function assertMatchesGit(t: Tap, engine: Engine, dir: string, label: string): Promise<void> {
+  const repo = await engine.repoFor(dir);
+  for (const path of (await engine.store.listFiles(repo.id)).keys()) {
+    const stored = await engine.store.fileBlame(repo.id, path);
+    const mine: (string | null)[] = [];
+    for (const r of stored?.ranges ?? []) for (let l = r.start; l <= r.end; l++) mine.push(r.sha);
+    t.same(mine, gitBlame(dir, path).map((l) => l.sha), `${label}: ${path} attributed as git blame does`);
+  }
+}
+type Tap = { same: (a: unknown, b: unknown, m?: string) => void };
+
+t.test('incremental: after a commit only its files are re-attributed; nothing is redone otherwise', async (t) => {
   const dir = tempDir(t);
   const h = await buildFixture('history', join(dir, 'repo'));
   const engine = await openEngine(t, dir);
@@ -119,38 +176,58 @@ t.test('incremental: after a commit only its files are re-blamed; nothing is red
 
   const noop = await tracingBlame(dir, () => engine.index(h.dir));
   t.same(noop.blamed, [], 'a re-run with nothing new runs no blame');
-  t.match(noop.result.history, { blamed: 0, commitsWalked: 0 });
+  t.match(noop.result.history, { blamed: 0, derived: 0, attributed: 0, commitsWalked: 0, updatedPaths: [] });
 
-  // An uncommitted edit: that file only, and its new line is not committed yet.
+  // An uncommitted edit: that file only, and its new lines are not committed yet.
   appendFileSync(join(h.dir, 'src/store.py'), '\n\ndef height():\n    return 0\n');
   const dirty = await tracingBlame(dir, () => engine.index(h.dir));
   t.same(dirty.blamed, ['src/store.py']);
+  t.same(dirty.result.history?.updatedPaths, ['src/store.py']);
   const height = await engine.history('src/store.py#height', { repo: h.dir });
   t.equal(height.summary.status, 'uncommitted');
   t.equal(height.summary.uncommittedLines, 2);
   t.same(height.commits.map((c) => c.sha), [null], 'not committed yet');
 
-  // Committing it: the content is unchanged, but its lines now belong to a commit.
+  // Committing exactly that content: its uncommitted lines become the commit's, without a blame.
   const sha1 = commit(h.dir, 'Add a height helper to the store');
   const one = await tracingBlame(dir, () => engine.index(h.dir));
-  t.same(one.blamed, ['src/store.py'], 'a 1-file commit re-blames that file only');
-  t.match(one.result.history, { commitsWalked: 1, fullLog: false, blamed: 1 });
+  t.same(one.result.history?.updatedPaths, ['src/store.py'], 'a 1-file commit updates that file only');
+  t.match(one.result.history, { commitsWalked: 1, fullLog: false, derived: 1, blamed: 0 });
+  t.same(one.blamed, [], 'carried across the commit: no blame needed');
   const after = await engine.history('src/store.py#height', { repo: h.dir });
   t.equal(after.summary.lastChange?.sha, sha1);
   t.equal(after.summary.lastChange?.author, 'Dana Reyes');
   t.equal(after.summary.uncommittedLines, 0);
+  await assertMatchesGit(t, engine, h.dir, 'after a committed edit');
 
-  // A 3-file commit, one of them renamed: exactly those files.
+  // A commit the index never saw dirty: changed lines in the middle, a deletion, an insertion, a rename.
+  const cache = readFileSync(join(h.dir, 'src/cache.py'), 'utf8').split('\n');
+  cache.splice(5, 1, '        self.size = max(1, size)');
+  cache.splice(12, 1);
+  cache.splice(2, 0, '# caching primitives', '');
+  writeFileSync(join(h.dir, 'src/cache.py'), cache.join('\n'));
   writeFileSync(join(h.dir, 'src/schema.py'), 'COLUMNS = ["key", "value", "expires_at", "evicted", "height"]\n');
   appendFileSync(join(h.dir, 'tests/test_cache.py'), '\n\ndef test_more():\n    pass\n');
   fixtureGit(h.dir, ['mv', 'src/metrics.py', 'src/stats.py']);
   commit(h.dir, 'Schema height, one more test, rename metrics');
-  const three = await tracingBlame(dir, () => engine.index(h.dir));
-  t.same(three.blamed, ['src/schema.py', 'src/stats.py', 'tests/test_cache.py']);
-  t.equal(three.result.history?.dropped, 1, 'the old name leaves the blame table');
+  const four = await tracingBlame(dir, () => engine.index(h.dir));
+  t.same(four.result.history?.updatedPaths, ['src/cache.py', 'src/schema.py', 'src/stats.py', 'tests/test_cache.py'], 'exactly the commit\'s files');
+  t.same(four.blamed, [], 'all carried across the diff');
+  t.equal(four.result.history?.dropped, 1, 'the old name leaves the blame table');
+  await assertMatchesGit(t, engine, h.dir, 'after a 4-file commit');
   const stats = await engine.history('src/stats.py', { repo: h.dir });
   t.same(stats.formerNames, ['src/metrics.py']);
-  t.equal(stats.summary.lastChange?.subject, 'Export a metrics snapshot', 'blame follows the uncommitted-then-committed rename');
+  t.equal(stats.summary.lastChange?.subject, 'Export a metrics snapshot', 'a rename keeps the lines\' owners');
+
+  // Two commits before the next run: no single diff to carry across; blame runs, for their files only.
+  appendFileSync(join(h.dir, 'src/helpers.py'), '\n\ndef dasherize(text):\n    return text.replace("_", "-")\n');
+  commit(h.dir, 'Add dasherize', '2024-02-02T12:00:00Z');
+  appendFileSync(join(h.dir, 'README.md'), '\nHelpers: slugify, dasherize.\n');
+  commit(h.dir, 'Document the helpers', '2024-02-03T12:00:00Z');
+  const two = await tracingBlame(dir, () => engine.index(h.dir));
+  t.same(two.blamed, ['README.md', 'src/helpers.py'], 'blame only for the files the two commits changed');
+  t.match(two.result.history, { commitsWalked: 2, derived: 0, blamed: 2 });
+  await assertMatchesGit(t, engine, h.dir, 'after two commits');
 });
 
 t.test('branch switch, detached HEAD, rewritten history', async (t) => {
@@ -206,7 +283,7 @@ t.test('shallow clone, no commits, huge files, worktree, submodule', async (t) =
   const small = await openEngine(t, join(dir, 'small'), { CONTEXTD_MAX_BLAME_BYTES: '300' });
   const limited = await small.index(h.dir);
   t.equal(limited.history?.skipped['too-large'], 2, 'cache.py and its test are over 300 bytes');
-  t.equal(limited.history?.blamed, limited.files - 2);
+  t.equal(limited.history!.blamed + limited.history!.attributed, limited.files - 2);
   const big = await small.history('tests/test_cache.py', { repo: h.dir });
   t.equal(big.summary.status, 'too-large');
   t.match(big.summary.note, /blame skipped: \d+ bytes is over history.maxBlameBytes \(300\)/);
@@ -223,13 +300,14 @@ t.test('shallow clone, no commits, huge files, worktree, submodule', async (t) =
   // ...then the first commit.
   commit(empty.dir, 'First commit');
   const first = await engine.index(empty.dir);
-  t.match(first.history, { commits: 1, blamed: 1 });
+  t.match(first.history, { commits: 1, attributed: 1 });
   t.equal((await engine.history('hello.py', { repo: empty.dir })).summary.lastChange?.subject, 'First commit');
 
   // A linked worktree is a repository of its own, sharing objects (and stored commits).
   fixtureGit(h.dir, ['worktree', 'add', '-q', '--detach', join(dir, 'wt'), 'feature/metrics']);
   const wt = await engine.index(join(dir, 'wt'));
-  t.match(wt.history, { commits: 6, blamed: wt.files });
+  t.match(wt.history, { commits: 6 });
+  t.equal(wt.history!.blamed + wt.history!.attributed, wt.files);
   t.equal((await engine.history('src/metrics.py', { repo: join(dir, 'wt') })).summary.lastChange?.subject, 'Export a metrics snapshot');
 
   // A submodule: skipped by its parent, indexed as its own repository.
@@ -243,9 +321,10 @@ t.test('shallow clone, no commits, huge files, worktree, submodule', async (t) =
   commit(parent, 'Parent with a submodule');
   const p = await engine.index(parent);
   t.equal(p.skipped.submodule, 1);
-  t.match(p.history, { commits: 1, blamed: 2 }, 'main.py and .gitmodules');
+  t.match(p.history, { commits: 1, blamed: 0, attributed: 2 }, 'main.py and .gitmodules, both added by the only commit');
   const inner = await engine.index(join(parent, 'vendored'));
-  t.match(inner.history, { commits: 10, blamed: inner.files });
+  t.match(inner.history, { commits: 10 });
+  t.equal(inner.history!.blamed + inner.history!.attributed, inner.files);
   t.equal((await engine.history('src/cache.py#invalidate', { repo: join(parent, 'vendored') })).summary.commits, 3);
 });
 
@@ -285,7 +364,8 @@ t.test('a crash never marks unfinished work done', async (t) => {
   t.equal(pending, files - 2, 'files not blamed are still pending');
 
   const rest = await enrichHistory({ store: engine.store, config }, repo.id, h.dir);
-  t.match(rest, { blamed: pending, commitsWalked: 0 });
+  t.match(rest, { commitsWalked: 0 });
+  t.equal(rest.blamed + rest.attributed, pending);
   t.equal((await engine.store.blameWork(repo.id)).toBlame.length, 0);
   t.equal((await engine.history('src/cache.py', { repo: h.dir })).summary.commits, 4, 'and the result is complete');
 });

@@ -44,6 +44,8 @@ t.test('history search finds code by the commit messages that changed it', async
   t.ok(herd.every((x) => x.retrievers.join() === 'history'), 'by the history retriever alone');
   t.same(new Set(herd.slice(0, 2).map(key)), new Set(['src/cache.py:1', 'tests/test_cache.py:24']), 'the class and the test that commit changed');
   t.equal(herd[0].history.matched?.[0].subject, 'Stop the thundering herd when entries expire', 'each hit says which commit matched');
+  const cacheHit = herd.find((x) => x.path === 'src/cache.py')!;
+  t.match(cacheHit.snippet, /^if key in self\._pending:/, 'the excerpt shows the lines that commit wrote, not the head of the class');
 
   const race = await engine.search('fix race in cache invalidation', { repo: h.dir, history: true });
   const top3 = race.slice(0, 3).map(key);
@@ -120,7 +122,7 @@ t.test('CLI: history, related, changes, search flags, errors', async (t) => {
   const h = await buildFixture('history', join(dir, 'repo'));
   const idx = await runCli(['index', h.dir, '--no-progress'], { env });
   t.equal(idx.code, 0, idx.stderr);
-  t.match(idx.stdout, /history\s+10 commits \(10 read, full walk\); 7 file\(s\) blamed/);
+  t.match(idx.stdout, /history\s+10 commits \(10 read, full walk\); 6 file\(s\) blamed, 1 attributed from the log/);
 
   // history: human and JSON
   const human = await runCli(['history', 'src/cache.py#invalidate'], { env, cwd: h.dir });

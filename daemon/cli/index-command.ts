@@ -94,7 +94,8 @@ function printSummary(s: IndexSummary): void {
       .map(([r, n]) => `${n} ${r}`)
       .join(', ');
     const walked = h.commitsWalked ? ` (${h.commitsWalked} read${h.fullLog ? ', full walk' : ''}${h.commitsRemoved ? `, ${h.commitsRemoved} no longer reachable` : ''})` : '';
-    console.log(`  history  ${h.commits} commits${walked}; ${h.blamed} file(s) blamed${h.uncommitted ? `, ${h.uncommitted} not committed yet` : ''}${skipped ? `; not blamed: ${skipped}` : ''} ${dim(`(${formatDuration(h.durationMs)})`)}`);
+    const attributed = h.attributed ? `, ${h.attributed} attributed from the log` : '';
+    console.log(`  history  ${h.commits} commits${walked}; ${h.blamed} file(s) blamed${attributed}${h.uncommitted ? `, ${h.uncommitted} not committed yet` : ''}${skipped ? `; not blamed: ${skipped}` : ''} ${dim(`(${formatDuration(h.durationMs)})`)}`);
     for (const e of h.errors.slice(0, 5)) console.log(dim(`           ${e.path}: ${e.error}`));
   } else if (s.historyError) console.log(`  history  failed: ${s.historyError}`);
   if (s.shallow) console.log('  note     shallow clone: history is truncated');

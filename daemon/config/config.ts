@@ -32,6 +32,11 @@ export interface HistoryConfig {
   blameConcurrency: number;
   /** A blame taking longer than this is killed and the file reported as failed (ms). */
   blameTimeoutMs: number;
+  /**
+   * Write git's commit-graph with changed-path Bloom filters before a large blame run when the
+   * repository has none (git's own cache file; makes each blame 2-3x faster on long histories).
+   */
+  commitGraph: boolean;
 }
 
 export interface EmbedConfig {
@@ -62,7 +67,7 @@ const DEFAULTS = {
   index: { maxFileBytes: 1024 * 1024, exclude: [] as string[], workers: 2 },
   search: { defaultLimit: 10 },
   embed: { provider: 'builtin' as const, model: 'nomic-embed-text', ollamaHost: 'http://127.0.0.1:11434', batchSize: 0, workers: 2, annThreshold: 20_000 },
-  history: { enabled: true, maxBlameBytes: 512 * 1024, maxCommitFiles: 50, blameConcurrency: 2, blameTimeoutMs: 60_000 },
+  history: { enabled: true, maxBlameBytes: 512 * 1024, maxCommitFiles: 50, blameConcurrency: 2, blameTimeoutMs: 60_000, commitGraph: true },
 };
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -158,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
       maxCommitFiles: positiveInt(env.CONTEXTD_MAX_COMMIT_FILES ?? history.maxCommitFiles, 'history.maxCommitFiles', DEFAULTS.history.maxCommitFiles),
       blameConcurrency: positiveInt(history.blameConcurrency, 'history.blameConcurrency', DEFAULTS.history.blameConcurrency),
       blameTimeoutMs: positiveInt(history.blameTimeoutMs, 'history.blameTimeoutMs', DEFAULTS.history.blameTimeoutMs),
+      commitGraph: boolFlag(env.CONTEXTD_COMMIT_GRAPH ?? history.commitGraph, 'history.commitGraph', DEFAULTS.history.commitGraph),
     },
   };
   return config;

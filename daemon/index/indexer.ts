@@ -184,6 +184,9 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
       history = await enrichHistory({ store, config: deps.history }, repo.id, root, {
         signal: opts.signal,
         onProgress: (done, total, path) => progress({ phase: 'history', done, total, path }),
+        // What the scan saw: the same HEAD as the view, and which files are exactly HEAD's.
+        state: { head: scan.head, shallow: scan.shallow, objectFormat: scan.objectFormat },
+        clean: new Set(scan.files.filter((f) => f.tracked && !f.dirty).map((f) => f.path)),
       });
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;

@@ -35,7 +35,7 @@ export interface LogCommit {
   commitTime: number;
   subject: string;
   body: string;
-  /** Files changed against the first parent (none for merges). */
+  /** Files changed against the parent; for a merge, only files it changed itself (combined diff: conflict resolutions). */
   files: CommitFileChange[];
 }
 
@@ -127,6 +127,8 @@ export async function* streamLog(root: string, revs: readonly string[], opts: Lo
     'log',
     '-z',
     '--name-status',
+    // Merges list the files they changed themselves (conflict resolutions), against all parents.
+    '--cc',
     '-M',
     '--no-color',
     '--no-relative',

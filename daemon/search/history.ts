@@ -17,6 +17,7 @@ import type { ChunkRow, MetadataStore, RangeBlame, ViewFilter } from '../store/t
 import type { Fused } from './fusion.js';
 import { blameMatches, boostFactor, hasHistoryFilter, summarizeBlame, type HistoryBoosts, type HistorySummary } from './history-summary.js';
 import { ftsExpression } from './lexical.js';
+import { makeSnippet } from './snippet.js';
 import { indexText, type QueryTerm } from './tokenize.js';
 
 export interface HistoryRetrieverHit extends ChunkRow {
@@ -82,7 +83,24 @@ export interface AttachOptions {
   now?: number;
 }
 
-export type WithHistory<T> = Fused<T> & { history: HistorySummary };
+export type WithHistory<T> = Fused<T> & {
+  history: HistorySummary;
+  /** For a hit found only through commit messages: the first line the best matching commit still owns. */
+  focusLine?: number;
+};
+
+/**
+ * The hit's excerpt: the lines matching the query words; for a hit only commit
+ * messages found, the lines the matching commit wrote (the chunk's head says nothing).
+ */
+export function hitSnippet(hit: WithHistory<ChunkRow>, terms: QueryTerm[]): string {
+  const { item, focusLine } = hit;
+  if (focusLine !== undefined && !hit.retrievers.includes('lexical')) {
+    const from = Math.max(0, focusLine - item.startLine);
+    return makeSnippet(item.text.split('\n').slice(from).join('\n'), focusLine, terms).text;
+  }
+  return makeSnippet(item.text, item.startLine, terms).text;
+}
 
 /**
  * The top `limit` fused items with their history. With a history filter or a boost,
@@ -108,7 +126,9 @@ export async function attachHistory<T extends ChunkRow>(store: MetadataStore, fu
     const history = summarizeBlame(blame, grafts.get(f.item.repoId)!, now);
     const matched = opts.matched?.get(opts.keyOf(f.item));
     if (matched?.length) history.matched = matched;
-    out.push({ ...f, score: boosting ? f.score * boostFactor(history, opts.boosts!) : f.score, history });
+    const best = matched?.length ? blame.owners.find((o) => o.commit?.sha === matched[0].sha) : undefined;
+    const focusLine = best?.ranges[0]?.[0];
+    out.push({ ...f, score: boosting ? f.score * boostFactor(history, opts.boosts!) : f.score, history, ...(focusLine !== undefined ? { focusLine } : {}) });
   });
   if (boosting) out.sort((a, b) => b.score - a.score);
   return out.slice(0, opts.limit);

@@ -8,8 +8,7 @@ import type { ChunkRow, MetadataStore } from '../store/types.js';
 import { toViewFilter, type SearchFilters } from './filters.js';
 import { reciprocalRankFusion, type RankedList } from './fusion.js';
 import { lexicalSearch } from './lexical.js';
-import { makeSnippet } from './snippet.js';
-import { attachHistory, historySearch, type HistoryRetrieverHit } from './history.js';
+import { attachHistory, historySearch, hitSnippet, type HistoryRetrieverHit } from './history.js';
 import type { HistoryBoosts, HistorySummary } from './history-summary.js';
 import { definitionsOf, findSymbols } from './symbols.js';
 import { rankNamesByWords } from './fuzzy.js';
@@ -126,7 +125,7 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
     matched: new Map(histHits.map((h) => [chunkKey(h), h.matched])),
     keyOf: chunkKey,
   });
-  return picked.map(({ item, score, retrievers, history }) => ({
+  return picked.map((hit) => ({ ...hit, snippet: hitSnippet(hit, terms) })).map(({ item, score, retrievers, history, snippet }) => ({
     repoId: item.repoId,
     path: item.path,
     startLine: item.startLine,
@@ -135,7 +134,7 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
     kind: item.kind,
     language: item.language,
     score: Math.round(score * 1e5) / 1e5,
-    snippet: makeSnippet(item.text, item.startLine, terms).text,
+    snippet,
     retrievers,
     chunkHash: item.chunkHash,
     text: item.text,

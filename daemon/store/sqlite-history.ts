@@ -28,6 +28,7 @@ import type {
   RangeBlame,
   RangeOwner,
   RenameRecord,
+  StoredBlame,
   ViewFilter,
 } from './types.js';
 
@@ -246,12 +247,15 @@ export class SqliteHistory {
     })();
   }
 
-  finishLogUpdate(repoId: number, u: LogUpdate): void {
-    this.db.transaction(() => {
+  finishLogUpdate(repoId: number, u: LogUpdate): { alreadyStale: string[] } {
+    const isStale = this.db.prepare<[number, string], { stale: number }>('SELECT stale FROM blame_files WHERE repo_id = ? AND path = ?');
+    return this.db.transaction(() => {
+      const alreadyStale = u.stalePaths.filter((p) => isStale.get(repoId, p)?.stale === 1);
       for (const sha of u.removed) this.s.unlink.run(repoId, sha);
       if (u.staleAll) this.s.staleAll.run(repoId);
       else for (const p of u.stalePaths) this.s.stalePath.run(repoId, p);
       this.s.upsertState.run(repoId, u.tip, u.shallow ? 1 : 0, u.grafts.join(' '), Date.now());
+      return { alreadyStale };
     })();
   }
 
@@ -269,6 +273,23 @@ export class SqliteHistory {
       }
     }
     return [...out];
+  }
+
+  soleAdditions(repoId: number, paths: string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const part of chunked(paths, 500)) {
+      const rows = this.db
+        .prepare<unknown[], { path: string; sha: string }>(
+          `SELECT cf.path, MIN(cm.sha) AS sha FROM commit_files cf
+           JOIN repo_commits rc ON rc.commit_id = cf.commit_id AND rc.repo_id = ?
+           JOIN commits cm ON cm.id = cf.commit_id
+           WHERE cf.path IN (${placeholders(part.length)})
+           GROUP BY cf.path HAVING COUNT(*) = 1 AND MIN(cf.status) = 'A'`,
+        )
+        .all(repoId, ...part);
+      for (const r of rows) out.set(r.path, r.sha);
+    }
+    return out;
   }
 
   blameWork(repoId: number): BlameWork {
@@ -323,6 +344,23 @@ export class SqliteHistory {
         this.s.deleteBlameFile.run(repoId, p);
       }
     })();
+  }
+
+  fileBlame(repoId: number, path: string): StoredBlame | null {
+    const f = this.db
+      .prepare<[number, string], { blob: string; status: string; lines: number; stale: number }>(
+        'SELECT blob, status, lines, stale FROM blame_files WHERE repo_id = ? AND path = ?',
+      )
+      .get(repoId, path);
+    if (!f) return null;
+    const ranges = this.db
+      .prepare<[number, string], { start_line: number; end_line: number; sha: string | null }>(
+        `SELECT r.start_line, r.end_line, c.sha FROM blame_ranges r LEFT JOIN commits c ON c.id = r.commit_id
+         WHERE r.repo_id = ? AND r.path = ? ORDER BY r.start_line`,
+      )
+      .all(repoId, path)
+      .map((r) => ({ start: r.start_line, end: r.end_line, sha: r.sha }));
+    return { blob: f.blob, status: f.status as BlameStatus, lines: f.lines, stale: f.stale === 1, ranges };
   }
 
   blameForRanges(queries: LineRangeQuery[]): RangeBlame[] {
@@ -380,52 +418,70 @@ export class SqliteHistory {
     cteParams.push(q.commitLimit);
     const params: unknown[] = [...cteParams];
     const viewWhere = this.viewWhere({ repoIds: q.repoIds, languages: q.languages, pathRegexes: q.pathRegexes }, params);
-    const sql = `WITH hits AS (
+    // CROSS JOIN fixes the order: the few matching commits first, then the lines they own
+    // (blame_ranges_commit), then the chunks over those lines. Left to itself the planner
+    // starts from every file of the repository. Text and bodies are loaded afterwards, once.
+    const sql = `WITH hits AS MATERIALIZED (
         SELECT commit_fts.rowid AS cid, -bm25(commit_fts, 2.0, 1.0) AS score FROM commit_fts
         WHERE commit_fts MATCH ? AND ${cteWhere.join(' AND ')}
         ORDER BY bm25(commit_fts, 2.0, 1.0) LIMIT ?
       )
-      SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, c.text,
-        cm.sha, cm.subject, cm.body, h.score,
-        SUM(MIN(b.end_line, pc.end_line) - MAX(b.start_line, pc.start_line) + 1) AS owned
+      SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind,
+        h.cid, h.score, SUM(MIN(b.end_line, pc.end_line) - MAX(b.start_line, pc.start_line) + 1) AS owned
       FROM hits h
-      JOIN commits cm ON cm.id = h.cid
-      JOIN blame_ranges b ON b.commit_id = h.cid
-      JOIN blame_files bf ON bf.repo_id = b.repo_id AND bf.path = b.path
-      JOIN files f ON f.repo_id = b.repo_id AND f.path = b.path AND f.blob = bf.blob
-      JOIN parse_chunks pc ON pc.parse_id = f.parse_id AND pc.start_line <= b.end_line AND pc.end_line >= b.start_line
-      JOIN chunks c ON c.hash = pc.chunk_hash
+      CROSS JOIN blame_ranges b ON b.commit_id = h.cid
+      CROSS JOIN blame_files bf ON bf.repo_id = b.repo_id AND bf.path = b.path
+      CROSS JOIN files f ON f.repo_id = b.repo_id AND f.path = b.path AND f.blob = bf.blob
+      CROSS JOIN parse_chunks pc ON pc.parse_id = f.parse_id AND pc.start_line <= b.end_line AND pc.end_line >= b.start_line
       WHERE 1${viewWhere}
       GROUP BY f.repo_id, f.path, pc.id, h.cid
       ORDER BY h.score DESC, owned DESC
       LIMIT 5000`;
+    let rows: RawCommitChunk[];
     try {
-      return this.db
-        .prepare<unknown[], RawCommitChunk>(sql)
-        .all(...params)
-        .map((r) => ({
-          occurrenceId: r.occ,
-          chunkHash: r.chunk_hash,
-          repoId: r.repo_id,
-          path: r.path,
-          language: r.language,
-          startLine: r.start_line,
-          endLine: r.end_line,
-          symbol: r.symbol,
-          kind: r.kind as ChunkKind,
-          text: r.text,
-          commitSha: r.sha,
-          commitSubject: r.subject,
-          commitBody: r.body,
-          commitScore: r.score,
-          ownedLines: r.owned,
-        }));
+      rows = this.db.prepare<unknown[], RawCommitChunk>(sql).all(...params);
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_ERROR' && /fts5|syntax/i.test((err as Error).message)) {
         throw new ContextdError('bad-query', `cannot search commit messages for that query: ${(err as Error).message}`);
       }
       throw err;
     }
+    const commits = new Map<number, { sha: string; subject: string; body: string }>();
+    for (const part of chunked([...new Set(rows.map((r) => r.cid))], 500)) {
+      for (const c of this.db
+        .prepare<unknown[], { id: number; sha: string; subject: string; body: string }>(`SELECT id, sha, subject, body FROM commits WHERE id IN (${placeholders(part.length)})`)
+        .all(...part)) {
+        commits.set(c.id, c);
+      }
+    }
+    const texts = new Map<string, string>();
+    for (const part of chunked([...new Set(rows.map((r) => r.chunk_hash))], 500)) {
+      for (const c of this.db
+        .prepare<unknown[], { hash: string; text: string }>(`SELECT hash, text FROM chunks WHERE hash IN (${placeholders(part.length)})`)
+        .all(...part)) {
+        texts.set(c.hash, c.text);
+      }
+    }
+    return rows.map((r) => {
+      const c = commits.get(r.cid)!;
+      return {
+        occurrenceId: r.occ,
+        chunkHash: r.chunk_hash,
+        repoId: r.repo_id,
+        path: r.path,
+        language: r.language,
+        startLine: r.start_line,
+        endLine: r.end_line,
+        symbol: r.symbol,
+        kind: r.kind as ChunkKind,
+        text: texts.get(r.chunk_hash) ?? '',
+        commitSha: c.sha,
+        commitSubject: c.subject,
+        commitBody: c.body,
+        commitScore: r.score,
+        ownedLines: r.owned,
+      };
+    });
   }
 
   fileCommits(repoId: number, paths: string[], limit: number): FileCommit[] {
@@ -456,8 +512,10 @@ export class SqliteHistory {
   coChange(repoId: number, paths: string[], maxFiles: number): CoChangeCounts {
     if (!paths.length) return { commits: 0, ignored: 0, partners: [] };
     const ph = placeholders(paths.length);
+    // Merges never count: what they bring is counted in the commits they merge.
     const target = `SELECT DISTINCT cf.commit_id FROM commit_files cf
       JOIN repo_commits rc ON rc.commit_id = cf.commit_id AND rc.repo_id = ?
+      JOIN commits m ON m.id = cf.commit_id AND instr(m.parents, ' ') = 0
       WHERE cf.path IN (${ph})`;
     const counts = this.db
       .prepare<unknown[], { ok: number | null; ignored: number | null }>(
@@ -531,10 +589,7 @@ interface RawCommitChunk {
   end_line: number;
   symbol: string | null;
   kind: string;
-  text: string;
-  sha: string;
-  subject: string;
-  body: string;
+  cid: number;
   score: number;
   owned: number;
 }

@@ -27,6 +27,7 @@ import type {
   LogUpdate,
   RangeBlame,
   RenameRecord,
+  StoredBlame,
   ChunkRow,
   JobBatch,
   FileRecord,
@@ -499,12 +500,16 @@ export class SqliteStore implements MetadataStore {
     return this.history.addCommits(repoId, commits);
   }
 
-  async finishLogUpdate(repoId: number, update: LogUpdate): Promise<void> {
-    this.history.finishLogUpdate(repoId, update);
+  async finishLogUpdate(repoId: number, update: LogUpdate): Promise<{ alreadyStale: string[] }> {
+    return this.history.finishLogUpdate(repoId, update);
   }
 
   async commitPaths(shas: string[]): Promise<string[]> {
     return this.history.commitPaths(shas);
+  }
+
+  async soleAdditions(repoId: number, paths: string[]): Promise<Map<string, string>> {
+    return this.history.soleAdditions(repoId, paths);
   }
 
   async blameWork(repoId: number): Promise<BlameWork> {
@@ -517,6 +522,10 @@ export class SqliteStore implements MetadataStore {
 
   async deleteBlames(repoId: number, paths: string[]): Promise<void> {
     this.history.deleteBlames(repoId, paths);
+  }
+
+  async fileBlame(repoId: number, path: string): Promise<StoredBlame | null> {
+    return this.history.fileBlame(repoId, path);
   }
 
   async blameForRanges(queries: LineRangeQuery[]): Promise<RangeBlame[]> {

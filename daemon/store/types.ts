@@ -186,16 +186,24 @@ export interface MetadataStore {
   addCommits(repoId: number, commits: CommitRecord[]): Promise<number>;
   /**
    * Ends a log update atomically: moves the tip, unlinks commits no longer reachable,
-   * and marks the files whose blame those commits may change as stale.
+   * and marks the files whose blame those commits may change as stale. Returns which of
+   * `stalePaths` were stale already (their stored blame predates more than this update).
    */
-  finishLogUpdate(repoId: number, update: LogUpdate): Promise<void>;
+  finishLogUpdate(repoId: number, update: LogUpdate): Promise<{ alreadyStale: string[] }>;
   /** Every path (old and new names) that the given commits changed. */
   commitPaths(shas: string[]): Promise<string[]>;
+  /**
+   * Paths (of `paths`) that exactly one commit of the repository ever changed, by adding them:
+   * every line of such a file, unchanged since, belongs to that commit (no blame needed).
+   */
+  soleAdditions(repoId: number, paths: string[]): Promise<Map<string, string>>;
   /** Files of the view whose blame is missing, out of date (content changed) or stale; blame rows of paths no longer in the view. */
   blameWork(repoId: number): Promise<BlameWork>;
   /** Stores each file's blame in its own savepoint (batched in one transaction); returns a per-file error or null. */
   writeBlames(repoId: number, files: BlameWrite[]): Promise<(string | null)[]>;
   deleteBlames(repoId: number, paths: string[]): Promise<void>;
+  /** A file's stored blame as it is (any status, stale or not), commits as ids; null when there is none. */
+  fileBlame(repoId: number, path: string): Promise<StoredBlame | null>;
   /** Who owns each requested line range now, with the commits' details. */
   blameForRanges(queries: LineRangeQuery[]): Promise<RangeBlame[]>;
   /** Chunks whose lines are still owned by commits whose message matches (the history retriever). */
@@ -297,6 +305,14 @@ export interface BlameWrite {
   ranges: { start: number; end: number; sha: string | null }[];
   /** Commits named by the ranges, as blame described them (stored only if the log has not stored them yet). */
   commits: CommitInfo[];
+}
+
+export interface StoredBlame {
+  blob: string;
+  status: BlameStatus;
+  lines: number;
+  stale: boolean;
+  ranges: { start: number; end: number; sha: string | null }[];
 }
 
 export interface BlameWork {
