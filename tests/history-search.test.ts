@@ -6,6 +6,7 @@ import { buildFixture } from '../fixtures/repos.js';
 import { fixtureGit } from '../fixtures/repo-builder.js';
 import { loadConfig } from '../daemon/config/config.js';
 import { Engine, type EngineSearchHit } from '../daemon/engine.js';
+import { formatHistoryLine } from '../daemon/mcp/format.js';
 import { isolatedEnv, runCli, runJson, tempDir } from './helpers/cli.js';
 
 async function openEngine(t: { teardown: (fn: () => unknown) => void }, dir: string): Promise<Engine> {
@@ -58,6 +59,9 @@ t.test('history search finds code by the commit messages that changed it', async
   const plain = await engine.search('thundering herd', { repo: h.dir });
   const weighted = await engine.search('thundering herd', { repo: h.dir, history: true });
   t.ok(weighted[0].score > plain[0].score * 3, `weighted ${weighted[0].score} > plain ${plain[0].score}`);
+
+  // MCP shows it in one line per hit.
+  t.equal(formatHistoryLine(herd.find((x) => x.path === 'src/cache.py')!), 'last change 798d1b4d 2023-08-20 Carol Diaz: "Stop the thundering herd when entries expire" · 4 commits · 3 authors');
 
   // Every hit carries its history summary.
   const hits = await engine.search('cache', { repo: h.dir, limit: 20 });

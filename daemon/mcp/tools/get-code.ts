@@ -69,7 +69,10 @@ export function registerGetCode(server: McpServer, deps: ToolDeps): void {
       }
       const truncated = i <= to;
       if (truncated) to = i - 1;
-      const history = null;
+      // Blame of the lines served, from the history index (no git process); none when not computed.
+      const history = await deps.ctx.engine
+        .history(`${target.rel}:${from}-${to}`, { repo: target.root, cwd: target.root })
+        .then((r) => r.summary, () => null);
       const hist = history ? formatHistoryLine({ history }) : '';
       const header = `${target.rel}:${from}-${to}${hist ? `\n${hist}` : ''}`;
       const note = truncated ? `\n… stopped at line ${to} to fit the budget; ask for start=${to + 1}` : '';
