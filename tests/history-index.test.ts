@@ -188,6 +188,17 @@ t.test('incremental: after a commit only its files are re-attributed; nothing is
   t.equal(height.summary.uncommittedLines, 2);
   t.same(height.commits.map((c) => c.sha), [null], 'not committed yet');
 
+  // A run on file events (paths) looks at its paths only, not at the whole view.
+  appendFileSync(join(h.dir, 'README.md'), '\nMore notes.\n');
+  const pathRun = await tracingBlame(dir, () => engine.index(h.dir, { paths: ['src/helpers.py'] }));
+  t.same(pathRun.result.history?.updatedPaths, [], 'README.md changed but is not in this run');
+  t.same(pathRun.blamed, []);
+  const readmeRun = await tracingBlame(dir, () => engine.index(h.dir, { paths: ['README.md'] }));
+  t.same(readmeRun.blamed, ['README.md']);
+  t.same(readmeRun.result.history?.updatedPaths, ['README.md']);
+  fixtureGit(h.dir, ['checkout', '--', 'README.md']);
+  await engine.index(h.dir, { paths: ['README.md'] });
+
   // Committing exactly that content: its uncommitted lines become the commit's, without a blame.
   const sha1 = commit(h.dir, 'Add a height helper to the store');
   const one = await tracingBlame(dir, () => engine.index(h.dir));
@@ -260,6 +271,10 @@ t.test('branch switch, detached HEAD, rewritten history', async (t) => {
   const schema = await engine.history('src/schema.py', { repo: h.dir });
   t.equal(schema.summary.lastChange?.subject, 'Mark evicted rows (amended)');
   t.notOk(schema.commits.some((c) => c.subject === 'Mark evicted rows in the store'), 'the rewritten commit is gone');
+  const pruned = await engine.store.prune();
+  t.equal(pruned.commits, 1, 'prune drops the commit no repository reaches any more');
+  t.equal((await engine.history('src/cache.py', { repo: h.dir })).summary.commits, 4, 'and nothing still in use');
+  await assertMatchesGit(t, engine, h.dir, 'after amend and prune');
 });
 
 t.test('shallow clone, no commits, huge files, worktree, submodule', async (t) => {

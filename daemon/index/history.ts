@@ -80,6 +80,11 @@ export interface HistoryRunOptions {
   state?: RepoState;
   /** Paths known to hold exactly HEAD's content (tracked, not modified or staged), from the scan. */
   clean?: ReadonlySet<string>;
+  /**
+   * The only view paths this index run changed (a run on file events). Unless HEAD moved, only
+   * they are looked at, instead of the whole view.
+   */
+  changedPaths?: readonly string[];
 }
 
 export async function enrichHistory(deps: HistoryDeps, repoId: number, root: string, opts: HistoryRunOptions = {}): Promise<HistoryRunSummary> {
@@ -112,7 +117,8 @@ export async function enrichHistory(deps: HistoryDeps, repoId: number, root: str
   summary.logMs = Math.round(performance.now() - started);
 
   const t1 = performance.now();
-  const work = await store.blameWork(repoId);
+  const headMoved = summary.commitsWalked > 0 || summary.commitsRemoved > 0 || summary.fullLog || log.reset;
+  const work = await store.blameWork(repoId, opts.changedPaths && !headMoved ? [...opts.changedPaths] : undefined);
   let todo = work.toBlame;
   if (todo.length && log.single) {
     const derived = await deriveAcrossCommit(store, repoId, root, log.single, todo, config, summary);
@@ -184,16 +190,16 @@ async function updateLog(
   grafts: string[],
   summary: HistoryRunSummary,
   signal: AbortSignal | undefined,
-): Promise<{ single: SingleCommit | null }> {
+): Promise<{ single: SingleCommit | null; reset: boolean }> {
   const prev = await store.historyState(repoId);
   const sameGrafts = prev !== null && prev.shallow === shallow && prev.grafts.join(' ') === grafts.join(' ');
-  if (prev !== null && prev.logTip === head && sameGrafts) return { single: null };
+  if (prev !== null && prev.logTip === head && sameGrafts) return { single: null, reset: false };
 
   if (head === null) {
     // No commits (yet, or an orphan branch): nothing to walk; earlier blame no longer applies.
     await store.resetHistoryLog(repoId);
     await store.finishLogUpdate(repoId, { tip: null, shallow, grafts, removed: [], stalePaths: [], staleAll: true });
-    return { single: null };
+    return { single: null, reset: true };
   }
 
   let removed: string[] = [];
@@ -238,7 +244,7 @@ async function updateLog(
     staleAll: full && prev !== null,
   });
   const one = walked.length === 1 && !removed.length && walked[0].parents.length === 1 && walked[0].parents[0] === prev?.logTip ? walked[0] : null;
-  return { single: one ? { sha: one.sha, parent: one.parents[0], alreadyStale: new Set(alreadyStale) } : null };
+  return { single: one ? { sha: one.sha, parent: one.parents[0], alreadyStale: new Set(alreadyStale) } : null, reset: full };
 }
 
 /**

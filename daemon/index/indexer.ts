@@ -187,6 +187,8 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
         // What the scan saw: the same HEAD as the view, and which files are exactly HEAD's.
         state: { head: scan.head, shallow: scan.shallow, objectFormat: scan.objectFormat },
         clean: new Set(scan.files.filter((f) => f.tracked && !f.dirty).map((f) => f.path)),
+        // A run on file events changed only these view rows (the whole view may be large).
+        changedPaths: limited ? [...plans.map((p) => p.file.path), ...gone] : undefined,
       });
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;

@@ -292,8 +292,36 @@ export class SqliteHistory {
     return out;
   }
 
-  blameWork(repoId: number): BlameWork {
-    return { toBlame: this.s.toBlame.all(repoId), orphans: this.s.orphans.all(repoId).map((r) => r.path) };
+  blameWork(repoId: number, paths?: string[]): BlameWork {
+    if (paths === undefined) return { toBlame: this.s.toBlame.all(repoId), orphans: this.s.orphans.all(repoId).map((r) => r.path) };
+    const out: BlameWork = { toBlame: [], orphans: [] };
+    const file = this.db.prepare<[number, string], { blob: string; size: number; status: string }>('SELECT blob, size, status FROM files WHERE repo_id = ? AND path = ?');
+    const blame = this.db.prepare<[number, string], { blob: string; stale: number }>('SELECT blob, stale FROM blame_files WHERE repo_id = ? AND path = ?');
+    for (const path of new Set(paths)) {
+      const f = file.get(repoId, path);
+      const b = blame.get(repoId, path);
+      if (f && f.status === 'indexed') {
+        if (!b || b.blob !== f.blob || b.stale === 1) out.toBlame.push({ path, blob: f.blob, size: f.size });
+      } else if (b) out.orphans.push(path);
+    }
+    out.toBlame.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return out;
+  }
+
+  /** Commits no repository reaches and no blame names (left by rewrites and removed repositories). */
+  pruneCommits(): number {
+    const ids = this.db
+      .prepare<[], { id: number }>(
+        `SELECT c.id FROM commits c WHERE NOT EXISTS (SELECT 1 FROM repo_commits rc WHERE rc.commit_id = c.id)
+         AND NOT EXISTS (SELECT 1 FROM blame_ranges b WHERE b.commit_id = c.id)`,
+      )
+      .all();
+    const del = this.db.prepare('DELETE FROM commits WHERE id = ?');
+    for (const { id } of ids) {
+      this.s.deleteCommitFts.run(id);
+      del.run(id); // commit_files cascade
+    }
+    return ids.length;
   }
 
   writeBlames(repoId: number, files: BlameWrite[]): (string | null)[] {

@@ -467,7 +467,7 @@ export class SqliteStore implements MetadataStore {
     })();
   }
 
-  async prune(): Promise<{ parses: number; chunks: number }> {
+  async prune(): Promise<{ parses: number; chunks: number; commits?: number }> {
     return this.db.transaction(() => {
       const orphanParses = this.db
         .prepare<[], { id: number }>('SELECT p.id FROM parses p WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.parse_id = p.id)')
@@ -482,7 +482,7 @@ export class SqliteStore implements MetadataStore {
         .prepare('DELETE FROM chunks WHERE NOT EXISTS (SELECT 1 FROM parse_chunks pc WHERE pc.chunk_hash = chunks.hash)')
         .run().changes;
       if (orphanParses.length) this.namesCache = null;
-      return { parses: orphanParses.length, chunks };
+      return { parses: orphanParses.length, chunks, commits: this.history.pruneCommits() };
     })();
   }
 
@@ -512,8 +512,8 @@ export class SqliteStore implements MetadataStore {
     return this.history.soleAdditions(repoId, paths);
   }
 
-  async blameWork(repoId: number): Promise<BlameWork> {
-    return this.history.blameWork(repoId);
+  async blameWork(repoId: number, paths?: string[]): Promise<BlameWork> {
+    return this.history.blameWork(repoId, paths);
   }
 
   async writeBlames(repoId: number, files: BlameWrite[]): Promise<(string | null)[]> {

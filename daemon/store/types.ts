@@ -173,8 +173,8 @@ export interface MetadataStore {
   takeJobs(repoId: number, max: number): Promise<JobBatch | null>;
   /** Removes the jobs of a batch, unless they were queued again since it was taken. */
   finishJobs(repoId: number, batch: JobBatch): Promise<void>;
-  /** Deletes parses and chunks no view references. Returns what was removed. */
-  prune(): Promise<{ parses: number; chunks: number }>;
+  /** Deletes parses and chunks no view references, and commits no repository reaches or blames. Returns what was removed. */
+  prune(): Promise<{ parses: number; chunks: number; commits?: number }>;
 
   // ---- Git history: commits, blame per file, co-change (see daemon/index/history.ts) ----
 
@@ -197,8 +197,11 @@ export interface MetadataStore {
    * every line of such a file, unchanged since, belongs to that commit (no blame needed).
    */
   soleAdditions(repoId: number, paths: string[]): Promise<Map<string, string>>;
-  /** Files of the view whose blame is missing, out of date (content changed) or stale; blame rows of paths no longer in the view. */
-  blameWork(repoId: number): Promise<BlameWork>;
+  /**
+   * Files of the view whose blame is missing, out of date (content changed) or stale; blame rows
+   * of paths no longer in the view. Limited to `paths` when given (a run that changed only those).
+   */
+  blameWork(repoId: number, paths?: string[]): Promise<BlameWork>;
   /** Stores each file's blame in its own savepoint (batched in one transaction); returns a per-file error or null. */
   writeBlames(repoId: number, files: BlameWrite[]): Promise<(string | null)[]>;
   deleteBlames(repoId: number, paths: string[]): Promise<void>;
