@@ -87,6 +87,16 @@ await measure(['warm', 'x'], 3);
 const baseline = await measure([''], 100);
 const short = await measure(SHORT, 10);
 const full = await measure(FULL, 10);
+// Hover (history of the line and its enclosing symbol) on the first definitions of 20 files.
+const hoverSamples: number[] = [];
+const targets = (await conn.sendRequest<{ location: { uri: string; range: { start: { line: number } } } }[]>('workspace/symbol', { query: 'get' })).slice(0, 20);
+for (let r = 0; r < 5; r++) {
+  for (const s of targets) {
+    const t = performance.now();
+    await conn.sendRequest('textDocument/hover', { textDocument: { uri: s.location.uri }, position: { line: s.location.range.start.line + 1, character: 4 } });
+    hoverSamples.push(performance.now() - t);
+  }
+}
 const byLength: Record<string, ReturnType<typeof summarize>> = {};
 for (const len of [1, 2, 3, 4]) {
   const idx = SHORT.flatMap((q, i) => (q.length === len ? [i] : []));
@@ -108,6 +118,7 @@ const results = {
   indexSeconds: Math.round(indexSeconds * 10) / 10,
   backgroundWorkAfterIndexSeconds: Math.round(settleSeconds * 10) / 10,
   workspaceSymbolMs: { short1to4: summarize(short.samples), ...byLength, fullName: summarize(full.samples), emptyQueryTransportOnly: summarize(baseline.samples) },
+  hoverMs: summarize(hoverSamples),
   meanResults: {
     short1to4: Math.round(short.results.reduce((a, b) => a + b, 0) / short.results.length),
     fullName: Math.round(full.results.reduce((a, b) => a + b, 0) / full.results.length),

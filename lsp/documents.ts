@@ -1,7 +1,8 @@
 /**
  * Open buffers (didOpen/didChange/didClose, incremental sync) and the text of a
  * file as the editor sees it: the buffer when open, else the file on disk.
- * Nothing here writes to disk. Parses are cached per (uri, version).
+ * Nothing here writes to disk. Parses are cached per (uri, version) for open
+ * buffers and per unchanged text for files read from disk.
  */
 import { readFile } from 'node:fs/promises';
 import { TextDocuments, type Connection } from 'vscode-languageserver/node';
@@ -14,6 +15,8 @@ import { uriToPath } from './workspace.js';
 
 /** Files larger than this are not read from disk for a request (the index skips them too by default). */
 const MAX_DISK_BYTES = 4 * 1024 * 1024;
+/** Parses of unopened files kept per session. */
+const DISK_PARSE_CACHE = 32;
 
 export interface DocumentText {
   uri: string;
@@ -27,6 +30,8 @@ export interface DocumentText {
 export class Documents {
   readonly buffers = new TextDocuments(TextDocument);
   private readonly parses = new Map<string, { key: string; parsed: Promise<ParsedFile> }>();
+  /** Parses of files read from disk (not open), by path, while their text is unchanged; most recent last. */
+  private readonly diskParses = new Map<string, { text: string; parsed: Promise<ParsedFile> }>();
 
   constructor(private readonly ctx: LspContext) {
     this.buffers.onDidClose((e) => this.parses.delete(e.document.uri));
@@ -54,12 +59,23 @@ export class Documents {
     const key = `${doc.version ?? 'disk'}:${doc.text.length}:${language}`;
     const cached = this.parses.get(doc.uri);
     if (cached && cached.key === key && doc.version !== null) return cached.parsed;
-    const parsed = this.ctx.parse(name, doc.text, language);
-    // Only open buffers are cached (they have versions); a disk read is parsed fresh each time.
-    if (doc.version !== null) {
-      this.parses.set(doc.uri, { key, parsed });
-      parsed.catch(() => this.parses.delete(doc.uri));
+    if (doc.version === null) {
+      // A file on disk: reuse its parse while its text is the same (hovering around one file).
+      const hit = this.diskParses.get(name);
+      if (hit && hit.text === doc.text) {
+        this.diskParses.delete(name);
+        this.diskParses.set(name, hit);
+        return hit.parsed;
+      }
+      const parsed = this.ctx.parse(name, doc.text, language);
+      this.diskParses.set(name, { text: doc.text, parsed });
+      parsed.catch(() => this.diskParses.delete(name));
+      while (this.diskParses.size > DISK_PARSE_CACHE) this.diskParses.delete(this.diskParses.keys().next().value!);
+      return parsed;
     }
+    const parsed = this.ctx.parse(name, doc.text, language);
+    this.parses.set(doc.uri, { key, parsed });
+    parsed.catch(() => this.parses.delete(doc.uri));
     return parsed;
   }
 }

@@ -1,11 +1,14 @@
 /**
- * Where hover gets git history: `Engine.history('path:start-end')` (blame of the
- * range from the history index, no git process at request time), reduced to
- * what a hover shows. An interface, so tests can stand in for the index.
+ * Where hover gets git history: the stored blame of a line range (the history
+ * index; no git process at request time), summarized the way search hits and
+ * `contextd history` summarize it, reduced to what a hover shows. An interface,
+ * so tests can stand in for the index.
  */
 import type { Engine } from '../daemon/engine.js';
 import { errorMessage, isContextdError } from '../daemon/errors.js';
-import type { HistoryReport } from '../daemon/search/history-reports.js';
+import { summarizeBlame } from '../daemon/search/history-summary.js';
+import { isoTime } from '../daemon/search/time.js';
+import type { RangeBlame, RepoRecord } from '../daemon/store/types.js';
 
 export interface CommitRef {
   sha: string;
@@ -33,7 +36,7 @@ export interface RangeHistory {
 
 export interface HistorySource {
   /** History of lines start..end (1-based, inclusive) of a file as the index holds it. */
-  range(root: string, path: string, start: number, end: number): Promise<RangeHistory>;
+  range(repo: RepoRecord, path: string, start: number, end: number): Promise<RangeHistory>;
 }
 
 function unavailable(note: string, status: RangeHistory['status'] = 'unavailable'): RangeHistory {
@@ -42,20 +45,25 @@ function unavailable(note: string, status: RangeHistory['status'] = 'unavailable
 
 export function engineHistorySource(engine: Engine): HistorySource {
   return {
-    async range(root, path, start, end) {
-      let report: HistoryReport;
+    async range(repo, path, start, end) {
+      let blame: RangeBlame;
+      let grafts: ReadonlySet<string>;
       try {
-        // `path:start-end`, resolved against the repository root (never the daemon's cwd).
-        report = await engine.history(`${path}:${start}-${end}`, { repo: root, cwd: root });
+        // One indexed range query on the stored blame: no git process, no whole-file report.
+        [[blame], grafts] = await Promise.all([
+          engine.store.blameForRanges([{ repoId: repo.id, path, startLine: start, endLine: end }]),
+          engine.store.historyState(repo.id).then((h) => new Set(h?.grafts ?? [])),
+        ]);
       } catch (err) {
         if (isContextdError(err)) return unavailable(err.message);
         return unavailable(`history unavailable: ${errorMessage(err)}`);
       }
-      const s = report.summary;
+      const s = summarizeBlame(blame, grafts);
       const owners: { from: number; to: number; commit: CommitRef | null }[] = [];
-      for (const c of report.commits) {
-        const commit = c.sha ? { sha: c.sha, author: c.author ?? '', email: c.email ?? '', date: c.date ?? '', subject: c.subject } : null;
-        for (const [from, to] of c.ranges) owners.push({ from, to, commit });
+      for (const o of blame.owners) {
+        const c = o.commit;
+        const commit = c ? { sha: c.sha, author: c.authorName, email: c.authorEmail, date: isoTime(c.authorTime), subject: c.subject } : null;
+        for (const [from, to] of o.ranges) owners.push({ from, to, commit });
       }
       const status: RangeHistory['status'] = s.status === 'blamed' ? 'ok' : s.status === 'uncommitted' ? 'uncommitted' : s.status === 'pending' ? 'pending' : 'unavailable';
       return {

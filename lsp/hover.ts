@@ -113,7 +113,7 @@ export async function hover(deps: HoverDeps, params: HoverParams): Promise<Hover
     start = Math.min(symRange[0] + 1, diskLine ?? Infinity);
     end = Math.max(symRange[1] + 1, diskLine ?? -Infinity);
   }
-  const history = start !== null && end !== null ? await deps.history.range(loc.repo.root, loc.path, start, end) : null;
+  const history = start !== null && end !== null ? await deps.history.range(loc.repo, loc.path, start, end) : null;
   const value = hoverMarkdown({
     line: mapped === null ? 'unsaved' : 'saved',
     diskLine,

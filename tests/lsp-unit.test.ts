@@ -1,6 +1,9 @@
 /** LSP pieces without a daemon: line mapping, framing and error replies, settings, symbols, hover text. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import t from 'tap';
+import { loadConfig } from '../daemon/config/config.js';
 import { parseFile } from '../daemon/lang/chunker.js';
 import { DEFAULT_LSP_SETTINGS, definitionFallbackFor, mergeSettings } from '../lsp/context.js';
 import { wordAt } from '../lsp/definition.js';
@@ -12,6 +15,7 @@ import { describe, percentOf } from '../lsp/progress.js';
 import { parseSearchArgs } from '../lsp/search-command.js';
 import { lspSymbolKind } from '../lsp/symbol-kinds.js';
 import { contentLength, SafeMessageReader } from '../lsp/transport.js';
+import { tempDir } from './helpers/cli.js';
 
 /** Length of a longest common subsequence (the number of lines a minimal diff keeps). */
 function lcs(a: string[], b: string[]): number {
@@ -242,4 +246,25 @@ t.test('hover markdown', async (t) => {
   const pending: RangeHistory = { ...h, status: 'pending', note: 'history not computed yet (run contextd index)' };
   t.equal(hoverMarkdown({ line: 'saved', diskLine: 21, symbol: sym, history: pending, now }), '_history not computed yet \\(run contextd index\\)_');
   t.equal(hoverMarkdown({ line: 'saved', diskLine: 21, symbol: null, history: null, now }), '_history not indexed yet_');
+});
+
+t.test('the [lsp] config section', async (t) => {
+  const dir = tempDir(t);
+  const env = (toml: string | null, extra: Record<string, string> = {}) => {
+    const cfg = join(dir, `cfg-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(cfg);
+    if (toml !== null) writeFileSync(join(cfg, 'config.toml'), toml);
+    return { HOME: dir, CONTEXTD_CONFIG_DIR: cfg, ...extra };
+  };
+  t.same(loadConfig(env(null)).lsp, { autoRegister: true, definitionFallback: false, workspaceSymbolLimit: 100 }, 'defaults: register on, fallback off');
+  t.same(loadConfig(env('[lsp]\nautoRegister = false\ndefinitionFallback = ["Ruby", "php"]\nworkspaceSymbolLimit = 7\n')).lsp, {
+    autoRegister: false,
+    definitionFallback: ['ruby', 'php'],
+    workspaceSymbolLimit: 7,
+  });
+  t.equal(loadConfig(env('[lsp]\ndefinitionFallback = true\n')).lsp.definitionFallback, true);
+  t.equal(loadConfig(env('[lsp]\nautoRegister = false\n', { CONTEXTD_LSP_AUTO_REGISTER: '1' })).lsp.autoRegister, true, 'env overrides the file');
+  t.throws(() => loadConfig(env('[lsp]\ndefinitionFallback = "sometimes"\n')), /lsp\.definitionFallback/);
+  t.throws(() => loadConfig(env('[lsp]\nworkspaceSymbolLimit = 0\n')), /lsp\.workspaceSymbolLimit/);
+  t.throws(() => loadConfig(env('[lsp]\ndefinitionFallback = [1]\n')), /lsp\.definitionFallback/);
 });

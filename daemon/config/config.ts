@@ -53,12 +53,22 @@ export interface EmbedConfig {
   annThreshold: number;
 }
 
+export interface LspConfig {
+  /** Register the repositories of an editor's workspace folders when it connects. */
+  autoRegister: boolean;
+  /** `textDocument/definition` from the symbol table: off, on, or for the listed languages only. */
+  definitionFallback: boolean | string[];
+  /** Most `workspace/symbol` results per request. */
+  workspaceSymbolLimit: number;
+}
+
 export interface ContextdConfig {
   paths: ContextdPaths;
   /** Where the config was read from, if anywhere. */
   configFile: string | null;
   index: IndexConfig;
   search: SearchConfig;
+  lsp: LspConfig;
   embed: EmbedConfig;
   history: HistoryConfig;
 }
@@ -66,6 +76,7 @@ export interface ContextdConfig {
 const DEFAULTS = {
   index: { maxFileBytes: 1024 * 1024, exclude: [] as string[], workers: 2 },
   search: { defaultLimit: 10 },
+  lsp: { autoRegister: true, definitionFallback: false as boolean | string[], workspaceSymbolLimit: 100 },
   embed: { provider: 'builtin' as const, model: 'nomic-embed-text', ollamaHost: 'http://127.0.0.1:11434', batchSize: 0, workers: 2, annThreshold: 20_000 },
   history: { enabled: true, maxBlameBytes: 512 * 1024, maxCommitFiles: 50, blameConcurrency: 2, blameTimeoutMs: 60_000, commitGraph: true },
 };
@@ -131,6 +142,17 @@ function nonEmpty(value: Json | string | undefined, where: string, fallback: str
   return value;
 }
 
+function lspConfig(lsp: Record<string, Json>, env: NodeJS.ProcessEnv): LspConfig {
+  const fb = lsp.definitionFallback;
+  return {
+    autoRegister: boolFlag(env.CONTEXTD_LSP_AUTO_REGISTER ?? lsp.autoRegister, 'lsp.autoRegister', DEFAULTS.lsp.autoRegister),
+    definitionFallback: Array.isArray(fb)
+      ? stringList(fb, 'lsp.definitionFallback').map((l) => l.toLowerCase())
+      : boolFlag(fb, 'lsp.definitionFallback (true, false or a list of languages)', false),
+    workspaceSymbolLimit: positiveInt(lsp.workspaceSymbolLimit, 'lsp.workspaceSymbolLimit', DEFAULTS.lsp.workspaceSymbolLimit),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig {
   const paths = resolvePaths(env);
   const { file, data } = readConfigFile(paths.configDir);
@@ -149,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
     search: {
       defaultLimit: positiveInt(search.defaultLimit, 'search.defaultLimit', DEFAULTS.search.defaultLimit),
     },
+    lsp: lspConfig(section(data, 'lsp'), env),
     embed: {
       provider: embedProvider(env.CONTEXTD_EMBEDDER ?? embed.provider),
       model: nonEmpty(env.CONTEXTD_EMBED_MODEL ?? embed.model, 'embed.model', DEFAULTS.embed.model),

@@ -12,9 +12,10 @@ import { ContextdError, errorMessage } from '../errors.js';
 import { findRepoRoot, headCommit } from '../repo/git.js';
 import { installHooks, uninstallHooks } from '../repo/hooks-installer.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
-import { CONTROL_SOCKET, MCP_SOCKET } from './constants.js';
+import { CONTROL_SOCKET, LSP_SOCKET, MCP_SOCKET } from './constants.js';
 import { AuditLog } from './audit-log.js';
 import { createMcpSocketServer } from './mcp-socket.js';
+import { createLspSocketServer, type LspSocketContext } from './lsp-socket.js';
 import type { McpContext } from '../mcp/context.js';
 import { createControlServer, type RpcHandler } from './control-server.js';
 import { RPC_INVALID_PARAMS, RpcError } from './json-rpc.js';
@@ -57,6 +58,8 @@ export class Daemon {
   private controlPath = '';
   private mcp: Server | null = null;
   private mcpPath = '';
+  private lsp: Server | null = null;
+  private lspPath = '';
   private audit!: AuditLog;
   private readonly watchers = new Map<number, RepoWatcher>();
   private stopMaintenance: (() => void) | null = null;
@@ -95,6 +98,8 @@ export class Daemon {
       this.audit = new AuditLog(join(dataDir, 'logs', 'mcp-audit.jsonl'));
       this.mcp = createMcpSocketServer(this.mcpContext(), this.log);
       this.mcpPath = await listenOwnerOnly(this.mcp, socketDir, MCP_SOCKET, inherited.get('mcp'));
+      this.lsp = createLspSocketServer(this.lspContext(), this.log);
+      this.lspPath = await listenOwnerOnly(this.lsp, socketDir, LSP_SOCKET, inherited.get('lsp'));
 
       for (const repo of await this.engine.store.listRepos()) {
         if (!repo.registered) continue;
@@ -138,6 +143,16 @@ export class Daemon {
       },
       audit: (entry) => this.audit.record(entry),
       registeredRoots: async () => (await this.engine.store.listRepos()).filter((r) => r.registered).map((r) => r.root),
+    };
+  }
+
+  private lspContext(): LspSocketContext {
+    return {
+      engine: this.engine,
+      settings: this.config.lsp,
+      registerRepo: (path) => this.registerRepo(path),
+      status: () => this.status(),
+      log: this.log,
     };
   }
 
@@ -277,6 +292,7 @@ export class Daemon {
         socketDir: paths.socketDir,
         controlSocket: this.controlPath,
         mcpSocket: this.mcpPath,
+        lspSocket: this.lspPath,
         dataDir: paths.dataDir,
         database: this.engine.store.location,
         log: logFilePath(paths.dataDir),
@@ -301,7 +317,7 @@ export class Daemon {
       this.log?.info('contextd daemon stopping');
       this.stopMaintenance?.();
       const closing = Promise.all(
-        [this.control, this.mcp].map((srv) => (srv ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve())),
+        [this.control, this.mcp, this.lsp].map((srv) => (srv ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve())),
       );
       await Promise.allSettled([...this.watchers.values()].map((w) => w.stop()));
       this.watchers.clear();

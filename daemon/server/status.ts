@@ -33,7 +33,7 @@ export interface DaemonStatus {
   startedAt: number;
   uptimeMs: number;
   node: string;
-  paths: { socketDir: string; controlSocket: string; mcpSocket: string; dataDir: string; database: string; log: string; configFile: string | null };
+  paths: { socketDir: string; controlSocket: string; mcpSocket: string; lspSocket: string; dataDir: string; database: string; log: string; configFile: string | null };
   /** MCP tool calls since start (the full log is paths in audit.log). */
   audit: AuditSummary;
   backends: BackendHealth[];
