@@ -482,7 +482,8 @@ export class SqliteStore implements MetadataStore {
         .prepare('DELETE FROM chunks WHERE NOT EXISTS (SELECT 1 FROM parse_chunks pc WHERE pc.chunk_hash = chunks.hash)')
         .run().changes;
       if (orphanParses.length) this.namesCache = null;
-      return { parses: orphanParses.length, chunks, commits: this.history.pruneCommits() };
+      const commits = this.history.pruneCommits();
+      return { parses: orphanParses.length, chunks, ...(commits ? { commits } : {}) };
     })();
   }
 

@@ -173,7 +173,7 @@ export interface MetadataStore {
   takeJobs(repoId: number, max: number): Promise<JobBatch | null>;
   /** Removes the jobs of a batch, unless they were queued again since it was taken. */
   finishJobs(repoId: number, batch: JobBatch): Promise<void>;
-  /** Deletes parses and chunks no view references, and commits no repository reaches or blames. Returns what was removed. */
+  /** Deletes parses and chunks no view references, and commits no repository reaches or blames. Returns what was removed (`commits` only when some were). */
   prune(): Promise<{ parses: number; chunks: number; commits?: number }>;
 
   // ---- Git history: commits, blame per file, co-change (see daemon/index/history.ts) ----
