@@ -9,6 +9,7 @@ import type { ContextdConfig } from './config/config.js';
 import { ContextdError } from './errors.js';
 import { indexRepository, type IndexOptions, type IndexSummary } from './index/indexer.js';
 import { ParsePool } from './lang/parse-pool.js';
+import { indexWorkerUrl } from './index/worker-url.js';
 import { findRepoRoot } from './repo/git.js';
 import { HISTORY_WEIGHT, HISTORY_WEIGHT_BOOSTED, searchCode, type SearchHit } from './search/search.js';
 import {
@@ -98,7 +99,7 @@ export class Engine {
   }
 
   private parsePool(): ParsePool {
-    if (!this.pool) this.pool = new ParsePool({ workers: this.config.index.workers });
+    if (!this.pool) this.pool = new ParsePool({ workers: this.config.index.workers, workerUrl: indexWorkerUrl() });
     return this.pool;
   }
 

@@ -78,7 +78,7 @@ t.test('write, search, reuse, delete, prune', async (t) => {
   t.equal((await store.searchLexical({ match: match('parse_json_config'), limit: 10, repoIds: [repo.id] })).length, 0);
   await store.deleteFiles(other.id, ['copy.py']);
   const pruned = await store.prune();
-  t.same(pruned, { parses: 1, chunks: 2 }, 'old parse and its two unique chunks removed');
+  t.match(pruned, { parses: 1, chunks: 2 }, 'old parse and its two unique chunks removed');
   t.equal((await store.searchLexical({ match: match('os'), limit: 10 })).length, 1, 'live chunk kept');
 
   await store.writeFile(repo.id, { ...write('bin.dat', 'b3'), language: null, content: { kind: 'skipped', reason: 'binary' } });
@@ -114,4 +114,26 @@ t.test('schema version and corrupt files', async (t) => {
   const junk = join(dir, 'junk.db');
   writeFileSync(junk, 'this is not a database, it is a text file that is long enough to have a header'.repeat(100));
   t.throws(() => new SqliteStore(junk), { code: 'corrupt-store', message: /corrupt/ });
+});
+
+t.test('migration 5 rebuilds the chunk table without losing vectors', async (t) => {
+  const path = join(t.testdir(), 'index.db');
+  const old = new Database(path);
+  old.pragma('foreign_keys = ON');
+  for (const m of SQLITE_MIGRATIONS.slice(0, 4)) old.exec(m);
+  old.pragma('user_version = 4');
+  old.prepare("INSERT INTO chunks (hash, language, text) VALUES ('h1', 'python', 'def a(): pass')").run();
+  old.prepare("INSERT INTO embed_models (id, provider, dim, created_at) VALUES ('m', 'test', 2, 0)").run();
+  old.prepare("INSERT INTO chunk_vectors (model_id, chunk_hash, vector) VALUES ('m', 'h1', x'00000000')").run();
+  old.close();
+
+  const store = new SqliteStore(path);
+  const db = store.raw;
+  t.equal(db.pragma('user_version', { simple: true }), SQLITE_MIGRATIONS.length);
+  t.same(db.prepare('SELECT hash, text FROM chunks').all(), [{ hash: 'h1', text: 'def a(): pass' }], 'chunk kept');
+  t.equal((db.prepare('SELECT COUNT(*) AS n FROM chunk_vectors').get() as { n: number }).n, 1, 'vector kept');
+  t.equal(db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys back on');
+  db.prepare("DELETE FROM chunks WHERE hash = 'h1'").run();
+  t.equal((db.prepare('SELECT COUNT(*) AS n FROM chunk_vectors').get() as { n: number }).n, 0, 'the cascade still points at the new table');
+  await store.close();
 });

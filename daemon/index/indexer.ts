@@ -16,7 +16,8 @@ import type { FileWrite, MetadataStore, WriteOutcome } from '../store/types.js';
 import { errorMessage } from '../errors.js';
 import type { HistoryConfig, IndexConfig } from '../config/config.js';
 import { enrichHistory, type HistoryRunSummary } from './history.js';
-import { chunkHash, contentKey } from './keys.js';
+import { contentKey } from './keys.js';
+import { extrasOf } from './enrich.js';
 
 export type IndexPhase = 'scan' | 'index' | 'cleanup' | 'history';
 
@@ -272,9 +273,11 @@ async function prepareFile(deps: IndexDeps, root: string, plan: Plan): Promise<{
     return { write: { ...base, encoding: null, content: { kind: 'skipped', reason: classified.skip } }, outcome: { kind: 'skipped', reason: classified.skip } };
   }
   const parsed = await pool.parse(file.path, classified.text, language);
-  const chunkHashes = parsed.chunks.map((c) => chunkHash(parsed.language, CHUNKER_VERSION, c.text));
+  const extras = extrasOf(parsed);
+  const chunkHashes = extras.map((e) => e.hash);
+  const lexical = extras.map((e) => ({ symbol: e.lexSymbol, body: e.lexBody }));
   return {
-    write: { ...base, encoding: classified.encoding, content: { kind: 'parsed', parsed, chunkHashes } },
+    write: { ...base, encoding: classified.encoding, content: { kind: 'parsed', parsed, chunkHashes, lexical } },
     outcome: { kind: 'parsed', bytes: buf.length },
   };
 }
@@ -292,7 +295,7 @@ class BatchWriter {
   constructor(
     private readonly store: MetadataStore,
     private readonly repoId: number,
-    private readonly maxFiles = 64,
+    private readonly maxFiles = 128,
     private readonly maxDelayMs = 50,
   ) {}
 

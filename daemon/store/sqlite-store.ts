@@ -127,11 +127,21 @@ export class SqliteStore implements MetadataStore {
         { hint: 'upgrade contextd, or move the data directory aside' },
       );
     }
-    for (let v = version; v < SQLITE_MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(SQLITE_MIGRATIONS[v]);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
+    if (version === SQLITE_MIGRATIONS.length) return;
+    // Foreign keys are off while migrating (SQLite's recipe for rebuilding a table: a
+    // DROP would otherwise cascade), and checked before they are turned back on.
+    this.db.pragma('foreign_keys = OFF');
+    try {
+      for (let v = version; v < SQLITE_MIGRATIONS.length; v++) {
+        this.db.transaction(() => {
+          this.db.exec(SQLITE_MIGRATIONS[v]);
+          const broken = this.db.pragma('foreign_key_check') as unknown[];
+          if (broken.length) throw new Error(`migration ${v + 1} left ${broken.length} broken foreign key(s)`);
+          this.db.pragma(`user_version = ${v + 1}`);
+        })();
+      }
+    } finally {
+      this.db.pragma('foreign_keys = ON');
     }
   }
 
@@ -271,7 +281,7 @@ export class SqliteStore implements MetadataStore {
         if (existing) {
           parseId = existing.id;
         } else {
-          const { parsed, chunkHashes } = content;
+          const { parsed, chunkHashes, lexical } = content;
           parseId = Number(
             this.stmts.insertParse.run(file.contentKey, parsed.language, parsed.fallback ? 1 : 0, parsed.parseError ?? null, now).lastInsertRowid,
           );
@@ -279,7 +289,8 @@ export class SqliteStore implements MetadataStore {
             const hash = chunkHashes[ord];
             newChunks += this.stmts.insertChunk.run(hash, parsed.language, chunk.text).changes;
             const occ = this.stmts.insertParseChunk.run(parseId, ord, hash, chunk.startLine, chunk.endLine, chunk.symbol, chunk.kind).lastInsertRowid;
-            this.stmts.insertFts.run(occ, chunk.symbol ? indexText(chunk.symbol) : '', indexText(chunk.text));
+            const lex = lexical?.[ord];
+            this.stmts.insertFts.run(occ, lex ? lex.symbol : chunk.symbol ? indexText(chunk.symbol) : '', lex ? lex.body : indexText(chunk.text));
           });
           for (const s of parsed.symbols) {
             this.stmts.insertSymbol.run(parseId, s.name, s.kind, s.container, s.startLine, s.endLine, s.nameLine, s.nameColumn, s.signature);

@@ -37,7 +37,14 @@ export interface FileRecord {
 
 /** How a file's content got into the store. */
 export type FileContent =
-  | { kind: 'parsed'; parsed: ParsedFile; /** Content hash of each chunk, aligned with parsed.chunks. */ chunkHashes: string[] }
+  | {
+      kind: 'parsed';
+      parsed: ParsedFile;
+      /** Content hash of each chunk, aligned with parsed.chunks. */
+      chunkHashes: string[];
+      /** Identifier-split lexical text per chunk (computed off the main thread); derived from the chunk when absent. */
+      lexical?: { symbol: string; body: string }[];
+    }
   | { kind: 'reuse'; parseId: number }
   | { kind: 'skipped'; reason: string };
 

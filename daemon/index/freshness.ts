@@ -1,0 +1,98 @@
+/**
+ * How fresh an answer is: which commit the index reflects, whether that is HEAD,
+ * and which files changed since they were indexed. Cheap enough to run with every
+ * search: one `git status` (stat-based, reads nothing for clean files) and a hash
+ * of the few files it names.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gitBlobId, headCommit, runGit, splitNul } from '../repo/git.js';
+import { classifyPath } from '../repo/path-rules.js';
+import type { FileRecord } from '../store/types.js';
+
+export interface Freshness {
+  repo: string;
+  indexedCommit: string | null;
+  head: string | null;
+  /** The index reflects HEAD and no file differs from what was indexed. */
+  fresh: boolean;
+  headMatches: boolean;
+  /** Repo-relative paths whose working-tree content differs from the indexed content (capped). */
+  changedFiles: string[];
+  /** More changed files than listed. */
+  changedTruncated: boolean;
+  /** Work queued in the daemon for this repository (0 when no daemon answers). */
+  pendingJobs: number;
+}
+
+const MAX_CHECKED = 200;
+
+/**
+ * Compares the working tree with the stored view. `view` maps path -> stored file
+ * row (only blob and status are used).
+ */
+export async function computeFreshness(
+  root: string,
+  indexedCommit: string | null,
+  lookup: (path: string) => Promise<Pick<FileRecord, 'blob'> | null>,
+  pendingJobs = 0,
+): Promise<Freshness> {
+  const [head, status] = await Promise.all([
+    headCommit(root).catch(() => null),
+    runGit(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames'], { timeoutMs: 5000 }).catch(() => null),
+  ]);
+  const candidates = new Set<string>();
+  if (status) {
+    for (const entry of splitNul(status.stdout)) {
+      if (entry.length > 3) candidates.add(entry.slice(3));
+    }
+  }
+  if (head && indexedCommit && head !== indexedCommit) {
+    const diff = await runGit(root, ['diff', '--name-only', '-z', indexedCommit, head, '--'], { timeoutMs: 5000 }).catch(() => null);
+    // An unreachable indexed commit (reset, force-push, gc) gives no list: the reconcile will sort it out.
+    if (diff) for (const p of splitNul(diff.stdout)) candidates.add(p);
+  }
+  const changed: string[] = [];
+  let checked = 0;
+  for (const path of candidates) {
+    if (checked++ >= MAX_CHECKED) break;
+    const stored = await lookup(path);
+    let current: string | null = null;
+    try {
+      current = gitBlobId(await readFile(join(root, path)));
+    } catch {
+      current = null; // deleted
+    }
+    if (stored) {
+      if (stored.blob !== current) changed.push(path);
+    } else if (current !== null && isIndexable(path)) {
+      // A new file: news only if the indexer would take it (not vendored, generated or a secret).
+      changed.push(path);
+    }
+  }
+  const headMatches = head === indexedCommit;
+  return {
+    repo: root,
+    indexedCommit,
+    head,
+    headMatches,
+    fresh: headMatches && changed.length === 0 && pendingJobs === 0,
+    changedFiles: changed,
+    changedTruncated: candidates.size > MAX_CHECKED,
+    pendingJobs,
+  };
+}
+
+function isIndexable(path: string): boolean {
+  return !path.endsWith('/') && classifyPath(path) === null;
+}
+
+/** One short line for text output. */
+export function freshnessLine(f: Freshness): string {
+  const commit = f.indexedCommit ? f.indexedCommit.slice(0, 10) : 'no commit';
+  if (f.fresh) return `index: ${commit} = HEAD, working tree indexed`;
+  const parts = [`index: ${commit}${f.headMatches ? ' = HEAD' : ` (HEAD is ${f.head ? f.head.slice(0, 10) : 'unborn'})`}`];
+  if (f.changedFiles.length) parts.push(`${f.changedFiles.length}${f.changedTruncated ? '+' : ''} file(s) changed since indexing`);
+  if (f.pendingJobs) parts.push(`${f.pendingJobs} pending in the daemon`);
+  return parts.join('; ');
+}
