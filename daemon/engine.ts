@@ -4,6 +4,7 @@
  * servers both go through it; neither touches the store directly.
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ContextdConfig } from './config/config.js';
 import { ContextdError } from './errors.js';
@@ -30,6 +31,10 @@ import type { SearchMode } from './search/semantic.js';
 import { SqliteEmbeddingStore } from './store/sqlite-vectors.js';
 import { LocalVectorIndex } from './store/local-vector-index.js';
 import type { MetadataStore, RepoRecord } from './store/types.js';
+import { openQueryCache } from './cache/open.js';
+import { storeNamespace } from './cache/keys.js';
+import { trackViewWrites } from './cache/track-writes.js';
+import { REPOS_SCOPE, REPO_SCOPE, VECTORS_SCOPE, type QueryCache } from './cache/types.js';
 
 export interface QueryScope {
   /** A path inside a repository to restrict to; all indexed repositories when absent. */
@@ -69,6 +74,12 @@ export type EngineSymbolHit = SymbolHit & { repo: string };
 export class Engine {
   private pool: ParsePool | null = null;
   private embedding!: EmbeddingService;
+  /** Search and symbol results, invalidated by generation (see daemon/cache/). */
+  cache!: QueryCache;
+  /** Identifies the store across daemons (cache keys, vector collections). */
+  storeId = '';
+  /** Changes when another connection wrote to the store (SQLite's data_version); part of every cache key. */
+  private foreignWrites: () => unknown = () => null;
 
   private constructor(
     readonly config: ContextdConfig,
@@ -88,7 +99,12 @@ export class Engine {
       // Missing is fine: the store creates it.
     }
     const store = new SqliteStore(join(dataDir, 'index.db'));
-    const engine = new Engine(config, store);
+    const storeId = storeNamespace(`${store.backend}:${store.backend === 'sqlite' ? `${hostname()}:` : ''}${store.location}`);
+    const cache = openQueryCache(config.cache, storeId);
+    const engine = new Engine(config, trackViewWrites(store, (scopes) => cache.bump(scopes)));
+    engine.cache = cache;
+    engine.storeId = storeId;
+    engine.foreignWrites = () => store.raw.pragma('data_version', { simple: true });
     const vectors = new SqliteEmbeddingStore(store.raw);
     engine.embedding = new EmbeddingService({
       store: vectors,
@@ -121,19 +137,31 @@ export class Engine {
     return repo;
   }
 
-  private async scope(scope: QueryScope): Promise<{ repoIds?: number[]; roots: Map<number, string> }> {
+  private async scope(scope: QueryScope): Promise<{ repoIds?: number[]; roots: Map<number, string>; repos: RepoRecord[] }> {
     const repos = await this.store.listRepos();
     const roots = new Map(repos.map((r) => [r.id, r.root]));
-    if (!scope.repo) return { roots };
+    if (!scope.repo) return { roots, repos };
     const repo = await this.repoFor(scope.repo);
-    return { repoIds: [repo.id], roots };
+    return { repoIds: [repo.id], roots, repos: repos.filter((r) => r.id === repo.id) };
+  }
+
+  /**
+   * Cache scopes and key state for a query over `repos`: each repository's generation
+   * (bumped by every write to its view), plus what any process can see changed in the
+   * store (the last index run of each repository, and writes by other connections).
+   */
+  private cacheScope(repos: RepoRecord[], unscoped: boolean, vectors: boolean): { scopes: string[]; state: unknown; local: unknown } {
+    const scopes = repos.map((r) => REPO_SCOPE(r.id));
+    if (unscoped) scopes.push(REPOS_SCOPE);
+    if (vectors) scopes.push(VECTORS_SCOPE);
+    return { scopes, state: repos.map((r) => [r.id, r.root, r.indexedAt, r.indexedCommit]), local: this.foreignWrites() };
   }
 
   async search(query: string, scope: SearchScope = {}): Promise<EngineSearchHit[]> {
-    const { repoIds, roots } = await this.scope(scope);
+    const { repoIds, roots, repos } = await this.scope(scope);
     const since = toSeconds(scope.since, 'start', '--since');
     const until = toSeconds(scope.until, 'end', '--until');
-    const hits = await searchCode(this.store, query, {
+    const opts = {
       repoIds,
       languages: scope.languages,
       paths: scope.paths,
@@ -143,21 +171,36 @@ export class Engine {
       boosts: { recent: scope.boostRecent, churn: scope.boostChurn },
       maxCommitFiles: this.config.history.maxCommitFiles,
       mode: scope.mode,
-      semantic: (q, filter, limit) => this.embedding.search(q, filter, limit),
-    });
-    return hits.map((h) => ({ ...h, repo: roots.get(h.repoId) ?? '' }));
+    };
+    const { scopes, state, local } = this.cacheScope(repos, !repoIds, (scope.mode ?? 'hybrid') === 'hybrid' || scope.mode === 'semantic');
+    const { value } = await this.cache.fetch(
+      'search',
+      { query, opts, state },
+      scopes,
+      async () => {
+        const hits = await searchCode(this.store, query, { ...opts, semantic: (q, filter, limit) => this.embedding.search(q, filter, limit) });
+        return hits.map((h) => ({ ...h, repo: roots.get(h.repoId) ?? '' }));
+      },
+      local,
+    );
+    return value;
   }
 
   async symbols(query: string, scope: QueryScope & { kinds?: string[] } = {}): Promise<EngineSymbolHit[]> {
-    const { repoIds, roots } = await this.scope(scope);
-    const hits = await findSymbols(this.store, query, {
-      repoIds,
-      languages: scope.languages,
-      paths: scope.paths,
-      kinds: scope.kinds,
-      limit: scope.limit ?? 20,
-    });
-    return hits.map((h) => ({ ...h, repo: roots.get(h.repoId) ?? '' }));
+    const { repoIds, roots, repos } = await this.scope(scope);
+    const opts = { repoIds, languages: scope.languages, paths: scope.paths, kinds: scope.kinds, limit: scope.limit ?? 20 };
+    const { scopes, state, local } = this.cacheScope(repos, !repoIds, false);
+    const { value } = await this.cache.fetch(
+      'symbols',
+      { query, opts, state },
+      scopes,
+      async () => {
+        const hits = await findSymbols(this.store, query, opts);
+        return hits.map((h) => ({ ...h, repo: roots.get(h.repoId) ?? '' }));
+      },
+      local,
+    );
+    return value;
   }
 
   /**
@@ -219,7 +262,14 @@ export class Engine {
    * time; safe to call after every index run.
    */
   embedPending(opts: EmbedRunOptions = {}): Promise<EmbedRunSummary> {
-    return this.embedding.embedPending(opts);
+    return this.embedding.embedPending({
+      ...opts,
+      onProgress: (p) => {
+        // New vectors (or a new serving model) change semantic answers: cached ones must miss.
+        this.cache.bump([VECTORS_SCOPE]);
+        opts.onProgress?.(p);
+      },
+    });
   }
 
   /** Embedding progress (chunks embedded / total, rate, state, serving model), counts fresh from the store. */
@@ -230,6 +280,7 @@ export class Engine {
   async close(): Promise<void> {
     await this.embedding.close();
     await this.pool?.close();
+    await this.cache.close();
     this.pool = null;
     await this.store.close();
   }

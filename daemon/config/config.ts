@@ -64,6 +64,53 @@ export interface LspConfig {
 
 export interface ContextdConfig {
   paths: ContextdPaths;
+export interface CacheConfig {
+  /** A shared Redis (`redis://[:password@]host:port[/db]`); null: the in-process LRU only. */
+  redis: string | null;
+  /** Entries expire after this long even if nothing changed (history ages in hits are relative to now). */
+  ttlSeconds: number;
+  /** In-process entries kept (the LRU, and Redis's memory layer). */
+  maxEntries: number;
+  /** In-process byte budget for cached results (MiB). */
+  maxMegabytes: number;
+  /** Per Redis command: a hanging Redis costs at most this, then counts as a miss (ms). */
+  timeoutMs: number;
+  /** Redis key prefix (the store's id is appended, so daemons share entries only when they share a store). */
+  keyPrefix: string;
+}
+
+export interface QdrantConfig {
+  /** Qdrant's REST URL (`http://host:6333`); null: the embedded vector index. */
+  url: string | null;
+  apiKey: string | null;
+  /** Collections are named `<prefix>_<store id>_<model>_<dim>`. */
+  collectionPrefix: string;
+  /** Per query (ms): a hanging Qdrant costs at most this, then semantic search is off until it answers again. */
+  timeoutMs: number;
+  /** Per write batch (ms). */
+  writeTimeoutMs: number;
+  /** Points per upsert request. */
+  batchSize: number;
+  /** A filtered view of up to this many vectors is pushed down to Qdrant as its id set; larger views post-filter. */
+  maxFilterIds: number;
+}
+
+export interface AskConfig {
+  /** The Ollama chat model that answers `contextd ask` / `ask_codebase`. */
+  model: string;
+  /** The Ollama server (defaults to embed.ollamaHost / CONTEXTD_OLLAMA_HOST). */
+  ollamaHost: string;
+  /** Code chunks given to the model at most. */
+  contextChunks: number;
+  /** Characters of code context at most (about 4 characters a token). */
+  maxContextChars: number;
+  /** The model's context window (Ollama num_ctx). */
+  numCtx: number;
+  temperature: number;
+  /** Longest wait for the first token (model loading included) and between tokens (ms). */
+  timeoutMs: number;
+}
+
   /** Where the config was read from, if anywhere. */
   configFile: string | null;
   index: IndexConfig;
@@ -73,6 +120,9 @@ export interface ContextdConfig {
   history: HistoryConfig;
 }
 
+  cache: CacheConfig;
+  qdrant: QdrantConfig;
+  ask: AskConfig;
 const DEFAULTS = {
   index: { maxFileBytes: 1024 * 1024, exclude: [] as string[], workers: 2 },
   search: { defaultLimit: 10 },
@@ -81,6 +131,9 @@ const DEFAULTS = {
   history: { enabled: true, maxBlameBytes: 512 * 1024, maxCommitFiles: 50, blameConcurrency: 2, blameTimeoutMs: 60_000, commitGraph: true },
 };
 
+  cache: { ttlSeconds: 600, maxEntries: 2000, maxMegabytes: 64, timeoutMs: 250, keyPrefix: 'contextd' },
+  qdrant: { collectionPrefix: 'contextd', timeoutMs: 2000, writeTimeoutMs: 30_000, batchSize: 256, maxFilterIds: 16_384 },
+  ask: { model: 'qwen2.5-coder:7b', contextChunks: 8, maxContextChars: 24_000, numCtx: 8192, temperature: 0.1, timeoutMs: 120_000 },
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 function readConfigFile(configDir: string): { file: string | null; data: Record<string, Json> } {
@@ -144,6 +197,27 @@ function nonEmpty(value: Json | string | undefined, where: string, fallback: str
 
 function lspConfig(lsp: Record<string, Json>, env: NodeJS.ProcessEnv): LspConfig {
   const fb = lsp.definitionFallback;
+/** A service URL: null when unset or empty; must parse with one of the given schemes. */
+function serviceUrl(value: Json | string | undefined, where: string, schemes: string[]): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string') throw new ContextdError('bad-config', `config: ${where} must be a URL string (got ${JSON.stringify(value)})`);
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new ContextdError('bad-config', `config: ${where} is not a URL: ${JSON.stringify(value)}`, { hint: `e.g. ${schemes[0]}//127.0.0.1` });
+  }
+  if (!schemes.includes(u.protocol)) throw new ContextdError('bad-config', `config: ${where} must start with ${schemes.join(' or ')} (got ${JSON.stringify(value)})`);
+  return value;
+}
+
+function temperature(value: Json | string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 2) throw new ContextdError('bad-config', `config: ask.temperature must be a number from 0 to 2 (got ${JSON.stringify(value)})`);
+  return n;
+}
+
   return {
     autoRegister: boolFlag(env.CONTEXTD_LSP_AUTO_REGISTER ?? lsp.autoRegister, 'lsp.autoRegister', DEFAULTS.lsp.autoRegister),
     definitionFallback: Array.isArray(fb)
@@ -162,6 +236,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
   const history = section(data, 'history');
   const config: ContextdConfig = {
     paths,
+  const cache = section(data, 'cache');
+  const qdrant = section(data, 'qdrant');
+  const ask = section(data, 'ask');
+  const ollamaHost = nonEmpty(env.CONTEXTD_OLLAMA_HOST ?? embed.ollamaHost, 'embed.ollamaHost', DEFAULTS.embed.ollamaHost);
     configFile: file,
     index: {
       maxFileBytes: positiveInt(env.CONTEXTD_MAX_FILE_BYTES ?? idx.maxFileBytes, 'index.maxFileBytes', DEFAULTS.index.maxFileBytes),
@@ -175,7 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
     embed: {
       provider: embedProvider(env.CONTEXTD_EMBEDDER ?? embed.provider),
       model: nonEmpty(env.CONTEXTD_EMBED_MODEL ?? embed.model, 'embed.model', DEFAULTS.embed.model),
-      ollamaHost: nonEmpty(env.CONTEXTD_OLLAMA_HOST ?? embed.ollamaHost, 'embed.ollamaHost', DEFAULTS.embed.ollamaHost),
+      ollamaHost,
       batchSize: positiveInt(env.CONTEXTD_EMBED_BATCH ?? embed.batchSize, 'embed.batchSize', DEFAULTS.embed.batchSize, true),
       workers: positiveInt(env.CONTEXTD_EMBED_WORKERS ?? embed.workers, 'embed.workers', DEFAULTS.embed.workers),
       annThreshold: positiveInt(embed.annThreshold, 'embed.annThreshold', DEFAULTS.embed.annThreshold),
@@ -191,3 +269,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
   };
   return config;
 }
+    cache: {
+      redis: serviceUrl(env.CONTEXTD_REDIS_URL ?? cache.redis, 'cache.redis (CONTEXTD_REDIS_URL)', ['redis:', 'rediss:']),
+      ttlSeconds: positiveInt(cache.ttlSeconds, 'cache.ttlSeconds', DEFAULTS.cache.ttlSeconds),
+      maxEntries: positiveInt(cache.maxEntries, 'cache.maxEntries', DEFAULTS.cache.maxEntries, true),
+      maxMegabytes: positiveInt(cache.maxMegabytes, 'cache.maxMegabytes', DEFAULTS.cache.maxMegabytes, true),
+      timeoutMs: positiveInt(cache.timeoutMs, 'cache.timeoutMs', DEFAULTS.cache.timeoutMs),
+      keyPrefix: nonEmpty(env.CONTEXTD_REDIS_PREFIX ?? cache.keyPrefix, 'cache.keyPrefix', DEFAULTS.cache.keyPrefix),
+    },
+    qdrant: {
+      url: serviceUrl(env.CONTEXTD_QDRANT_URL ?? qdrant.url, 'qdrant.url (CONTEXTD_QDRANT_URL)', ['http:', 'https:']),
+      apiKey: env.CONTEXTD_QDRANT_API_KEY || (qdrant.apiKey === undefined ? null : nonEmpty(qdrant.apiKey, 'qdrant.apiKey', '')) || null,
+      collectionPrefix: nonEmpty(qdrant.collectionPrefix, 'qdrant.collectionPrefix', DEFAULTS.qdrant.collectionPrefix),
+      timeoutMs: positiveInt(qdrant.timeoutMs, 'qdrant.timeoutMs', DEFAULTS.qdrant.timeoutMs),
+      writeTimeoutMs: positiveInt(qdrant.writeTimeoutMs, 'qdrant.writeTimeoutMs', DEFAULTS.qdrant.writeTimeoutMs),
+      batchSize: positiveInt(qdrant.batchSize, 'qdrant.batchSize', DEFAULTS.qdrant.batchSize),
+      maxFilterIds: positiveInt(qdrant.maxFilterIds, 'qdrant.maxFilterIds', DEFAULTS.qdrant.maxFilterIds, true),
+    },
+    ask: {
+      model: nonEmpty(env.CONTEXTD_ASK_MODEL ?? ask.model, 'ask.model (CONTEXTD_ASK_MODEL)', DEFAULTS.ask.model),
+      ollamaHost: nonEmpty(ask.ollamaHost, 'ask.ollamaHost', ollamaHost),
+      contextChunks: positiveInt(ask.contextChunks, 'ask.contextChunks', DEFAULTS.ask.contextChunks),
+      maxContextChars: positiveInt(ask.maxContextChars, 'ask.maxContextChars', DEFAULTS.ask.maxContextChars),
+      numCtx: positiveInt(ask.numCtx, 'ask.numCtx', DEFAULTS.ask.numCtx),
+      temperature: temperature(ask.temperature, DEFAULTS.ask.temperature),
+      timeoutMs: positiveInt(env.CONTEXTD_ASK_TIMEOUT_MS ?? ask.timeoutMs, 'ask.timeoutMs', DEFAULTS.ask.timeoutMs),
+    },

@@ -80,6 +80,8 @@ export class SqliteStore implements MetadataStore {
   private readonly stmts: ReturnType<SqliteStore['prepare']>;
   private readonly history: SqliteHistory;
   private namesCache: string[] | null = null;
+  /** `PRAGMA data_version` when namesCache was filled: it changes when another connection commits. */
+  private namesVersion = -1;
   private readonly regexCache = new Map<string, RegExp>();
 
   constructor(path: string, opts: SqliteStoreOptions = {}) {
@@ -368,6 +370,12 @@ export class SqliteStore implements MetadataStore {
   }
 
   async symbolNames(): Promise<string[]> {
+    // Another connection (the CLI next to the daemon, another daemon) may have written symbols.
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    if (version !== this.namesVersion) {
+      this.namesVersion = version;
+      this.namesCache = null;
+    }
     if (!this.namesCache) this.namesCache = this.stmts.symbolNames.all().map((r) => r.name);
     return this.namesCache;
   }
