@@ -279,8 +279,8 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.embedding.close();
-    await this.pool?.close();
     await this.cache.close();
+    await this.pool?.close();
     this.pool = null;
     await this.store.close();
   }

@@ -62,8 +62,6 @@ export interface LspConfig {
   workspaceSymbolLimit: number;
 }
 
-export interface ContextdConfig {
-  paths: ContextdPaths;
 export interface CacheConfig {
   /** A shared Redis (`redis://[:password@]host:port[/db]`); null: the in-process LRU only. */
   redis: string | null;
@@ -111,6 +109,8 @@ export interface AskConfig {
   timeoutMs: number;
 }
 
+export interface ContextdConfig {
+  paths: ContextdPaths;
   /** Where the config was read from, if anywhere. */
   configFile: string | null;
   index: IndexConfig;
@@ -118,22 +118,22 @@ export interface AskConfig {
   lsp: LspConfig;
   embed: EmbedConfig;
   history: HistoryConfig;
-}
-
   cache: CacheConfig;
   qdrant: QdrantConfig;
   ask: AskConfig;
+}
+
 const DEFAULTS = {
   index: { maxFileBytes: 1024 * 1024, exclude: [] as string[], workers: 2 },
   search: { defaultLimit: 10 },
   lsp: { autoRegister: true, definitionFallback: false as boolean | string[], workspaceSymbolLimit: 100 },
   embed: { provider: 'builtin' as const, model: 'nomic-embed-text', ollamaHost: 'http://127.0.0.1:11434', batchSize: 0, workers: 2, annThreshold: 20_000 },
   history: { enabled: true, maxBlameBytes: 512 * 1024, maxCommitFiles: 50, blameConcurrency: 2, blameTimeoutMs: 60_000, commitGraph: true },
-};
-
   cache: { ttlSeconds: 600, maxEntries: 2000, maxMegabytes: 64, timeoutMs: 250, keyPrefix: 'contextd' },
   qdrant: { collectionPrefix: 'contextd', timeoutMs: 2000, writeTimeoutMs: 30_000, batchSize: 256, maxFilterIds: 16_384 },
   ask: { model: 'qwen2.5-coder:7b', contextChunks: 8, maxContextChars: 24_000, numCtx: 8192, temperature: 0.1, timeoutMs: 120_000 },
+};
+
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 function readConfigFile(configDir: string): { file: string | null; data: Record<string, Json> } {
@@ -195,8 +195,6 @@ function nonEmpty(value: Json | string | undefined, where: string, fallback: str
   return value;
 }
 
-function lspConfig(lsp: Record<string, Json>, env: NodeJS.ProcessEnv): LspConfig {
-  const fb = lsp.definitionFallback;
 /** A service URL: null when unset or empty; must parse with one of the given schemes. */
 function serviceUrl(value: Json | string | undefined, where: string, schemes: string[]): string | null {
   if (value === undefined || value === null || value === '') return null;
@@ -218,6 +216,8 @@ function temperature(value: Json | string | undefined, fallback: number): number
   return n;
 }
 
+function lspConfig(lsp: Record<string, Json>, env: NodeJS.ProcessEnv): LspConfig {
+  const fb = lsp.definitionFallback;
   return {
     autoRegister: boolFlag(env.CONTEXTD_LSP_AUTO_REGISTER ?? lsp.autoRegister, 'lsp.autoRegister', DEFAULTS.lsp.autoRegister),
     definitionFallback: Array.isArray(fb)
@@ -234,12 +234,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
   const search = section(data, 'search');
   const embed = section(data, 'embed');
   const history = section(data, 'history');
-  const config: ContextdConfig = {
-    paths,
   const cache = section(data, 'cache');
   const qdrant = section(data, 'qdrant');
   const ask = section(data, 'ask');
   const ollamaHost = nonEmpty(env.CONTEXTD_OLLAMA_HOST ?? embed.ollamaHost, 'embed.ollamaHost', DEFAULTS.embed.ollamaHost);
+  const config: ContextdConfig = {
+    paths,
     configFile: file,
     index: {
       maxFileBytes: positiveInt(env.CONTEXTD_MAX_FILE_BYTES ?? idx.maxFileBytes, 'index.maxFileBytes', DEFAULTS.index.maxFileBytes),
@@ -266,9 +266,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
       blameTimeoutMs: positiveInt(history.blameTimeoutMs, 'history.blameTimeoutMs', DEFAULTS.history.blameTimeoutMs),
       commitGraph: boolFlag(env.CONTEXTD_COMMIT_GRAPH ?? history.commitGraph, 'history.commitGraph', DEFAULTS.history.commitGraph),
     },
-  };
-  return config;
-}
     cache: {
       redis: serviceUrl(env.CONTEXTD_REDIS_URL ?? cache.redis, 'cache.redis (CONTEXTD_REDIS_URL)', ['redis:', 'rediss:']),
       ttlSeconds: positiveInt(cache.ttlSeconds, 'cache.ttlSeconds', DEFAULTS.cache.ttlSeconds),
@@ -295,3 +292,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
       temperature: temperature(ask.temperature, DEFAULTS.ask.temperature),
       timeoutMs: positiveInt(env.CONTEXTD_ASK_TIMEOUT_MS ?? ask.timeoutMs, 'ask.timeoutMs', DEFAULTS.ask.timeoutMs),
     },
+  };
+  return config;
+}
