@@ -273,8 +273,9 @@ export class Engine {
   }
 
   /** Embedding progress (chunks embedded / total, rate, state, serving model), counts fresh from the store. */
-  embeddingProgress(): Promise<EmbeddingProgress> {
-    return this.embedding.refreshProgress();
+  /** Embedding progress; counts may be up to `maxAgeMs` old (status output passes a few seconds). */
+  embeddingProgress(maxAgeMs = 0): Promise<EmbeddingProgress> {
+    return this.embedding.refreshProgress(maxAgeMs);
   }
 
   async close(): Promise<void> {

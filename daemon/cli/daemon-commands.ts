@@ -147,6 +147,7 @@ function repoLine(r: RepoStatus): string {
   const head = r.head ? r.head.slice(0, 10) : '-';
   let line = `${bold(r.root)}  ${fresh}${progress}\n    ${r.files} files, ${r.chunks} chunks, ${r.symbols} symbols · indexed ${commit} (HEAD ${head}) · updated ${ago(r.lastIndexedAt)}`;
   if (r.pendingJobs) line += ` · ${r.pendingJobs} queued`;
+  if (r.history) line += ` · history: ${r.history.commits} commits${r.history.shallow ? ' (shallow clone: truncated)' : ''}${r.history.pendingFiles ? `, ${r.history.pendingFiles} file(s) to blame` : ''}`;
   if (!r.registered) line += dim(' · not watched (indexed by `contextd index`)');
   if (r.lastError) line += `\n    ${yellow('error:')} ${r.lastError}`;
   return line;
@@ -159,7 +160,11 @@ function printStatus(s: DaemonStatus): void {
   console.log(`  log      ${s.paths.log}`);
   if (s.paths.configFile) console.log(`  config   ${s.paths.configFile}`);
   for (const b of s.backends) console.log(`  ${b.name.padEnd(8)} ${b.healthy ? green('ok') : yellow('down')} ${b.kind} ${dim(b.detail)}`);
+  for (const st of s.stalled ?? []) {
+    console.log(`  ${yellow('stuck')}    ${st.what} since ${ago(st.since)}: ${st.reason}; ${st.waiting} chunk(s) waiting (search keeps answering without it)`);
+  }
   console.log(`  queue    ${s.queue.pending} pending, ${s.queue.running} running`);
+  if (s.audit?.calls) console.log(`  mcp      ${s.audit.calls} tool call(s), ${s.audit.errors} error(s) ${dim(`(audit log: ${s.audit.log})`)}`);
   if (!s.repos.length) console.log(dim('  no repositories; add one with `contextd add <path>`'));
   for (const r of s.repos) console.log('  ' + repoLine(r).replace(/\n/g, '\n  '));
 }

@@ -51,6 +51,8 @@ export interface EmbedConfig {
   workers: number;
   /** Vector count from which the in-process HNSW index replaces the exact scan. */
   annThreshold: number;
+  /** An embed call that takes longer is abandoned and retried with backoff (ms). */
+  callTimeoutMs: number;
 }
 
 export interface LspConfig {
@@ -127,7 +129,7 @@ const DEFAULTS = {
   index: { maxFileBytes: 1024 * 1024, exclude: [] as string[], workers: 2 },
   search: { defaultLimit: 10 },
   lsp: { autoRegister: true, definitionFallback: false as boolean | string[], workspaceSymbolLimit: 100 },
-  embed: { provider: 'builtin' as const, model: 'nomic-embed-text', ollamaHost: 'http://127.0.0.1:11434', batchSize: 0, workers: 2, annThreshold: 20_000 },
+  embed: { provider: 'builtin' as const, model: 'nomic-embed-text', ollamaHost: 'http://127.0.0.1:11434', batchSize: 0, workers: 2, annThreshold: 20_000, callTimeoutMs: 60_000 },
   history: { enabled: true, maxBlameBytes: 512 * 1024, maxCommitFiles: 50, blameConcurrency: 2, blameTimeoutMs: 60_000, commitGraph: true },
   cache: { ttlSeconds: 600, maxEntries: 2000, maxMegabytes: 64, timeoutMs: 250, keyPrefix: 'contextd' },
   qdrant: { collectionPrefix: 'contextd', timeoutMs: 2000, writeTimeoutMs: 30_000, batchSize: 256, maxFilterIds: 16_384 },
@@ -257,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
       batchSize: positiveInt(env.CONTEXTD_EMBED_BATCH ?? embed.batchSize, 'embed.batchSize', DEFAULTS.embed.batchSize, true),
       workers: positiveInt(env.CONTEXTD_EMBED_WORKERS ?? embed.workers, 'embed.workers', DEFAULTS.embed.workers),
       annThreshold: positiveInt(embed.annThreshold, 'embed.annThreshold', DEFAULTS.embed.annThreshold),
+      callTimeoutMs: positiveInt(env.CONTEXTD_EMBED_TIMEOUT_MS ?? embed.callTimeoutMs, 'embed.callTimeoutMs', DEFAULTS.embed.callTimeoutMs),
     },
     history: {
       enabled: boolFlag(env.CONTEXTD_HISTORY ?? history.enabled, 'history.enabled', DEFAULTS.history.enabled),

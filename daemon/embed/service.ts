@@ -35,6 +35,8 @@ export interface EmbedSettings {
   workers: number;
   /** Vector count from which the in-process HNSW graph replaces the exact scan. */
   annThreshold: number;
+  /** One embed call taking longer than this is abandoned and retried (ms). Default 60 s. */
+  callTimeoutMs?: number;
 }
 
 export interface EmbedRunOptions {
@@ -68,6 +70,35 @@ export interface EmbeddingServiceDeps {
 }
 
 const SERVING = 'serving';
+/** An embed call slower than this shows as stalled in status (it is abandoned at callTimeoutMs). */
+const STALL_AFTER_MS = 10_000;
+const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+/** A query vector that takes longer than this is given up on: the search answers without it. */
+const QUERY_TIMEOUT_MS = 2_000;
+const QUERY_PROBE_MS = 30_000;
+
+/** Rejects when `ms` pass first; the embedder gets an aborted signal so it can stop. */
+async function withTimeout<T>(ms: number, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      run(ctl.signal),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const err = new Error(`the embedder did not answer within ${Math.round(ms / 1000)} s`);
+          ctl.abort(err);
+          reject(err);
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
 const CODEVEC_CURRENT = 'codevec:current';
 /** Most chunks a codevec model is trained on (an evenly spread sample above that). */
 const TRAIN_SAMPLE = 150_000;
@@ -100,10 +131,16 @@ function normalize(v: Float32Array): Float32Array {
 export class EmbeddingService {
   private readonly embedders = new Map<string, Embedder>();
   private running: Promise<EmbedRunSummary> | null = null;
+  private followUp: Promise<EmbedRunSummary> | null = null;
   private state: EmbeddingProgress['state'];
   private lastError: string | null = null;
   private counts = { model: null as string | null, embedded: 0, total: 0, rate: 0 };
   private servingCache: { id: string | null; at: number } | null = null;
+  /** When the embed call in flight started (null: none), and when the current trouble began. */
+  private callStartedAt: number | null = null;
+  private refreshedAt = 0;
+  private lastQueryProbe = 0;
+  private troubleSince: number | null = null;
   /** How many texts each embedder call was given (tests count calls through this). */
   readonly calls = { batches: 0, chunks: 0, failures: 0 };
 
@@ -126,11 +163,32 @@ export class EmbeddingService {
       total: this.counts.total,
       rate: this.counts.rate,
       lastError: this.lastError,
+      stalled: this.stall(),
+    };
+  }
+
+  /**
+   * A call in flight for longer than STALL_AFTER_MS, or calls failing and being
+   * retried: what is stuck, since when, and how many chunks wait on it.
+   */
+  private stall(): EmbeddingProgress['stalled'] {
+    const now = Date.now();
+    const slow = this.callStartedAt !== null && now - this.callStartedAt > STALL_AFTER_MS ? this.callStartedAt : null;
+    const since = slow ?? this.troubleSince;
+    if (since === null) return null;
+    return {
+      since,
+      what: `${this.deps.settings.provider} embedder${this.deps.settings.provider === 'ollama' ? ` at ${this.deps.settings.ollamaHost}` : ''}`,
+      reason: slow !== null ? `an embed call has not answered for ${Math.round((now - slow) / 1000)} s` : (this.lastError ?? 'failing'),
+      waiting: Math.max(0, this.counts.total - this.counts.embedded),
     };
   }
 
   /** Fresh counts from the store (for `contextd status` and the CLI). */
-  async refreshProgress(): Promise<EmbeddingProgress> {
+  async refreshProgress(maxAgeMs = 0): Promise<EmbeddingProgress> {
+    // Counting live chunks is a join over the whole store: status callers accept a few seconds' age.
+    if (maxAgeMs > 0 && Date.now() - this.refreshedAt < maxAgeMs) return this.progress();
+    this.refreshedAt = Date.now();
     if (this.deps.settings.provider !== 'off') {
       const target = await this.currentTarget();
       if (target) {
@@ -147,11 +205,17 @@ export class EmbeddingService {
 
   /** Embeds what is missing for the target model. One run at a time: a second call joins the first. */
   embedPending(opts: EmbedRunOptions = {}): Promise<EmbedRunSummary> {
-    if (!this.running) {
-      this.running = this.run(opts).finally(() => {
-        this.running = null;
+    if (this.running) {
+      // Chunks may have arrived after the running pass listed its work: one more pass follows it.
+      this.followUp ??= this.running.catch(() => undefined).then(() => {
+        this.followUp = null;
+        return this.embedPending(opts);
       });
+      return this.followUp;
     }
+    this.running = this.run(opts).finally(() => {
+      this.running = null;
+    });
     return this.running;
   }
 
@@ -170,11 +234,17 @@ export class EmbeddingService {
     if (!modelId) return [];
     const embedder = await this.embedder(modelId);
     if (!embedder) return [];
+    // A stuck embedder must not slow searches down: skip it (lexical and symbols answer),
+    // trying again at most every QUERY_PROBE_MS, and never wait long for a query vector.
+    if (this.troubleSince !== null && Date.now() - this.lastQueryProbe < QUERY_PROBE_MS) return [];
+    this.lastQueryProbe = Date.now();
     let vector: Float32Array;
     try {
-      [vector] = await embedder.embed([query], 'query');
+      [vector] = await withTimeout(QUERY_TIMEOUT_MS, undefined, (s) => embedder.embed([query], 'query', s));
+      if (!this.running) this.troubleSince = null;
     } catch (err) {
       this.lastError = `query embedding failed: ${errorMessage(err)}`;
+      this.troubleSince ??= Date.now();
       return [];
     }
     if (!vector || !vector.some((x) => x !== 0)) return []; // no known word: nothing to say
@@ -360,13 +430,18 @@ export class EmbeddingService {
       try {
         this.calls.batches++;
         this.calls.chunks += texts.length;
-        const vectors = await embedder.embed(texts, 'document', signal);
+        this.callStartedAt = Date.now();
+        const vectors = await withTimeout(this.deps.settings.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, signal, (s) => embedder.embed(texts, 'document', s)).finally(() => {
+          this.callStartedAt = null;
+        });
         if (vectors.length !== texts.length) throw new Error(`the embedder returned ${vectors.length} vectors for ${texts.length} texts`);
         const dim = vectors[0]?.length ?? 0;
         if (!dim || vectors.some((v) => v.length !== dim || v.some((x) => !Number.isFinite(x)))) throw new Error('the embedder returned malformed vectors');
+        this.troubleSince = null;
         return vectors;
       } catch (err) {
         this.calls.failures++;
+        this.troubleSince ??= Date.now();
         const retryable = !(err instanceof EmbedderUnavailableError) || err.retryable;
         if (signal?.aborted || !retryable || attempt >= delays.length) throw err;
         this.lastError = `${errorMessage(err)} (retrying)`;

@@ -47,4 +47,6 @@ export interface EmbeddingProgress {
   /** Chunks per second over the current (or last) run. */
   rate: number;
   lastError: string | null;
+  /** Set while embedding is stuck: a call hanging, or failing and being retried. */
+  stalled?: { since: number; what: string; reason: string; waiting: number } | null;
 }

@@ -25,6 +25,7 @@ import { scheduleMaintenance } from './maintenance.js';
 import { Scheduler } from './scheduler.js';
 import { inheritedSockets, listenOwnerOnly, prepareSocketDir } from './sockets.js';
 import type { DaemonStatus, RepoStatus } from './status.js';
+import type { EmbeddingProgress } from '../embed/types.js';
 import { RepoWatcher } from './watcher.js';
 
 export interface DaemonOptions {
@@ -108,11 +109,14 @@ export class Daemon {
         await this.engine.store.enqueue(repo.id, null, 'startup');
       }
       this.scheduler.kick();
+      // A half-finished embedding run (crash, restart) resumes without waiting for the next index run.
+      this.kickEmbedding();
       this.stopMaintenance = scheduleMaintenance(
         {
           reconcile: async () => {
             for (const repo of await this.engine.store.listRepos()) if (repo.registered) await this.engine.store.enqueue(repo.id, null, 'periodic reconcile');
             this.scheduler.kick();
+            this.kickEmbedding();
           },
           prune: async () => {
             const removed = await this.engine.store.prune();
@@ -129,6 +133,34 @@ export class Daemon {
       this.lock.release();
       throw err;
     }
+  }
+
+  private embedRetry: NodeJS.Timeout | null = null;
+  private embedFailures = 0;
+
+  /**
+   * Embeds whatever chunks lack vectors, in the background. A failing or hanging
+   * embedder is retried with exponential backoff (30 s doubling to 10 min); lexical,
+   * symbol and history search never wait for it.
+   */
+  private kickEmbedding(): void {
+    if (this.stopping || this.embedRetry) return;
+    void this.engine.embedPending({}).then(
+      () => {
+        this.embedFailures = 0;
+      },
+      (err) => {
+        if (this.stopping) return;
+        const base = Number(process.env.CONTEXTD_EMBED_RETRY_BASE_MS) || 30_000;
+        const delay = Math.min(600_000, base * 2 ** this.embedFailures++);
+        this.log.warn({ err: errorMessage(err), retryInMs: delay }, 'embedding failed; will retry');
+        this.embedRetry = setTimeout(() => {
+          this.embedRetry = null;
+          this.kickEmbedding();
+        }, delay);
+        this.embedRetry.unref();
+      },
+    );
   }
 
   private mcpContext(): McpContext {
@@ -257,7 +289,11 @@ export class Daemon {
     const activity = new Map(this.scheduler.activity().map((a) => [a.repoId, a]));
     const repoStatus = await Promise.all(
       repos.map(async (r): Promise<RepoStatus> => {
-        const [stats, head] = await Promise.all([this.engine.store.stats(r.id), headCommit(r.root).catch(() => undefined)]);
+        const [stats, head, history] = await Promise.all([
+          this.engine.store.stats(r.id),
+          headCommit(r.root).catch(() => undefined),
+          this.engine.store.historyStats(r.id).catch(() => null),
+        ]);
         const act = activity.get(r.id);
         const jobs = pending.get(r.id) ?? 0;
         const state: RepoStatus['state'] = head === undefined ? 'missing' : act ? 'indexing' : jobs ? 'queued' : r.lastError ? 'error' : 'idle';
@@ -276,13 +312,26 @@ export class Daemon {
           pendingJobs: jobs,
           progress: act?.progress ? { phase: act.progress.phase, done: act.progress.done, total: act.progress.total } : null,
           lastError: r.lastError,
+          history: history ? { commits: history.commits, shallow: history.shallow, pendingFiles: history.pending } : null,
         };
       }),
     );
     const { paths } = this.config;
+    const embedding = await this.engine.embeddingProgress(5000).catch((err): EmbeddingProgress => ({
+      provider: this.config.embed.provider,
+      model: null,
+      servingModel: null,
+      state: 'error',
+      embedded: 0,
+      total: 0,
+      rate: 0,
+      lastError: errorMessage(err),
+    }));
+    const semanticOk = embedding.state !== 'error' && !embedding.stalled;
+    const stalled: DaemonStatus['stalled'] = embedding.stalled ? [{ backend: 'semantic', ...embedding.stalled }] : [];
     return {
       running: true,
-      healthy: true,
+      healthy: semanticOk,
       pid: process.pid,
       version: VERSION,
       startedAt: this.startedAt,
@@ -302,7 +351,18 @@ export class Daemon {
         { name: 'store', kind: this.engine.store.backend, healthy: true, detail: this.engine.store.location },
         { name: 'parser', kind: 'tree-sitter', healthy: true, detail: `${this.config.index.workers} worker(s)` },
         { name: 'watcher', kind: '@parcel/watcher', healthy: true, detail: `${this.watchers.size} repositor${this.watchers.size === 1 ? 'y' : 'ies'} watched` },
+        {
+          name: 'semantic',
+          kind: embedding.provider,
+          healthy: semanticOk,
+          detail:
+            embedding.state === 'off'
+              ? 'off (lexical, symbol and history search only)'
+              : `${embedding.state}; ${embedding.embedded}/${embedding.total} chunks embedded${embedding.rate ? ` at ${Math.round(embedding.rate)}/s` : ''}${embedding.lastError ? `; last error: ${embedding.lastError}` : ''}`,
+        },
       ],
+      embedding,
+      stalled,
       audit: this.audit.summary(),
       queue: { pending: [...pending.values()].reduce((a, b) => a + b, 0), running: activity.size },
       totals: { ...this.scheduler.totals },
@@ -316,6 +376,7 @@ export class Daemon {
     this.stopping = (async () => {
       this.log?.info('contextd daemon stopping');
       this.stopMaintenance?.();
+      if (this.embedRetry) clearTimeout(this.embedRetry);
       const closing = Promise.all(
         [this.control, this.mcp, this.lsp].map((srv) => (srv ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve())),
       );

@@ -21,9 +21,12 @@ export interface RepoStatus {
   pendingJobs: number;
   progress: { phase: string; done: number; total: number } | null;
   lastError: string | null;
+  /** Git history enrichment: commits known, shallow clone, files still to blame. */
+  history: { commits: number; shallow: boolean; pendingFiles: number } | null;
 }
 
 import type { AuditSummary } from './audit-log.js';
+import type { EmbeddingProgress } from '../embed/types.js';
 
 export interface DaemonStatus {
   running: true;
@@ -34,6 +37,10 @@ export interface DaemonStatus {
   uptimeMs: number;
   node: string;
   paths: { socketDir: string; controlSocket: string; mcpSocket: string; lspSocket: string; dataDir: string; database: string; log: string; configFile: string | null };
+  /** Background embedding for semantic search. */
+  embedding: EmbeddingProgress;
+  /** Backends that are stuck: what, since when (epoch ms), why, and how much work waits on them. */
+  stalled: { backend: string; what: string; since: number; reason: string; waiting: number }[];
   /** MCP tool calls since start (the full log is paths in audit.log). */
   audit: AuditSummary;
   backends: BackendHealth[];
