@@ -30,7 +30,8 @@ import type { EmbeddingProgress } from './embed/types.js';
 import type { SearchMode } from './search/semantic.js';
 import { SqliteEmbeddingStore } from './store/sqlite-vectors.js';
 import { LocalVectorIndex } from './store/local-vector-index.js';
-import type { MetadataStore, RepoRecord } from './store/types.js';
+import type { FileRecord, MetadataStore, RepoRecord } from './store/types.js';
+import { computeFreshness, type Freshness } from './index/freshness.js';
 import { openQueryCache } from './cache/open.js';
 import { storeNamespace } from './cache/keys.js';
 import { trackViewWrites } from './cache/track-writes.js';
@@ -184,6 +185,25 @@ export class Engine {
       local,
     );
     return value;
+  }
+
+  /**
+   * How fresh the index of the repository around `path` is: indexed commit vs HEAD,
+   * files changed since they were indexed, queued work. Cheap on a clean tree.
+   */
+  async freshness(path: string): Promise<Freshness> {
+    const repo = await this.repoFor(path);
+    let files: Map<string, FileRecord> | null = null;
+    const pending = (await this.store.pendingJobs()).get(repo.id) ?? 0;
+    return computeFreshness(
+      repo.root,
+      repo.indexedCommit,
+      async (p) => {
+        files ??= await this.store.listFiles(repo.id);
+        return files.get(p) ?? null;
+      },
+      pending,
+    );
   }
 
   async symbols(query: string, scope: QueryScope & { kinds?: string[] } = {}): Promise<EngineSymbolHit[]> {

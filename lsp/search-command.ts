@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ErrorCodes, ResponseError, type Location } from 'vscode-languageserver/node';
 import type { Engine, EngineSearchHit, SearchScope } from '../daemon/engine.js';
 import { isContextdError } from '../daemon/errors.js';
+import type { Freshness } from '../daemon/index/freshness.js';
 import type { RepoRecord } from '../daemon/store/types.js';
 import { inside, pathToUri, uriToPath } from './workspace.js';
 
@@ -42,6 +43,10 @@ export interface SearchLocation extends Location {
   language: string;
   score: number;
   snippet: string;
+  /** Freshness: the file changed since it was indexed; the commit the index reflects; index = HEAD and tree. */
+  stale?: boolean;
+  indexedCommit?: string | null;
+  indexFresh?: boolean | null;
 }
 
 const MAX_LIMIT = 200;
@@ -149,7 +154,13 @@ export async function runSearch(engine: Engine, args: unknown, workspaceRepos: R
       const roots = workspaceRepos.map((r) => r.root);
       hits = (await engine.search(query, { ...scope, limit: limit * 4 })).filter((h) => roots.some((r) => inside(r, h.repo))).slice(0, limit);
     } else hits = await engine.search(query, { ...scope, limit });
-    return hits.map(toSearchLocation);
+    // Freshness per repository in the answer: a hit in a file changed since indexing is marked.
+    const freshness = new Map<string, Freshness | null>();
+    for (const repo of new Set(hits.map((h) => h.repo))) freshness.set(repo, await engine.freshness(repo).catch(() => null));
+    return hits.map((h) => {
+      const f = freshness.get(h.repo) ?? null;
+      return { ...toSearchLocation(h), stale: !!f?.changedFiles.includes(h.path), indexedCommit: f?.indexedCommit ?? null, indexFresh: f?.fresh ?? null };
+    });
   } catch (err) {
     if (isContextdError(err)) throw new ResponseError(ErrorCodes.InvalidParams, err.hint ? `${err.message} (${err.hint})` : err.message);
     throw err;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { bold, collectList, cyan, dim, parseLimit, printJson } from './output.js';
+import { bold, collectList, cyan, dim, parseLimit, printJson, yellow } from './output.js';
+import { freshnessLine } from '../index/freshness.js';
 import { defaultRepo, withEngine } from './run.js';
 import { ContextdError } from '../errors.js';
 import { SEARCH_MODES, type SearchMode } from '../search/semantic.js';
@@ -52,8 +53,9 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
     .action(async (words: string[], flags: SearchFlags) => {
       await withEngine(async (engine) => {
         const query = words.join(' ');
+        const repo = await defaultRepo(engine, flags.repo);
         const hits = await engine.search(query, {
-          repo: await defaultRepo(engine, flags.repo),
+          repo,
           languages: flags.lang,
           paths: flags.path,
           limit: flags.limit,
@@ -65,6 +67,9 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
           boostChurn: flags.boostChurn,
           mode: flags.mode,
         });
+        // Freshness of the answer: which commit the index reflects and what changed since.
+        const fresh = repo ? await engine.freshness(repo).catch(() => null) : null;
+        const changed = new Set(fresh?.changedFiles ?? []);
         if (flags.json) {
           printJson(
             hits.map((h) => ({
@@ -79,17 +84,23 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
               snippet: h.snippet,
               retrievers: h.retrievers,
               history: h.history,
+              // The file changed since it was indexed: lines may have moved.
+              stale: changed.has(h.path),
+              indexedCommit: fresh?.indexedCommit ?? null,
             })),
           );
           return;
         }
+        const freshLine = fresh ? dim(freshnessLine(fresh)) : null;
         if (!hits.length) {
           console.log(dim(`no results for ${JSON.stringify(query)}`));
+          if (freshLine) console.log(freshLine);
           return;
         }
         for (const h of hits) {
           const where = `${h.path}:${h.startLine}-${h.endLine}`;
-          console.log(`${cyan(where)}  ${bold(h.symbol ?? '(' + h.kind + ')')}  ${dim(`${h.language} · ${h.score.toFixed(4)} · ${h.retrievers.join('+')}`)}`);
+          const stale = changed.has(h.path) ? yellow(' (changed since indexed)') : '';
+          console.log(`${cyan(where)}  ${bold(h.symbol ?? '(' + h.kind + ')')}  ${dim(`${h.language} · ${h.score.toFixed(4)} · ${h.retrievers.join('+')}`)}${stale}`);
           for (const line of h.snippet.split('\n')) console.log(`    ${line}`);
           const last = h.history.lastChange;
           if (last) {
@@ -98,6 +109,7 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
           } else if (h.history.note) console.log(dim(`    (${h.history.note})`));
           if (h.history.matched?.length && h.retrievers.includes('history')) console.log(dim(`    why: ${h.history.matched.map((m) => m.subject).slice(0, 2).join(' | ')}`));
         }
+        if (freshLine) console.log(freshLine);
       });
     });
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_TOKENS, fitToBudget, trimLines } from '../budget.js';
 import { audited, resolveRepo, textResult, type ToolDeps } from '../toolkit.js';
 import { formatHistoryLine } from '../format.js';
+import { freshnessLine } from '../../index/freshness.js';
 
 export function registerSearchCode(server: McpServer, deps: ToolDeps): void {
   server.registerTool(
@@ -24,12 +25,18 @@ export function registerSearchCode(server: McpServer, deps: ToolDeps): void {
     },
     audited(deps, 'search_code', async (args: { query: string; repo?: string; paths?: string[]; languages?: string[]; limit?: number; max_tokens?: number }) => {
       const root = await resolveRepo(deps, args.repo);
-      const hits = await deps.ctx.engine.search(args.query, { repo: root ?? undefined, paths: args.paths, languages: args.languages, limit: args.limit ?? 8 });
-      if (!hits.length) return { result: textResult(`No results for ${JSON.stringify(args.query)}${root ? ` in ${root}` : ''}.`, { hits: [] }), hits: 0 };
+      const [hits, fresh] = await Promise.all([
+        deps.ctx.engine.search(args.query, { repo: root ?? undefined, paths: args.paths, languages: args.languages, limit: args.limit ?? 8 }),
+        root ? deps.ctx.engine.freshness(root).catch(() => null) : Promise.resolve(null),
+      ]);
+      const changed = new Set(fresh?.changedFiles ?? []);
+      const freshText = fresh ? `\n(${freshnessLine(fresh)})` : '';
+      if (!hits.length) return { result: textResult(`No results for ${JSON.stringify(args.query)}${root ? ` in ${root}` : ''}.${freshText}`, { hits: [], freshness: fresh }), hits: 0 };
       const { text, trimmedItems } = fitToBudget(
         hits.map((h) => ({ h, code: h.text })),
         ({ h, code }, maxLines) => {
-          const head = `${h.repo === root ? '' : h.repo + ':'}${h.path}:${h.startLine}-${h.endLine}  ${h.symbol ?? `(${h.kind})`}  [${h.language}]`;
+          const stale = changed.has(h.path) ? '  (file changed since indexed: lines may have moved)' : '';
+          const head = `${h.repo === root ? '' : h.repo + ':'}${h.path}:${h.startLine}-${h.endLine}  ${h.symbol ?? `(${h.kind})`}  [${h.language}]${stale}`;
           const hist = formatHistoryLine(h);
           return `${head}${hist ? `\n  ${hist}` : ''}\n\`\`\`${h.language}\n${trimLines(code, maxLines).text}\n\`\`\``;
         },
@@ -37,9 +44,10 @@ export function registerSearchCode(server: McpServer, deps: ToolDeps): void {
       );
       const note = trimmedItems ? `\n(${trimmedItems} of ${hits.length} code blocks shortened to fit the ${args.max_tokens ?? DEFAULT_MAX_TOKENS}-token budget; use get_code for the full text)` : '';
       return {
-        result: textResult(text + note, {
-          hits: hits.map((h) => ({ repo: h.repo, path: h.path, startLine: h.startLine, endLine: h.endLine, symbol: h.symbol, kind: h.kind, language: h.language, score: h.score, retrievers: h.retrievers })),
+        result: textResult(text + note + freshText, {
+          hits: hits.map((h) => ({ repo: h.repo, path: h.path, startLine: h.startLine, endLine: h.endLine, symbol: h.symbol, kind: h.kind, language: h.language, score: h.score, retrievers: h.retrievers, stale: changed.has(h.path) })),
           trimmed: trimmedItems,
+          freshness: fresh,
         }),
         hits: hits.length,
       };
