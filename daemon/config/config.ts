@@ -3,6 +3,7 @@
  * variables. Validated once; every other module receives a typed, frozen object.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ContextdError } from '../errors.js';
@@ -64,6 +65,15 @@ export interface LspConfig {
   workspaceSymbolLimit: number;
 }
 
+export interface StoreConfig {
+  /** A PostgreSQL URL (`postgres://user:password@host:5432/db`, `?schema=name` optional); null: the embedded SQLite store. */
+  url: string | null;
+  /** This machine's name in a shared database: repositories are keyed by (machine, root path). */
+  machine: string;
+  /** PostgreSQL connections this daemon keeps at most. */
+  poolSize: number;
+}
+
 export interface CacheConfig {
   /** A shared Redis (`redis://[:password@]host:port[/db]`); null: the in-process LRU only. */
   redis: string | null;
@@ -120,6 +130,7 @@ export interface ContextdConfig {
   lsp: LspConfig;
   embed: EmbedConfig;
   history: HistoryConfig;
+  store: StoreConfig;
   cache: CacheConfig;
   qdrant: QdrantConfig;
   ask: AskConfig;
@@ -131,6 +142,7 @@ const DEFAULTS = {
   lsp: { autoRegister: true, definitionFallback: false as boolean | string[], workspaceSymbolLimit: 100 },
   embed: { provider: 'builtin' as const, model: 'nomic-embed-text', ollamaHost: 'http://127.0.0.1:11434', batchSize: 0, workers: 2, annThreshold: 20_000, callTimeoutMs: 60_000 },
   history: { enabled: true, maxBlameBytes: 512 * 1024, maxCommitFiles: 50, blameConcurrency: 2, blameTimeoutMs: 60_000, commitGraph: true },
+  store: { poolSize: 8 },
   cache: { ttlSeconds: 600, maxEntries: 2000, maxMegabytes: 64, timeoutMs: 250, keyPrefix: 'contextd' },
   qdrant: { collectionPrefix: 'contextd', timeoutMs: 2000, writeTimeoutMs: 30_000, batchSize: 256, maxFilterIds: 16_384 },
   ask: { model: 'qwen2.5-coder:7b', contextChunks: 8, maxContextChars: 24_000, numCtx: 8192, temperature: 0.1, timeoutMs: 120_000 },
@@ -236,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
   const search = section(data, 'search');
   const embed = section(data, 'embed');
   const history = section(data, 'history');
+  const store = section(data, 'store');
   const cache = section(data, 'cache');
   const qdrant = section(data, 'qdrant');
   const ask = section(data, 'ask');
@@ -268,6 +281,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
       blameConcurrency: positiveInt(history.blameConcurrency, 'history.blameConcurrency', DEFAULTS.history.blameConcurrency),
       blameTimeoutMs: positiveInt(history.blameTimeoutMs, 'history.blameTimeoutMs', DEFAULTS.history.blameTimeoutMs),
       commitGraph: boolFlag(env.CONTEXTD_COMMIT_GRAPH ?? history.commitGraph, 'history.commitGraph', DEFAULTS.history.commitGraph),
+    },
+    store: {
+      url: serviceUrl(env.CONTEXTD_DATABASE_URL ?? store.url, 'store.url (CONTEXTD_DATABASE_URL)', ['postgres:', 'postgresql:']),
+      machine: nonEmpty(env.CONTEXTD_MACHINE ?? store.machine, 'store.machine (CONTEXTD_MACHINE)', hostname()),
+      poolSize: positiveInt(env.CONTEXTD_DB_POOL ?? store.poolSize, 'store.poolSize', DEFAULTS.store.poolSize),
     },
     cache: {
       redis: serviceUrl(env.CONTEXTD_REDIS_URL ?? cache.redis, 'cache.redis (CONTEXTD_REDIS_URL)', ['redis:', 'rediss:']),

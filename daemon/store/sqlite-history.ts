@@ -186,7 +186,7 @@ export class SqliteHistory {
          JOIN commit_files cf ON cf.commit_id = rc.commit_id
          JOIN commits cm ON cm.id = rc.commit_id
          WHERE rc.repo_id = ? AND cf.status = 'R' AND cf.old_path IS NOT NULL
-         ORDER BY cm.commit_time DESC, cm.id DESC`,
+         ORDER BY cm.commit_time DESC, cm.id DESC, cf.path`,
       ),
       repoCommitCount: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM repo_commits WHERE repo_id = ?'),
       blameStatusCounts: db.prepare<[number], { status: string; n: number }>(
@@ -449,10 +449,11 @@ export class SqliteHistory {
     // CROSS JOIN fixes the order: the few matching commits first, then the lines they own
     // (blame_ranges_commit), then the chunks over those lines. Left to itself the planner
     // starts from every file of the repository. Text and bodies are loaded afterwards, once.
+    // Equal scores are ordered by commit id (sha), chunk place: the same order on every backend.
     const sql = `WITH hits AS MATERIALIZED (
-        SELECT commit_fts.rowid AS cid, -bm25(commit_fts, 2.0, 1.0) AS score FROM commit_fts
+        SELECT commit_fts.rowid AS cid, -bm25(commit_fts, 2.0, 1.0) AS score, (SELECT sha FROM commits WHERE id = commit_fts.rowid) AS sha FROM commit_fts
         WHERE commit_fts MATCH ? AND ${cteWhere.join(' AND ')}
-        ORDER BY bm25(commit_fts, 2.0, 1.0) LIMIT ?
+        ORDER BY bm25(commit_fts, 2.0, 1.0), sha LIMIT ?
       )
       SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind,
         h.cid, h.score, SUM(MIN(b.end_line, pc.end_line) - MAX(b.start_line, pc.start_line) + 1) AS owned
@@ -463,7 +464,7 @@ export class SqliteHistory {
       CROSS JOIN parse_chunks pc ON pc.parse_id = f.parse_id AND pc.start_line <= b.end_line AND pc.end_line >= b.start_line
       WHERE 1${viewWhere}
       GROUP BY f.repo_id, f.path, pc.id, h.cid
-      ORDER BY h.score DESC, owned DESC
+      ORDER BY h.score DESC, owned DESC, h.sha, f.repo_id, f.path, pc.start_line, pc.end_line
       LIMIT 5000`;
     let rows: RawCommitChunk[];
     try {
@@ -520,7 +521,7 @@ export class SqliteHistory {
          JOIN repo_commits rc ON rc.commit_id = cf.commit_id AND rc.repo_id = ?
          JOIN commits cm ON cm.id = cf.commit_id
          WHERE cf.path IN (${placeholders(paths.length)})
-         ORDER BY cm.commit_time DESC, cm.author_time DESC, cm.id DESC LIMIT ?`,
+         ORDER BY cm.commit_time DESC, cm.author_time DESC, cm.id DESC, cf.path LIMIT ?`,
       )
       .all(repoId, ...paths, limit);
     const seen = new Set<string>();

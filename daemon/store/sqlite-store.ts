@@ -11,6 +11,7 @@ import { indexText } from '../search/tokenize.js';
 import type { ChunkKind, SymbolKind } from '../lang/types.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { historyFilterSql, SqliteHistory } from './sqlite-history.js';
+import { NO_REPO_LOCK } from './repo-lock.js';
 import type {
   BlameWork,
   BlameWrite,
@@ -36,6 +37,7 @@ import type {
   LexicalRow,
   MetadataStore,
   RepoRecord,
+  StoreHealth,
   SymbolLookup,
   SymbolRow,
   ViewFilter,
@@ -76,6 +78,8 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements MetadataStore {
   readonly backend = 'sqlite';
   readonly location: string;
+  /** One writer per database file already (the daemon lock): nothing to take. */
+  readonly repoLock = NO_REPO_LOCK;
   private readonly db: Db;
   private readonly stmts: ReturnType<SqliteStore['prepare']>;
   private readonly history: SqliteHistory;
@@ -182,6 +186,16 @@ export class SqliteStore implements MetadataStore {
       ),
       symbolNames: db.prepare<[], { name: string }>('SELECT DISTINCT name FROM symbols'),
     };
+  }
+
+  async health(): Promise<StoreHealth> {
+    const t0 = performance.now();
+    try {
+      const v = (this.db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+      return { healthy: true, backend: this.backend, location: this.location, version: `SQLite ${v}`, latencyMs: Math.round((performance.now() - t0) * 10) / 10 };
+    } catch (err) {
+      return { healthy: false, backend: this.backend, location: this.location, version: null, latencyMs: null, error: (err as Error).message };
+    }
   }
 
   async ensureRepo(root: string, name: string): Promise<RepoRecord> {
@@ -346,16 +360,17 @@ export class SqliteStore implements MetadataStore {
     if (q.history) where += ' AND ' + historyFilterSql(q.history, params, 'pc.start_line', 'pc.end_line');
     params.push(q.limit);
     // bm25() is lower-is-better; symbol names weigh more than body text. Rank and filter on ids
-    // first, and load chunk text only for the rows that survive the LIMIT.
+    // first, and load chunk text only for the rows that survive the LIMIT. Equal scores (the same
+    // text at two paths) are ordered by place, so every backend returns the same list.
     const sql = `SELECT t.*, c.text FROM (
         SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, hits.score
         FROM (SELECT rowid AS occ, -bm25(chunk_fts, 4.0, 1.0) AS score FROM chunk_fts WHERE chunk_fts MATCH ?) hits
         JOIN parse_chunks pc ON pc.id = hits.occ
         JOIN files f ON f.parse_id = pc.parse_id
         WHERE 1 = 1${where}
-        ORDER BY hits.score DESC LIMIT ?
+        ORDER BY hits.score DESC, f.path, pc.start_line, pc.end_line, f.repo_id LIMIT ?
       ) t JOIN chunks c ON c.hash = t.chunk_hash
-      ORDER BY t.score DESC`;
+      ORDER BY t.score DESC, t.path, t.start_line, t.end_line, t.repo_id`;
     try {
       return this.db
         .prepare<unknown[], RawChunkRow & { score: number }>(sql)
@@ -392,7 +407,7 @@ export class SqliteStore implements MetadataStore {
       sql += ` AND s.kind IN (${q.kinds.map(() => '?').join(',')})`;
       params.push(...q.kinds);
     }
-    sql += ' LIMIT ?';
+    sql += ' ORDER BY f.repo_id, f.path, s.start_line, s.name_line, s.name_col, s.name, s.kind LIMIT ?';
     params.push(q.limit);
     return this.db
       .prepare<unknown[], RawSymbolRow>(sql)

@@ -5,6 +5,7 @@
  * backends fit; the SQLite backend simply resolves at once.
  */
 import type { ChunkKind, ParsedFile, SymbolKind } from '../lang/types.js';
+import type { RepoLock } from './repo-lock.js';
 
 export interface RepoRecord {
   id: number;
@@ -139,10 +140,28 @@ export interface JobBatch {
   taken: [string, number][];
 }
 
+/** What a store says about itself for `contextd status` / `doctor`. */
+export interface StoreHealth {
+  healthy: boolean;
+  backend: string;
+  location: string;
+  /** The server's or library's version, when it answered. */
+  version: string | null;
+  /** Round trip of the probe (ms), when it answered. */
+  latencyMs: number | null;
+  /** Why it is unhealthy, and what to do about it. */
+  error?: string;
+  hint?: string;
+}
+
 export interface MetadataStore {
   readonly backend: string;
   /** Where the data lives, for status output (a path or a redacted URL). */
   readonly location: string;
+  /** Held around an index run so two processes sharing the store never index one repository at once. */
+  readonly repoLock: RepoLock;
+  /** A live probe: answers, version, round trip. Never throws. */
+  health(): Promise<StoreHealth>;
 
   ensureRepo(root: string, name: string): Promise<RepoRecord>;
   getRepo(root: string): Promise<RepoRecord | null>;
