@@ -33,6 +33,8 @@ t.test('the dry run predicts exactly what the index then holds', async (t) => {
   );
   t.ok(preview.estimate.chunks > 0);
   t.equal(preview.buildOutput, null, 'a source tree is not flagged as build output');
+  const viaIndex = await runJson<Preview>(['index', repo, '--dry-run'], { env });
+  t.same(viaIndex.skipped, preview.skipped, '`index --dry-run` says the same');
   const text = await runCli(['add', repo, '--dry-run'], { env });
   t.equal(text.code, 0);
   t.match(text.stdout, /would index/);

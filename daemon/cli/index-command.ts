@@ -5,6 +5,10 @@ import { withEngine } from './run.js';
 import { bold, dim, formatBytes, formatDuration, printJson } from './output.js';
 import { indexProgressBar } from './progress.js';
 import { embedProgressBar } from './embed-progress.js';
+import { resolve } from 'node:path';
+import { loadConfig } from '../config/config.js';
+import { previewRepository } from '../index/preview.js';
+import { printPreview } from './preview-output.js';
 import type { EmbedRunSummary } from '../embed/service.js';
 
 export function registerIndexCommand(program: Command): void {
@@ -15,6 +19,7 @@ export function registerIndexCommand(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .option('--no-progress', 'do not draw a progress bar')
     .option('--no-embed', 'skip computing embeddings for semantic search (lexical and symbol search work without them)')
+    .option('--dry-run', 'show what would be indexed (files and bytes by language, skips by reason, estimate) and stop')
     .addHelpText(
       'after',
       `\nBy default the run also embeds new chunks for semantic search, after the lexical index is stored
@@ -22,7 +27,14 @@ export function registerIndexCommand(program: Command): void {
 second, so waiting costs little; with an Ollama model it can take long: pass --no-embed and let the
 daemon (\`contextd add\`) embed in the background. Chunks embedded once are never embedded again.`,
     )
-    .action(async (path: string, opts: { json?: boolean; progress: boolean; embed: boolean }) => {
+    .action(async (path: string, opts: { json?: boolean; progress: boolean; embed: boolean; dryRun?: boolean }) => {
+      if (opts.dryRun) {
+        // A preview reads the tree only: no index is opened or written.
+        const preview = await previewRepository(loadConfig().index, resolve(path));
+        if (opts.json) printJson(preview);
+        else printPreview(preview);
+        return;
+      }
       await withEngine(async (engine) => {
         const bar = indexProgressBar(opts.progress && !opts.json);
         let summary: IndexSummary;
