@@ -34,6 +34,24 @@ function mentions(lowerText: string, t: QueryTerm): boolean {
 }
 
 const CANDIDATES = 100;
+/** A plain word in more than this share of all chunks is left out of the match (it still counts for coverage). */
+const COMMON_WORD_SHARE = 0.2;
+
+/**
+ * Words so common that BM25 gives them almost no weight still make FTS5 score every
+ * chunk containing them: at 100k chunks, "return" alone matches most of the index.
+ * Leave those out of the match when rarer words remain.
+ */
+async function matchTerms(store: MetadataStore, terms: QueryTerm[]): Promise<QueryTerm[]> {
+  if (terms.length < 2 || !store.documentFrequencies) return terms;
+  const plain = terms.filter((t) => t.parts.length <= 1).map((t) => t.whole);
+  if (!plain.length) return terms;
+  const { total, df } = await store.documentFrequencies(plain);
+  if (total < 1000) return terms;
+  const common = (t: QueryTerm) => t.parts.length <= 1 && (df.get(t.whole) ?? 0) / total > COMMON_WORD_SHARE;
+  const kept = terms.filter((t) => !common(t));
+  return kept.length ? kept : terms;
+}
 const SENTENCE_COVERAGE_BONUS = 0.5;
 
 export interface LexicalOptions {
@@ -47,7 +65,7 @@ export interface LexicalOptions {
 
 export async function lexicalSearch(store: MetadataStore, terms: QueryTerm[], filter: ViewFilter, limit: number, opts: LexicalOptions = {}): Promise<LexicalHit[]> {
   if (!terms.length) return [];
-  const rows = await store.searchLexical({ ...filter, match: ftsExpression(terms), limit: Math.max(CANDIDATES, limit) });
+  const rows = await store.searchLexical({ ...filter, match: ftsExpression(await matchTerms(store, terms)), limit: Math.max(CANDIDATES, limit) });
   const hits = rows.map((row): LexicalHit => {
     const lower = `${row.text}\n${row.symbol ?? ''}\n${row.path}`.toLowerCase();
     let coverage = 0;

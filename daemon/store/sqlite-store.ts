@@ -355,16 +355,29 @@ export class SqliteStore implements MetadataStore {
   }
 
   async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
+    // Score in FTS5 alone first and keep only the best `inner` matches before joining the
+    // views: a common word can match most of a 100k-chunk index, and joining every match costs
+    // more than the search. Rows outside that set score lower than all inside it, so the top
+    // `limit` is exact unless filters leave fewer than `limit` rows: then search without the cap.
+    const inner = Math.max(q.limit * 5, 500);
+    const capped = this.lexicalRows(q, inner);
+    if (capped.length >= q.limit || !capped.capHit) return capped.rows;
+    return this.lexicalRows(q, null).rows;
+  }
+
+  private lexicalRows(q: LexicalQuery, inner: number | null): { rows: LexicalRow[]; length: number; capHit: boolean } {
     const params: unknown[] = [q.match];
+    if (inner !== null) params.push(inner);
     let where = this.viewWhere(q, params);
     if (q.history) where += ' AND ' + historyFilterSql(q.history, params, 'pc.start_line', 'pc.end_line');
     params.push(q.limit);
     // bm25() is lower-is-better; symbol names weigh more than body text. Rank and filter on ids
     // first, and load chunk text only for the rows that survive the LIMIT. Equal scores (the same
     // text at two paths) are ordered by place, so every backend returns the same list.
+    const cap = inner !== null ? ' ORDER BY score DESC LIMIT ?' : '';
     const sql = `SELECT t.*, c.text FROM (
         SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, hits.score
-        FROM (SELECT rowid AS occ, -bm25(chunk_fts, 4.0, 1.0) AS score FROM chunk_fts WHERE chunk_fts MATCH ?) hits
+        FROM (SELECT rowid AS occ, -bm25(chunk_fts, 4.0, 1.0) AS score FROM chunk_fts WHERE chunk_fts MATCH ?${cap}) hits
         JOIN parse_chunks pc ON pc.id = hits.occ
         JOIN files f ON f.parse_id = pc.parse_id
         WHERE 1 = 1${where}
@@ -372,16 +385,35 @@ export class SqliteStore implements MetadataStore {
       ) t JOIN chunks c ON c.hash = t.chunk_hash
       ORDER BY t.score DESC, t.path, t.start_line, t.end_line, t.repo_id`;
     try {
-      return this.db
+      const rows = this.db
         .prepare<unknown[], RawChunkRow & { score: number }>(sql)
         .all(...params)
         .map((r) => ({ ...toChunkRow(r), bm25: r.score }));
+      let capHit = false;
+      if (inner !== null && rows.length < q.limit) {
+        capHit = this.db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM (SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH ? LIMIT ?)').get(q.match, inner)!.n >= inner;
+      }
+      return { rows, length: rows.length, capHit };
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_ERROR' && /fts5|syntax/i.test((err as Error).message)) {
         throw new ContextdError('bad-query', `cannot search for that query: ${(err as Error).message}`);
       }
       throw err;
     }
+  }
+
+  private chunkTotal: { n: number; at: number } | null = null;
+
+  async documentFrequencies(tokens: string[]): Promise<{ total: number; df: Map<string, number> }> {
+    // A temp fts5vocab table over the lexical index: per-term document counts from the index itself.
+    this.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_fts_vocab USING fts5vocab(main, chunk_fts, 'row')");
+    if (!this.chunkTotal || Date.now() - this.chunkTotal.at > 10_000) {
+      this.chunkTotal = { n: this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM parse_chunks').get()!.n, at: Date.now() };
+    }
+    const stmt = this.db.prepare<[string], { doc: number }>('SELECT doc FROM temp.chunk_fts_vocab WHERE term = ?');
+    const df = new Map<string, number>();
+    for (const t of tokens) df.set(t, stmt.get(t)?.doc ?? 0);
+    return { total: this.chunkTotal.n, df };
   }
 
   async symbolNames(): Promise<string[]> {

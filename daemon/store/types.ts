@@ -183,6 +183,12 @@ export interface MetadataStore {
   deleteFiles(repoId: number, paths: string[]): Promise<void>;
 
   searchLexical(query: LexicalQuery): Promise<LexicalRow[]>;
+  /**
+   * In how many indexed chunks each lexical token occurs, and how many chunks there
+   * are (approximate, possibly cached): lets the lexical retriever leave out words
+   * so common that matching them only costs time. Optional for backends.
+   */
+  documentFrequencies?(tokens: string[]): Promise<{ total: number; df: Map<string, number> }>;
   /** All distinct symbol names in the store (for fuzzy matching above the store; cached by the backend). */
   symbolNames(): Promise<string[]>;
   lookupSymbols(query: SymbolLookup): Promise<SymbolRow[]>;
