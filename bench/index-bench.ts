@@ -72,9 +72,9 @@ async function benchTree(label: string, dir: string) {
 
   const dataDir = mkdtempSync(join(tmpdir(), 'contextd-bench-data-'));
   const env = { ...process.env, CONTEXTD_DATA_DIR: dataDir, CONTEXTD_CONFIG_DIR: join(dataDir, 'noconfig') };
-  const cold = timeCommand(process.execPath, [CLI, 'index', dir, '--json'], env);
+  const cold = timeCommand(process.execPath, [CLI, 'index', dir, '--json', '--no-embed'], env);
   const summary = JSON.parse(cold.stdout) as { files: number; chunks: number; symbols: number; bytesParsed: number };
-  const warm = timeCommand(process.execPath, [CLI, 'index', dir, '--json'], env);
+  const warm = timeCommand(process.execPath, [CLI, 'index', dir, '--json', '--no-embed'], env);
   const dbBytes = ['index.db', 'index.db-wal'].reduce((n, f) => {
     try {
       return n + statSync(join(dataDir, f)).size;

@@ -49,31 +49,112 @@ export interface RankedName {
 /**
  * Best-matching names, ordered by tier then by length (shorter is closer) then
  * alphabetically. Only the `max` best are returned.
+ *
+ * Exact, prefix and initials matches come from binary searches over sorted views
+ * of the names; the substring tier (one native scan) runs only when the better
+ * tiers found fewer than `max` names, the subsequence tier (a JS scan) only when
+ * they found fewer than a quarter of that.
  */
 export function rankNames(query: string, names: readonly string[], max: number): RankedName[] {
   const q = query.trim();
   if (!q) return [];
   const ql = q.toLowerCase();
-  const { lower, inits } = derived(names);
-  const out: RankedName[] = [];
-  for (let i = 0; i < names.length; i++) {
-    const tier = matchTier(q, ql, names[i], lower[i], inits[i]);
-    if (tier >= 0) out.push({ name: names[i], tier });
+  const d = derived(names);
+  const tierOf = new Map<number, number>();
+  const add = (i: number, tier: number) => {
+    const had = tierOf.get(i);
+    if (had === undefined || tier < had) tierOf.set(i, tier);
+  };
+  for (const i of prefixRange(d.byLower, d.lower, ql)) add(i, names[i] === q ? MatchTier.Exact : d.lower[i] === ql ? MatchTier.ExactIgnoreCase : MatchTier.Prefix);
+  if (ql.length >= 2) for (const i of prefixRange(d.byInits, d.inits, ql)) add(i, MatchTier.Initials);
+  if (tierOf.size < max) {
+    // One native pass over all names joined by newlines finds every substring match.
+    for (let at = d.joined.indexOf(ql); at >= 0; at = d.joined.indexOf(ql, at + 1)) add(lineOf(d.starts, at), MatchTier.Substring);
   }
+  // Subsequence matches are the loosest evidence: only worth a full scan when little else matched.
+  if (tierOf.size < Math.ceil(max / 4) && ql.length >= 2) {
+    // A name lacking any letter of the query cannot contain it as a subsequence: the
+    // letter masks rule out most names before the per-character check.
+    const need = letterMask(ql);
+    for (let i = 0; i < names.length; i++) {
+      if ((d.masks[i] & need) === need && !tierOf.has(i) && isSubsequence(ql, d.lower[i])) add(i, MatchTier.Subsequence);
+    }
+  }
+  const out: RankedName[] = [...tierOf].map(([i, tier]) => ({ name: names[i], tier }));
   out.sort((a, b) => a.tier - b.tier || a.name.length - b.name.length || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return out.slice(0, max);
 }
 
-const derivedCache = new WeakMap<readonly string[], { lower: string[]; inits: string[] }>();
+interface Derived {
+  lower: string[];
+  inits: string[];
+  /** Name indices sorted by lowercased name, and by initials. */
+  byLower: Int32Array;
+  byInits: Int32Array;
+  /** All lowercased names joined by '\n', and where each starts. */
+  joined: string;
+  starts: Int32Array;
+  /** Per name, a bit per letter/digit class it contains (see letterMask). */
+  masks: Int32Array;
+}
 
-/** Lowercased names and their initials, computed once per names array (the store caches the array). */
-function derived(names: readonly string[]): { lower: string[]; inits: string[] } {
+/** 26 bits for a-z, one for digits, one for anything else. */
+function letterMask(lower: string): number {
+  let m = 0;
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    if (c >= 97 && c <= 122) m |= 1 << (c - 97);
+    else if (c >= 48 && c <= 57) m |= 1 << 26;
+    else m |= 1 << 27;
+  }
+  return m;
+}
+
+const derivedCache = new WeakMap<readonly string[], Derived>();
+
+/** Lowercased names, initials and sorted views, computed once per names array (the store caches the array). */
+function derived(names: readonly string[]): Derived {
   let d = derivedCache.get(names);
   if (!d) {
-    d = { lower: names.map((n) => n.toLowerCase()), inits: names.map(initials) };
+    const lower = names.map((n) => n.toLowerCase());
+    const inits = names.map(initials);
+    const order = (keys: string[]) => Int32Array.from(keys.keys()).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b));
+    const starts = new Int32Array(names.length);
+    let pos = 0;
+    for (let i = 0; i < lower.length; i++) {
+      starts[i] = pos;
+      pos += lower[i].length + 1;
+    }
+    d = { lower, inits, byLower: order(lower), byInits: order(inits), joined: lower.join('\n'), starts, masks: Int32Array.from(lower, letterMask) };
     derivedCache.set(names, d);
   }
   return d;
+}
+
+/** Indices (from `sorted`) whose key starts with `prefix`. */
+function prefixRange(sorted: Int32Array, keys: string[], prefix: string): Int32Array {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[sorted[mid]] < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < sorted.length && keys[sorted[end]].startsWith(prefix)) end++;
+  return sorted.subarray(lo, end);
+}
+
+/** The name index whose line contains offset `at` of the joined string. */
+function lineOf(starts: Int32Array, at: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid] <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 const partsCache = new WeakMap<readonly string[], string[][]>();

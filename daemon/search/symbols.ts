@@ -41,7 +41,7 @@ const KIND_PRIORITY: Record<SymbolKind, number> = {
 
 export async function findSymbols(store: MetadataStore, query: string, opts: SymbolSearchOptions): Promise<SymbolHit[]> {
   const names = await store.symbolNames();
-  return definitionsOf(store, rankNames(query, names, Math.max(50, opts.limit * 4)), opts);
+  return definitionsOf(store, rankNames(query, names, Math.max(20, opts.limit * 2)), opts);
 }
 
 /** Definitions of already-ranked names, ordered by name tier, then kind, then name length and place. */
