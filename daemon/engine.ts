@@ -36,6 +36,11 @@ import { openQueryCache } from './cache/open.js';
 import { storeNamespace } from './cache/keys.js';
 import { trackViewWrites } from './cache/track-writes.js';
 import { REPOS_SCOPE, REPO_SCOPE, VECTORS_SCOPE, type QueryCache } from './cache/types.js';
+import { QdrantVectorIndex } from './store/qdrant-vector-index.js';
+import type { EmbeddingStore, VectorIndex } from './store/vector-types.js';
+import type { BackendReport } from './backends/health.js';
+import { probeOllama, type OllamaProbeTarget } from './backends/probes.js';
+import { askCodebase, type AskOptions, type AskResult } from './ask/ask.js';
 
 export interface QueryScope {
   /** A path inside a repository to restrict to; all indexed repositories when absent. */
@@ -81,6 +86,10 @@ export class Engine {
   storeId = '';
   /** Changes when another connection wrote to the store (SQLite's data_version); part of every cache key. */
   private foreignWrites: () => unknown = () => null;
+  /** The vector index (embedded, or Qdrant) and the store of vectors it mirrors. */
+  private vectorIndex!: VectorIndex;
+  private vectorStore!: EmbeddingStore;
+  private ollamaReports: { at: number; reports: Promise<BackendReport[]> } | null = null;
 
   private constructor(
     readonly config: ContextdConfig,
@@ -107,11 +116,12 @@ export class Engine {
     engine.storeId = storeId;
     engine.foreignWrites = () => store.raw.pragma('data_version', { simple: true });
     const vectors = new SqliteEmbeddingStore(store.raw);
-    engine.embedding = new EmbeddingService({
-      store: vectors,
-      index: new LocalVectorIndex(vectors, { dir: join(dataDir, 'vectors'), annThreshold: config.embed.annThreshold }),
-      settings: config.embed,
-    });
+    const index: VectorIndex = config.qdrant.url
+      ? new QdrantVectorIndex(vectors, { ...config.qdrant, url: config.qdrant.url, storeId })
+      : new LocalVectorIndex(vectors, { dir: join(dataDir, 'vectors'), annThreshold: config.embed.annThreshold });
+    engine.vectorIndex = index;
+    engine.vectorStore = vectors;
+    engine.embedding = new EmbeddingService({ store: vectors, index, settings: config.embed });
     return engine;
   }
 
@@ -298,6 +308,36 @@ export class Engine {
     return this.embedding.refreshProgress(maxAgeMs);
   }
 
+  /**
+   * Answers a question about the indexed code with a local model (Ollama), from
+   * context the hybrid search retrieves; tokens stream to `opts.onToken`. Citations
+   * in the answer are checked against that context.
+   */
+  ask(question: string, opts: AskOptions = {}): Promise<AskResult> {
+    return askCodebase(this, this.config.ask, question, opts);
+  }
+
+  /** Drops content no view references (and the vectors of pruned chunks, wherever the index keeps them). */
+  async prune(): Promise<{ parses: number; chunks: number; commits?: number }> {
+    const removed = await this.store.prune();
+    if (removed.chunks) for (const m of await this.vectorStore.listModels()) this.vectorIndex.invalidate(m.id);
+    return removed;
+  }
+
+  /** Health of the cache, vector index and Ollama, for `contextd status` (no slow calls: Ollama's answer is cached 30 s). */
+  async backendReports(): Promise<BackendReport[]> {
+    const vectors = this.vectorIndex as VectorIndex & { report?: () => BackendReport };
+    const out: BackendReport[] = [
+      this.cache.report(),
+      vectors.report?.() ?? { name: 'vectors', kind: this.vectorIndex.backend, state: 'ok', configured: false, detail: 'embedded index under the data directory' },
+    ];
+    if (!this.ollamaReports || Date.now() - this.ollamaReports.at > 30_000) {
+      const probes = ollamaTargets(this.config).map(({ host, targets }) => probeOllama(host, targets, 500).catch(() => []));
+      this.ollamaReports = { at: Date.now(), reports: Promise.all(probes).then((r) => r.flat()) };
+    }
+    return [...out, ...(await this.ollamaReports.reports)];
+  }
+
   async close(): Promise<void> {
     await this.embedding.close();
     await this.cache.close();
@@ -305,6 +345,21 @@ export class Engine {
     this.pool = null;
     await this.store.close();
   }
+}
+
+/** What to ask Ollama about, per server: the embedding model (provider ollama) and the `ask` model. */
+export function ollamaTargets(config: ContextdConfig): { host: string; targets: OllamaProbeTarget[] }[] {
+  const out: { host: string; targets: OllamaProbeTarget[] }[] = [];
+  const add = (host: string, t: OllamaProbeTarget) => {
+    const entry = out.find((o) => o.host === host);
+    if (entry) entry.targets.push(t);
+    else out.push({ host, targets: [t] });
+  };
+  if (config.embed.provider === 'ollama') {
+    add(config.embed.ollamaHost, { name: 'embedder', model: config.embed.model, configured: true, without: 'semantic search is off (lexical, symbol and history search answer)', modelSetting: '[embed] model / CONTEXTD_EMBED_MODEL' });
+  }
+  add(config.ask.ollamaHost, { name: 'llm', model: config.ask.model, configured: config.ask.configured, without: '`contextd ask` and ask_codebase are unavailable (search is unaffected)', modelSetting: '[ask] model / CONTEXTD_ASK_MODEL' });
+  return out;
 }
 
 function toSeconds(t: TimeSpec | undefined, edge: 'start' | 'end', flag: string): number | undefined {

@@ -13,7 +13,7 @@ import { startDaemon } from './helpers/daemon.js';
 import { UnixSocketClientTransport } from './helpers/mcp-socket-transport.js';
 import type { DaemonStatus } from '../daemon/server/status.js';
 
-const TOOLS = ['search_code', 'find_symbol', 'get_code', 'index_status', 'reindex'];
+const TOOLS = ['search_code', 'find_symbol', 'get_code', 'index_status', 'reindex', 'ask_codebase'];
 
 function text(r: unknown): string {
   const res = r as CallToolResult;

@@ -354,7 +354,15 @@ export class RedisQueryCache implements QueryCache {
     const base = this.report();
     if (this.cmd.status !== 'ready') {
       // Give a fresh daemon or CLI its first connection attempt.
-      await withTimeout(new Promise<void>((r) => (this.cmd.status === 'ready' ? r() : this.cmd.once('ready', () => r()))), timeoutMs, 'redis').catch(() => {});
+      await withTimeout(
+        new Promise<void>((r) => {
+          if (this.cmd.status === 'ready') return r();
+          this.cmd.once('ready', () => r());
+          this.cmd.once('error', () => r());
+        }),
+        timeoutMs,
+        'redis',
+      ).catch((err: unknown) => this.noteError(err));
     }
     if (this.cmd.status !== 'ready') return { ...base, state: 'down' };
     try {

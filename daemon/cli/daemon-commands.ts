@@ -159,7 +159,12 @@ function printStatus(s: DaemonStatus): void {
   console.log(`  data     ${s.paths.dataDir}`);
   console.log(`  log      ${s.paths.log}`);
   if (s.paths.configFile) console.log(`  config   ${s.paths.configFile}`);
-  for (const b of s.backends) console.log(`  ${b.name.padEnd(8)} ${b.healthy ? green('ok') : yellow('down')} ${b.kind} ${dim(b.detail)}`);
+  for (const b of s.backends) {
+    const state = b.state === 'off' ? dim('off') : b.state === 'degraded' ? yellow('degraded') : b.healthy ? green('ok') : yellow('down');
+    const facts = [b.url, b.version ? `v${b.version.replace(/^v/, '')}` : null, typeof b.latencyMs === 'number' ? `${b.latencyMs} ms` : null].filter(Boolean).join(' · ');
+    console.log(`  ${b.name.padEnd(8)} ${state} ${b.kind}${facts ? ` ${facts}` : ''} ${dim(b.detail)}`);
+    if (b.fix && !b.healthy) console.log(`           ${yellow('fix:')} ${b.fix}`);
+  }
   for (const st of s.stalled ?? []) {
     console.log(`  ${yellow('stuck')}    ${st.what} since ${ago(st.since)}: ${st.reason}; ${st.waiting} chunk(s) waiting (search keeps answering without it)`);
   }

@@ -15,6 +15,8 @@ import { registerLspCommand } from './lsp-command.js';
 import { registerHistoryCommand } from './history-command.js';
 import { registerRelatedCommand } from './related-command.js';
 import { registerChangesCommand } from './changes-command.js';
+import { registerAskCommand } from './ask-command.js';
+import { registerDoctorCommand } from './doctor-command.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerHistoryCommand(program);
   registerRelatedCommand(program);
   registerChangesCommand(program);
+  registerAskCommand(program);
+  registerDoctorCommand(program);
   registerDaemonCommands(program);
   registerServiceCommands(program);
   registerMcpCommand(program);

@@ -11,14 +11,16 @@ import { registerGetCode } from './tools/get-code.js';
 import { registerIndexStatus } from './tools/index-status.js';
 import { registerReindex } from './tools/reindex.js';
 import { registerSearchCode } from './tools/search-code.js';
+import { registerAskCodebase } from './tools/ask-codebase.js';
 
 export type ToolRegistrar = (server: McpServer, deps: ToolDeps) => void;
 
-export const TOOL_REGISTRARS: ToolRegistrar[] = [registerSearchCode, registerFindSymbol, registerGetCode, registerIndexStatus, registerReindex];
+export const TOOL_REGISTRARS: ToolRegistrar[] = [registerSearchCode, registerFindSymbol, registerGetCode, registerIndexStatus, registerReindex, registerAskCodebase];
 
 export const SERVER_INSTRUCTIONS =
   'contextd indexes the git repositories the user registered. Use search_code to find code by meaning or by name, ' +
-  'find_symbol for definitions, get_code to read a file or symbol with its history, and index_status to see what is indexed and how fresh. ' +
+  'find_symbol for definitions, get_code to read a file or symbol with its history, index_status to see what is indexed and how fresh, ' +
+  'and ask_codebase for an answer from the local model (when Ollama is configured) with path:line citations. ' +
   'Paths in results are repo-relative with 1-based inclusive line ranges.';
 
 export function createMcpServer(ctx: McpContext, cwd: string | null): McpServer {

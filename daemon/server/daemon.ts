@@ -24,7 +24,7 @@ import { createLogger, logFilePath, rotateLog, type DaemonLogger } from './logge
 import { scheduleMaintenance } from './maintenance.js';
 import { Scheduler } from './scheduler.js';
 import { inheritedSockets, listenOwnerOnly, prepareSocketDir } from './sockets.js';
-import type { DaemonStatus, RepoStatus } from './status.js';
+import { backendHealth, type DaemonStatus, type RepoStatus } from './status.js';
 import type { EmbeddingProgress } from '../embed/types.js';
 import { RepoWatcher } from './watcher.js';
 
@@ -119,7 +119,7 @@ export class Daemon {
             this.kickEmbedding();
           },
           prune: async () => {
-            const removed = await this.engine.store.prune();
+            const removed = await this.engine.prune();
             this.log.info(removed, 'pruned unreferenced content');
           },
           rotateLogs: () => {
@@ -328,10 +328,13 @@ export class Daemon {
       lastError: errorMessage(err),
     }));
     const semanticOk = embedding.state !== 'error' && !embedding.stalled;
+    // Cache, vector index, Ollama: a configured one that is down degrades the daemon (it keeps answering).
+    const services = await this.engine.backendReports().catch(() => []);
+    const servicesOk = !services.some((b) => b.configured && b.state === 'down');
     const stalled: DaemonStatus['stalled'] = embedding.stalled ? [{ backend: 'semantic', ...embedding.stalled }] : [];
     return {
       running: true,
-      healthy: semanticOk,
+      healthy: semanticOk && servicesOk,
       pid: process.pid,
       version: VERSION,
       startedAt: this.startedAt,
@@ -360,6 +363,7 @@ export class Daemon {
               ? 'off (lexical, symbol and history search only)'
               : `${embedding.state}; ${embedding.embedded}/${embedding.total} chunks embedded${embedding.rate ? ` at ${Math.round(embedding.rate)}/s` : ''}${embedding.lastError ? `; last error: ${embedding.lastError}` : ''}`,
         },
+        ...services.map(backendHealth),
       ],
       embedding,
       stalled,

@@ -1,9 +1,21 @@
 /** The shape of `contextd status --json` (and the control socket's `status` answer). */
+import type { BackendReport } from '../backends/health.js';
+
 export interface BackendHealth {
   name: string;
   kind: string;
   healthy: boolean;
   detail: string;
+  /** Network backends (cache, vectors, Ollama): ok / degraded / down / off, server version, last round trip, and the fix when not ok. */
+  state?: BackendReport['state'];
+  url?: string;
+  version?: string | null;
+  latencyMs?: number | null;
+  fix?: string;
+}
+
+export function backendHealth(r: BackendReport): BackendHealth {
+  return { name: r.name, kind: r.kind, healthy: r.state === 'ok' || r.state === 'off', detail: r.detail, state: r.state, url: r.url, version: r.version ?? null, latencyMs: r.latencyMs ?? null, fix: r.fix };
 }
 
 export interface RepoStatus {

@@ -137,11 +137,12 @@ export class SqliteEmbeddingStore implements EmbeddingStore {
 
   async scanVectors(modelId: string, afterKey: number, limit: number): Promise<KeyedVector[]> {
     return this.db
-      .prepare<[string, number, number], { id: number; chunk_hash: string; vector: Buffer }>(
-        'SELECT id, chunk_hash, vector FROM chunk_vectors WHERE model_id = ? AND id > ? ORDER BY id LIMIT ?',
+      .prepare<[string, number, number], { id: number; chunk_hash: string; vector: Buffer; language: string | null }>(
+        `SELECT v.id, v.chunk_hash, v.vector, c.language FROM chunk_vectors v LEFT JOIN chunks c ON c.hash = v.chunk_hash
+         WHERE v.model_id = ? AND v.id > ? ORDER BY v.id LIMIT ?`,
       )
       .all(modelId, afterKey, limit)
-      .map((r) => ({ key: r.id, hash: r.chunk_hash, vector: blobToVector(r.vector) }));
+      .map((r) => ({ key: r.id, hash: r.chunk_hash, vector: blobToVector(r.vector), ...(r.language ? { language: r.language } : {}) }));
   }
 
   async vectorsByKey(modelId: string, keys: number[]): Promise<KeyedVector[]> {

@@ -37,6 +37,8 @@ export interface VectorRow {
 /** A stored vector with the backend's numeric key (what an ANN index is keyed by). */
 export interface KeyedVector extends VectorRow {
   key: number;
+  /** The chunk's language, when the backend has it at hand (scanVectors): a remote index stores it for filters. */
+  language?: string;
 }
 
 export interface EmbeddingCounts {
