@@ -24,11 +24,10 @@ import {
 } from './search/history-reports.js';
 import { parseTimeSpec } from './search/time.js';
 import { findSymbols, type SymbolHit } from './search/symbols.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { openStore } from './store/open-store.js';
 import { EmbeddingService, type EmbedRunOptions, type EmbedRunSummary } from './embed/service.js';
 import type { EmbeddingProgress } from './embed/types.js';
 import type { SearchMode } from './search/semantic.js';
-import { SqliteEmbeddingStore } from './store/sqlite-vectors.js';
 import { LocalVectorIndex } from './store/local-vector-index.js';
 import type { FileRecord, MetadataStore, RepoRecord } from './store/types.js';
 import { computeFreshness, type Freshness } from './index/freshness.js';
@@ -108,14 +107,13 @@ export class Engine {
       if (err instanceof ContextdError) throw err;
       // Missing is fine: the store creates it.
     }
-    const store = new SqliteStore(join(dataDir, 'index.db'));
+    const { store, embeddings: vectors, dataVersion } = await openStore(config);
     const storeId = storeNamespace(`${store.backend}:${store.backend === 'sqlite' ? `${hostname()}:` : ''}${store.location}`);
     const cache = openQueryCache(config.cache, storeId);
     const engine = new Engine(config, trackViewWrites(store, (scopes) => cache.bump(scopes)));
     engine.cache = cache;
     engine.storeId = storeId;
-    engine.foreignWrites = () => store.raw.pragma('data_version', { simple: true });
-    const vectors = new SqliteEmbeddingStore(store.raw);
+    engine.foreignWrites = dataVersion;
     const index: VectorIndex = config.qdrant.url
       ? new QdrantVectorIndex(vectors, { ...config.qdrant, url: config.qdrant.url, storeId })
       : new LocalVectorIndex(vectors, { dir: join(dataDir, 'vectors'), annThreshold: config.embed.annThreshold });
@@ -131,11 +129,23 @@ export class Engine {
   }
 
   async index(path: string, opts: IndexOptions = {}): Promise<IndexSummary> {
-    return indexRepository(
-      { store: this.store, pool: this.parsePool(), config: this.config.index, history: this.config.history },
-      resolve(path),
-      opts,
-    );
+    // Daemons sharing a store never index one repository at once (a no-op lock for SQLite).
+    const root = await findRepoRoot(resolve(path));
+    const lease = await this.store.repoLock.acquire(root);
+    if (!lease) {
+      throw new ContextdError('repo-busy', `another contextd process is indexing ${root} right now`, {
+        hint: 'it shares this store; try again when it is done (the daemon retries by itself)',
+      });
+    }
+    try {
+      return await indexRepository(
+        { store: this.store, pool: this.parsePool(), config: this.config.index, history: this.config.history },
+        root,
+        opts,
+      );
+    } finally {
+      await lease.release();
+    }
   }
 
   /** The indexed repository containing `path`, or a clear error saying how to index it. */
@@ -152,7 +162,9 @@ export class Engine {
     const repos = await this.store.listRepos();
     const roots = new Map(repos.map((r) => [r.id, r.root]));
     if (!scope.repo) return { roots, repos };
-    const repo = await this.repoFor(scope.repo);
+    // A repository's own root (what MCP and LSP pass) needs no `git rev-parse` (a process per query).
+    const exact = repos.find((r) => r.root === resolve(scope.repo!));
+    const repo = exact && existsSync(join(exact.root, '.git')) ? exact : await this.repoFor(scope.repo);
     return { repoIds: [repo.id], roots, repos: repos.filter((r) => r.id === repo.id) };
   }
 

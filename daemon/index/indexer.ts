@@ -13,7 +13,7 @@ import { scanRepo, type ScannedFile } from '../repo/scanner.js';
 import { CHUNKER_VERSION, languageForPath } from '../lang/languages.js';
 import type { ParsePool } from '../lang/parse-pool.js';
 import type { FileWrite, MetadataStore, WriteOutcome } from '../store/types.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, isContextdError } from '../errors.js';
 import type { HistoryConfig, IndexConfig } from '../config/config.js';
 import { enrichHistory, type HistoryRunSummary } from './history.js';
 import { contentKey } from './keys.js';
@@ -148,6 +148,8 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
     try {
       prepared = await prepareFile(deps, root, plan);
     } catch (err) {
+      // A store that went away is no reason to skip the file: the whole run stops and is retried.
+      if (isContextdError(err) && err.code === 'store-unavailable') writer.failure ??= err;
       failed.push({ path: plan.file.path, error: errorMessage(err) });
       prepared = { write: null, outcome: { kind: 'skipped', reason: 'failed' } };
     }
@@ -162,7 +164,7 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
   let next = 0;
   const runners = Array.from({ length: Math.min(inFlight, plans.length) }, async () => {
     while (next < plans.length) {
-      if (opts.signal?.aborted) return;
+      if (opts.signal?.aborted || writer.failure) return;
       const plan = plans[next++];
       await processOne(plan);
     }
@@ -171,6 +173,9 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
   await writer.flush();
   await Promise.all(accounting);
   if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('index aborted');
+  // The store refused a whole batch (a database that went away): stop; nothing of that batch was
+  // stored, the indexed commit does not move, and the caller's jobs stay queued for a retry.
+  if (writer.failure) throw writer.failure;
 
   progress({ phase: 'cleanup', done: 0, total: gone.length });
   if (gone.length) await store.deleteFiles(repo.id, gone);
@@ -291,6 +296,8 @@ class BatchWriter {
   private pending: { write: FileWrite; done: (o: WriteOutcome) => void }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  /** Set when the store threw for a whole batch rather than reporting per-file errors. */
+  failure: unknown = null;
 
   constructor(
     private readonly store: MetadataStore,
@@ -321,6 +328,7 @@ class BatchWriter {
         );
         batch.forEach((b, i) => b.done(outcomes[i]));
       } catch (err) {
+        this.failure ??= err;
         for (const b of batch) b.done({ parseId: null, newChunks: 0, error: (err as Error).message });
       }
     });

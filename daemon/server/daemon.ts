@@ -26,6 +26,7 @@ import { Scheduler } from './scheduler.js';
 import { inheritedSockets, listenOwnerOnly, prepareSocketDir } from './sockets.js';
 import { backendHealth, type DaemonStatus, type RepoStatus } from './status.js';
 import type { EmbeddingProgress } from '../embed/types.js';
+import type { MetadataStore } from '../store/types.js';
 import { RepoWatcher } from './watcher.js';
 
 export interface DaemonOptions {
@@ -284,13 +285,24 @@ export class Daemon {
   }
 
   async status(): Promise<DaemonStatus> {
-    const repos = await this.engine.store.listRepos();
-    const pending = await this.engine.store.pendingJobs();
+    // A store that does not answer (a database server that went away) makes the status unhealthy, not unavailable.
+    let store = await this.engine.store.health();
+    let repos: Awaited<ReturnType<MetadataStore['listRepos']>> = [];
+    let pending = new Map<number, number>();
+    if (store.healthy) {
+      try {
+        repos = await this.engine.store.listRepos();
+        pending = await this.engine.store.pendingJobs();
+      } catch (err) {
+        store = { ...store, healthy: false, error: errorMessage(err), hint: (err as ContextdError).hint };
+      }
+    }
+    const noStats = { files: 0, chunks: 0, symbols: 0 };
     const activity = new Map(this.scheduler.activity().map((a) => [a.repoId, a]));
     const repoStatus = await Promise.all(
       repos.map(async (r): Promise<RepoStatus> => {
         const [stats, head, history] = await Promise.all([
-          this.engine.store.stats(r.id),
+          this.engine.store.stats(r.id).catch(() => noStats),
           headCommit(r.root).catch(() => undefined),
           this.engine.store.historyStats(r.id).catch(() => null),
         ]);
@@ -334,7 +346,7 @@ export class Daemon {
     const stalled: DaemonStatus['stalled'] = embedding.stalled ? [{ backend: 'semantic', ...embedding.stalled }] : [];
     return {
       running: true,
-      healthy: semanticOk && servicesOk,
+      healthy: semanticOk && store.healthy && servicesOk,
       pid: process.pid,
       version: VERSION,
       startedAt: this.startedAt,
@@ -351,7 +363,14 @@ export class Daemon {
         configFile: this.config.configFile,
       },
       backends: [
-        { name: 'store', kind: this.engine.store.backend, healthy: true, detail: this.engine.store.location },
+        {
+          name: 'store',
+          kind: this.engine.store.backend,
+          healthy: store.healthy,
+          detail: store.healthy
+            ? `${store.location} (${store.version}, ${store.latencyMs} ms)`
+            : `${store.location}: ${store.error ?? 'not answering'}${store.hint ? ` (${store.hint})` : ''}`,
+        },
         { name: 'parser', kind: 'tree-sitter', healthy: true, detail: `${this.config.index.workers} worker(s)` },
         { name: 'watcher', kind: '@parcel/watcher', healthy: true, detail: `${this.watchers.size} repositor${this.watchers.size === 1 ? 'y' : 'ies'} watched` },
         {

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Engine } from '../engine.js';
 import type { IndexProgress } from '../index/indexer.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, isContextdError } from '../errors.js';
 
 export interface RepoActivity {
   repoId: number;
@@ -19,6 +19,8 @@ export interface RepoActivity {
 
 const BATCH_PATHS = 500;
 const RETRY_MS = 30_000;
+/** Another daemon sharing the store is indexing the repository, or the store is unreachable: look again soon. */
+const SOON_MS = 5_000;
 
 export class Scheduler {
   private readonly running = new Map<number, { activity: RepoActivity; done: Promise<void> }>();
@@ -43,13 +45,19 @@ export class Scheduler {
       this.again = true;
       return;
     }
-    this.pass = this.schedule().finally(() => {
-      this.pass = null;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    this.pass = this.schedule()
+      .catch((err) => {
+        // The store is unreachable (a database server that went away): the queue is still there.
+        this.log.warn({ err: errorMessage(err) }, 'cannot read the job queue; will look again');
+        setTimeout(() => this.kick(), SOON_MS).unref();
+      })
+      .finally(() => {
+        this.pass = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
   }
 
   activity(): RepoActivity[] {
@@ -74,10 +82,17 @@ export class Scheduler {
 
   private start(repoId: number): void {
     const activity: RepoActivity = { repoId, since: Date.now(), full: false, reasons: [], progress: null };
-    const done = this.runRepo(repoId, activity).finally(() => {
-      this.running.delete(repoId);
-      this.kick();
-    });
+    const done = this.runRepo(repoId, activity)
+      .catch((err) => {
+        // Taking the jobs failed (store unreachable): they are still queued.
+        this.retryAfter.set(repoId, Date.now() + SOON_MS);
+        setTimeout(() => this.kick(), SOON_MS).unref();
+        this.log.warn({ repoId, err: errorMessage(err) }, 'cannot take queued work; will retry');
+      })
+      .finally(() => {
+        this.running.delete(repoId);
+        this.kick();
+      });
     this.running.set(repoId, { activity, done });
   }
 
@@ -125,7 +140,21 @@ export class Scheduler {
       );
     } catch (err) {
       if (this.abort.signal.aborted) return; // shutting down: the jobs stay queued
+      if (isContextdError(err) && err.code === 'repo-busy') {
+        // Another daemon sharing the store holds the repository's lock: not a failure; the jobs stay queued.
+        this.retryAfter.set(repoId, Date.now() + SOON_MS);
+        setTimeout(() => this.kick(), SOON_MS).unref();
+        this.log.info({ repo: repo.root }, 'another daemon is indexing this repository; will retry');
+        return;
+      }
       this.totals.failures++;
+      if (isContextdError(err) && err.code === 'store-unavailable') {
+        // Nothing of the failed batch was stored and the jobs stay queued; the store reconnects by itself.
+        this.retryAfter.set(repoId, Date.now() + SOON_MS);
+        setTimeout(() => this.kick(), SOON_MS).unref();
+        this.log.error({ repo: repo.root, err: errorMessage(err) }, 'index run failed: store unreachable; will retry');
+        return;
+      }
       this.retryAfter.set(repoId, Date.now() + RETRY_MS);
       setTimeout(() => this.kick(), RETRY_MS).unref();
       await store.updateRepo(repoId, { lastError: errorMessage(err) }).catch(() => {});

@@ -1,0 +1,48 @@
+/**
+ * Opens the configured metadata store: the embedded SQLite file under the data
+ * directory, or PostgreSQL when `[store] url` / CONTEXTD_DATABASE_URL names one.
+ * The one place that knows which backends exist; the Engine only sees the
+ * interfaces (MetadataStore, EmbeddingStore, RepoLock through the store).
+ */
+import { join } from 'node:path';
+import type { ContextdConfig } from '../config/config.js';
+import { PostgresStore } from './postgres-store.js';
+import { SqliteStore } from './sqlite-store.js';
+import { SqliteEmbeddingStore } from './sqlite-vectors.js';
+import type { MetadataStore } from './types.js';
+import type { EmbeddingStore } from './vector-types.js';
+
+export interface OpenedStore {
+  store: MetadataStore;
+  /** Vectors live in the same database as the views (one join filters them by view). */
+  embeddings: EmbeddingStore;
+  /**
+   * Changes when another connection wrote to the store, read without a round trip
+   * (SQLite's data_version); null for a server database, where other daemons'
+   * writes reach the query cache through its own invalidation (Redis pub/sub).
+   */
+  dataVersion: () => unknown;
+}
+
+export interface OpenStoreOptions {
+  /** Called when an idle server connection breaks (for the daemon's log). */
+  onConnectionError?: (err: Error) => void;
+}
+
+export function storeKind(config: ContextdConfig): 'postgres' | 'sqlite' {
+  return config.store.url ? 'postgres' : 'sqlite';
+}
+
+export async function openStore(config: ContextdConfig, opts: OpenStoreOptions = {}): Promise<OpenedStore> {
+  if (config.store.url) {
+    const store = await PostgresStore.open({
+      url: config.store.url,
+      machine: config.store.machine,
+      poolSize: config.store.poolSize,
+      onConnectionError: opts.onConnectionError,
+    });
+    return { store, embeddings: store.embeddings(), dataVersion: () => null };
+  }
+  const store = new SqliteStore(join(config.paths.dataDir, 'index.db'));
+  return { store, embeddings: new SqliteEmbeddingStore(store.raw), dataVersion: () => store.raw.pragma('data_version', { simple: true }) };
+}

@@ -1,0 +1,329 @@
+/**
+ * FTS5's BM25 on PostgreSQL, to the bit.
+ *
+ * The SQLite store ranks lexical hits with FTS5: `bm25(table, w0, w1)` over two
+ * columns, unicode61 tokens, boolean MATCH expressions of quoted phrases. This module
+ * gives the PostgreSQL store the same numbers, so both backends return the same hits
+ * in the same order:
+ *
+ * - each row keeps its tokens exactly as FTS5 cuts them (fts-tokens.ts): a stripped
+ *   `tsvector` of the distinct tokens (GIN: which rows can match), a `jsonb` map
+ *   token -> weighted frequency (w0 x count in column 0 + w1 x count in column 1) and
+ *   the token strings of both columns (for phrases of several tokens);
+ * - the MATCH expression is parsed here (phrases, AND, OR, NOT, parentheses, implicit
+ *   AND) and evaluated row by row in SQL, phrase occurrences counted within one column;
+ * - a phrase's occurrences count towards a row's score only when every AND/NOT above it
+ *   matches that row (FTS5 reports a phrase's instances only when its expression node
+ *   sits on the row);
+ * - the statistics are FTS5's: rows and tokens ever inserted (a contentless_delete FTS5
+ *   table does not subtract deleted rows), and per phrase the number of live rows that
+ *   contain it;
+ * - the score is computed with FTS5's formula and operation order in float8:
+ *   sum over phrases of idf * (f * (k1 + 1)) / (f + k1 * (1 - b + b * D / avgdl)),
+ *   k1 = 1.2, b = 0.75, idf = ln((N - n + 0.5) / (n + 0.5)) floored at 1e-6.
+ */
+import { createHash } from 'node:crypto';
+import { ContextdError } from '../errors.js';
+import { fts5Tokens, fts5TokensMany } from './fts-tokens.js';
+import { sql } from './pg-db.js';
+
+type Fragment = ReturnType<typeof sql.fragment>;
+
+// ---- documents ----
+
+/** A row of a lexical table, ready for `unnest`. */
+export interface LexicalDoc {
+  tsv: string;
+  tf: string;
+  ntok: number;
+  c0: string;
+  c1: string;
+}
+
+/** PostgreSQL keeps lexemes under 2 KiB; a longer token is indexed (and looked up) by its hash. */
+const MAX_LEXEME_BYTES = 2000;
+
+/** A token as a quoted tsvector/tsquery lexeme. */
+export function lexeme(token: string): string {
+  const t = Buffer.byteLength(token) > MAX_LEXEME_BYTES ? `~${createHash('sha1').update(token).digest('hex')}` : token;
+  return `'${t.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/**
+ * The lexical rows for (column 0, column 1) text pairs, both already `indexText()`ed,
+ * with FTS5 column weights. Tokenizes all texts in one go.
+ */
+export function lexicalDocs(pairs: readonly [string, string][], weights: readonly [number, number]): LexicalDoc[] {
+  const toks = fts5TokensMany(pairs.flatMap(([a, b]) => [a, b]));
+  return pairs.map((_p, i) => {
+    const t0 = toks[2 * i];
+    const t1 = toks[2 * i + 1];
+    const tf = new Map<string, number>();
+    for (const t of t0) tf.set(t, (tf.get(t) ?? 0) + weights[0]);
+    for (const t of t1) tf.set(t, (tf.get(t) ?? 0) + weights[1]);
+    const json: string[] = [];
+    const lex: string[] = [];
+    for (const [t, n] of tf) {
+      json.push(`${JSON.stringify(t)}:${n}`);
+      lex.push(lexeme(t));
+    }
+    return { tsv: lex.join(' '), tf: `{${json.join(',')}}`, ntok: t0.length + t1.length, c0: t0.join(' '), c1: t1.join(' ') };
+  });
+}
+
+// ---- MATCH expressions ----
+
+export type MatchNode =
+  | { kind: 'phrase'; index: number; tokens: string[] }
+  | { kind: 'and' | 'or'; children: MatchNode[] }
+  | { kind: 'not'; left: MatchNode; right: MatchNode };
+
+export interface ParsedMatch {
+  root: MatchNode;
+  phrases: { index: number; tokens: string[] }[];
+}
+
+type Tok = { t: 'phrase'; text: string } | { t: 'and' | 'or' | 'not' | 'lp' | 'rp' };
+
+function badQuery(msg: string): ContextdError {
+  return new ContextdError('bad-query', `cannot search for that query: ${msg}`);
+}
+
+function lex(expr: string): Tok[] {
+  const out: Tok[] = [];
+  let i = 0;
+  while (i < expr.length) {
+    const c = expr[i];
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      i++;
+    } else if (c === '(') {
+      out.push({ t: 'lp' });
+      i++;
+    } else if (c === ')') {
+      out.push({ t: 'rp' });
+      i++;
+    } else if (c === '"') {
+      let text = '';
+      i++;
+      for (;;) {
+        if (i >= expr.length) throw badQuery('unterminated string');
+        if (expr[i] === '"') {
+          if (expr[i + 1] === '"') {
+            text += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        text += expr[i++];
+      }
+      out.push({ t: 'phrase', text });
+    } else {
+      // A bareword: FTS5 allows letters, digits, _ and any non-ASCII character.
+      let j = i;
+      while (j < expr.length && (/[A-Za-z0-9_]/.test(expr[j]) || expr.charCodeAt(j) > 127)) j++;
+      if (j === i) throw badQuery(`syntax error near "${expr.slice(i, i + 10)}" (only phrases, AND, OR, NOT and parentheses are supported)`);
+      const word = expr.slice(i, j);
+      i = j;
+      if (word === 'AND') out.push({ t: 'and' });
+      else if (word === 'OR') out.push({ t: 'or' });
+      else if (word === 'NOT') out.push({ t: 'not' });
+      else if (word === 'NEAR') throw badQuery('NEAR is not supported');
+      else out.push({ t: 'phrase', text: word });
+    }
+  }
+  return out;
+}
+
+/** Parses an FTS5 MATCH expression (precedence NOT > AND > OR; adjacent phrases AND). */
+export function parseMatch(expr: string): ParsedMatch {
+  const toks = lex(expr);
+  const phrases: { index: number; tokens: string[] }[] = [];
+  let pos = 0;
+  const peek = (): Tok | undefined => toks[pos];
+  const primary = (): MatchNode => {
+    const t = toks[pos++];
+    if (!t) throw badQuery('unexpected end of query');
+    if (t.t === 'lp') {
+      const inner = orExpr();
+      if (toks[pos++]?.t !== 'rp') throw badQuery('missing )');
+      return inner;
+    }
+    if (t.t === 'phrase') {
+      const p = { index: phrases.length, tokens: fts5Tokens(t.text) };
+      phrases.push(p);
+      return { kind: 'phrase', ...p };
+    }
+    throw badQuery(`unexpected ${t.t.toUpperCase()}`);
+  };
+  const notExpr = (): MatchNode => {
+    let left = primary();
+    while (peek()?.t === 'not') {
+      pos++;
+      left = { kind: 'not', left, right: primary() };
+    }
+    return left;
+  };
+  const andExpr = (): MatchNode => {
+    const children = [notExpr()];
+    for (;;) {
+      const t = peek();
+      if (t?.t === 'and') {
+        pos++;
+        children.push(notExpr());
+      } else if (t && (t.t === 'phrase' || t.t === 'lp')) children.push(notExpr());
+      else break;
+    }
+    return children.length === 1 ? children[0] : { kind: 'and', children };
+  };
+  const orExpr = (): MatchNode => {
+    const children = [andExpr()];
+    while (peek()?.t === 'or') {
+      pos++;
+      children.push(andExpr());
+    }
+    return children.length === 1 ? children[0] : { kind: 'or', children };
+  };
+  const root = orExpr();
+  if (pos !== toks.length) throw badQuery('syntax error (unbalanced parentheses?)');
+  return { root, phrases };
+}
+
+// ---- SQL ----
+
+/** A tsquery (text) that every matching row satisfies, or null when nothing can match. */
+function prefilter(n: MatchNode): string | null {
+  switch (n.kind) {
+    case 'phrase':
+      return n.tokens.length ? `(${n.tokens.map(lexeme).join(' & ')})` : null;
+    case 'and': {
+      const parts = n.children.map(prefilter);
+      return parts.some((p) => p === null) ? null : `(${parts.join(' & ')})`;
+    }
+    case 'or': {
+      const parts = n.children.map(prefilter).filter((p): p is string => p !== null);
+      return parts.length ? `(${parts.join(' | ')})` : null;
+    }
+    case 'not':
+      return prefilter(n.left);
+  }
+}
+
+const f = (i: number) => sql.identifier([`f${i}`]);
+
+/** Weighted frequency of phrase i in row `l` of a lexical table. */
+function frequency(tokens: string[], weights: readonly [number, number]): Fragment {
+  if (!tokens.length) return sql.fragment`0::float8`;
+  if (tokens.length === 1) return sql.fragment`COALESCE((l.tf ->> ${tokens[0]})::float8, 0::float8)`;
+  // Occurrences of the token sequence in one column: a space followed by the phrase and a
+  // space (lookahead, so overlapping occurrences count, as FTS5 counts them).
+  const pattern = ` (?=${tokens.map((t) => t.replace(/[^\p{L}\p{N}]/gu, (ch) => `\\${ch}`)).join(' ')} )`;
+  const count = (col: Fragment) => sql.fragment`(SELECT count(*) FROM regexp_matches(' ' || ${col} || ' ', ${pattern}, 'g'))::float8`;
+  return sql.fragment`CASE WHEN l.tf ?& ${sql.array(tokens, 'text')}
+    THEN ${weights[0]}::float8 * ${count(sql.fragment`l.c0`)} + ${weights[1]}::float8 * ${count(sql.fragment`l.c1`)}
+    ELSE 0::float8 END`;
+}
+
+function matches(n: MatchNode, alias: string): Fragment {
+  const a = sql.identifier([alias]);
+  switch (n.kind) {
+    case 'phrase':
+      return sql.fragment`(${a}.${f(n.index)} > 0)`;
+    case 'and':
+      return sql.fragment`(${sql.join(
+        n.children.map((c) => matches(c, alias)),
+        sql.fragment` AND `,
+      )})`;
+    case 'or':
+      return sql.fragment`(${sql.join(
+        n.children.map((c) => matches(c, alias)),
+        sql.fragment` OR `,
+      )})`;
+    case 'not':
+      return sql.fragment`(${matches(n.left, alias)} AND NOT ${matches(n.right, alias)})`;
+  }
+}
+
+/** For each phrase, the AND/NOT ancestors that must match for its occurrences to count. */
+function countingConditions(root: MatchNode): Map<number, MatchNode[]> {
+  const out = new Map<number, MatchNode[]>();
+  const walk = (n: MatchNode, gates: MatchNode[]): void => {
+    if (n.kind === 'phrase') out.set(n.index, gates);
+    else if (n.kind === 'or') for (const c of n.children) walk(c, gates);
+    else if (n.kind === 'and') for (const c of n.children) walk(c, [...gates, n]);
+    else if (n.kind === 'not') {
+      walk(n.left, [...gates, n]);
+      walk(n.right, [...gates, n]);
+    }
+  };
+  walk(root, []);
+  return out;
+}
+
+export interface LexicalTable {
+  /** The table of rows (lexical or commit_lex) and its statistics row. */
+  table: 'lexical' | 'commit_lex';
+  stats: 'lexical_stats' | 'commit_lex_stats';
+  weights: readonly [number, number];
+}
+
+export const CHUNK_LEXICON: LexicalTable = { table: 'lexical', stats: 'lexical_stats', weights: [4, 1] };
+export const COMMIT_LEXICON: LexicalTable = { table: 'commit_lex', stats: 'commit_lex_stats', weights: [2, 1] };
+
+/**
+ * A subquery `(id, score)` of every row matching `match`, scored exactly as FTS5's
+ * `bm25(table, w0, w1)` negated (higher is better); null when nothing can match.
+ */
+export function bm25Rows(match: string, lt: LexicalTable): Fragment | null {
+  const parsed = parseMatch(match);
+  const pre = prefilter(parsed.root);
+  if (pre === null) return null;
+  const table = sql.identifier([lt.table]);
+  const stats = sql.identifier([lt.stats]);
+  const freqCols = parsed.phrases.map((p) => sql.fragment`${frequency(p.tokens, lt.weights)} AS ${f(p.index)}`);
+  // Rows holding each phrase, over the whole table (FTS5's xQueryPhrase count).
+  const hits = parsed.phrases.map((p) => {
+    if (!p.tokens.length) return sql.fragment`0::float8`;
+    const q = p.tokens.map(lexeme).join(' & ');
+    if (p.tokens.length === 1) return sql.fragment`(SELECT count(*) FROM ${table} l WHERE l.tsv @@ ${q}::tsquery)::float8`;
+    return sql.fragment`(SELECT count(*) FROM ${table} l WHERE l.tsv @@ ${q}::tsquery AND ${frequency(p.tokens, lt.weights)} > 0)::float8`;
+  });
+  const idf = (i: number) => sql.identifier([`idf${i}`]);
+  const raw = (i: number) => sql.identifier([`r${i}`]);
+  const hit = (i: number) => sql.identifier([`h${i}`]);
+  const gates = countingConditions(parsed.root);
+  const terms = parsed.phrases.map((p) => {
+    const g = gates.get(p.index) ?? [];
+    const freq = g.length
+      ? sql.fragment`(CASE WHEN ${sql.join(
+          g.map((node) => matches(node, 'm')),
+          sql.fragment` AND `,
+        )} THEN m.${f(p.index)} ELSE 0::float8 END)`
+      : sql.fragment`m.${f(p.index)}`;
+    // FTS5: aIDF[i] * ((aFreq[i] * (k1 + 1.0)) / (aFreq[i] + k1 * (1 - b + b * D / avgdl)))
+    return sql.fragment`h.${idf(p.index)} * ((${freq} * (1.2::float8 + 1.0::float8)) / (${freq} + 1.2::float8 * ((1::float8 - 0.75::float8) + ((0.75::float8 * m.d) / st.avgdl))))`;
+  });
+  return sql.fragment`(
+    SELECT m.id, (0::float8 + ${sql.join(terms, sql.fragment` + `)}) AS score
+    FROM (
+      SELECT l.id, l.ntok::float8 AS d, ${sql.join(freqCols, sql.fragment`, `)}
+      FROM ${table} l WHERE l.tsv @@ ${pre}::tsquery
+    ) m,
+    (SELECT nrow::float8 AS n, CASE WHEN nrow = 0 OR ntok = 0 THEN 1::float8 ELSE ntok::float8 / nrow::float8 END AS avgdl FROM ${stats}) st,
+    (SELECT ${sql.join(
+      parsed.phrases.map((p) => sql.fragment`CASE WHEN ${raw(p.index)} > 0 THEN ${raw(p.index)} ELSE 1e-6::float8 END AS ${idf(p.index)}`),
+      sql.fragment`, `,
+    )}
+     FROM (SELECT ${sql.join(
+       parsed.phrases.map((p) => sql.fragment`ln((s.n - hc.${hit(p.index)} + 0.5::float8) / (hc.${hit(p.index)} + 0.5::float8)) AS ${raw(p.index)}`),
+       sql.fragment`, `,
+     )} FROM (SELECT nrow::float8 AS n FROM ${stats}) s,
+       (SELECT ${sql.join(
+         parsed.phrases.map((p, i) => sql.fragment`${hits[i]} AS ${hit(p.index)}`),
+         sql.fragment`, `,
+       )}) hc) r
+    ) h
+    WHERE ${matches(parsed.root, 'm')}
+  )`;
+}

@@ -1,0 +1,804 @@
+/**
+ * The metadata store on PostgreSQL (pg pool, slonik typed queries): the same
+ * contract as the SQLite store, for teams and shared build boxes.
+ *
+ * - Writes: a batch of files is one transaction of a few set-based statements
+ *   (unnest); when one file makes it fail, the batch is redone file by file, each in
+ *   its own savepoint, so every file is still all-or-nothing. A lost connection fails
+ *   the whole batch (the server rolls it back) with a `store-unavailable` error.
+ * - Lexical search reproduces FTS5's BM25 exactly (postgres-lexical.ts): both backends
+ *   give the same hits in the same order.
+ * - Several daemons can share one database: content (parses, chunks, commits, vectors)
+ *   is shared; repositories belong to a machine (`machine` + root path), and a search
+ *   without a repository filter sees only this machine's repositories. An advisory
+ *   lock per repository keeps two daemons from indexing it at once (repoLock).
+ * - Migrations run on open (schema_migrations), under an advisory lock.
+ */
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { z } from 'zod';
+import { ContextdError, errorMessage } from '../errors.js';
+import type { SymbolKind } from '../lang/types.js';
+import { indexText } from '../search/tokenize.js';
+import { isConnectionError, openError, parsePgUrl, PgDb, sql, type PgTarget, type Queryable, type TxConnection } from './pg-db.js';
+import { bm25Rows, CHUNK_LEXICON, lexeme, lexicalDocs } from './postgres-lexical.js';
+import { PG_MIGRATIONS } from './postgres-schema.js';
+import { PostgresHistory, pgHistoryFilter } from './postgres-history.js';
+import { PostgresEmbeddingStore } from './postgres-vectors.js';
+import type { RepoLease, RepoLock } from './repo-lock.js';
+import type {
+  BlameWork,
+  BlameWrite,
+  ChunkRow,
+  CoChangeCounts,
+  CommitChunkRow,
+  CommitQuery,
+  CommitRecord,
+  CommitSearchQuery,
+  CommitWithFiles,
+  FileCommit,
+  FileRecord,
+  FileWrite,
+  HistoryState,
+  HistoryStats,
+  JobBatch,
+  LexicalQuery,
+  LexicalRow,
+  LineRangeQuery,
+  LogUpdate,
+  MetadataStore,
+  RangeBlame,
+  RenameRecord,
+  RepoRecord,
+  StoreHealth,
+  StoredBlame,
+  SymbolLookup,
+  SymbolRow,
+  ViewFilter,
+  ViewStats,
+  WriteOutcome,
+} from './types.js';
+
+type Fragment = ReturnType<typeof sql.fragment>;
+
+const repoRow = z.object({
+  id: z.number(),
+  root: z.string(),
+  name: z.string(),
+  added_at: z.number(),
+  indexed_commit: z.string().nullable(),
+  indexed_at: z.number().nullable(),
+  last_summary: z.string().nullable(),
+  last_error: z.string().nullable(),
+  registered: z.boolean(),
+});
+const REPO_COLS = sql.fragment`id, root, name, added_at, indexed_commit, indexed_at, last_summary, last_error, registered`;
+
+function toRepo(r: z.infer<typeof repoRow>): RepoRecord {
+  return {
+    id: r.id,
+    root: r.root,
+    name: r.name,
+    addedAt: r.added_at,
+    indexedCommit: r.indexed_commit,
+    indexedAt: r.indexed_at,
+    lastSummary: r.last_summary,
+    lastError: r.last_error,
+    registered: r.registered,
+  };
+}
+
+export const chunkRowSchema = z.object({
+  occ: z.number(),
+  chunk_hash: z.string(),
+  repo_id: z.number(),
+  path: z.string(),
+  language: z.string(),
+  start_line: z.number(),
+  end_line: z.number(),
+  symbol: z.string().nullable(),
+  kind: z.string(),
+  text: z.string(),
+});
+
+export function toChunkRow(r: z.infer<typeof chunkRowSchema>): ChunkRow {
+  return {
+    occurrenceId: r.occ,
+    chunkHash: r.chunk_hash,
+    repoId: r.repo_id,
+    path: r.path,
+    language: r.language,
+    startLine: r.start_line,
+    endLine: r.end_line,
+    symbol: r.symbol,
+    kind: r.kind as ChunkRow['kind'],
+    text: r.text,
+  };
+}
+
+const symbolRow = z.object({
+  repo_id: z.number(),
+  path: z.string(),
+  language: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  container: z.string().nullable(),
+  start_line: z.number(),
+  end_line: z.number(),
+  name_line: z.number(),
+  name_col: z.number(),
+  signature: z.string(),
+});
+
+export interface PostgresStoreOptions {
+  /** postgres://user:password@host:port/database[?schema=name] */
+  url: string;
+  /** This daemon's machine identity: repositories are keyed by (machine, root path). */
+  machine: string;
+  poolSize?: number;
+  connectTimeoutMs?: number;
+  /** Told when an idle connection breaks (server restart): for the daemon's log. */
+  onConnectionError?: (err: Error) => void;
+}
+
+/** How long the symbol-name list is served from memory (other daemons may add names). */
+const NAMES_TTL_MS = 10_000;
+
+export class PostgresStore implements MetadataStore {
+  readonly backend = 'postgres';
+  readonly location: string;
+  readonly machine: string;
+  readonly repoLock: RepoLock;
+  private readonly history: PostgresHistory;
+  private namesCache: { names: string[]; at: number } | null = null;
+  private seqs!: { parses: string; parseChunks: string };
+  private vectors: PostgresEmbeddingStore | null = null;
+
+  private constructor(
+    readonly db: PgDb,
+    opts: PostgresStoreOptions,
+  ) {
+    this.location = db.target.redacted;
+    this.machine = opts.machine;
+    this.history = new PostgresHistory(db, (f, alias) => this.viewWhere(f, alias));
+    this.repoLock = new AdvisoryRepoLock(db, `${db.target.schema ?? ''}\0${opts.machine}`);
+  }
+
+  /** Connects, creates the schema if asked for one, runs pending migrations. */
+  static async open(opts: PostgresStoreOptions): Promise<PostgresStore> {
+    const target: PgTarget = parsePgUrl(opts.url);
+    const db = new PgDb({ target, poolSize: opts.poolSize, connectTimeoutMs: opts.connectTimeoutMs, onIdleError: opts.onConnectionError });
+    try {
+      await migrate(db);
+      const store = new PostgresStore(db, opts);
+      const seqs = await db.one(
+        sql.type(z.object({ p: z.string(), c: z.string() }))`SELECT pg_get_serial_sequence('parses', 'id') AS p, pg_get_serial_sequence('parse_chunks', 'id') AS c`,
+      );
+      store.seqs = { parses: seqs.p, parseChunks: seqs.c };
+      return store;
+    } catch (err) {
+      await db.close().catch(() => {});
+      throw openError(target, err);
+    }
+  }
+
+  /** The embedding store on the same database (vectors shared by every daemon using it). */
+  embeddings(): PostgresEmbeddingStore {
+    if (!this.vectors) this.vectors = new PostgresEmbeddingStore(this.db, (f) => this.viewWhere(f));
+    return this.vectors;
+  }
+
+  async health(): Promise<StoreHealth> {
+    const t0 = performance.now();
+    this.db.resetBackoff();
+    try {
+      const r = await this.db.one(sql.type(z.object({ v: z.string() }))`SELECT current_setting('server_version') AS v`);
+      return { healthy: true, backend: this.backend, location: this.location, version: `PostgreSQL ${r.v}`, latencyMs: Math.round((performance.now() - t0) * 10) / 10 };
+    } catch (err) {
+      return {
+        healthy: false,
+        backend: this.backend,
+        location: this.location,
+        version: null,
+        latencyMs: null,
+        error: errorMessage(err),
+        hint: err instanceof ContextdError ? err.hint : undefined,
+      };
+    }
+  }
+
+  // ---- repositories ----
+
+  async ensureRepo(root: string, name: string): Promise<RepoRecord> {
+    await this.db.exec(sql.unsafe`INSERT INTO repos (machine, root, name, added_at) VALUES (${this.machine}, ${root}, ${name}, ${Date.now()})
+      ON CONFLICT (machine, root) DO NOTHING`);
+    return (await this.getRepo(root))!;
+  }
+
+  async getRepo(root: string): Promise<RepoRecord | null> {
+    const r = await this.db.maybeOne(sql.type(repoRow)`SELECT ${REPO_COLS} FROM repos WHERE machine = ${this.machine} AND root = ${root}`);
+    return r ? toRepo(r) : null;
+  }
+
+  async getRepoById(id: number): Promise<RepoRecord | null> {
+    const r = await this.db.maybeOne(sql.type(repoRow)`SELECT ${REPO_COLS} FROM repos WHERE id = ${id}`);
+    return r ? toRepo(r) : null;
+  }
+
+  async listRepos(): Promise<RepoRecord[]> {
+    return (await this.db.rows(sql.type(repoRow)`SELECT ${REPO_COLS} FROM repos WHERE machine = ${this.machine} ORDER BY root`)).map(toRepo);
+  }
+
+  async updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'indexedCommit' | 'indexedAt' | 'lastSummary' | 'lastError' | 'registered'>>): Promise<void> {
+    const cols: Record<string, string> = {
+      indexedCommit: 'indexed_commit',
+      indexedAt: 'indexed_at',
+      lastSummary: 'last_summary',
+      lastError: 'last_error',
+      registered: 'registered',
+    };
+    const sets: Fragment[] = [];
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined || !(k in cols)) continue;
+      sets.push(sql.fragment`${sql.identifier([cols[k]])} = ${v as string | number | boolean | null}`);
+    }
+    if (!sets.length) return;
+    await this.db.exec(sql.unsafe`UPDATE repos SET ${sql.join(sets, sql.fragment`, `)} WHERE id = ${id}`);
+  }
+
+  async removeRepo(id: number): Promise<void> {
+    // Files, jobs, blame, history links go with it (foreign keys cascade).
+    await this.db.exec(sql.unsafe`DELETE FROM repos WHERE id = ${id}`);
+  }
+
+  // ---- views and content ----
+
+  async listFiles(repoId: number): Promise<Map<string, FileRecord>> {
+    const rows = await this.db.rows(
+      sql.type(
+        z.object({
+          path: z.string(),
+          blob: z.string(),
+          content_key: z.string(),
+          size: z.number(),
+          language: z.string().nullable(),
+          status: z.string(),
+          skip_reason: z.string().nullable(),
+          parse_id: z.number().nullable(),
+        }),
+      )`SELECT path, blob, content_key, size, language, status, skip_reason, parse_id FROM files WHERE repo_id = ${repoId}`,
+    );
+    const out = new Map<string, FileRecord>();
+    for (const r of rows) {
+      out.set(r.path, {
+        path: r.path,
+        blob: r.blob,
+        contentKey: r.content_key,
+        size: r.size,
+        language: r.language,
+        status: r.status as FileRecord['status'],
+        skipReason: r.skip_reason,
+        parseId: r.parse_id,
+      });
+    }
+    return out;
+  }
+
+  async findParse(parseKey: string): Promise<number | null> {
+    const r = await this.db.maybeOne(sql.type(z.object({ id: z.number() }))`SELECT id FROM parses WHERE parse_key = ${parseKey}`);
+    return r?.id ?? null;
+  }
+
+  async writeFile(repoId: number, file: FileWrite): Promise<WriteOutcome> {
+    const [out] = await this.db.tx((c) => this.writeBatch(c, repoId, [file]));
+    return out;
+  }
+
+  async writeFiles(repoId: number, files: FileWrite[]): Promise<WriteOutcome[]> {
+    if (!files.length) return [];
+    try {
+      return await this.db.tx((c) => this.writeBatch(c, repoId, files));
+    } catch (err) {
+      if (isConnectionError(err)) throw err;
+      // Some file made the batch fail: store them one by one, each in its own savepoint.
+      return this.db.tx(async (c) => {
+        const out: WriteOutcome[] = [];
+        for (const file of files) {
+          try {
+            out.push((await c.savepoint((s) => this.writeBatch(s, repoId, [file])))[0]);
+          } catch (e) {
+            if (isConnectionError(e)) throw e;
+            out.push({ parseId: null, newChunks: 0, error: errorMessage(e) });
+          }
+        }
+        return out;
+      });
+    }
+  }
+
+  /** Stores files with set-based statements, inside the caller's transaction. */
+  private async writeBatch(c: TxConnection, repoId: number, files: FileWrite[]): Promise<WriteOutcome[]> {
+    const now = Date.now();
+    const parsedKeys = [...new Set(files.filter((f) => f.content.kind === 'parsed').map((f) => f.contentKey))];
+    const known = new Map<string, number>();
+    if (parsedKeys.length) {
+      for (const r of await c.rows(sql.type(z.object({ id: z.number(), parse_key: z.string() }))`SELECT id, parse_key FROM parses WHERE parse_key = ANY(${sql.array(parsedKeys, 'text')})`)) {
+        known.set(r.parse_key, r.id);
+      }
+    }
+    // Which files bring a parse the store does not have (the first of a batch holding a key).
+    const fresh: FileWrite[] = [];
+    const planned = new Set<string>();
+    for (const f of files) {
+      if (f.content.kind !== 'parsed' || known.has(f.contentKey) || planned.has(f.contentKey)) continue;
+      planned.add(f.contentKey);
+      fresh.push(f);
+    }
+    const nChunks = fresh.reduce((n, f) => n + (f.content.kind === 'parsed' ? f.content.parsed.chunks.length : 0), 0);
+    let parseIds: number[] = [];
+    let occIds: number[] = [];
+    if (fresh.length) {
+      const ids = await c.one(
+        sql.type(z.object({ p: z.array(z.number()), c: z.array(z.number()) }))`SELECT
+          ARRAY(SELECT nextval(${this.seqs.parses}::regclass) FROM generate_series(1, ${fresh.length})) AS p,
+          ARRAY(SELECT nextval(${this.seqs.parseChunks}::regclass) FROM generate_series(1, ${nChunks})) AS c`,
+      );
+      parseIds = ids.p;
+      occIds = ids.c;
+    }
+    const parseRows: unknown[][] = [];
+    const chunkRows = new Map<string, [string, string, string]>();
+    const occRows: unknown[][] = [];
+    const lexPairs: [string, string][] = [];
+    const symRows: unknown[][] = [];
+    let occ = 0;
+    fresh.forEach((f, i) => {
+      if (f.content.kind !== 'parsed') return;
+      const { parsed, chunkHashes, lexical } = f.content;
+      const parseId = parseIds[i];
+      known.set(f.contentKey, parseId);
+      parseRows.push([parseId, f.contentKey, parsed.language, parsed.fallback, parsed.parseError ?? null, now]);
+      parsed.chunks.forEach((chunk, ord) => {
+        const hash = chunkHashes[ord];
+        if (hash === undefined || hash === null) throw new Error(`chunk ${ord} of ${f.path} has no content hash`);
+        if (!chunkRows.has(hash)) chunkRows.set(hash, [hash, parsed.language, chunk.text]);
+        occRows.push([occIds[occ++], parseId, ord, hash, chunk.startLine, chunk.endLine, chunk.symbol, chunk.kind]);
+        const lex = lexical?.[ord];
+        lexPairs.push(lex ? [lex.symbol, lex.body] : [chunk.symbol ? indexText(chunk.symbol) : '', indexText(chunk.text)]);
+      });
+      for (const s of parsed.symbols) symRows.push([parseId, s.name, s.kind, s.container, s.startLine, s.endLine, s.nameLine, s.nameColumn, s.signature]);
+    });
+
+    let newHashes = new Set<string>();
+    if (chunkRows.size) {
+      // Sorted, so concurrent writers take row locks in the same order.
+      const rows = [...chunkRows.values()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const inserted = await c.rows(
+        sql.type(z.object({ hash: z.string() }))`INSERT INTO chunks (hash, language, text)
+          SELECT * FROM ${sql.unnest(rows, ['text', 'text', 'text'])} ON CONFLICT (hash) DO NOTHING RETURNING hash`,
+      );
+      newHashes = new Set(inserted.map((r) => r.hash));
+    }
+    if (parseRows.length) {
+      await c.exec(sql.unsafe`INSERT INTO parses (id, parse_key, language, fallback, parse_error, created_at)
+        SELECT * FROM ${sql.unnest(parseRows as never[][], ['int8', 'text', 'text', 'bool', 'text', 'int8'])}`);
+    }
+    if (occRows.length) {
+      await c.exec(sql.unsafe`INSERT INTO parse_chunks (id, parse_id, ord, chunk_hash, start_line, end_line, symbol, kind)
+        SELECT * FROM ${sql.unnest(occRows as never[][], ['int8', 'int8', 'int4', 'text', 'int4', 'int4', 'text', 'text'])}`);
+      const docs = lexicalDocs(lexPairs, CHUNK_LEXICON.weights);
+      await c.exec(sql.unsafe`INSERT INTO lexical (id, tsv, tf, ntok, c0, c1)
+        SELECT id, tsv::tsvector, tf::jsonb, ntok, c0, c1 FROM ${sql.unnest(
+          docs.map((d, i) => [occRows[i][0], d.tsv, d.tf, d.ntok, d.c0, d.c1]) as never[][],
+          ['int8', 'text', 'text', 'int4', 'text', 'text'],
+        )} AS t(id, tsv, tf, ntok, c0, c1)`);
+      const tokens = docs.reduce((n, d) => n + d.ntok, 0);
+      await c.exec(sql.unsafe`UPDATE lexical_stats SET nrow = nrow + ${docs.length}, ntok = ntok + ${tokens}`);
+    }
+    if (symRows.length) {
+      await c.exec(sql.unsafe`INSERT INTO symbols (parse_id, name, kind, container, start_line, end_line, name_line, name_col, signature)
+        SELECT * FROM ${sql.unnest(symRows as never[][], ['int8', 'text', 'text', 'text', 'int4', 'int4', 'int4', 'int4', 'text'])}`);
+      this.namesCache = null;
+    }
+
+    // View rows (the last write of a path wins, as it would one by one).
+    const outcomes: WriteOutcome[] = [];
+    const counted = new Set<string>();
+    const viewRows = new Map<string, unknown[]>();
+    for (const f of files) {
+      const content = f.content;
+      let parseId: number | null = null;
+      let newChunks = 0;
+      if (content.kind === 'reuse') parseId = content.parseId;
+      else if (content.kind === 'parsed') {
+        parseId = known.get(f.contentKey)!;
+        if (fresh.includes(f)) {
+          for (const h of content.chunkHashes) {
+            if (newHashes.has(h) && !counted.has(h)) {
+              counted.add(h);
+              newChunks++;
+            }
+          }
+        }
+      }
+      viewRows.set(f.path, [
+        repoId,
+        f.path,
+        f.blob,
+        f.contentKey,
+        f.size,
+        f.language,
+        f.encoding,
+        content.kind === 'skipped' ? 'skipped' : 'indexed',
+        content.kind === 'skipped' ? content.reason : null,
+        parseId,
+        now,
+      ]);
+      outcomes.push({ parseId, newChunks });
+    }
+    await c.exec(sql.unsafe`INSERT INTO files (repo_id, path, blob, content_key, size, language, encoding, status, skip_reason, parse_id, indexed_at)
+      SELECT * FROM ${sql.unnest([...viewRows.values()] as never[][], ['int8', 'text', 'text', 'text', 'int8', 'text', 'text', 'text', 'text', 'int8', 'int8'])}
+      ON CONFLICT (repo_id, path) DO UPDATE SET blob = excluded.blob, content_key = excluded.content_key, size = excluded.size,
+        language = excluded.language, encoding = excluded.encoding, status = excluded.status, skip_reason = excluded.skip_reason,
+        parse_id = excluded.parse_id, indexed_at = excluded.indexed_at`);
+    return outcomes;
+  }
+
+  async deleteFiles(repoId: number, paths: string[]): Promise<void> {
+    if (!paths.length) return;
+    await this.db.exec(sql.unsafe`DELETE FROM files WHERE repo_id = ${repoId} AND path = ANY(${sql.array(paths, 'text')})`);
+  }
+
+  /** The view filter on files alias `f`; without repositories, this machine's repositories. */
+  viewWhere(filter: ViewFilter, alias = 'f'): Fragment {
+    const a = sql.identifier([alias]);
+    const clauses: Fragment[] = [];
+    if (filter.repoIds?.length) clauses.push(sql.fragment`${a}.repo_id = ANY(${sql.array(filter.repoIds, 'int8')})`);
+    else clauses.push(sql.fragment`${a}.repo_id IN (SELECT id FROM repos WHERE machine = ${this.machine})`);
+    if (filter.languages?.length) clauses.push(sql.fragment`${a}.language = ANY(${sql.array(filter.languages, 'text')})`);
+    if (filter.pathRegexes?.length) {
+      clauses.push(
+        sql.fragment`(${sql.join(
+          filter.pathRegexes.map((re) => sql.fragment`${a}.path ~ ${re}`),
+          sql.fragment` OR `,
+        )})`,
+      );
+    }
+    return sql.fragment`${sql.join(clauses, sql.fragment` AND `)}`;
+  }
+
+  async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
+    const hits = bm25Rows(q.match, CHUNK_LEXICON);
+    if (!hits) return [];
+    const history = q.history ? sql.fragment` AND ${pgHistoryFilter(q.history, sql.fragment`pc.start_line`, sql.fragment`pc.end_line`)}` : sql.fragment``;
+    // Rank and filter on ids first; load chunk text only for the rows that survive the LIMIT.
+    // Ties (equal BM25, e.g. the same text at two paths) are broken by place, as in the SQLite store.
+    const rows = await this.queryRegex(() =>
+      this.db.rows(
+        sql.type(chunkRowSchema.extend({ score: z.number() }))`SELECT t.*, c.text FROM (
+          SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, hits.score
+          FROM ${hits} hits
+          JOIN parse_chunks pc ON pc.id = hits.id
+          JOIN files f ON f.parse_id = pc.parse_id
+          WHERE ${this.viewWhere(q)}${history}
+          ORDER BY hits.score DESC, f.path, pc.start_line, pc.end_line, f.repo_id LIMIT ${q.limit}
+        ) t JOIN chunks c ON c.hash = t.chunk_hash
+        ORDER BY t.score DESC, t.path, t.start_line, t.end_line, t.repo_id`,
+      ),
+    );
+    return rows.map((r) => ({ ...toChunkRow(r), bm25: r.score }));
+  }
+
+  private chunkTotal: { n: number; at: number } | null = null;
+
+  /** Rows of the lexical index holding each token (as FTS5's vocabulary counts them: exact terms, live rows). */
+  async documentFrequencies(tokens: string[]): Promise<{ total: number; df: Map<string, number> }> {
+    if (!this.chunkTotal || Date.now() - this.chunkTotal.at > 10_000) {
+      const r = await this.db.one(sql.type(z.object({ n: z.number() }))`SELECT count(*) AS n FROM parse_chunks`);
+      this.chunkTotal = { n: r.n, at: Date.now() };
+    }
+    const list = [...new Set(tokens)];
+    const df = new Map<string, number>();
+    if (list.length) {
+      const rows = await this.db.rows(
+        sql.type(z.object({ i: z.number(), n: z.number() }))`SELECT t.i, (SELECT count(*) FROM lexical l WHERE l.tsv @@ t.q::tsquery) AS n
+          FROM unnest(${sql.array(list.map(lexeme), 'text')}) WITH ORDINALITY AS t(q, i)`,
+      );
+      for (const r of rows) df.set(list[r.i - 1], r.n);
+    }
+    return { total: this.chunkTotal.n, df };
+  }
+
+  /** A path regex PostgreSQL cannot compile is the user's glob, not a server fault. */
+  private async queryRegex<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { code?: string }).code === '2201B') {
+        throw new ContextdError('bad-glob', `PostgreSQL cannot use that path filter: ${(err as Error).message}`);
+      }
+      throw err;
+    }
+  }
+
+  async symbolNames(): Promise<string[]> {
+    if (!this.namesCache || Date.now() - this.namesCache.at > NAMES_TTL_MS) {
+      const rows = await this.db.rows(sql.type(z.object({ name: z.string() }))`SELECT DISTINCT name FROM symbols`);
+      this.namesCache = { names: rows.map((r) => r.name), at: Date.now() };
+    }
+    return this.namesCache.names;
+  }
+
+  async lookupSymbols(q: SymbolLookup): Promise<SymbolRow[]> {
+    if (!q.names.length) return [];
+    const conds: Fragment[] = [sql.fragment`s.name = ANY(${sql.array(q.names, 'text')})`, this.viewWhere(q)];
+    if (q.history) conds.push(pgHistoryFilter(q.history, sql.fragment`s.start_line`, sql.fragment`s.end_line`));
+    if (q.kinds?.length) conds.push(sql.fragment`s.kind = ANY(${sql.array(q.kinds, 'text')})`);
+    const rows = await this.queryRegex(() =>
+      this.db.rows(
+        sql.type(symbolRow)`SELECT f.repo_id, f.path, f.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.name_line, s.name_col, s.signature
+          FROM symbols s JOIN files f ON f.parse_id = s.parse_id
+          WHERE ${sql.join(conds, sql.fragment` AND `)}
+          ORDER BY f.repo_id, f.path, s.start_line, s.name_line, s.name_col, s.name, s.kind LIMIT ${q.limit}`,
+      ),
+    );
+    return rows.map((r) => ({
+      repoId: r.repo_id,
+      path: r.path,
+      language: r.language,
+      name: r.name,
+      kind: r.kind as SymbolKind,
+      container: r.container,
+      startLine: r.start_line,
+      endLine: r.end_line,
+      nameLine: r.name_line,
+      nameColumn: r.name_col,
+      signature: r.signature,
+    }));
+  }
+
+  async fileChunks(repoId: number, path: string): Promise<ChunkRow[]> {
+    const rows = await this.db.rows(
+      sql.type(chunkRowSchema)`SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, c.text
+        FROM files f JOIN parse_chunks pc ON pc.parse_id = f.parse_id JOIN chunks c ON c.hash = pc.chunk_hash
+        WHERE f.repo_id = ${repoId} AND f.path = ${path} ORDER BY pc.ord`,
+    );
+    return rows.map(toChunkRow);
+  }
+
+  async stats(repoId?: number): Promise<ViewStats> {
+    const where = repoId === undefined ? sql.fragment`f.repo_id IN (SELECT id FROM repos WHERE machine = ${this.machine})` : sql.fragment`f.repo_id = ${repoId}`;
+    const files = await this.db.rows(
+      sql.type(z.object({ status: z.string(), language: z.string().nullable(), n: z.number(), bytes: z.number().nullable() }))`
+        SELECT status, language, count(*) AS n, sum(size)::int8 AS bytes FROM files f WHERE ${where} GROUP BY status, language`,
+    );
+    const out: ViewStats = { files: 0, skipped: 0, chunks: 0, symbols: 0, bytes: 0, languages: {} };
+    for (const r of files) {
+      if (r.status === 'skipped') {
+        out.skipped += r.n;
+        continue;
+      }
+      out.files += r.n;
+      out.bytes += r.bytes ?? 0;
+      if (r.language) out.languages[r.language] = (out.languages[r.language] ?? 0) + r.n;
+    }
+    const counts = await this.db.one(
+      sql.type(z.object({ chunks: z.number(), symbols: z.number() }))`SELECT
+        (SELECT count(*) FROM files f JOIN parse_chunks pc ON pc.parse_id = f.parse_id WHERE ${where}) AS chunks,
+        (SELECT count(*) FROM files f JOIN symbols s ON s.parse_id = f.parse_id WHERE ${where}) AS symbols`,
+    );
+    out.chunks = counts.chunks;
+    out.symbols = counts.symbols;
+    return out;
+  }
+
+  // ---- the persistent job queue ----
+
+  async enqueue(repoId: number, paths: string[] | null, reason: string): Promise<void> {
+    const list = [...new Set(paths ?? [''])];
+    if (!list.length) return;
+    await this.db.exec(sql.unsafe`INSERT INTO jobs (repo_id, path, seq, reason, created_at)
+      SELECT ${repoId}, p, nextval('job_seq'), ${reason}, ${Date.now()}
+      FROM unnest(${sql.array(list, 'text')}) WITH ORDINALITY AS t(p, o) ORDER BY o
+      ON CONFLICT (repo_id, path) DO UPDATE SET seq = excluded.seq, reason = excluded.reason`);
+  }
+
+  async pendingJobs(): Promise<Map<number, number>> {
+    const rows = await this.db.rows(
+      sql.type(z.object({ repo_id: z.number(), n: z.number() }))`SELECT j.repo_id, count(*) AS n FROM jobs j
+        JOIN repos r ON r.id = j.repo_id AND r.machine = ${this.machine} GROUP BY j.repo_id ORDER BY j.repo_id`,
+    );
+    return new Map(rows.map((r) => [r.repo_id, r.n]));
+  }
+
+  async takeJobs(repoId: number, max: number): Promise<JobBatch | null> {
+    const jobRow = z.object({ path: z.string(), seq: z.number(), reason: z.string() });
+    const full = await this.db.maybeOne(sql.type(jobRow)`SELECT path, seq, reason FROM jobs WHERE repo_id = ${repoId} AND path = ''`);
+    const rows = full
+      ? await this.db.rows(sql.type(jobRow)`SELECT path, seq, reason FROM jobs WHERE repo_id = ${repoId} ORDER BY path`)
+      : await this.db.rows(sql.type(jobRow)`SELECT path, seq, reason FROM jobs WHERE repo_id = ${repoId} ORDER BY seq LIMIT ${max}`);
+    if (!rows.length) return null;
+    return {
+      full: !!full,
+      paths: rows.filter((r) => r.path !== '').map((r) => r.path),
+      reasons: [...new Set(rows.map((r) => r.reason))],
+      taken: rows.map((r) => [r.path, r.seq]),
+    };
+  }
+
+  async finishJobs(repoId: number, batch: JobBatch): Promise<void> {
+    if (!batch.taken.length) return;
+    await this.db.exec(sql.unsafe`DELETE FROM jobs j USING unnest(${sql.array(
+      batch.taken.map((t) => t[0]),
+      'text',
+    )}, ${sql.array(
+      batch.taken.map((t) => t[1]),
+      'int8',
+    )}) AS t(path, seq)
+      WHERE j.repo_id = ${repoId} AND j.path = t.path AND j.seq <= t.seq`);
+  }
+
+  async prune(): Promise<{ parses: number; chunks: number; commits?: number }> {
+    // Another daemon may reuse a parse while we delete it; its foreign key then stops us: try again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.tx(async (c) => {
+          const parses = await c.exec(sql.unsafe`DELETE FROM parses p WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.parse_id = p.id)`);
+          const chunks = await c.exec(sql.unsafe`DELETE FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM parse_chunks pc WHERE pc.chunk_hash = c.hash)`);
+          if (parses) this.namesCache = null;
+          const commits = await this.history.pruneCommits(c);
+          return { parses, chunks, ...(commits ? { commits } : {}) };
+        });
+      } catch (err) {
+        if ((err as { code?: string }).code !== '23503' || attempt >= 2) throw err;
+      }
+    }
+  }
+
+  // ---- git history (postgres-history.ts) ----
+
+  historyState(repoId: number): Promise<HistoryState | null> {
+    return this.history.historyState(repoId);
+  }
+  resetHistoryLog(repoId: number): Promise<void> {
+    return this.history.resetHistoryLog(repoId);
+  }
+  addCommits(repoId: number, commits: CommitRecord[]): Promise<number> {
+    return this.history.addCommits(repoId, commits);
+  }
+  finishLogUpdate(repoId: number, update: LogUpdate): Promise<{ alreadyStale: string[] }> {
+    return this.history.finishLogUpdate(repoId, update);
+  }
+  commitPaths(shas: string[]): Promise<string[]> {
+    return this.history.commitPaths(shas);
+  }
+  soleAdditions(repoId: number, paths: string[]): Promise<Map<string, string>> {
+    return this.history.soleAdditions(repoId, paths);
+  }
+  blameWork(repoId: number, paths?: string[]): Promise<BlameWork> {
+    return this.history.blameWork(repoId, paths);
+  }
+  writeBlames(repoId: number, files: BlameWrite[]): Promise<(string | null)[]> {
+    return this.history.writeBlames(repoId, files);
+  }
+  deleteBlames(repoId: number, paths: string[]): Promise<void> {
+    return this.history.deleteBlames(repoId, paths);
+  }
+  fileBlame(repoId: number, path: string): Promise<StoredBlame | null> {
+    return this.history.fileBlame(repoId, path);
+  }
+  blameForRanges(queries: LineRangeQuery[]): Promise<RangeBlame[]> {
+    return this.history.blameForRanges(queries);
+  }
+  searchCommitChunks(query: CommitSearchQuery): Promise<CommitChunkRow[]> {
+    return this.queryRegex(() => this.history.searchCommitChunks(query));
+  }
+  fileCommits(repoId: number, paths: string[], limit: number): Promise<FileCommit[]> {
+    return this.history.fileCommits(repoId, paths, limit);
+  }
+  renames(repoId: number): Promise<RenameRecord[]> {
+    return this.history.renames(repoId);
+  }
+  coChange(repoId: number, paths: string[], maxFiles: number): Promise<CoChangeCounts> {
+    return this.history.coChange(repoId, paths, maxFiles);
+  }
+  recentCommits(query: CommitQuery): Promise<CommitWithFiles[]> {
+    return this.history.recentCommits(query);
+  }
+  historyStats(repoId: number): Promise<HistoryStats> {
+    return this.history.historyStats(repoId);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+/**
+ * Runs pending migrations in one transaction, under an advisory lock (daemons starting
+ * together wait for the first one's migration, then find nothing to do).
+ */
+async function migrate(db: PgDb): Promise<void> {
+  const schema = db.target.schema;
+  await db.withClient(async (client, q) => {
+    const raw = (text: string) => db.guard(() => client.query(text));
+    await q.exec(sql.unsafe`BEGIN`);
+    try {
+      await q.exec(sql.unsafe`SELECT pg_advisory_xact_lock(${lockKey(`contextd-migrate\0${schema ?? ''}`)}::int8)`);
+      if (schema) await q.exec(sql.unsafe`CREATE SCHEMA IF NOT EXISTS ${sql.identifier([schema])}`);
+      await q.exec(sql.unsafe`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+      const done = new Set((await q.rows(sql.type(z.object({ version: z.number() }))`SELECT version FROM schema_migrations`)).map((r) => r.version));
+      const newest = Math.max(0, ...done);
+      if (newest > PG_MIGRATIONS.length) {
+        throw new ContextdError(
+          'store-too-new',
+          `the PostgreSQL store at ${db.target.redacted} has schema version ${newest}, newer than this contextd understands (${PG_MIGRATIONS.length})`,
+          { hint: 'upgrade contextd on this machine (every daemon sharing the database must run the same or a newer version)' },
+        );
+      }
+      for (const m of PG_MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        await raw(m.sql);
+        await q.exec(sql.unsafe`INSERT INTO schema_migrations (version, name) VALUES (${m.version}, ${m.name})`);
+      }
+      await q.exec(sql.unsafe`COMMIT`);
+    } catch (err) {
+      if (!isConnectionError(err)) await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  });
+}
+
+/** A signed 64-bit advisory-lock key from a string (as text, for `::int8`). */
+export function lockKey(identity: string): string {
+  return createHash('sha1').update(identity).digest().readBigInt64BE(0).toString();
+}
+
+/**
+ * PostgreSQL advisory locks: a session-level lock per repository identity, held on a
+ * dedicated connection for the whole index run. A daemon that dies releases it (its
+ * session ends); a lost connection releases it too (the run fails with the connection).
+ */
+class AdvisoryRepoLock implements RepoLock {
+  readonly kind = 'postgres-advisory';
+
+  constructor(
+    private readonly db: PgDb,
+    private readonly scope: string,
+  ) {}
+
+  async acquire(root: string): Promise<RepoLease | null> {
+    const key = lockKey(`contextd-repo\0${this.scope}\0${root}`);
+    const client: pg.PoolClient = await this.db.guard(() => this.db.pool.connect());
+    try {
+      const res = await this.db.guard(() => client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int8) AS ok', [key]));
+      if (!res.rows[0]?.ok) {
+        client.release();
+        return null;
+      }
+    } catch (err) {
+      client.release(err as Error);
+      throw err;
+    }
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await client.query('SELECT pg_advisory_unlock($1::int8)', [key]);
+          client.release();
+        } catch (err) {
+          // The session is gone, and the lock with it.
+          client.release(err as Error);
+        }
+      },
+    };
+  }
+}
+
+export type { Queryable };
