@@ -29,7 +29,7 @@ import { EmbeddingService, type EmbedRunOptions, type EmbedRunSummary } from './
 import type { EmbeddingProgress } from './embed/types.js';
 import type { SearchMode } from './search/semantic.js';
 import { LocalVectorIndex } from './store/local-vector-index.js';
-import type { FileRecord, MetadataStore, RepoRecord } from './store/types.js';
+import type { FileRecord, MetadataStore, RepoRecord, ViewFilter } from './store/types.js';
 import { computeFreshness, type Freshness } from './index/freshness.js';
 import { openQueryCache } from './cache/open.js';
 import { storeNamespace } from './cache/keys.js';
@@ -196,15 +196,24 @@ export class Engine {
       mode: scope.mode,
     };
     const { scopes, state, local } = this.cacheScope(repos, !repoIds, (scope.mode ?? 'hybrid') === 'hybrid' || scope.mode === 'semantic');
+    // An answer computed while semantic search was degraded (embedder stuck, vector index down) is not cached:
+    // once the backend is back, the next search must include it.
+    let degraded = false;
+    const semantic = async (q: string, filter: ViewFilter, limit: number) => {
+      const hits = await this.embedding.search(q, filter, limit);
+      if (this.embedding.progress().stalled || (this.vectorIndex as VectorIndex & { report?: () => BackendReport }).report?.().state === 'down') degraded = true;
+      return hits;
+    };
     const { value } = await this.cache.fetch(
       'search',
       { query, opts, state },
       scopes,
       async () => {
-        const hits = await searchCode(this.store, query, { ...opts, semantic: (q, filter, limit) => this.embedding.search(q, filter, limit) });
+        const hits = await searchCode(this.store, query, { ...opts, semantic });
         return hits.map((h) => ({ ...h, repo: roots.get(h.repoId) ?? '' }));
       },
       local,
+      () => !degraded,
     );
     return value;
   }

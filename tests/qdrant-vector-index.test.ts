@@ -278,6 +278,10 @@ t.test('engine on Qdrant: semantic hits from Qdrant; with Qdrant down lexical an
   const vectors = reports.find((r) => r.name === 'vectors')!;
   t.equal(vectors.kind, 'qdrant');
   t.equal(vectors.state, 'down');
+  // The answer given while Qdrant was down was not cached: once it is back, the same query finds vectors again.
+  await fake.up();
+  const back = await eventually(async () => (await engine.search('load yaml settings file', { repo: root, mode: 'semantic' })).length > 0, 10_000, 200);
+  t.ok(back, 'semantic answers again for the query that was answered degraded');
 });
 
 t.test('live Qdrant (set QDRANT_URL)', { skip: process.env.QDRANT_URL ? false : 'QDRANT_URL is not set' }, async (t) => {

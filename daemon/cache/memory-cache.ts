@@ -24,7 +24,7 @@ export class MemoryQueryCache implements QueryCache {
     this.lru = new TaggedLru({ maxEntries: opts.maxEntries, maxBytes: opts.maxBytes });
   }
 
-  async fetch<T>(kind: string, params: unknown, scopes: readonly string[], compute: () => Promise<T>, local?: unknown): Promise<CacheFetchResult<T>> {
+  async fetch<T>(kind: string, params: unknown, scopes: readonly string[], compute: () => Promise<T>, local?: unknown, cacheable?: (value: T) => boolean): Promise<CacheFetchResult<T>> {
     // Generations are read before computing: a bump during the computation makes this entry unreachable.
     const key = cacheKey(kind, [params, local ?? null], scopes, scopes.map((s) => this.gens.get(s) ?? 0));
     const cached = this.lru.get(key);
@@ -34,6 +34,7 @@ export class MemoryQueryCache implements QueryCache {
     }
     this.counters.misses++;
     const value = await compute();
+    if (cacheable && !cacheable(value)) return { value, hit: null };
     const json = JSON.stringify(value);
     if (json !== undefined) this.lru.set(key, json, this.opts.ttlMs, scopes, json.length);
     return { value, hit: null };

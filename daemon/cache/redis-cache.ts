@@ -224,7 +224,7 @@ export class RedisQueryCache implements QueryCache {
     this.initialWait = null;
   }
 
-  async fetch<T>(kind: string, params: unknown, scopes: readonly string[], compute: () => Promise<T>, local?: unknown): Promise<CacheFetchResult<T>> {
+  async fetch<T>(kind: string, params: unknown, scopes: readonly string[], compute: () => Promise<T>, local?: unknown, cacheable?: (value: T) => boolean): Promise<CacheFetchResult<T>> {
     if (this.initialWait) await this.waitForFirstConnection();
     const l1Key = cacheKey(kind, [params, local ?? null], scopes, scopes.map((s) => `${this.epoch}.${this.localGens.get(s) ?? 0}`));
     const inMemory = this.l1.get(l1Key);
@@ -257,6 +257,7 @@ export class RedisQueryCache implements QueryCache {
     }
     this.counters.misses++;
     const value = await compute();
+    if (cacheable && !cacheable(value)) return { value, hit: null };
     const json = JSON.stringify(value);
     if (json !== undefined) {
       const ttl = this.connected ? this.opts.ttlMs : Math.min(this.opts.ttlMs, this.opts.fallbackTtlMs ?? 30_000);

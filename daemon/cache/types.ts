@@ -42,8 +42,10 @@ export interface QueryCache {
    * (they are stored serialized and every hit is a fresh copy).
    * `local` is state only this process can compare (e.g. SQLite's data_version,
    * which differs between connections): it keys this process's memory only.
+   * `cacheable`, asked after computing, keeps a degraded answer (a backend was
+   * down while it was computed) out of the cache.
    */
-  fetch<T>(kind: string, params: unknown, scopes: readonly string[], compute: () => Promise<T>, local?: unknown): Promise<CacheFetchResult<T>>;
+  fetch<T>(kind: string, params: unknown, scopes: readonly string[], compute: () => Promise<T>, local?: unknown, cacheable?: (value: T) => boolean): Promise<CacheFetchResult<T>>;
   /**
    * Marks scopes changed. Synchronous for this process (the next fetch already
    * misses); other daemons sharing the cache are told in the background.
