@@ -23,6 +23,7 @@ import { acquireLock, type DaemonLock } from './lock.js';
 import { createLogger, logFilePath, rotateLog, type DaemonLogger } from './logger.js';
 import { scheduleMaintenance } from './maintenance.js';
 import { Scheduler } from './scheduler.js';
+import { DeferredQueue } from './deferred-queue.js';
 import { inheritedSockets, listenOwnerOnly, prepareSocketDir } from './sockets.js';
 import { backendHealth, type DaemonStatus, type RepoStatus } from './status.js';
 import type { EmbeddingProgress } from '../embed/types.js';
@@ -65,6 +66,8 @@ export class Daemon {
   private audit!: AuditLog;
   private readonly watchers = new Map<number, RepoWatcher>();
   private stopMaintenance: (() => void) | null = null;
+  /** Repositories whose events arrived while the store was unreachable: reconciled when it answers. */
+  private deferred: DeferredQueue | null = null;
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | null = null;
   private readonly opts: DaemonOptions;
@@ -88,8 +91,14 @@ export class Daemon {
     this.lock = acquireLock(dataDir);
     try {
       this.logger = createLogger(dataDir, { stderr: this.opts.stderrLogs ?? true });
-      this.engine = await Engine.open(this.config);
+      this.engine = await Engine.open(this.config, { onBackendEvent: (level, message, data) => this.log[level](data ?? {}, message) });
       this.scheduler = new Scheduler(this.engine, this.log);
+      this.deferred = new DeferredQueue(async (root) => {
+        const repo = await this.engine.store.getRepo(root);
+        if (!repo?.registered) return;
+        await this.engine.store.enqueue(repo.id, null, 'events while the store was down');
+        this.scheduler.kick();
+      }, this.log);
       prepareSocketDir(socketDir);
       this.control = createControlServer({
         handlers: this.handlers(),
@@ -199,13 +208,13 @@ export class Daemon {
         void this.engine.store
           .enqueue(repoId, paths, 'file events')
           .then(() => this.scheduler.kick())
-          .catch((err) => this.log.error({ err: errorMessage(err) }, 'cannot queue file events'));
+          .catch((err) => (storeDown(err) ? this.deferred?.add(root, err) : this.log.error({ err: errorMessage(err) }, 'cannot queue file events')));
       },
       onHeadMoved: () => {
         void this.engine.store
           .enqueue(repoId, null, 'HEAD moved')
           .then(() => this.scheduler.kick())
-          .catch((err) => this.log.error({ err: errorMessage(err) }, 'cannot queue reconcile'));
+          .catch((err) => (storeDown(err) ? this.deferred?.add(root, err) : this.log.error({ err: errorMessage(err) }, 'cannot queue reconcile')));
       },
       onError: (err) => this.log.warn({ repo: root, err: err.message }, 'file watcher error'),
     });
@@ -258,9 +267,15 @@ export class Daemon {
       notify: async (p) => {
         const worktree = str(p, 'worktree')!;
         const event = str(p, 'event')!;
-        const repo = await this.engine.store.getRepo(resolve(worktree));
-        if (!repo || !repo.registered) return { queued: false, reason: 'repository not registered' };
-        await this.engine.store.enqueue(repo.id, null, event);
+        try {
+          const repo = await this.engine.store.getRepo(resolve(worktree));
+          if (!repo || !repo.registered) return { queued: false, reason: 'repository not registered' };
+          await this.engine.store.enqueue(repo.id, null, event);
+        } catch (err) {
+          if (!storeDown(err)) throw err;
+          this.deferred?.add(resolve(worktree), err);
+          return { queued: true, deferred: true };
+        }
         this.scheduler.kick();
         return { queued: true };
       },
@@ -399,6 +414,7 @@ export class Daemon {
     this.stopping = (async () => {
       this.log?.info('contextd daemon stopping');
       this.stopMaintenance?.();
+      this.deferred?.stop();
       if (this.embedRetry) clearTimeout(this.embedRetry);
       const closing = Promise.all(
         [this.control, this.mcp, this.lsp].map((srv) => (srv ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve())),
@@ -416,4 +432,9 @@ export class Daemon {
     })();
     return this.stopping;
   }
+}
+
+/** The store is unreachable right now (as opposed to refusing the request). */
+function storeDown(err: unknown): boolean {
+  return err instanceof ContextdError && err.code === 'store-unavailable';
 }

@@ -178,8 +178,11 @@ export class PgDb implements Queryable {
       types: typeParsers(),
       application_name: 'contextd',
     });
-    // An idle connection dropped by the server must not crash the process; the pool replaces it.
+    // A connection dropped by the server must not crash the process: idle ones are reported on the
+    // pool, checked-out ones (a transaction, a held advisory lock) on the client; the query in flight
+    // fails with the error, and the pool opens a fresh connection next time.
     this.pool.on('error', (err) => opts.onIdleError?.(err));
+    this.pool.on('connect', (client) => client.on('error', (err) => opts.onIdleError?.(err)));
     this.direct = queryable((text, values) => this.guard(() => this.pool.query(text, values as unknown[])));
   }
 
