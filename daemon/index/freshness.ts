@@ -26,16 +26,38 @@ export interface Freshness {
 }
 
 const MAX_CHECKED = 200;
+/**
+ * Answers within this window reuse the last computation for the same repository,
+ * indexed commit and queue length: twenty agents searching at once cost one
+ * `git status`, and a change still shows within a second.
+ */
+const REUSE_MS = 1000;
+const recent = new Map<string, { at: number; key: string; value: Promise<Freshness> }>();
 
 /**
  * Compares the working tree with the stored view. `view` maps path -> stored file
  * row (only blob and status are used).
  */
-export async function computeFreshness(
+export function computeFreshness(
   root: string,
   indexedCommit: string | null,
   lookup: (path: string) => Promise<Pick<FileRecord, 'blob'> | null>,
   pendingJobs = 0,
+): Promise<Freshness> {
+  const key = `${indexedCommit}\0${pendingJobs}`;
+  const hit = recent.get(root);
+  if (hit && hit.key === key && Date.now() - hit.at < REUSE_MS) return hit.value;
+  const value = measureFreshness(root, indexedCommit, lookup, pendingJobs);
+  recent.set(root, { at: Date.now(), key, value });
+  value.catch(() => recent.delete(root));
+  return value;
+}
+
+async function measureFreshness(
+  root: string,
+  indexedCommit: string | null,
+  lookup: (path: string) => Promise<Pick<FileRecord, 'blob'> | null>,
+  pendingJobs: number,
 ): Promise<Freshness> {
   const [head, status] = await Promise.all([
     headCommit(root).catch(() => null),

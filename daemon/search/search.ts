@@ -78,9 +78,16 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
   const on = (r: SearchMode) => mode === 'hybrid' || mode === r;
 
   const lexical = on('lexical') ? lexicalSearch(store, terms, filter, depth, { sentence: shape === 'sentence' }) : Promise.resolve([]);
+  // In hybrid mode the built-in vectors only order what lexical search misses (see
+  // retrieverWeights): when lexical search already fills the page, the vector scan
+  // (the costliest retriever) cannot change the answer's top, so it is skipped.
   const semantic =
     opts.semantic && (mode === 'semantic' || (mode === 'hybrid' && weights.semantic > 0))
-      ? opts.semantic(query, filter, depth).then((hits) => (mode === 'semantic' ? hits : hits.filter((h) => h.similarity >= MIN_HYBRID_SIMILARITY)))
+      ? (mode === 'semantic' ? Promise.resolve(true) : lexical.then((hits) => hits.length < opts.limit)).then((needed) =>
+          needed
+            ? opts.semantic!(query, filter, depth).then((hits) => (mode === 'semantic' ? hits : hits.filter((h) => h.similarity >= MIN_HYBRID_SIMILARITY)))
+            : [],
+        )
       : Promise.resolve([]);
   const historyWeight = mode === 'hybrid' ? (opts.historyWeight ?? HISTORY_WEIGHT) : 0;
   const historyHits: Promise<HistoryRetrieverHit[]> =
