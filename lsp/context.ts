@@ -5,6 +5,7 @@
 import type { Engine } from '../daemon/engine.js';
 import type { ParsedFile } from '../daemon/lang/types.js';
 import type { DaemonStatus } from '../daemon/server/status.js';
+import type { Freshness } from '../daemon/index/freshness.js';
 
 export interface LspLogger {
   debug(obj: object, msg?: string): void;
@@ -22,6 +23,8 @@ export interface LspContext {
   status(): Promise<Pick<DaemonStatus, 'repos'>>;
   /** Parse one buffer off the event loop (tree-sitter, the same chunker the index uses). */
   parse(path: string, text: string, language: string): Promise<ParsedFile>;
+  /** Freshness of a repository's index as the daemon knows it; absent: ask the engine (runs git). */
+  freshness?(root: string): Promise<Freshness>;
   log: LspLogger;
 }
 

@@ -132,7 +132,13 @@ export function toSearchLocation(h: EngineSearchHit): SearchLocation {
   };
 }
 
-export async function runSearch(engine: Engine, args: unknown, workspaceRepos: RepoRecord[] | null, defaultLimit: number): Promise<SearchLocation[]> {
+export async function runSearch(
+  engine: Engine,
+  args: unknown,
+  workspaceRepos: RepoRecord[] | null,
+  defaultLimit: number,
+  freshnessOf: (root: string) => Promise<Freshness> = (root) => engine.freshness(root),
+): Promise<SearchLocation[]> {
   const { query, options } = parseSearchArgs(args);
   const limit = options.limit ?? defaultLimit;
   const scope: SearchScope = {
@@ -156,7 +162,7 @@ export async function runSearch(engine: Engine, args: unknown, workspaceRepos: R
     } else hits = await engine.search(query, { ...scope, limit });
     // Freshness per repository in the answer: a hit in a file changed since indexing is marked.
     const freshness = new Map<string, Freshness | null>();
-    for (const repo of new Set(hits.map((h) => h.repo))) freshness.set(repo, await engine.freshness(repo).catch(() => null));
+    for (const repo of new Set(hits.map((h) => h.repo))) freshness.set(repo, await freshnessOf(repo).catch(() => null));
     return hits.map((h) => {
       const f = freshness.get(h.repo) ?? null;
       return { ...toSearchLocation(h), stale: !!f?.changedFiles.includes(h.path), indexedCommit: f?.indexedCommit ?? null, indexFresh: f?.fresh ?? null };

@@ -234,7 +234,8 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
     return definition({ engine: ctx.engine, documents, workspace, settings: () => settings }, params);
   });
 
-  const search = async (args: unknown) => runSearch(ctx.engine, args, await workspace.repos(), ctx.engine.config.search.defaultLimit);
+  const search = async (args: unknown) =>
+    runSearch(ctx.engine, args, await workspace.repos(), ctx.engine.config.search.defaultLimit, ctx.freshness ? (root) => ctx.freshness!(root) : undefined);
   connection.onExecuteCommand(async (params) => {
     if (params.command !== SEARCH_COMMAND) throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${params.command}; contextd offers ${SEARCH_COMMAND}`);
     return search(params.arguments ?? []);

@@ -4,8 +4,8 @@
  * search: one `git status` (stat-based, reads nothing for clean files) and a hash
  * of the few files it names.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { gitBlobId, headCommit, runGit, splitNul } from '../repo/git.js';
 import { classifyPath } from '../repo/path-rules.js';
 import type { FileRecord } from '../store/types.js';
@@ -117,4 +117,64 @@ export function freshnessLine(f: Freshness): string {
   if (f.changedFiles.length) parts.push(`${f.changedFiles.length}${f.changedTruncated ? '+' : ''} file(s) changed since indexing`);
   if (f.pendingJobs) parts.push(`${f.pendingJobs} pending in the daemon`);
   return parts.join('; ');
+}
+
+/**
+ * HEAD's commit read from the git directory's files (no process): a loose ref,
+ * packed-refs, or a detached HEAD; in a linked worktree, refs live in the common
+ * dir. Returns undefined when unsure (the caller then asks git).
+ */
+export async function readHead(root: string): Promise<string | null | undefined> {
+  try {
+    let gitDir = join(root, '.git');
+    const st = await stat(gitDir);
+    if (st.isFile()) {
+      const m = /^gitdir:\s*(.+)$/m.exec(await readFile(gitDir, 'utf8'));
+      if (!m) return undefined;
+      gitDir = resolve(root, m[1].trim());
+    }
+    const head = (await readFile(join(gitDir, 'HEAD'), 'utf8')).trim();
+    if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head)) return head;
+    const ref = /^ref:\s*(refs\/\S+)$/.exec(head)?.[1];
+    if (!ref) return undefined;
+    const common = await readFile(join(gitDir, 'commondir'), 'utf8').then((c) => resolve(gitDir, c.trim()), () => gitDir);
+    for (const dir of new Set([gitDir, common])) {
+      const loose = await readFile(join(dir, ref), 'utf8').then((s) => s.trim(), () => null);
+      if (loose && /^[0-9a-f]{40}/.test(loose)) return loose;
+    }
+    const packed = await readFile(join(common, 'packed-refs'), 'utf8').catch(() => '');
+    for (const line of packed.split('\n')) {
+      const [sha, name] = line.split(' ');
+      if (name === ref && /^[0-9a-f]{40}/.test(sha)) return sha;
+    }
+    return null; // an unborn branch: no commits yet
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Freshness as the daemon knows it, without running git: HEAD read from disk, and
+ * the files its watcher and hooks have queued but not indexed yet.
+ */
+export async function queuedFreshness(
+  root: string,
+  indexedCommit: string | null,
+  queued: { full: boolean; paths: string[] } | null,
+  pendingJobs: number,
+): Promise<Freshness> {
+  const fromDisk = await readHead(root);
+  const head = fromDisk === undefined ? await headCommit(root).catch(() => null) : fromDisk;
+  const headMatches = head === indexedCommit;
+  const changed = queued?.paths.slice(0, MAX_CHECKED) ?? [];
+  return {
+    repo: root,
+    indexedCommit,
+    head,
+    headMatches,
+    fresh: headMatches && pendingJobs === 0,
+    changedFiles: changed,
+    changedTruncated: (queued?.paths.length ?? 0) > MAX_CHECKED || !!queued?.full,
+    pendingJobs,
+  };
 }

@@ -1,6 +1,7 @@
 /** What MCP tools can reach in the daemon: the engine, status, the queue, the audit log. */
 import type { Engine } from '../engine.js';
 import type { DaemonStatus } from '../server/status.js';
+import type { Freshness } from '../index/freshness.js';
 
 export interface AuditEntry {
   at: number;
@@ -19,6 +20,8 @@ export interface McpContext {
   audit(entry: AuditEntry): void;
   /** Roots of registered repositories. */
   registeredRoots(): Promise<string[]>;
+  /** Freshness of a repository's index as the daemon knows it (no git process per call). */
+  freshness(root: string): Promise<Freshness>;
 }
 
 /** Per-connection state: the client's working directory (bridge) and MCP roots. */

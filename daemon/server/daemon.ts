@@ -17,6 +17,7 @@ import { AuditLog } from './audit-log.js';
 import { createMcpSocketServer } from './mcp-socket.js';
 import { createLspSocketServer, type LspSocketContext } from './lsp-socket.js';
 import type { McpContext } from '../mcp/context.js';
+import { queuedFreshness, type Freshness } from '../index/freshness.js';
 import { createControlServer, type RpcHandler } from './control-server.js';
 import { RPC_INVALID_PARAMS, RpcError } from './json-rpc.js';
 import { acquireLock, type DaemonLock } from './lock.js';
@@ -185,7 +186,18 @@ export class Daemon {
       },
       audit: (entry) => this.audit.record(entry),
       registeredRoots: async () => (await this.engine.store.listRepos()).filter((r) => r.registered).map((r) => r.root),
+      freshness: (root) => this.freshness(root),
     };
+  }
+
+  /** Freshness from what the daemon knows (queue, HEAD on disk): no git process per answer. */
+  async freshness(root: string): Promise<Freshness> {
+    const repo = await this.engine.store.getRepo(root);
+    if (!repo) throw new ContextdError('not-registered', `${root} is not registered`);
+    const pending = (await this.engine.store.pendingJobs()).get(repo.id) ?? 0;
+    const queued = pending ? await this.engine.store.takeJobs(repo.id, 200) : null;
+    const running = this.scheduler.activity().some((a) => a.repoId === repo.id);
+    return queuedFreshness(root, repo.indexedCommit, queued, pending + (running ? 1 : 0));
   }
 
   private lspContext(): LspSocketContext {
@@ -194,6 +206,7 @@ export class Daemon {
       settings: this.config.lsp,
       registerRepo: (path) => this.registerRepo(path),
       status: () => this.status(),
+      freshness: (root) => this.freshness(root),
       log: this.log,
     };
   }
@@ -355,9 +368,10 @@ export class Daemon {
       lastError: errorMessage(err),
     }));
     const semanticOk = embedding.state !== 'error' && !embedding.stalled;
-    // Cache, vector index, Ollama: a configured one that is down degrades the daemon (it keeps answering).
+    // Cache and vector index: a configured one that is down degrades the daemon (it keeps answering).
+    // The `ask` model is shown but does not: it serves no query the daemon answers on its own.
     const services = await this.engine.backendReports().catch(() => []);
-    const servicesOk = !services.some((b) => b.configured && b.state === 'down');
+    const servicesOk = !services.some((b) => b.configured && b.state === 'down' && b.name !== 'llm');
     const stalled: DaemonStatus['stalled'] = embedding.stalled ? [{ backend: 'semantic', ...embedding.stalled }] : [];
     return {
       running: true,

@@ -27,7 +27,7 @@ export function registerSearchCode(server: McpServer, deps: ToolDeps): void {
       const root = await resolveRepo(deps, args.repo);
       const [hits, fresh] = await Promise.all([
         deps.ctx.engine.search(args.query, { repo: root ?? undefined, paths: args.paths, languages: args.languages, limit: args.limit ?? 8 }),
-        root ? deps.ctx.engine.freshness(root).catch(() => null) : Promise.resolve(null),
+        root ? deps.ctx.freshness(root).catch(() => null) : Promise.resolve(null),
       ]);
       const changed = new Set(fresh?.changedFiles ?? []);
       const freshText = fresh ? `\n(${freshnessLine(fresh)})` : '';
