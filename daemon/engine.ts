@@ -74,6 +74,7 @@ export interface FileScope {
 }
 
 export type EngineSearchHit = SearchHit & { repo: string };
+export type BackendEventSink = (level: 'info' | 'warn', message: string, data?: Record<string, unknown>) => void;
 export type EngineSymbolHit = SymbolHit & { repo: string };
 
 export class Engine {
@@ -95,7 +96,8 @@ export class Engine {
     readonly store: MetadataStore,
   ) {}
 
-  static async open(config: ContextdConfig): Promise<Engine> {
+  /** `onBackendEvent`: Redis and Qdrant going down, coming back, failing to sync (the daemon logs them). */
+  static async open(config: ContextdConfig, opts: { onBackendEvent?: BackendEventSink } = {}): Promise<Engine> {
     const dataDir = config.paths.dataDir;
     try {
       if (!statSync(dataDir).isDirectory()) {
@@ -109,13 +111,16 @@ export class Engine {
     }
     const { store, embeddings: vectors, dataVersion } = await openStore(config);
     const storeId = storeNamespace(`${store.backend}:${store.backend === 'sqlite' ? `${hostname()}:` : ''}${store.location}`);
-    const cache = openQueryCache(config.cache, storeId);
+    const sink = opts.onBackendEvent;
+    const cache = openQueryCache(config.cache, storeId, {
+      onEvent: sink && ((event, detail) => (event === 'error' ? undefined : sink(event === 'down' ? 'warn' : 'info', `redis ${event === 'down' ? 'unreachable: using the in-memory cache' : 'connected: shared cache on'}`, { detail }))),
+    });
     const engine = new Engine(config, trackViewWrites(store, (scopes) => cache.bump(scopes)));
     engine.cache = cache;
     engine.storeId = storeId;
     engine.foreignWrites = dataVersion;
     const index: VectorIndex = config.qdrant.url
-      ? new QdrantVectorIndex(vectors, { ...config.qdrant, url: config.qdrant.url, storeId })
+      ? new QdrantVectorIndex(vectors, { ...config.qdrant, url: config.qdrant.url, storeId, onEvent: sink })
       : new LocalVectorIndex(vectors, { dir: join(dataDir, 'vectors'), annThreshold: config.embed.annThreshold });
     engine.vectorIndex = index;
     engine.vectorStore = vectors;
@@ -345,7 +350,10 @@ export class Engine {
     return removed;
   }
 
-  /** Health of the cache, vector index and Ollama, for `contextd status` (no slow calls: Ollama's answer is cached 30 s). */
+  /**
+   * Health of the cache, the vector index and the `ask` model, for `contextd status` (no slow
+   * calls: Ollama's answer is cached 30 s). The embedder's health is the embedding progress.
+   */
   async backendReports(): Promise<BackendReport[]> {
     const vectors = this.vectorIndex as VectorIndex & { report?: () => BackendReport };
     const out: BackendReport[] = [
@@ -353,7 +361,10 @@ export class Engine {
       vectors.report?.() ?? { name: 'vectors', kind: this.vectorIndex.backend, state: 'ok', configured: false, detail: 'embedded index under the data directory' },
     ];
     if (!this.ollamaReports || Date.now() - this.ollamaReports.at > 30_000) {
-      const probes = ollamaTargets(this.config).map(({ host, targets }) => probeOllama(host, targets, 500).catch(() => []));
+      const probes = ollamaTargets(this.config)
+        .map(({ host, targets }) => ({ host, targets: targets.filter((t) => t.name === 'llm') }))
+        .filter((o) => o.targets.length)
+        .map(({ host, targets }) => probeOllama(host, targets, 500).catch(() => []));
       this.ollamaReports = { at: Date.now(), reports: Promise.all(probes).then((r) => r.flat()) };
     }
     return [...out, ...(await this.ollamaReports.reports)];

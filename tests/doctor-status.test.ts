@@ -27,6 +27,7 @@ t.test('contextd doctor: every configured service checked, failures explained wi
     CONTEXTD_QDRANT_URL: qdrant.url,
     CONTEXTD_OLLAMA_HOST: ollama.url,
     CONTEXTD_EMBEDDER: 'ollama',
+    CONTEXTD_ASK_MODEL: 'qwen2.5-coder:7b',
   };
   const ok = await runCli(['doctor', '--json'], { env: good });
   t.equal(ok.code, 0, ok.stderr);

@@ -352,20 +352,11 @@ export class RedisQueryCache implements QueryCache {
   }
 
   async probe(timeoutMs = 2000): Promise<BackendReport> {
-    const base = this.report();
-    if (this.cmd.status !== 'ready') {
-      // Give a fresh daemon or CLI its first connection attempt.
-      await withTimeout(
-        new Promise<void>((r) => {
-          if (this.cmd.status === 'ready') return r();
-          this.cmd.once('ready', () => r());
-          this.cmd.once('error', () => r());
-        }),
-        timeoutMs,
-        'redis',
-      ).catch((err: unknown) => this.noteError(err));
-    }
-    if (this.cmd.status !== 'ready') return { ...base, state: 'down' };
+    // Give a fresh daemon or CLI its first connection attempt (both connections: commands and invalidation).
+    const deadline = Date.now() + timeoutMs;
+    const failedBefore = this.lastErrorAt;
+    while (!this.connected && Date.now() < deadline && this.lastErrorAt === failedBefore) await new Promise((r) => setTimeout(r, 20));
+    if (this.cmd.status !== 'ready') return { ...this.report(), state: 'down' };
     try {
       const t0 = performance.now();
       await withTimeout(this.cmd.ping(), timeoutMs, 'redis PING');

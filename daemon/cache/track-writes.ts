@@ -27,8 +27,8 @@ const SET_WRITES = new Set(['ensureRepo', 'removeRepo']);
 
 export function trackViewWrites<S extends MetadataStore>(store: S, onWrite: (scopes: string[]) => void): S {
   return new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
       if (typeof prop !== 'string' || typeof value !== 'function') return value;
       const fn = value as (...args: unknown[]) => unknown;
       if (!REPO_WRITES.has(prop) && !SET_WRITES.has(prop)) return fn.bind(target);

@@ -108,7 +108,7 @@ export interface QdrantConfig {
 export interface AskConfig {
   /** The Ollama chat model that answers `contextd ask` / `ask_codebase`. */
   model: string;
-  /** Set up on purpose ([ask] section, CONTEXTD_ASK_MODEL or CONTEXTD_OLLAMA_HOST): `doctor` fails when it does not work. */
+  /** Set up on purpose (an [ask] section or CONTEXTD_ASK_MODEL): `doctor` fails when it does not work. */
   configured: boolean;
   /** The Ollama server (defaults to embed.ollamaHost / CONTEXTD_OLLAMA_HOST). */
   ollamaHost: string;
@@ -308,7 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
     },
     ask: {
       model: nonEmpty(env.CONTEXTD_ASK_MODEL ?? ask.model, 'ask.model (CONTEXTD_ASK_MODEL)', DEFAULTS.ask.model),
-      configured: !!(env.CONTEXTD_ASK_MODEL || env.CONTEXTD_OLLAMA_HOST || Object.keys(ask).length),
+      configured: !!(env.CONTEXTD_ASK_MODEL || Object.keys(ask).length),
       ollamaHost: nonEmpty(ask.ollamaHost, 'ask.ollamaHost', ollamaHost),
       contextChunks: positiveInt(ask.contextChunks, 'ask.contextChunks', DEFAULTS.ask.contextChunks),
       maxContextChars: positiveInt(ask.maxContextChars, 'ask.maxContextChars', DEFAULTS.ask.maxContextChars),

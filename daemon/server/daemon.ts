@@ -92,7 +92,7 @@ export class Daemon {
     this.lock = acquireLock(dataDir);
     try {
       this.logger = createLogger(dataDir, { stderr: this.opts.stderrLogs ?? true });
-      this.engine = await Engine.open(this.config);
+      this.engine = await Engine.open(this.config, { onBackendEvent: (level, message, data) => this.log[level](data ?? {}, message) });
       this.scheduler = new Scheduler(this.engine, this.log);
       this.deferred = new DeferredQueue(async (root) => {
         const repo = await this.engine.store.getRepo(root);
