@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../daemon/config/config.js';
 import { Engine } from '../daemon/engine.js';
 import { REPO_SCOPE } from '../daemon/cache/types.js';
+import { Redis } from 'ioredis';
 import { stdlibRepo } from './corpus.js';
 import { summarize } from './stats.js';
 
@@ -156,6 +157,15 @@ let redisVersion: string | null = null;
   console.error(`  engine b: ${stats.hits} hits (${stats.sharedHits} from Redis), ${stats.misses} misses, ${stats.remoteBumps} remote invalidations`);
   await a.close();
   await b.close();
+  // Leave a shared Redis as it was (entries expire; generations would not).
+  const r = new Redis(redis.url);
+  let cursor = '0';
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `${redisEnv.CONTEXTD_REDIS_PREFIX}:*`, 'COUNT', 1000);
+    if (keys.length) await r.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  r.disconnect();
 }
 redis.stop();
 

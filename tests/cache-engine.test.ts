@@ -8,6 +8,7 @@ import { fixtureGit } from '../fixtures/repo-builder.js';
 import { tempDir } from './helpers/cli.js';
 import { eventually } from './helpers/daemon.js';
 import { killableRedis, redisForTest, uniquePrefix } from './helpers/services.js';
+import { cleanupRedisPrefix } from './helpers/redis-cleanup.js';
 
 function env(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = {
@@ -73,6 +74,7 @@ t.test('redis cache: daemons sharing a store share answers and never serve stale
   const root = join(dir, 'repo');
   await buildFixture('basic', root);
   const prefix = uniquePrefix('engine');
+  cleanupRedisPrefix(t, redis.url, prefix);
   const e = env(dir, { CONTEXTD_REDIS_URL: redis.url, CONTEXTD_REDIS_PREFIX: prefix });
   const a = await Engine.open(loadConfig(e));
   const b = await Engine.open(loadConfig(e));

@@ -8,6 +8,7 @@ import type { QueryCache } from '../daemon/cache/types.js';
 import { backoffDelay, CircuitBreaker } from '../daemon/backends/backoff.js';
 import { eventually } from './helpers/daemon.js';
 import { killableRedis, redisForTest, uniquePrefix } from './helpers/services.js';
+import { cleanupRedisPrefix } from './helpers/redis-cleanup.js';
 
 /** A computation that counts its calls and returns a versioned value. */
 function source(initial = 'v1') {
@@ -107,7 +108,10 @@ t.test('redis: shared entries between daemons, pub/sub invalidation, namespaces'
   const ns = uniquePrefix('shared');
   const a = redisCache(redis.url, ns);
   const b = redisCache(redis.url, ns);
-  const other = redisCache(redis.url, uniquePrefix('other'));
+  const otherNs = uniquePrefix('other');
+  const other = redisCache(redis.url, otherNs);
+  cleanupRedisPrefix(t, redis.url, ns);
+  cleanupRedisPrefix(t, redis.url, otherNs);
   t.teardown(async () => {
     await Promise.all([a.close(), b.close(), other.close()]);
   });
