@@ -59,7 +59,15 @@ export async function runDoctor(config: ContextdConfig, timeoutMs = 3000): Promi
     probeStore(config, timeoutMs),
     config.cache.redis
       ? probeRedis(config.cache.redis, timeoutMs)
-      : Promise.resolve<BackendReport>({ name: 'cache', kind: 'memory', state: 'ok', configured: false, detail: 'in-process LRU (set CONTEXTD_REDIS_URL to share a cache between daemons)' }),
+      : Promise.resolve<BackendReport>({
+          name: 'cache',
+          kind: 'memory',
+          state: 'ok',
+          configured: false,
+          detail: (config as { store?: { url?: string | null } }).store?.url
+            ? 'in-process LRU: daemons sharing this PostgreSQL see each other\'s writes in their caches only when an index run ends (or after [cache] ttlSeconds); set CONTEXTD_REDIS_URL to invalidate at once'
+            : 'in-process LRU (set CONTEXTD_REDIS_URL to share a cache between daemons)',
+        }),
     config.qdrant.url
       ? probeQdrant(config.qdrant.url, config.qdrant.apiKey, timeoutMs)
       : Promise.resolve<BackendReport>({ name: 'vectors', kind: 'usearch', state: 'ok', configured: false, detail: 'embedded vector index under the data directory (set CONTEXTD_QDRANT_URL for Qdrant)' }),
