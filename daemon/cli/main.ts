@@ -17,6 +17,7 @@ import { registerRelatedCommand } from './related-command.js';
 import { registerChangesCommand } from './changes-command.js';
 import { registerAskCommand } from './ask-command.js';
 import { registerDoctorCommand } from './doctor-command.js';
+import { registerMigrateCommand } from './migrate-command.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerChangesCommand(program);
   registerAskCommand(program);
   registerDoctorCommand(program);
+  registerMigrateCommand(program);
   registerDaemonCommands(program);
   registerServiceCommands(program);
   registerMcpCommand(program);
