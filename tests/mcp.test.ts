@@ -13,7 +13,7 @@ import { startDaemon } from './helpers/daemon.js';
 import { UnixSocketClientTransport } from './helpers/mcp-socket-transport.js';
 import type { DaemonStatus } from '../daemon/server/status.js';
 
-const TOOLS = ['search_code', 'find_symbol', 'get_code', 'index_status', 'reindex', 'ask_codebase'];
+const TOOLS = ['search_code', 'find_symbol', 'get_code', 'code_history', 'recent_changes', 'related_files', 'index_status', 'reindex', 'ask_codebase'];
 
 function text(r: unknown): string {
   const res = r as CallToolResult;
@@ -157,6 +157,42 @@ t.test('MCP over the daemon socket and through `contextd mcp`', async (t) => {
   t.ok(st.audit.byTool.search_code.calls >= 23, 'per-tool counts');
   t.ok(st.audit.errors >= 8, 'errors counted');
   fixtureGit(repo, ['status', '--short']);
+});
+
+t.test('history tools: code_history, recent_changes, related_files', async (t) => {
+  const dir = tempDir(t);
+  const { env } = isolatedEnv(join(dir, 'home'));
+  const repo = join(dir, 'history');
+  await buildFixture('history', repo);
+  const daemon = await startDaemon(env);
+  t.teardown(() => daemon.stop());
+  await runJson(['add', repo, '--wait'], { env });
+  const client = new Client({ name: 'history-test', version: '1' });
+  await client.connect(new UnixSocketClientTransport(join(env.XDG_RUNTIME_DIR!, 'contextd', 'mcp.sock')));
+  t.teardown(() => client.close());
+
+  const hist = (await client.callTool({ name: 'code_history', arguments: { path: 'src/cache.py', symbol: 'Cache.invalidate', repo } })) as CallToolResult;
+  t.notOk(hist.isError, text(hist));
+  t.match(text(hist), /src\/cache\.py:\d+-\d+ {2}Cache\.invalidate/);
+  t.match(text(hist), /fix race in cache invalidation/, 'the commit that shaped the method');
+  const histData = hist.structuredContent as { commits: { subject: string; lines: number }[] };
+  t.ok(histData.commits.some((c) => c.subject === 'Stop the thundering herd when entries expire' && c.lines > 0));
+
+  const changes = (await client.callTool({ name: 'recent_changes', arguments: { since: '2023-01-01', repo } })) as CallToolResult;
+  t.notOk(changes.isError, text(changes));
+  t.match(text(changes), /src\/cache\.py \[/);
+  t.match(text(changes), /Mark evicted rows in the store/);
+  const onlyStore = (await client.callTool({ name: 'recent_changes', arguments: { since: '2023-01-01', paths: ['src/store.py'], repo } })) as CallToolResult;
+  t.same((onlyStore.structuredContent as { files: { path: string }[] }).files.map((f) => f.path), ['src/store.py'], 'paths filter');
+
+  const related = (await client.callTool({ name: 'related_files', arguments: { path: 'src/store.py', repo } })) as CallToolResult;
+  t.notOk(related.isError, text(related));
+  const rel = related.structuredContent as { related: { path: string; count: number }[] };
+  t.equal(rel.related[0]?.path, 'src/schema.py', 'the schema changes with the store');
+  t.ok(rel.related[0].count >= 3);
+
+  const escape = (await client.callTool({ name: 'code_history', arguments: { path: '../../etc/passwd', repo } })) as CallToolResult;
+  t.equal(escape.isError, true, 'history paths are confined too');
 });
 
 t.test('a third-party client: the MCP Inspector CLI', async (t) => {

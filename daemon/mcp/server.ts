@@ -12,10 +12,23 @@ import { registerIndexStatus } from './tools/index-status.js';
 import { registerReindex } from './tools/reindex.js';
 import { registerSearchCode } from './tools/search-code.js';
 import { registerAskCodebase } from './tools/ask-codebase.js';
+import { registerCodeHistory } from './tools/code-history.js';
+import { registerRecentChanges } from './tools/recent-changes.js';
+import { registerRelatedFiles } from './tools/related-files.js';
 
 export type ToolRegistrar = (server: McpServer, deps: ToolDeps) => void;
 
-export const TOOL_REGISTRARS: ToolRegistrar[] = [registerSearchCode, registerFindSymbol, registerGetCode, registerIndexStatus, registerReindex, registerAskCodebase];
+export const TOOL_REGISTRARS: ToolRegistrar[] = [
+  registerSearchCode,
+  registerFindSymbol,
+  registerGetCode,
+  registerCodeHistory,
+  registerRecentChanges,
+  registerRelatedFiles,
+  registerIndexStatus,
+  registerReindex,
+  registerAskCodebase,
+];
 
 export const SERVER_INSTRUCTIONS =
   'contextd indexes the git repositories the user registered. Use search_code to find code by meaning or by name, ' +

@@ -1,0 +1,76 @@
+/**
+ * Rewrites the benchmark tables in README.md from bench/results/*.json, between
+ * `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` markers, so the README always
+ * shows the last measured numbers. Run: node --import tsx bench/readme-tables.ts
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+type Stat = { p50: number; p95: number };
+const root = process.cwd();
+const load = <T>(name: string): T | null => {
+  const f = join(root, 'bench/results', name);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as T) : null;
+};
+
+function indexTable(): string | null {
+  const r = load<{ date: string; trees: { corpus: string; files: number; mb: number; contextd: Record<string, number>; ctags: Record<string, number>; latencyMs: { search: Stat; symbols: Stat } }[] }>('index.json');
+  if (!r) return null;
+  const rows = r.trees.map(
+    (t) =>
+      `| ${t.corpus} | ${t.files} files, ${t.mb} MB | ${(t.contextd.wallMs / 1000).toFixed(2)} s | ${t.contextd.mbPerSec} MB/s, ${t.contextd.filesPerSec} files/s | ${t.contextd.chunks} / ${t.contextd.symbols} | ${t.contextd.dbMiB} MiB | ${t.contextd.peakRssMiB} MiB | ${(t.contextd.reindexUnchangedMs / 1000).toFixed(2)} s | ${(t.ctags.wallMs / 1000).toFixed(2)} s (${t.ctags.tags} tags) | ${t.latencyMs.search.p50} / ${t.latencyMs.search.p95} ms | ${t.latencyMs.symbols.p50} / ${t.latencyMs.symbols.p95} ms |`,
+  );
+  return [
+    `Measured ${r.date.slice(0, 10)}. Goals: stdlib under 3 s; search p50 < 20 ms; symbols p50 < 5 ms.`,
+    '',
+    '| tree | size | index (wall) | throughput | chunks / symbols | database | peak RSS | re-run, nothing changed | `ctags -R` | search p50 / p95 | symbols p50 / p95 |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function daemonTable(): string | null {
+  const r = load<{ date: string; repo: string; initialIndexMs: number; commitToSearchableMs: { oneFile: Stat; twentyFiles: Stat }; branchSwitch100FilesMs: Stat; branchSwitchReparse: { parsed: number; newChunks: number; reused: number }; rssMiB: { idle: number; peakWhileIndexing: number }; idleCpuPercent: number }>('daemon.json');
+  if (!r) return null;
+  return [
+    `Measured ${r.date.slice(0, 10)} on ${r.repo}. Goals: 1-file commit searchable p50 < 1 s; 100-file branch switch < 5 s with zero re-embedding; idle CPU < 1%.`,
+    '',
+    '| measure | result |',
+    '|---|---|',
+    `| first index after \`contextd add\` | ${(r.initialIndexMs / 1000).toFixed(1)} s |`,
+    `| commit → searchable, 1 file (p50 / p95 of 20) | ${r.commitToSearchableMs.oneFile.p50} / ${r.commitToSearchableMs.oneFile.p95} ms |`,
+    `| commit → searchable, 20 files (p50 / p95 of 20) | ${r.commitToSearchableMs.twentyFiles.p50} / ${r.commitToSearchableMs.twentyFiles.p95} ms |`,
+    `| branch switch, 100 files differ (p50 / p95 of 4) | ${r.branchSwitch100FilesMs.p50} / ${r.branchSwitch100FilesMs.p95} ms |`,
+    `| switching back and forth: files parsed / new chunks / files reused | ${r.branchSwitchReparse.parsed} / ${r.branchSwitchReparse.newChunks} / ${r.branchSwitchReparse.reused} |`,
+    `| RSS idle / peak while indexing | ${r.rssMiB.idle} / ${r.rssMiB.peakWhileIndexing} MiB |`,
+    `| CPU while idle (10 s) | ${r.idleCpuPercent}% |`,
+  ].join('\n');
+}
+
+function mcpTable(): string | null {
+  const r = load<{ date: string; searchCodeMs: { distinctQueries: { oneClient: Stat; twentyClients: Stat }; repeatedQueries: { oneClient: Stat; twentyClients: Stat } } }>('mcp.json');
+  if (!r?.searchCodeMs?.distinctQueries) return null;
+  const d = r.searchCodeMs;
+  return [
+    `Measured ${r.date.slice(0, 10)}. Goal: p50 < 50 ms, p95 < 150 ms with 20 clients.`,
+    '',
+    '| `search_code` | 1 client p50 / p95 | 20 concurrent clients p50 / p95 |',
+    '|---|---|---|',
+    `| distinct queries (cache misses) | ${d.distinctQueries.oneClient.p50} / ${d.distinctQueries.oneClient.p95} ms | ${d.distinctQueries.twentyClients.p50} / ${d.distinctQueries.twentyClients.p95} ms |`,
+    `| repeated queries | ${d.repeatedQueries.oneClient.p50} / ${d.repeatedQueries.oneClient.p95} ms | ${d.repeatedQueries.twentyClients.p50} / ${d.repeatedQueries.twentyClients.p95} ms |`,
+  ].join('\n');
+}
+
+let readme = readFileSync(join(root, 'README.md'), 'utf8');
+for (const [name, table, placeholder] of [
+  ['index', indexTable(), 'INDEX_TABLE'],
+  ['daemon', daemonTable(), 'DAEMON_TABLE'],
+  ['mcp', mcpTable(), 'MCP_TABLE'],
+] as const) {
+  if (!table) continue;
+  const block = `<!-- bench:${name} -->\n${table}\n<!-- /bench:${name} -->`;
+  const re = new RegExp(`<!-- bench:${name} -->[\\s\\S]*?<!-- /bench:${name} -->`);
+  if (re.test(readme)) readme = readme.replace(re, block);
+  else readme = readme.replace(placeholder, block);
+}
+writeFileSync(join(root, 'README.md'), readme);

@@ -1,0 +1,44 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { ContextdError } from '../../errors.js';
+import { confinePath } from '../confine.js';
+import { audited, resolveRepo, textResult, type ToolDeps } from '../toolkit.js';
+
+export function registerCodeHistory(server: McpServer, deps: ToolDeps): void {
+  server.registerTool(
+    'code_history',
+    {
+      title: 'Code history',
+      description:
+        'The commits that shaped a piece of code, newest first: sha, author, date, subject, and the lines each commit still owns (git blame). ' +
+        'Give a path plus a line range (start/end, 1-based), or a path and a symbol, or a whole file. Use it to learn why code is the way it is.',
+      inputSchema: {
+        path: z.string().min(1).describe('repo-relative path (or absolute inside a registered repository)'),
+        start: z.number().int().min(1).optional().describe('first line (1-based)'),
+        end: z.number().int().min(1).optional().describe('last line (inclusive)'),
+        symbol: z.string().min(1).optional().describe('a symbol in that file (e.g. Cache.invalidate) instead of a range'),
+        repo: z.string().optional().describe('absolute path of a registered repository (default: the current one)'),
+        limit: z.number().int().min(1).max(100).optional().describe('most commits listed (default 15)'),
+      },
+    },
+    audited(deps, 'code_history', async (args: { path: string; start?: number; end?: number; symbol?: string; repo?: string; limit?: number }) => {
+      const root = await resolveRepo(deps, args.repo);
+      const target = confinePath(args.path, await deps.ctx.registeredRoots(), root);
+      if (args.start !== undefined && args.end !== undefined && args.end < args.start) throw new ContextdError('bad-arguments', `end (${args.end}) is before start (${args.start})`);
+      const spec = args.symbol ? `${target.rel}#${args.symbol}` : args.start !== undefined ? `${target.rel}:${args.start}-${args.end ?? args.start}` : target.rel;
+      const r = await deps.ctx.engine.history(spec, { repo: target.root, cwd: target.root });
+      const commits = r.commits.slice(0, args.limit ?? 15);
+      const lines = [
+        `${r.path}:${r.startLine}-${r.endLine}${r.symbol ? `  ${r.symbol}` : ''} — ${r.summary.commits} commit(s), ${r.summary.authors} author(s) own these lines; ${r.fileCommits} commit(s) changed the file${r.formerNames.length ? ` (formerly ${r.formerNames.join(', ')})` : ''}`,
+        ...commits.map((c) =>
+          c.sha
+            ? `${c.sha.slice(0, 8)} ${c.date?.slice(0, 10) ?? ''} ${c.author ?? ''}: ${c.subject}${c.lines ? ` (owns ${c.lines} line${c.lines === 1 ? '' : 's'}: ${c.ranges.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(', ')})` : ' (owns no line now)'}`
+            : `(not committed yet: ${c.lines} line${c.lines === 1 ? '' : 's'})`,
+        ),
+      ];
+      if (r.commits.length > commits.length) lines.push(`… ${r.commits.length - commits.length} more`);
+      if (r.summary.note) lines.push(`note: ${r.summary.note}`);
+      return { result: textResult(lines.join('\n'), { ...r, commits } as unknown as Record<string, unknown>), hits: commits.length };
+    }),
+  );
+}
