@@ -161,7 +161,7 @@ function printStatus(s: DaemonStatus): void {
   if (s.paths.configFile) console.log(`  config   ${s.paths.configFile}`);
   for (const b of s.backends) {
     const state = b.state === 'off' ? dim('off') : b.state === 'degraded' ? yellow('degraded') : b.healthy ? green('ok') : yellow('down');
-    const facts = [b.url, b.version ? `v${b.version.replace(/^v/, '')}` : null, typeof b.latencyMs === 'number' ? `${b.latencyMs} ms` : null].filter(Boolean).join(' · ');
+    const facts = [b.url, b.version ? (/^\d/.test(b.version) ? `v${b.version}` : b.version) : null, typeof b.latencyMs === 'number' ? `${b.latencyMs} ms` : null].filter(Boolean).join(' · ');
     console.log(`  ${b.name.padEnd(8)} ${state} ${b.kind}${facts ? ` ${facts}` : ''} ${dim(b.detail)}`);
     if (b.fix && !b.healthy) console.log(`           ${yellow('fix:')} ${b.fix}`);
   }

@@ -26,7 +26,7 @@ export function registerDoctorCommand(program: Command): void {
       if (opts.json) return printJson(report);
       for (const c of report.checks) {
         const mark = c.state === 'ok' ? green(MARK.ok) : c.state === 'off' ? dim(MARK.off) : yellow(MARK[c.state]);
-        const facts = [c.url, c.version ? `v${c.version.replace(/^v/, '')}` : null, c.latencyMs !== null && c.latencyMs !== undefined ? `${c.latencyMs} ms` : null].filter(Boolean).join(' · ');
+        const facts = [c.url, c.version ? (/^\d/.test(c.version) ? `v${c.version}` : c.version) : null, c.latencyMs !== null && c.latencyMs !== undefined ? `${c.latencyMs} ms` : null].filter(Boolean).join(' · ');
         console.log(`${mark.padEnd(8)} ${bold(c.name.padEnd(8))} ${c.kind}${facts ? dim(`  ${facts}`) : ''}`);
         console.log(`         ${c.detail}`);
         if (c.fix && c.state !== 'ok') console.log(`         ${yellow('fix:')} ${c.fix}`);
