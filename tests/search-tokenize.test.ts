@@ -50,6 +50,9 @@ t.test('names by words', async (t) => {
   const r = rankNamesByWords(queryTerms('json config'), names, 10).map((x) => x.name);
   t.same(r, ['parseJsonConfig', 'load_json_config', 'jsonConfigParserFactory'], 'fewest extra words, then shortest');
   t.same(rankNamesByWords(queryTerms('yaml json'), names, 10), []);
+  t.same(rankNamesByWords(queryTerms('parseJson config'), names, 10).map((x) => x.name), ['parseJsonConfig'], 'a camelCase word needs all its parts');
+  t.same(rankNamesByWords(queryTerms('config'), names, 10).map((x) => x.name), ['config', 'parseJsonConfig', 'load_json_config', 'jsonConfigParserFactory']);
+  t.same(rankNamesByWords(queryTerms('nosuchword'), names, 10), []);
 });
 
 t.test('reciprocal rank fusion sums contributions and records retrievers', async (t) => {

@@ -158,6 +158,24 @@ function lineOf(starts: Int32Array, at: number): number {
 }
 
 const partsCache = new WeakMap<readonly string[], string[][]>();
+const partIndexCache = new WeakMap<readonly string[], Map<string, number[]>>();
+
+/** Identifier part -> indices of the names containing it (once per names array). */
+function partIndex(names: readonly string[]): Map<string, number[]> {
+  let idx = partIndexCache.get(names);
+  if (!idx) {
+    idx = new Map();
+    partsOf(names).forEach((parts, i) => {
+      for (const p of new Set(parts)) {
+        const list = idx!.get(p);
+        if (list) list.push(i);
+        else idx!.set(p, [i]);
+      }
+    });
+    partIndexCache.set(names, idx);
+  }
+  return idx;
+}
 
 function partsOf(names: readonly string[]): string[][] {
   let parts = partsCache.get(names);
@@ -176,8 +194,27 @@ function partsOf(names: readonly string[]): string[][] {
 export function rankNamesByWords(words: readonly { whole: string; parts: string[] }[], names: readonly string[], max: number): RankedName[] {
   if (!words.length) return [];
   const all = partsOf(names);
+  // Candidates from the inverted index: every name matching word w holds w's whole
+  // identifier or its rarest part, so the smallest such set over all words is a superset
+  // of the answer; the loop below checks each candidate fully.
+  const postings = partIndex(names);
+  let candidates: Iterable<number> | null = null;
+  let best = Infinity;
+  for (const w of words) {
+    const whole = postings.get(w.whole) ?? [];
+    let set: number[] = whole;
+    if (w.parts.length > 1) {
+      const rarest = w.parts.map((p) => postings.get(p) ?? []).reduce((a, b) => (a.length <= b.length ? a : b));
+      set = whole.length ? [...new Set([...whole, ...rarest])] : rarest;
+    }
+    if (set.length < best) {
+      best = set.length;
+      candidates = set;
+    }
+  }
+  if (!candidates || best === 0) return [];
   const out: (RankedName & { extra: number })[] = [];
-  for (let i = 0; i < names.length; i++) {
+  for (const i of candidates) {
     const parts = all[i];
     if (parts.length < words.length) continue;
     let ok = true;

@@ -93,6 +93,7 @@ export class SqliteStore implements MetadataStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     try {
       this.db = new Database(path, { readonly: opts.readonly ?? false });
+      reusePreparedStatements(this.db);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
@@ -638,6 +639,31 @@ export class SqliteStore implements MetadataStore {
   get raw(): Db {
     return this.db;
   }
+}
+
+const STATEMENT_CACHE_SIZE = 400;
+
+/**
+ * Queries built per call (filters, IN lists) were prepared on every search: about a
+ * tenth of a search's time. The connection's prepare() now returns a cached
+ * statement for SQL it has seen; statements are reusable, and all use is synchronous.
+ */
+function reusePreparedStatements(db: Db): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, ReturnType<typeof prepare>>();
+  (db as { prepare: unknown }).prepare = (sql: string) => {
+    let stmt = cache.get(sql);
+    if (stmt && !stmt.busy) {
+      // Refresh its place: the Map's order is the eviction order.
+      cache.delete(sql);
+      cache.set(sql, stmt);
+      return stmt;
+    }
+    stmt = prepare(sql);
+    if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    cache.set(sql, stmt);
+    return stmt;
+  };
 }
 
 interface RawChunkRow {
