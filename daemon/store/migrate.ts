@@ -555,7 +555,7 @@ class PgSide implements Side {
         docs.map((d, i) => [ids[i].id, d.tsv, d.tf, d.ntok, d.c0, d.c1]) as never[][],
         ['int8', 'text', 'text', 'int4', 'text', 'text'],
       )} AS t(id, tsv, tf, ntok, c0, c1)`);
-    await c.exec(sql.unsafe`UPDATE lexical_stats SET nrow = nrow + ${docs.length}, ntok = ntok + ${docs.reduce((n, d) => n + d.ntok, 0)}`);
+    await c.exec(sql.unsafe`UPDATE lexical_stats SET nrow = nrow + ${docs.length}, ntok = ntok + ${docs.reduce((n, d) => n + d.ntok, 0)}, version = version + 1`);
   }
 
   async insertSymbols(rows: SymRow[]) {
@@ -604,7 +604,7 @@ class PgSide implements Side {
           docs.map((d, i) => [fresh.get(freshRows[i].sha)!, d.tsv, d.tf, d.ntok, d.c0, d.c1]) as never[][],
           ['int8', 'text', 'text', 'int4', 'text', 'text'],
         )} AS t(id, tsv, tf, ntok, c0, c1)`);
-      await c.exec(sql.unsafe`UPDATE commit_lex_stats SET nrow = nrow + ${docs.length}, ntok = ntok + ${docs.reduce((n, d) => n + d.ntok, 0)}`);
+      await c.exec(sql.unsafe`UPDATE commit_lex_stats SET nrow = nrow + ${docs.length}, ntok = ntok + ${docs.reduce((n, d) => n + d.ntok, 0)}, version = version + 1`);
     }
     const missing = rows.filter((r) => !fresh.has(r.sha)).map((r) => r.sha);
     const existing = new Map<string, number>();
@@ -667,7 +667,7 @@ class PgSide implements Side {
   async setFtsStats(kind: 'chunks' | 'commits', source: FtsStats, wasEmpty: boolean) {
     if (!wasEmpty) return;
     const table = sql.identifier([kind === 'chunks' ? 'lexical_stats' : 'commit_lex_stats']);
-    await this.db.exec(sql.unsafe`UPDATE ${table} SET nrow = GREATEST(nrow, ${source.nrow}), ntok = GREATEST(ntok, ${source.ntok})`);
+    await this.db.exec(sql.unsafe`UPDATE ${table} SET nrow = GREATEST(nrow, ${source.nrow}), ntok = GREATEST(ntok, ${source.ntok}), version = version + 1`);
   }
 }
 

@@ -174,7 +174,9 @@ export class PgDb implements Queryable {
       max: opts.poolSize ?? 8,
       connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
       idleTimeoutMillis: 30_000,
-      ...(opts.target.schema ? { options: `-c search_path=${opts.target.schema}` } : {}),
+      // JIT compiles every query the planner thinks is big; for these short queries it costs
+      // far more (hundreds of ms) than it saves.
+      options: `-c jit=off${opts.target.schema ? ` -c search_path=${opts.target.schema}` : ''}`,
       types: typeParsers(),
       application_name: 'contextd',
     });

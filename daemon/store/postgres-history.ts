@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { errorMessage } from '../errors.js';
 import { indexText } from '../search/tokenize.js';
 import { isConnectionError, sql, type PgDb, type Queryable, type TxConnection } from './pg-db.js';
-import { bm25Rows, COMMIT_LEXICON, lexicalDocs } from './postgres-lexical.js';
+import { bm25Rows, COMMIT_LEXICON, lexicalDocs, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
 import type {
   BlameStatus,
   BlameWork,
@@ -103,6 +103,8 @@ export class PostgresHistory {
   constructor(
     private readonly db: PgDb,
     private readonly viewWhere: PgViewWhere,
+    /** The store's cached statistics and phrase counts (see PostgresStore.lexicalKnown). */
+    private readonly known: (lt: LexicalTable, match: string) => Promise<LexicalKnown>,
   ) {}
 
   private stateOf(q: Queryable, repoId: number) {
@@ -144,7 +146,7 @@ export class PostgresHistory {
         docs.map((d, i) => [rows[i].id, d.tsv, d.tf, d.ntok, d.c0, d.c1]) as never[][],
         ['int8', 'text', 'text', 'int4', 'text', 'text'],
       )} AS t(id, tsv, tf, ntok, c0, c1)`);
-    await c.exec(sql.unsafe`UPDATE commit_lex_stats SET nrow = nrow + ${docs.length}, ntok = ntok + ${docs.reduce((n, d) => n + d.ntok, 0)}`);
+    await c.exec(sql.unsafe`UPDATE commit_lex_stats SET nrow = nrow + ${docs.length}, ntok = ntok + ${docs.reduce((n, d) => n + d.ntok, 0)}, version = version + 1`);
   }
 
   private async insertCommits(c: Queryable, commits: CommitInfo[], bodyless: boolean): Promise<Map<string, number>> {
@@ -351,8 +353,11 @@ export class PostgresHistory {
 
   /** Commits no repository reaches and no blame names (left by rewrites and removed repositories). */
   async pruneCommits(c: TxConnection): Promise<number> {
-    return c.exec(sql.unsafe`DELETE FROM commits cm WHERE NOT EXISTS (SELECT 1 FROM repo_commits rc WHERE rc.commit_id = cm.id)
+    const n = await c.exec(sql.unsafe`DELETE FROM commits cm WHERE NOT EXISTS (SELECT 1 FROM repo_commits rc WHERE rc.commit_id = cm.id)
       AND NOT EXISTS (SELECT 1 FROM blame_ranges b WHERE b.commit_id = cm.id)`);
+    // Fewer live message rows: cached document counts are out of date.
+    if (n) await c.exec(sql.unsafe`UPDATE commit_lex_stats SET version = version + 1`);
+    return n;
   }
 
   async writeBlames(repoId: number, files: BlameWrite[]): Promise<(string | null)[]> {
@@ -503,7 +508,7 @@ export class PostgresHistory {
   }
 
   async searchCommitChunks(q: CommitSearchQuery): Promise<CommitChunkRow[]> {
-    const scored = bm25Rows(q.match, COMMIT_LEXICON);
+    const scored = bm25Rows(q.match, COMMIT_LEXICON, await this.known(COMMIT_LEXICON, q.match));
     if (!scored) return [];
     const conds: Fragment[] = [sql.fragment`(cm.files_changed IS NULL OR cm.files_changed <= ${q.maxCommitFiles})`];
     // Commits of the repositories searched. With none named, as in the SQLite store every commit

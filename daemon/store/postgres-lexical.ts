@@ -275,23 +275,56 @@ export const COMMIT_LEXICON: LexicalTable = { table: 'commit_lex', stats: 'commi
  * A subquery `(id, score)` of every row matching `match`, scored exactly as FTS5's
  * `bm25(table, w0, w1)` negated (higher is better); null when nothing can match.
  */
-export function bm25Rows(match: string, lt: LexicalTable): Fragment | null {
+/** The statistics row of a lexical table, and the rows holding some phrases (keys: tokens joined by spaces). */
+export interface LexicalKnown {
+  nrow: number;
+  ntok: number;
+  hits: Map<string, number>;
+}
+
+/** The distinct phrases of a MATCH expression (tokens joined by spaces; '' for an empty phrase). */
+export function phraseKeys(match: string): string[] {
+  return [...new Set(parseMatch(match).phrases.map((p) => p.tokens.join(' ')))];
+}
+
+/** Rows holding the phrase, over the whole table (FTS5's xQueryPhrase count), as a SQL expression. */
+function phraseCount(key: string, lt: LexicalTable): Fragment {
+  const tokens = key ? key.split(' ') : [];
+  if (!tokens.length) return sql.fragment`0::float8`;
+  const table = sql.identifier([lt.table]);
+  const q = tokens.map(lexeme).join(' & ');
+  if (tokens.length === 1) return sql.fragment`(SELECT count(*) FROM ${table} l WHERE l.tsv @@ ${q}::tsquery)::float8`;
+  return sql.fragment`(SELECT count(*) FROM ${table} l WHERE l.tsv @@ ${q}::tsquery AND ${frequency(tokens, lt.weights)} > 0)::float8`;
+}
+
+/** One row `{ h0, h1, … }`: rows holding each phrase of `keys`. */
+export function phraseCountsQuery(keys: string[], lt: LexicalTable) {
+  return sql.unsafe`SELECT ${sql.join(
+    keys.map((k, i) => sql.fragment`${phraseCount(k, lt)} AS ${sql.identifier([`h${i}`])}`),
+    sql.fragment`, `,
+  )}`;
+}
+
+export function bm25Rows(match: string, lt: LexicalTable, known?: LexicalKnown): Fragment | null {
   const parsed = parseMatch(match);
   const pre = prefilter(parsed.root);
   if (pre === null) return null;
   const table = sql.identifier([lt.table]);
-  const stats = sql.identifier([lt.stats]);
+  const stats = known
+    ? sql.fragment`(SELECT ${known.nrow}::int8 AS nrow, ${known.ntok}::int8 AS ntok)`
+    : sql.fragment`${sql.identifier([lt.stats])}`;
   const freqCols = parsed.phrases.map((p) => sql.fragment`${frequency(p.tokens, lt.weights)} AS ${f(p.index)}`);
-  // Rows holding each phrase, over the whole table (FTS5's xQueryPhrase count).
-  const hits = parsed.phrases.map((p) => {
-    if (!p.tokens.length) return sql.fragment`0::float8`;
-    const q = p.tokens.map(lexeme).join(' & ');
-    if (p.tokens.length === 1) return sql.fragment`(SELECT count(*) FROM ${table} l WHERE l.tsv @@ ${q}::tsquery)::float8`;
-    return sql.fragment`(SELECT count(*) FROM ${table} l WHERE l.tsv @@ ${q}::tsquery AND ${frequency(p.tokens, lt.weights)} > 0)::float8`;
+  // Rows holding each distinct phrase (counted here unless the caller knows them).
+  const distinct = new Map<string, number>();
+  for (const p of parsed.phrases) if (!distinct.has(p.tokens.join(' '))) distinct.set(p.tokens.join(' '), distinct.size);
+  const slot = (p: { tokens: string[] }) => distinct.get(p.tokens.join(' '))!;
+  const hit = (i: number) => sql.identifier([`h${i}`]);
+  const hits = [...distinct.keys()].map((key, i) => {
+    const n = known?.hits.get(key);
+    return n === undefined ? sql.fragment`${phraseCount(key, lt)} AS ${hit(i)}` : sql.fragment`${n}::float8 AS ${hit(i)}`;
   });
   const idf = (i: number) => sql.identifier([`idf${i}`]);
   const raw = (i: number) => sql.identifier([`r${i}`]);
-  const hit = (i: number) => sql.identifier([`h${i}`]);
   const gates = countingConditions(parsed.root);
   const terms = parsed.phrases.map((p) => {
     const g = gates.get(p.index) ?? [];
@@ -302,28 +335,33 @@ export function bm25Rows(match: string, lt: LexicalTable): Fragment | null {
         )} THEN m.${f(p.index)} ELSE 0::float8 END)`
       : sql.fragment`m.${f(p.index)}`;
     // FTS5: aIDF[i] * ((aFreq[i] * (k1 + 1.0)) / (aFreq[i] + k1 * (1 - b + b * D / avgdl)))
-    return sql.fragment`h.${idf(p.index)} * ((${freq} * (1.2::float8 + 1.0::float8)) / (${freq} + 1.2::float8 * ((1::float8 - 0.75::float8) + ((0.75::float8 * m.d) / st.avgdl))))`;
+    return sql.fragment`h.${idf(slot(p))} * ((${freq} * (1.2::float8 + 1.0::float8)) / (${freq} + 1.2::float8 * ((1::float8 - 0.75::float8) + ((0.75::float8 * m.d) / st.avgdl))))`;
   });
+  const slots = [...distinct.values()];
+  // MATERIALIZED: each count and each row's frequencies computed once (inlined, the planner repeats them).
   return sql.fragment`(
-    SELECT m.id, (0::float8 + ${sql.join(terms, sql.fragment` + `)}) AS score
-    FROM (
+    WITH st AS MATERIALIZED (
+      SELECT nrow::float8 AS n, CASE WHEN nrow = 0 OR ntok = 0 THEN 1::float8 ELSE ntok::float8 / nrow::float8 END AS avgdl FROM ${stats} s
+    ),
+    hc AS MATERIALIZED (SELECT ${sql.join(hits, sql.fragment`, `)}),
+    r AS MATERIALIZED (
+      SELECT ${sql.join(
+        slots.map((i) => sql.fragment`ln((st.n - hc.${hit(i)} + 0.5::float8) / (hc.${hit(i)} + 0.5::float8)) AS ${raw(i)}`),
+        sql.fragment`, `,
+      )} FROM st, hc
+    ),
+    h AS MATERIALIZED (
+      SELECT ${sql.join(
+        slots.map((i) => sql.fragment`CASE WHEN ${raw(i)} > 0 THEN ${raw(i)} ELSE 1e-6::float8 END AS ${idf(i)}`),
+        sql.fragment`, `,
+      )} FROM r
+    ),
+    m AS MATERIALIZED (
       SELECT l.id, l.ntok::float8 AS d, ${sql.join(freqCols, sql.fragment`, `)}
       FROM ${table} l WHERE l.tsv @@ ${pre}::tsquery
-    ) m,
-    (SELECT nrow::float8 AS n, CASE WHEN nrow = 0 OR ntok = 0 THEN 1::float8 ELSE ntok::float8 / nrow::float8 END AS avgdl FROM ${stats}) st,
-    (SELECT ${sql.join(
-      parsed.phrases.map((p) => sql.fragment`CASE WHEN ${raw(p.index)} > 0 THEN ${raw(p.index)} ELSE 1e-6::float8 END AS ${idf(p.index)}`),
-      sql.fragment`, `,
-    )}
-     FROM (SELECT ${sql.join(
-       parsed.phrases.map((p) => sql.fragment`ln((s.n - hc.${hit(p.index)} + 0.5::float8) / (hc.${hit(p.index)} + 0.5::float8)) AS ${raw(p.index)}`),
-       sql.fragment`, `,
-     )} FROM (SELECT nrow::float8 AS n FROM ${stats}) s,
-       (SELECT ${sql.join(
-         parsed.phrases.map((p, i) => sql.fragment`${hits[i]} AS ${hit(p.index)}`),
-         sql.fragment`, `,
-       )}) hc) r
-    ) h
+    )
+    SELECT m.id, (0::float8 + ${sql.join(terms, sql.fragment` + `)}) AS score
+    FROM m, h, st
     WHERE ${matches(parsed.root, 'm')}
   )`;
 }

@@ -244,4 +244,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     );
     `,
   },
+  {
+    version: 4,
+    name: 'lexical statistics versions (per-token document counts cached between writes)',
+    sql: `
+    -- Bumped by every write that adds or removes lexical rows: a daemon caches the number of rows
+    -- holding each query token (BM25's document frequency) until the version moves.
+    ALTER TABLE lexical_stats ADD COLUMN version bigint NOT NULL DEFAULT 0;
+    ALTER TABLE commit_lex_stats ADD COLUMN version bigint NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -21,7 +21,8 @@ import { ContextdError, errorMessage } from '../errors.js';
 import type { SymbolKind } from '../lang/types.js';
 import { indexText } from '../search/tokenize.js';
 import { isConnectionError, openError, parsePgUrl, PgDb, sql, type PgTarget, type Queryable, type TxConnection } from './pg-db.js';
-import { bm25Rows, CHUNK_LEXICON, lexeme, lexicalDocs } from './postgres-lexical.js';
+import { fts5Tokens } from './fts-tokens.js';
+import { bm25Rows, CHUNK_LEXICON, lexeme, lexicalDocs, phraseCountsQuery, phraseKeys, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
 import { PG_MIGRATIONS } from './postgres-schema.js';
 import { PostgresHistory, pgHistoryFilter } from './postgres-history.js';
 import { PostgresEmbeddingStore } from './postgres-vectors.js';
@@ -160,7 +161,7 @@ export class PostgresStore implements MetadataStore {
   ) {
     this.location = db.target.redacted;
     this.machine = opts.machine;
-    this.history = new PostgresHistory(db, (f, alias) => this.viewWhere(f, alias));
+    this.history = new PostgresHistory(db, (f, alias) => this.viewWhere(f, alias), (lt, match) => this.lexicalKnown(lt, match));
     this.repoLock = new AdvisoryRepoLock(db, `${db.target.schema ?? ''}\0${opts.machine}`);
   }
 
@@ -244,7 +245,23 @@ export class PostgresStore implements MetadataStore {
     }
     if (!sets.length) return;
     await this.db.exec(sql.unsafe`UPDATE repos SET ${sql.join(sets, sql.fragment`, `)} WHERE id = ${id}`);
+    // The end of a full index run: after a bulk load, refresh the planner's statistics now rather
+    // than whenever autovacuum gets to it (with stale ones, search plans join every chunk).
+    if (patch.indexedCommit !== undefined && this.rowsSinceAnalyze >= 1000) {
+      this.rowsSinceAnalyze = 0;
+      // And move the GIN indexes' pending entries into the index proper (a long pending list is
+      // scanned by every search until autovacuum cleans it).
+      await this.db
+        .exec(sql.unsafe`SELECT gin_clean_pending_list('lexical_tsv'::regclass), gin_clean_pending_list('commit_lex_tsv'::regclass)`)
+        .catch(() => {});
+      await this.db
+        .exec(sql.unsafe`ANALYZE files, parses, parse_chunks, lexical, symbols, chunks, commits, commit_lex, commit_files, repo_commits, blame_files, blame_ranges`)
+        .catch(() => {});
+    }
   }
+
+  /** Rows written since the last ANALYZE (see updateRepo). */
+  private rowsSinceAnalyze = 0;
 
   async removeRepo(id: number): Promise<void> {
     // Files, jobs, blame, history links go with it (foreign keys cascade).
@@ -393,7 +410,8 @@ export class PostgresStore implements MetadataStore {
           ['int8', 'text', 'text', 'int4', 'text', 'text'],
         )} AS t(id, tsv, tf, ntok, c0, c1)`);
       const tokens = docs.reduce((n, d) => n + d.ntok, 0);
-      await c.exec(sql.unsafe`UPDATE lexical_stats SET nrow = nrow + ${docs.length}, ntok = ntok + ${tokens}`);
+      this.rowsSinceAnalyze += docs.length;
+      await c.exec(sql.unsafe`UPDATE lexical_stats SET nrow = nrow + ${docs.length}, ntok = ntok + ${tokens}, version = version + 1`);
     }
     if (symRows.length) {
       await c.exec(sql.unsafe`INSERT INTO symbols (parse_id, name, kind, container, start_line, end_line, name_line, name_col, signature)
@@ -467,17 +485,57 @@ export class PostgresStore implements MetadataStore {
     return sql.fragment`${sql.join(clauses, sql.fragment` AND `)}`;
   }
 
+  /** Per lexical table: its statistics version, and the rows holding each phrase counted since. */
+  private readonly phraseCounts = new Map<string, { version: number; hits: Map<string, number> }>();
+
+  /**
+   * The statistics a BM25 query needs, with the rows holding each of its phrases: counted once
+   * and reused until a write moves the table's version (BM25's document frequencies are exact).
+   */
+  async lexicalKnown(lt: LexicalTable, match: string, extra: string[] = []): Promise<LexicalKnown> {
+    const s = await this.db.one(
+      sql.type(z.object({ nrow: z.number(), ntok: z.number(), version: z.number() }))`SELECT nrow, ntok, version FROM ${sql.identifier([lt.stats])}`,
+    );
+    let cache = this.phraseCounts.get(lt.table);
+    if (!cache || cache.version !== s.version || cache.hits.size > 50_000) {
+      cache = { version: s.version, hits: new Map() };
+      this.phraseCounts.set(lt.table, cache);
+    }
+    const keys = [...new Set([...(match ? phraseKeys(match) : []), ...extra])];
+    const missing = keys.filter((k) => !cache.hits.has(k));
+    if (missing.length) {
+      const row = (await this.db.one(phraseCountsQuery(missing, lt))) as Record<string, number>;
+      missing.forEach((k, i) => cache.hits.set(k, row[`h${i}`]));
+    }
+    return { nrow: s.nrow, ntok: s.ntok, hits: cache.hits };
+  }
+
   async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
-    const hits = bm25Rows(q.match, CHUNK_LEXICON);
+    const hits = bm25Rows(q.match, CHUNK_LEXICON, await this.lexicalKnown(CHUNK_LEXICON, q.match));
     if (!hits) return [];
+    // As the SQLite store: join the views only for the best `inner` matches (a common word can
+    // match most of the index), unless filters leave fewer than `limit` of them. Rows tied with
+    // the last one kept are kept too, so the cut never depends on the order of equal scores.
+    const inner = Math.max(q.limit * 5, 500);
+    const capped = await this.lexicalRows(q, hits, inner);
+    if (capped.rows.length >= q.limit || !capped.capHit) return capped.rows;
+    return (await this.lexicalRows(q, hits, null)).rows;
+  }
+
+  private async lexicalRows(q: LexicalQuery, hits: Fragment, inner: number | null): Promise<{ rows: LexicalRow[]; capHit: boolean }> {
     const history = q.history ? sql.fragment` AND ${pgHistoryFilter(q.history, sql.fragment`pc.start_line`, sql.fragment`pc.end_line`)}` : sql.fragment``;
+    const kept =
+      inner === null
+        ? sql.fragment`SELECT id, score FROM scored`
+        : sql.fragment`SELECT id, score FROM scored WHERE score >= (SELECT min(score) FROM (SELECT score FROM scored ORDER BY score DESC LIMIT ${inner}) best)`;
     // Rank and filter on ids first; load chunk text only for the rows that survive the LIMIT.
     // Ties (equal BM25, e.g. the same text at two paths) are broken by place, as in the SQLite store.
     const rows = await this.queryRegex(() =>
       this.db.rows(
-        sql.type(chunkRowSchema.extend({ score: z.number() }))`SELECT t.*, c.text FROM (
+        sql.type(chunkRowSchema.extend({ score: z.number(), total: z.number() }))`WITH scored AS MATERIALIZED (SELECT id, score FROM ${hits} s)
+        SELECT t.*, c.text, (SELECT count(*) FROM scored) AS total FROM (
           SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, hits.score
-          FROM ${hits} hits
+          FROM (${kept}) hits
           JOIN parse_chunks pc ON pc.id = hits.id
           JOIN files f ON f.parse_id = pc.parse_id
           WHERE ${this.viewWhere(q)}${history}
@@ -486,8 +544,16 @@ export class PostgresStore implements MetadataStore {
         ORDER BY t.score DESC, t.path, t.start_line, t.end_line, t.repo_id`,
       ),
     );
-    return rows.map((r) => ({ ...toChunkRow(r), bm25: r.score }));
+    let capHit = false;
+    if (inner !== null && rows.length < q.limit) {
+      const n = rows.length
+        ? rows[0].total
+        : (await this.db.one(sql.type(z.object({ n: z.number() }))`SELECT count(*) AS n FROM ${hits} s`)).n;
+      capHit = n > inner;
+    }
+    return { rows: rows.map(({ total: _t, score, ...r }) => ({ ...toChunkRow({ ...r }), bm25: score })), capHit };
   }
+
 
   private chunkTotal: { n: number; at: number } | null = null;
 
@@ -497,16 +563,10 @@ export class PostgresStore implements MetadataStore {
       const r = await this.db.one(sql.type(z.object({ n: z.number() }))`SELECT count(*) AS n FROM parse_chunks`);
       this.chunkTotal = { n: r.n, at: Date.now() };
     }
-    const list = [...new Set(tokens)];
-    const df = new Map<string, number>();
-    if (list.length) {
-      const rows = await this.db.rows(
-        sql.type(z.object({ i: z.number(), n: z.number() }))`SELECT t.i, (SELECT count(*) FROM lexical l WHERE l.tsv @@ t.q::tsquery) AS n
-          FROM unnest(${sql.array(list.map(lexeme), 'text')}) WITH ORDINALITY AS t(q, i)`,
-      );
-      for (const r of rows) df.set(list[r.i - 1], r.n);
-    }
-    return { total: this.chunkTotal.n, df };
+    // A word is a stored term only if the tokenizer keeps it as it is (else no row holds it).
+    const terms = [...new Set(tokens)].filter((t) => fts5Tokens(t).join(' ') === t);
+    const known = await this.lexicalKnown(CHUNK_LEXICON, '', terms);
+    return { total: this.chunkTotal.n, df: new Map(tokens.map((t) => [t, known.hits.get(t) ?? 0])) };
   }
 
   /** A path regex PostgreSQL cannot compile is the user's glob, not a server fault. */
@@ -644,6 +704,8 @@ export class PostgresStore implements MetadataStore {
       try {
         return await this.db.tx(async (c) => {
           const parses = await c.exec(sql.unsafe`DELETE FROM parses p WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.parse_id = p.id)`);
+          // Fewer live lexical rows: cached document counts are out of date (FTS5's totals stay).
+          if (parses) await c.exec(sql.unsafe`UPDATE lexical_stats SET version = version + 1`);
           const chunks = await c.exec(sql.unsafe`DELETE FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM parse_chunks pc WHERE pc.chunk_hash = c.hash)`);
           if (parses) this.namesCache = null;
           const commits = await this.history.pruneCommits(c);
