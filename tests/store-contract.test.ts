@@ -434,7 +434,7 @@ if (pg) {
     const { z } = await import('zod');
     const { sql } = await import('../daemon/store/pg-db.js');
     const versions = await first.db.rows(sql.type(z.object({ version: z.number() }))`SELECT version FROM schema_migrations ORDER BY version`);
-    t.same(versions.map((v) => v.version), [1, 2, 3, 4]);
+    t.same(versions.map((v) => v.version), [1, 2, 3, 4, 5]);
     await first.close();
     const [x, y] = await Promise.all([PostgresStore.open({ url, machine: 'm' }), PostgresStore.open({ url, machine: 'n' })]);
     t.pass('two daemons starting at once both open (one migrates, one waits)');

@@ -101,18 +101,16 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
 
   const [lexHits, symHits, histHits, semHits] = await Promise.all([lexical, symbolHits, historyHits, semantic]);
 
-  // Map symbol hits to the chunks holding their definitions (one read per file).
-  const fileCache = new Map<string, ChunkRow[]>();
+  // Map symbol hits to the chunks holding their definitions (one read per file, all at once:
+  // against a database server each read is a round trip).
+  // Fuzzy subsequence matches are too loose to count as evidence for a code search.
+  const definite = symHits.filter((s) => s.match !== 'subsequence' && s.match !== 'substring');
+  const fileKey = (s: { repoId: number; path: string }) => `${s.repoId}\0${s.path}`;
+  const files = [...new Map(definite.map((s) => [fileKey(s), s])).values()];
+  const fileCache = new Map(await Promise.all(files.map(async (s) => [fileKey(s), await store.fileChunks(s.repoId, s.path)] as const)));
   const symbolChunks: ChunkRow[] = [];
-  for (const s of symHits) {
-    // Fuzzy subsequence matches are too loose to count as evidence for a code search.
-    if (s.match === 'subsequence' || s.match === 'substring') continue;
-    const fk = `${s.repoId}\0${s.path}`;
-    let chunks = fileCache.get(fk);
-    if (!chunks) {
-      chunks = await store.fileChunks(s.repoId, s.path);
-      fileCache.set(fk, chunks);
-    }
+  for (const s of definite) {
+    const chunks = fileCache.get(fileKey(s))!;
     const symbolPath = s.container ? `${s.container}.${s.name}` : s.name;
     const c = definingChunk(chunks, symbolPath, s.nameLine);
     if (c) symbolChunks.push(c);

@@ -254,4 +254,17 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     ALTER TABLE commit_lex_stats ADD COLUMN version bigint NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 5,
+    name: 'lexical rows: scoring columns inline and uncompressed, phrase columns out of line',
+    sql: `
+    -- Every candidate row of a search reads tsv and tf (once per query phrase); c0/c1 only serve
+    -- phrases of several tokens. Left to the default, large rows get tf compressed inline and
+    -- decompressed at every lookup; this keeps tf/tsv inline as they are and moves c0/c1 out.
+    ALTER TABLE lexical ALTER COLUMN tsv SET STORAGE MAIN, ALTER COLUMN tf SET STORAGE MAIN,
+      ALTER COLUMN c0 SET STORAGE EXTERNAL, ALTER COLUMN c1 SET STORAGE EXTERNAL;
+    ALTER TABLE commit_lex ALTER COLUMN tsv SET STORAGE MAIN, ALTER COLUMN tf SET STORAGE MAIN,
+      ALTER COLUMN c0 SET STORAGE EXTERNAL, ALTER COLUMN c1 SET STORAGE EXTERNAL;
+    `,
+  },
 ];

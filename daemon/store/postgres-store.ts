@@ -245,22 +245,19 @@ export class PostgresStore implements MetadataStore {
     }
     if (!sets.length) return;
     await this.db.exec(sql.unsafe`UPDATE repos SET ${sql.join(sets, sql.fragment`, `)} WHERE id = ${id}`);
-    // The end of a full index run: after a bulk load, refresh the planner's statistics now rather
-    // than whenever autovacuum gets to it (with stale ones, search plans join every chunk).
+    // The end of a full index run: after a bulk load, VACUUM (ANALYZE) now rather than whenever
+    // autovacuum gets to it. It refreshes the planner's statistics (stale ones make search plans
+    // join every chunk), moves the GIN indexes' pending entries into the index proper, and marks
+    // pages all-visible (so counting a token's rows need not visit them).
     if (patch.indexedCommit !== undefined && this.rowsSinceAnalyze >= 1000) {
       this.rowsSinceAnalyze = 0;
-      // And move the GIN indexes' pending entries into the index proper (a long pending list is
-      // scanned by every search until autovacuum cleans it).
       await this.db
-        .exec(sql.unsafe`SELECT gin_clean_pending_list('lexical_tsv'::regclass), gin_clean_pending_list('commit_lex_tsv'::regclass)`)
-        .catch(() => {});
-      await this.db
-        .exec(sql.unsafe`ANALYZE files, parses, parse_chunks, lexical, symbols, chunks, commits, commit_lex, commit_files, repo_commits, blame_files, blame_ranges`)
+        .exec(sql.unsafe`VACUUM (ANALYZE) files, parses, parse_chunks, lexical, symbols, chunks, commits, commit_lex, commit_files, repo_commits, blame_files, blame_ranges`)
         .catch(() => {});
     }
   }
 
-  /** Rows written since the last ANALYZE (see updateRepo). */
+  /** Lexical rows written since the last VACUUM (ANALYZE) (see updateRepo). */
   private rowsSinceAnalyze = 0;
 
   async removeRepo(id: number): Promise<void> {
@@ -536,9 +533,10 @@ export class PostgresStore implements MetadataStore {
         SELECT t.*, c.text, (SELECT count(*) FROM scored) AS total FROM (
           SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, hits.score
           FROM (${kept}) hits
-          JOIN parse_chunks pc ON pc.id = hits.id
-          JOIN files f ON f.parse_id = pc.parse_id
-          WHERE ${this.viewWhere(q)}${history}
+          -- One index probe per kept match (OFFSET 0 keeps the planner from hashing every chunk instead).
+          CROSS JOIN LATERAL (SELECT * FROM parse_chunks pc WHERE pc.id = hits.id OFFSET 0) pc
+          CROSS JOIN LATERAL (SELECT * FROM files f WHERE f.parse_id = pc.parse_id AND ${this.viewWhere(q)} OFFSET 0) f
+          WHERE TRUE${history}
           ORDER BY hits.score DESC, f.path, pc.start_line, pc.end_line, f.repo_id LIMIT ${q.limit}
         ) t JOIN chunks c ON c.hash = t.chunk_hash
         ORDER BY t.score DESC, t.path, t.start_line, t.end_line, t.repo_id`,
