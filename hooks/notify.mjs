@@ -9,8 +9,8 @@
  * one request line, one response line:
  *   -> {"jsonrpc":"2.0","id":1,"method":"notify","params":{
  *         "event":"post-commit"|"post-checkout"|"post-merge"|"post-rewrite",
- *         "worktree":"<git rev-parse --show-toplevel>",
- *         "gitDir":"<git rev-parse --absolute-git-dir>",
+ *         "worktree":"<the hook's cwd: git runs hooks at the work tree's top>",
+ *         "gitDir":"<$GIT_DIR, else ./.git (a gitdir: file is followed)>",
  *         "args":["<hook arg>", ...],
  *         "head":"<commit id>"|null,
  *         "at":<epoch ms>}}
@@ -24,20 +24,19 @@
  *
  * Contract with git: hooks must never slow or break git. So this script uses
  * Node builtins only (no build step, nothing to resolve at start-up), runs
- * at most one git process, gives up after a hard ~200 ms budget, prints
+ * no git process (HEAD is read from the git directory's files), gives up
+ * after a hard ~200 ms budget, prints
  * nothing, and always exits 0, whether the daemon is up, down, missing, slow
  * or answers garbage. The daemon's queue is persistent, so a dropped notice
  * costs freshness only until its next scan.
  */
-import { execFile } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** Total wall-clock budget for git + connect + answer. */
+/** Total wall-clock budget for reading HEAD + connect + answer. */
 const BUDGET_MS = 200;
-/** rev-parse is ~5 ms; a hung git (network filesystem, lock) must not eat the whole budget silently. */
-const GIT_TIMEOUT_MS = 120;
 
 const EVENTS = new Set(['post-commit', 'post-checkout', 'post-merge', 'post-rewrite']);
 
@@ -72,30 +71,55 @@ function socketPath(embedded) {
 }
 
 /**
- * Work tree, git dir and HEAD in one git call. Git runs hooks from the top of
- * the work tree and exports GIT_DIR when it is not the default, so the
- * inherited env and cwd point rev-parse at the right repository. On an unborn
- * branch rev-parse prints "HEAD" back and fails: hence the id check.
+ * Where we are and what HEAD is, without starting git: git runs hooks in the work
+ * tree's top directory, and HEAD is a file (a ref, a loose ref file or packed-refs).
+ * A spawn here cost up to the whole budget on a loaded machine.
  */
-function locate(cb) {
-  const fallback = {
-    worktree: process.cwd(),
-    gitDir: resolve(process.env.GIT_DIR || '.git'),
-    head: null,
-  };
-  execFile(
-    'git',
-    ['rev-parse', '--show-toplevel', '--absolute-git-dir', 'HEAD'],
-    { encoding: 'utf8', timeout: GIT_TIMEOUT_MS, killSignal: 'SIGKILL', windowsHide: true },
-    (_err, stdout) => {
-      const [top, gitDir, head] = String(stdout || '').split('\n');
-      cb({
-        worktree: top || fallback.worktree,
-        gitDir: gitDir || fallback.gitDir,
-        head: /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head || '') ? head : null,
-      });
-    },
-  );
+function locate() {
+  const worktree = process.cwd();
+  let gitDir = resolve(process.env.GIT_DIR || '.git');
+  let head = null;
+  try {
+    if (statSync(gitDir).isFile()) {
+      const m = /^gitdir:\s*(.+)$/m.exec(readFileSync(gitDir, 'utf8'));
+      if (m) gitDir = resolve(worktree, m[1].trim());
+    }
+    const text = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
+    if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(text)) head = text;
+    const ref = /^ref:\s*(refs\/\S+)$/.exec(text)?.[1];
+    if (ref) {
+      let common = gitDir;
+      try {
+        common = resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
+      } catch {
+        // not a linked worktree
+      }
+      for (const dir of [gitDir, common]) {
+        try {
+          const sha = readFileSync(join(dir, ref), 'utf8').trim();
+          if (/^[0-9a-f]{40}/.test(sha)) {
+            head = sha;
+            break;
+          }
+        } catch {
+          // not a loose ref here
+        }
+      }
+      if (!head) {
+        try {
+          for (const line of readFileSync(join(common, 'packed-refs'), 'utf8').split('\n')) {
+            const [sha, name] = line.split(' ');
+            if (name === ref) head = sha;
+          }
+        } catch {
+          // no packed refs
+        }
+      }
+    }
+  } catch {
+    // the daemon resolves what we could not
+  }
+  return { worktree, gitDir, head };
 }
 
 function send(path, request) {
@@ -122,13 +146,12 @@ function main() {
   // a file checkout moves no ref, and the file watcher already sees the edit.
   if (event === 'post-checkout' && args[2] === '0') quit();
   const at = Date.now();
-  locate(({ worktree, gitDir, head }) => {
-    send(socketPath(socket), {
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'notify',
-      params: { event, worktree, gitDir, args, head, at },
-    });
+  const { worktree, gitDir, head } = locate();
+  send(socketPath(socket), {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'notify',
+    params: { event, worktree, gitDir, args, head, at },
   });
 }
 
