@@ -17,11 +17,17 @@ const ASCII_ONLY = /^[\x00-\x7f]*$/;
 const ASCII_TOKEN = /[A-Za-z0-9]+/g;
 
 /** Tokens of one text, in order (positions are array indexes). */
+const HAS_UPPER = /[A-Z]/;
+
+function asciiTokens(text: string): string[] {
+  const m = text.match(ASCII_TOKEN);
+  if (!m) return [];
+  // indexText() output is lowercase already: fold only when there is something to fold.
+  return HAS_UPPER.test(text) ? m.map((t) => t.toLowerCase()) : m;
+}
+
 export function fts5Tokens(text: string): string[] {
-  if (ASCII_ONLY.test(text)) {
-    const m = text.match(ASCII_TOKEN);
-    return m ? m.map((t) => t.toLowerCase()) : [];
-  }
+  if (ASCII_ONLY.test(text)) return asciiTokens(text);
   return unicodeTokenizer().tokens([text])[0];
 }
 
@@ -30,10 +36,8 @@ export function fts5TokensMany(texts: readonly string[]): string[][] {
   const out: string[][] = new Array(texts.length);
   const slow: number[] = [];
   texts.forEach((text, i) => {
-    if (ASCII_ONLY.test(text)) {
-      const m = text.match(ASCII_TOKEN);
-      out[i] = m ? m.map((t) => t.toLowerCase()) : [];
-    } else slow.push(i);
+    if (ASCII_ONLY.test(text)) out[i] = asciiTokens(text);
+    else slow.push(i);
   });
   if (slow.length) {
     const toks = unicodeTokenizer().tokens(slow.map((i) => texts[i]));

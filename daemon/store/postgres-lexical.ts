@@ -40,14 +40,22 @@ export interface LexicalDoc {
   c1: string;
 }
 
+/** A JSON object key that needs no escaping. */
+const PLAIN_KEY = /^[a-z0-9]*$/;
+
 /** PostgreSQL keeps lexemes under 2 KiB; a longer token is indexed (and looked up) by its hash. */
 const MAX_LEXEME_BYTES = 2000;
 
 /** A token as a quoted tsvector/tsquery lexeme. */
 export function lexeme(token: string): string {
-  const t = Buffer.byteLength(token) > MAX_LEXEME_BYTES ? `~${createHash('sha1').update(token).digest('hex')}` : token;
-  return `'${t.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+  // Tokens are letters and digits (never a quote or a backslash): quoting is the common case.
+  if (token.length * 3 <= MAX_LEXEME_BYTES || Buffer.byteLength(token) <= MAX_LEXEME_BYTES) {
+    return SAFE_LEXEME.test(token) ? `'${token}'` : `'${token.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+  }
+  return `'~${createHash('sha1').update(token).digest('hex')}'`;
 }
+
+const SAFE_LEXEME = /^[^'\\]*$/;
 
 /**
  * The lexical rows for (column 0, column 1) text pairs, both already `indexText()`ed,
@@ -64,7 +72,7 @@ export function lexicalDocs(pairs: readonly [string, string][], weights: readonl
     const json: string[] = [];
     const lex: string[] = [];
     for (const [t, n] of tf) {
-      json.push(`${JSON.stringify(t)}:${n}`);
+      json.push(`${PLAIN_KEY.test(t) ? `"${t}"` : JSON.stringify(t)}:${n}`);
       lex.push(lexeme(t));
     }
     return { tsv: lex.join(' '), tf: `{${json.join(',')}}`, ntok: t0.length + t1.length, c0: t0.join(' '), c1: t1.join(' ') };

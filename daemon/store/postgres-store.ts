@@ -298,9 +298,42 @@ export class PostgresStore implements MetadataStore {
     return out;
   }
 
-  async findParse(parseKey: string): Promise<number | null> {
-    const r = await this.db.maybeOne(sql.type(z.object({ id: z.number() }))`SELECT id FROM parses WHERE parse_key = ${parseKey}`);
-    return r?.id ?? null;
+  /** Lookups waiting for the next batch, and whether one is in flight. */
+  private parseLookups: { key: string; resolve: (id: number | null) => void; reject: (err: unknown) => void }[] = [];
+  private parseLookupRunning = false;
+
+  /**
+   * The indexer asks once per file, several files at a time: the lookups that arrive while one
+   * query runs go together in the next (one round trip for many files).
+   */
+  findParse(parseKey: string): Promise<number | null> {
+    return new Promise((resolve, reject) => {
+      this.parseLookups.push({ key: parseKey, resolve, reject });
+      if (!this.parseLookupRunning) void this.runParseLookups();
+    });
+  }
+
+  private async runParseLookups(): Promise<void> {
+    this.parseLookupRunning = true;
+    try {
+      while (this.parseLookups.length) {
+        const batch = this.parseLookups.splice(0, 500);
+        try {
+          const rows = await this.db.rows(
+            sql.type(z.object({ id: z.number(), parse_key: z.string() }))`SELECT id, parse_key FROM parses WHERE parse_key = ANY(${sql.array(
+              [...new Set(batch.map((b) => b.key))],
+              'text',
+            )})`,
+          );
+          const ids = new Map(rows.map((r) => [r.parse_key, r.id]));
+          for (const b of batch) b.resolve(ids.get(b.key) ?? null);
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.parseLookupRunning = false;
+    }
   }
 
   async writeFile(repoId: number, file: FileWrite): Promise<WriteOutcome> {
