@@ -43,7 +43,7 @@ t.test('sqlite -> postgres -> sqlite: identical results, nothing parsed or embed
   const history = await buildFixture('history', join(dir, 'history'));
   const roots = { basic: basic.dir, history: history.dir };
   const url = pgSchemaUrl(asT(t), pg.url, 'migrate');
-  const base = { ...process.env, CONTEXTD_CONFIG_DIR: join(dir, 'cfg'), CONTEXTD_WORKERS: '0', CONTEXTD_MACHINE: 'box' };
+  const base: NodeJS.ProcessEnv = { ...process.env, CONTEXTD_CONFIG_DIR: join(dir, 'cfg'), CONTEXTD_WORKERS: '0', CONTEXTD_MACHINE: 'box' };
   delete base.CONTEXTD_DATABASE_URL;
   const envA = { ...base, CONTEXTD_DATA_DIR: join(dir, 'a') };
   const envB = { ...base, CONTEXTD_DATA_DIR: join(dir, 'b'), CONTEXTD_DATABASE_URL: url };
@@ -107,7 +107,7 @@ t.test('an interrupted migration is run again; a running daemon blocks it', asyn
   if (!pg) return;
   const dir = tempDir(t);
   const history = await buildFixture('history', join(dir, 'history'));
-  const env = { ...process.env, CONTEXTD_DATA_DIR: join(dir, 'a'), CONTEXTD_CONFIG_DIR: join(dir, 'cfg'), CONTEXTD_WORKERS: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, CONTEXTD_DATA_DIR: join(dir, 'a'), CONTEXTD_CONFIG_DIR: join(dir, 'cfg'), CONTEXTD_WORKERS: '0' };
   delete env.CONTEXTD_DATABASE_URL;
   const a = await Engine.open(loadConfig(env));
   await a.index(history.dir);
