@@ -413,6 +413,35 @@ if (pg) {
     await again!.release();
   });
 
+  t.test('two daemons writing the same content at once: stored once, no file lost', async (t) => {
+    const url = pgSchemaUrl(asT(t), pg!.url, 'race');
+    const a = await PostgresStore.open({ url, machine: 'machine-a' });
+    const b = await PostgresStore.open({ url, machine: 'machine-b' });
+    t.teardown(async () => {
+      await a.close();
+      await b.close();
+    });
+    const [ra, rb] = [await a.ensureRepo('/src/app', 'app'), await b.ensureRepo('/src/app', 'app')];
+    // 60 files, 20 distinct contents (3 chunks each): both daemons write all of them, in opposite orders.
+    const files = Array.from({ length: 60 }, (_, i) =>
+      write(`f${i}.py`, `blob${i % 20}`, { ...parsed, chunks: parsed.chunks.map((c) => ({ ...c, text: `${c.text}  # ${i % 20}` })) }),
+    );
+    for (let round = 0; round < 3; round++) {
+      const [oa, ob] = await Promise.all([a.writeFiles(ra.id, files), b.writeFiles(rb.id, [...files].reverse())]);
+      t.same([...oa, ...ob].filter((o) => o.error), [], `round ${round}: no file failed`);
+    }
+    const { z } = await import('zod');
+    const { sql } = await import('../daemon/store/pg-db.js');
+    const n = async (table: string) => (await a.db.one(sql.type(z.object({ n: z.number() }))`SELECT count(*) AS n FROM ${sql.identifier([table])}`)).n;
+    t.equal(await n('parses'), 20, 'one parse per content');
+    t.equal(await n('chunks'), 60, 'one row per chunk text');
+    t.equal(await n('parse_chunks'), 60);
+    const stats = await a.db.one(sql.type(z.object({ nrow: z.number() }))`SELECT nrow FROM lexical_stats`);
+    t.equal(stats.nrow, 60, 'and the BM25 statistics count each lexical row once');
+    t.equal((await a.listFiles(ra.id)).size, 60);
+    t.equal((await b.listFiles(rb.id)).size, 60);
+  });
+
   t.test('Engine.index refuses a repository another daemon is indexing (repo-busy)', async (t) => {
     const dir = tempDir(t);
     const repo = await buildFixture('basic', join(dir, 'basic'));

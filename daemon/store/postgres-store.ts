@@ -142,6 +142,9 @@ export interface PostgresStoreOptions {
   onConnectionError?: (err: Error) => void;
 }
 
+/** Errors of concurrent writers (deadlock, serialization, a unique key another just took). */
+const RACES = new Set(['40P01', '40001', '23505']);
+
 /** How long the symbol-name list is served from memory (other daemons may add names). */
 const NAMES_TTL_MS = 10_000;
 
@@ -351,11 +354,18 @@ export class PostgresStore implements MetadataStore {
       return this.db.tx(async (c) => {
         const out: WriteOutcome[] = [];
         for (const file of files) {
-          try {
-            out.push((await c.savepoint((s) => this.writeBatch(s, repoId, [file])))[0]);
-          } catch (e) {
-            if (isConnectionError(e)) throw e;
-            out.push({ parseId: null, newChunks: 0, error: errorMessage(e) });
+          // A race with another daemon writing the same content (a deadlock, a parse key it just
+          // inserted) is worth one more try: the second sees the other's rows.
+          for (let attempt = 0; ; attempt++) {
+            try {
+              out.push((await c.savepoint((s) => this.writeBatch(s, repoId, [file])))[0]);
+              break;
+            } catch (e) {
+              if (isConnectionError(e)) throw e;
+              if (attempt === 0 && RACES.has((e as { code?: string }).code ?? '')) continue;
+              out.push({ parseId: null, newChunks: 0, error: errorMessage(e) });
+              break;
+            }
           }
         }
         return out;
