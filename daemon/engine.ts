@@ -35,10 +35,9 @@ import { openQueryCache } from './cache/open.js';
 import { storeNamespace } from './cache/keys.js';
 import { trackViewWrites } from './cache/track-writes.js';
 import { REPOS_SCOPE, REPO_SCOPE, VECTORS_SCOPE, type QueryCache } from './cache/types.js';
-import { QdrantVectorIndex } from './store/qdrant-vector-index.js';
 import type { EmbeddingStore, VectorIndex } from './store/vector-types.js';
 import type { BackendReport } from './backends/health.js';
-import { probeOllama, type OllamaProbeTarget } from './backends/probes.js';
+import type { OllamaProbeTarget } from './backends/probes.js';
 import { askCodebase, type AskOptions, type AskResult } from './ask/ask.js';
 
 export interface QueryScope {
@@ -112,15 +111,16 @@ export class Engine {
     const { store, embeddings: vectors, dataVersion } = await openStore(config);
     const storeId = storeNamespace(`${store.backend}:${store.backend === 'sqlite' ? `${hostname()}:` : ''}${store.location}`);
     const sink = opts.onBackendEvent;
-    const cache = openQueryCache(config.cache, storeId, {
+    const cache = await openQueryCache(config.cache, storeId, {
       onEvent: sink && ((event, detail) => (event === 'error' ? undefined : sink(event === 'down' ? 'warn' : 'info', `redis ${event === 'down' ? 'unreachable: using the in-memory cache' : 'connected: shared cache on'}`, { detail }))),
     });
     const engine = new Engine(config, trackViewWrites(store, (scopes) => cache.bump(scopes)));
     engine.cache = cache;
     engine.storeId = storeId;
     engine.foreignWrites = dataVersion;
+    // Network backends' client libraries load only when configured (startup time of every CLI call).
     const index: VectorIndex = config.qdrant.url
-      ? new QdrantVectorIndex(vectors, { ...config.qdrant, url: config.qdrant.url, storeId, onEvent: sink })
+      ? new (await import('./store/qdrant-vector-index.js')).QdrantVectorIndex(vectors, { ...config.qdrant, url: config.qdrant.url, storeId, onEvent: sink })
       : new LocalVectorIndex(vectors, { dir: join(dataDir, 'vectors'), annThreshold: config.embed.annThreshold });
     engine.vectorIndex = index;
     engine.vectorStore = vectors;
@@ -361,6 +361,7 @@ export class Engine {
       vectors.report?.() ?? { name: 'vectors', kind: this.vectorIndex.backend, state: 'ok', configured: false, detail: 'embedded index under the data directory' },
     ];
     if (!this.ollamaReports || Date.now() - this.ollamaReports.at > 30_000) {
+      const { probeOllama } = await import('./backends/probes.js');
       const probes = ollamaTargets(this.config)
         .map(({ host, targets }) => ({ host, targets: targets.filter((t) => t.name === 'llm') }))
         .filter((o) => o.targets.length)

@@ -5,7 +5,6 @@ import { loadConfig } from '../config/config.js';
 import { ContextdError } from '../errors.js';
 import { previewRepository } from '../index/preview.js';
 import { printPreview } from './preview-output.js';
-import { Daemon } from '../server/daemon.js';
 import { DaemonUnavailableError } from '../server/rpc-client.js';
 import type { DaemonStatus, RepoStatus } from '../server/status.js';
 import { controlSocketPath, daemonCall } from './daemon-client.js';
@@ -17,6 +16,7 @@ export function registerDaemonCommands(program: Command): void {
     .description('run the daemon in the foreground (what systemd, launchd and `npm start` run)')
     .option('--quiet', 'log to the log file only, not to stderr')
     .action(async (opts: { quiet?: boolean }) => {
+      const { Daemon } = await import('../server/daemon.js');
       const daemon = new Daemon({ stderrLogs: !opts.quiet });
       await daemon.start();
       const stop = () => void daemon.stop();

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { BackendReport } from '../backends/health.js';
-import { runDoctor } from '../backends/doctor.js';
 import { loadConfig } from '../config/config.js';
 import { ContextdError } from '../errors.js';
 import { bold, dim, green, printJson, yellow } from './output.js';
@@ -21,6 +20,7 @@ export function registerDoctorCommand(program: Command): void {
     .option('--json', 'print JSON: { ok, checks: [{ name, kind, state, configured, url, version, latencyMs, detail, fix }] }')
     .addHelpText('after', '\nExit status: 0 when everything configured works, 1 when a configured service is broken.')
     .action(async (opts: { timeout: number; json?: boolean }) => {
+      const { runDoctor } = await import('../backends/doctor.js');
       const report = await runDoctor(loadConfig(), opts.timeout);
       process.exitCode = report.ok ? 0 : 1;
       if (opts.json) return printJson(report);

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { LSP_SOCKET } from '../server/constants.js';
-import { BRIDGE_HEADER_KEY } from '../server/mcp-socket.js';
+import { BRIDGE_HEADER_KEY, LSP_SOCKET } from '../server/constants.js';
 import { runBridge } from './bridge.js';
 
 export function registerLspCommand(program: Command): void {

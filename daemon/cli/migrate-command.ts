@@ -10,8 +10,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { ContextdError } from '../errors.js';
 import { acquireLock } from '../server/lock.js';
-import { migrateStore, type MigrateSummary, type StoreRef } from '../store/migrate.js';
-import { redactUrl } from '../store/pg-db.js';
+import type { MigrateSummary, StoreRef } from '../store/migrate.js';
 import { bold, dim, formatDuration, printJson } from './output.js';
 
 interface MigrateOpts {
@@ -85,6 +84,7 @@ A migration that was interrupted is simply run again.`,
       let summary: MigrateSummary;
       try {
         if (progress) process.stderr.write(`migrating ${describe(from)} -> ${describe(target)}\n`);
+        const { migrateStore } = await import('../store/migrate.js');
         summary = await migrateStore({
           from,
           to: target,
@@ -125,5 +125,6 @@ A migration that was interrupted is simply run again.`,
 }
 
 function describe(ref: StoreRef): string {
-  return ref.kind === 'sqlite' ? ref.path : redactUrl(ref.url);
+  // The password of a URL never reaches the terminal (pg-db's redactUrl, without loading pg here).
+  return ref.kind === 'sqlite' ? ref.path : ref.url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@/]*@/, '$1:***@');
 }

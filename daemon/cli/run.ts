@@ -1,8 +1,10 @@
 /** Opens the engine for one in-process command and always closes it. */
 import { loadConfig } from '../config/config.js';
-import { Engine } from '../engine.js';
+import type { Engine } from '../engine.js';
 
 export async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
+  // Loaded on use: the engine pulls in every backend, and `--help` or the bridges need none.
+  const { Engine } = await import('../engine.js');
   const engine = await Engine.open(loadConfig());
   try {
     return await fn(engine);

@@ -12,7 +12,8 @@ import type { McpContext } from '../mcp/context.js';
 import { createMcpServer } from '../mcp/server.js';
 import { errorMessage } from '../errors.js';
 
-export const BRIDGE_HEADER_KEY = 'contextdBridge';
+import { BRIDGE_HEADER_KEY } from './constants.js';
+export { BRIDGE_HEADER_KEY };
 const MAX_HEADER = 64 * 1024;
 /** One message may not exceed this (the SDK's own stdio limit is 10 MB). */
 const MAX_MESSAGE = 10 * 1024 * 1024;

@@ -6,7 +6,6 @@
  */
 import { join } from 'node:path';
 import type { ContextdConfig } from '../config/config.js';
-import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { SqliteEmbeddingStore } from './sqlite-vectors.js';
 import type { MetadataStore } from './types.js';
@@ -35,6 +34,8 @@ export function storeKind(config: ContextdConfig): 'postgres' | 'sqlite' {
 
 export async function openStore(config: ContextdConfig, opts: OpenStoreOptions = {}): Promise<OpenedStore> {
   if (config.store.url) {
+    // Loaded only when configured: pg and slonik cost ~150 ms at every start otherwise.
+    const { PostgresStore } = await import('./postgres-store.js');
     const store = await PostgresStore.open({
       url: config.store.url,
       machine: config.store.machine,
