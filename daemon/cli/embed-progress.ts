@@ -1,5 +1,5 @@
 /** The embedding progress bar of `contextd index` (stderr, terminals only) and the summary line. */
-import cliProgress from 'cli-progress';
+import { stderrBar } from './progress.js';
 import type { EmbeddingProgress } from '../embed/types.js';
 
 export interface EmbedProgressReporter {
@@ -9,17 +9,7 @@ export interface EmbedProgressReporter {
 
 export function embedProgressBar(enabled: boolean): EmbedProgressReporter {
   if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: ' {state} [{bar}] {value}/{total} chunks  {rate} chunks/s',
-      barsize: 30,
-      hideCursor: true,
-      clearOnComplete: true,
-      fps: 10,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = stderrBar(' {state} [{bar}] {value}/{total} chunks  {rate} chunks/s');
   let started = false;
   return {
     update(p) {

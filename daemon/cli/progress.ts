@@ -7,19 +7,17 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-export function indexProgressBar(enabled: boolean): ProgressReporter {
-  if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: ' {phase} [{bar}] {value}/{total} files  {file}',
-      barsize: 30,
-      hideCursor: true,
-      clearOnComplete: true,
-      fps: 10,
-    },
+/** The bar every long CLI step shares: on stderr, cleared when done. */
+export function stderrBar(format: string): cliProgress.SingleBar {
+  return new cliProgress.SingleBar(
+    { stream: process.stderr, format, barsize: 30, hideCursor: true, clearOnComplete: true, fps: 10 },
     cliProgress.Presets.shades_classic,
   );
+}
+
+export function indexProgressBar(enabled: boolean): ProgressReporter {
+  if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
+  const bar = stderrBar(' {phase} [{bar}] {value}/{total} files  {file}');
   let started = false;
   return {
     update(p) {
