@@ -179,6 +179,30 @@ t.test('a foreign hook where ours was, with a chained file already there: confli
   t.ok(existsSync(path.join(hooks, 'post-commit' + CHAINED_SUFFIX)), 'and the chained file with it');
 });
 
+t.test('a hook manager writing back the very script we chained (husky on npm install): chained again, nothing lost', async (t) => {
+  const repo = await freshRepo();
+  const hooks = hooksOf(repo);
+  const stub = '#!/usr/bin/env sh\n. "${0%/*}/h"\n';
+  writeFileSync(path.join(hooks, 'post-commit'), stub, { mode: 0o755 });
+  t.equal((await installHooks(repo, OPTS)).hooks[0].action, 'chained');
+  // The manager rewrites its stub over our wrapper.
+  writeFileSync(path.join(hooks, 'post-commit'), stub, { mode: 0o755 });
+  t.equal((await hookStatus(repo)).hooks[0].state, 'foreign', 'our wrapper is gone');
+  const r = await installHooks(repo, OPTS);
+  t.equal(r.hooks[0].action, 'rechained');
+  t.equal(r.hooks[0].chained, 'active');
+  t.equal(readFileSync(path.join(hooks, 'post-commit'), 'utf8'), renderHookScript('post-commit', OPTS), 'our wrapper is back');
+  t.equal(readFileSync(path.join(hooks, 'post-commit' + CHAINED_SUFFIX), 'utf8'), stub, 'the manager script is still chained');
+  t.equal((await installHooks(repo, OPTS)).hooks[0].action, 'unchanged', 'idempotent afterwards');
+
+  // Same bytes but no longer executable is a different hook to git: left for the user to settle.
+  writeFileSync(path.join(hooks, 'post-commit'), stub, { mode: 0o644 });
+  chmodSync(path.join(hooks, 'post-commit'), 0o644);
+  t.equal((await installHooks(repo, OPTS)).hooks[0].action, 'conflict');
+  const u = await uninstallHooks(repo);
+  t.equal(u.hooks[0].action, 'foreign');
+});
+
 t.test('missing hooks directory is created; a symlinked user hook is chained and restored as a link', async (t) => {
   const repo = await freshRepo();
   const hooks = hooksOf(repo);

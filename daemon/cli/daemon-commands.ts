@@ -9,6 +9,8 @@ import { DaemonUnavailableError } from '../server/rpc-client.js';
 import type { DaemonStatus, RepoStatus } from '../server/status.js';
 import { controlSocketPath, daemonCall } from './daemon-client.js';
 import { bold, dim, formatDuration, green, printJson, yellow } from './output.js';
+import type { HookInstallReport } from '../repo/hooks-installer.js';
+import { CHAINED_SUFFIX } from '../repo/hook-script.js';
 
 export function registerDaemonCommands(program: Command): void {
   program
@@ -53,12 +55,17 @@ export function registerDaemonCommands(program: Command): void {
           return;
         }
       }
-      const res = await daemonCall<{ root: string; hooks: { hooksDir?: string; sharedHooksPath?: boolean } | null }>('repo.add', { path: resolve(path) });
+      const res = await daemonCall<{ root: string; hooks: Pick<HookInstallReport, 'hooksDir' | 'shared' | 'hooks'> | null }>('repo.add', { path: resolve(path) });
       if (opts.wait) await daemonCall('wait', { timeoutMs: 3_600_000 }, 3_600_000);
       if (opts.json) return printJson(res);
       console.log(`${green('added')} ${res.root}`);
-      if (res.hooks?.hooksDir) console.log(dim(`  git hooks installed in ${res.hooks.hooksDir}`));
-      if (res.hooks?.sharedHooksPath) console.log(yellow('  note: core.hooksPath is shared; the hooks apply to every repository using it'));
+      const conflicts = res.hooks?.hooks.filter((h) => h.action === 'conflict') ?? [];
+      const installed = (res.hooks?.hooks.length ?? 0) - conflicts.length;
+      if (res.hooks?.hooksDir && installed > 0) console.log(dim(`  git hooks installed in ${res.hooks.hooksDir}`));
+      if (res.hooks?.shared) console.log(yellow('  note: core.hooksPath is shared; the hooks apply to every repository using it'));
+      for (const h of conflicts) {
+        console.log(yellow(`  note: ${h.hook} left as it is: it differs from ${h.hook}${CHAINED_SUFFIX}, which contextd chained earlier; delete the one you no longer want and run add again`));
+      }
       if (!opts.wait) console.log(dim('  indexing in the background; see `contextd status`'));
     });
 

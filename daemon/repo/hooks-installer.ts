@@ -55,7 +55,12 @@ export type HookInstallAction =
   | 'updated'
   /** Ours was there, byte for byte; nothing written. */
   | 'unchanged'
-  /** A foreign hook is there and `<hook>.contextd-chained` is taken too: nothing touched. */
+  /**
+   * A hook manager (husky rewrites its stubs on every `npm install`) put back the very
+   * script we had chained: it replaces the chained copy (same bytes) and ours goes on top.
+   */
+  | 'rechained'
+  /** A foreign hook is there and `<hook>.contextd-chained` holds a different one: nothing touched. */
   | 'conflict';
 
 export interface HookInstallResult {
@@ -178,6 +183,19 @@ async function chainState(hookPath: string): Promise<ChainState> {
   }
 }
 
+/** Two regular files with the same bytes and the same executable bits (symlinks compare as different). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  try {
+    const [sa, sb] = await Promise.all([lstat(a), lstat(b)]);
+    if (!sa.isFile() || !sb.isFile() || sa.size !== sb.size || sa.size > 64 * 1024) return false;
+    if ((sa.mode & 0o111) !== (sb.mode & 0o111)) return false;
+    const [ta, tb] = await Promise.all([readFile(a), readFile(b)]);
+    return ta.equals(tb);
+  } catch {
+    return false;
+  }
+}
+
 /** Write via a temp file and rename, so a git running right now never executes half a script. */
 async function writeHook(p: string, text: string): Promise<void> {
   const tmp = `${p}.contextd-tmp-${process.pid}`;
@@ -206,9 +224,14 @@ async function installOne(hooksDir: string, hook: ManagedHook, cmd: HookCommand)
     await writeHook(p, text);
     action = 'created';
   } else if (await exists(p + CHAINED_SUFFIX)) {
-    // Typically a hook manager rewrote our wrapper after an earlier install.
-    // Both files may matter to the user; which one wins is theirs to say.
-    action = 'conflict';
+    // A hook manager rewrote our wrapper after an earlier install. When it wrote back the
+    // script we had chained, nothing is lost by chaining it again; otherwise both files may
+    // matter to the user, and which one wins is theirs to say.
+    if (await sameFile(p, p + CHAINED_SUFFIX)) {
+      await rename(p, p + CHAINED_SUFFIX);
+      await writeHook(p, text);
+      action = 'rechained';
+    } else action = 'conflict';
   } else {
     // Kept as is, executable or not: the wrapper runs it only if git would have.
     await rename(p, p + CHAINED_SUFFIX);

@@ -11,6 +11,7 @@ import { Engine } from '../engine.js';
 import { ContextdError, errorMessage } from '../errors.js';
 import { findRepoRoot, headCommit } from '../repo/git.js';
 import { installHooks, uninstallHooks } from '../repo/hooks-installer.js';
+import { CHAINED_SUFFIX } from '../repo/hook-script.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
 import { CONTROL_SOCKET, LSP_SOCKET, MCP_SOCKET } from './constants.js';
 import { AuditLog } from './audit-log.js';
@@ -115,6 +116,7 @@ export class Daemon {
 
       for (const repo of await this.engine.store.listRepos()) {
         if (!repo.registered) continue;
+        await this.repairHooks(repo.root);
         await this.watch(repo.id, repo.root);
         // Catch up with whatever happened while we were down: a reconcile reads only changed files.
         await this.engine.store.enqueue(repo.id, null, 'startup');
@@ -125,7 +127,11 @@ export class Daemon {
       this.stopMaintenance = scheduleMaintenance(
         {
           reconcile: async () => {
-            for (const repo of await this.engine.store.listRepos()) if (repo.registered) await this.engine.store.enqueue(repo.id, null, 'periodic reconcile');
+            for (const repo of await this.engine.store.listRepos()) {
+              if (!repo.registered) continue;
+              await this.repairHooks(repo.root);
+              await this.engine.store.enqueue(repo.id, null, 'periodic reconcile');
+            }
             this.scheduler.kick();
             this.kickEmbedding();
           },
@@ -239,17 +245,46 @@ export class Daemon {
     }
   }
 
+  private hookCommand() {
+    return { node: process.execPath, notifyScript: join(PACKAGE_ROOT, 'hooks', 'notify.mjs'), socketPath: this.controlPath };
+  }
+
+  /** Repos whose hook conflicts were already logged (once per run, not every reconcile). */
+  private readonly hookConflictsLogged = new Set<string>();
+
+  /**
+   * Puts back hooks that went missing or stale since `add`: a hook manager rewrote them
+   * (husky does on every `npm install`), node moved, the socket path changed. Idempotent:
+   * nothing is written when they are in place. Hooks are a fast path only (the watcher and
+   * the periodic reconcile catch up without them), so failures are logged, never thrown.
+   */
+  private async repairHooks(root: string): Promise<void> {
+    if (!(this.opts.installHooks ?? true)) return;
+    try {
+      const report = await installHooks(root, this.hookCommand());
+      const repaired = report.hooks.filter((h) => h.action !== 'unchanged' && h.action !== 'conflict').map((h) => `${h.hook} (${h.action})`);
+      if (repaired.length) this.log.info({ repo: root, hooks: repaired }, 'git hooks repaired');
+      const conflicts = report.hooks.filter((h) => h.action === 'conflict');
+      if (conflicts.length && !this.hookConflictsLogged.has(root)) {
+        this.hookConflictsLogged.add(root);
+        this.log.warn(
+          { repo: root, hooks: conflicts.map((h) => h.path) },
+          `another tool replaced contextd's git hooks with different scripts; left as they are (the watcher and the periodic reconcile keep the index fresh). ` +
+            `Compare each hook with its ${CHAINED_SUFFIX} copy, delete the one you no longer want, then run: contextd add ${JSON.stringify(root)}`,
+        );
+      }
+    } catch (err) {
+      this.log.warn({ repo: root, err: errorMessage(err) }, 'cannot check git hooks');
+    }
+  }
+
   private async registerRepo(path: string): Promise<{ root: string; hooks: unknown }> {
     const root = await findRepoRoot(resolve(path));
     const repo = await this.engine.store.ensureRepo(root, root.split('/').pop() || root);
     await this.engine.store.updateRepo(repo.id, { registered: true });
     let hooks: unknown = null;
     if (this.opts.installHooks ?? true) {
-      hooks = await installHooks(root, {
-        node: process.execPath,
-        notifyScript: join(PACKAGE_ROOT, 'hooks', 'notify.mjs'),
-        socketPath: this.controlPath,
-      });
+      hooks = await installHooks(root, this.hookCommand());
     }
     await this.watch(repo.id, root);
     await this.engine.store.enqueue(repo.id, null, 'added');
