@@ -24,10 +24,12 @@ import {
 } from './search/history-reports.js';
 import { parseTimeSpec } from './search/time.js';
 import { findSymbols, type SymbolHit } from './search/symbols.js';
-import { openStore } from './store/open-store.js';
+import { openStore, parallelReadsHelp } from './store/open-store.js';
+import { PoolUnavailable, SearchPool } from './search/search-pool.js';
+import type { PoolSearchOptions } from './search/search-protocol.js';
 import { EmbeddingService, type EmbedRunOptions, type EmbedRunSummary } from './embed/service.js';
 import type { EmbeddingProgress } from './embed/types.js';
-import type { SearchMode } from './search/semantic.js';
+import type { SearchMode, SemanticRetriever } from './search/semantic.js';
 import { LocalVectorIndex } from './store/local-vector-index.js';
 import type { FileRecord, MetadataStore, RepoRecord, ViewFilter } from './store/types.js';
 import { computeFreshness, type Freshness } from './index/freshness.js';
@@ -95,8 +97,14 @@ export class Engine {
     readonly store: MetadataStore,
   ) {}
 
-  /** `onBackendEvent`: Redis and Qdrant going down, coming back, failing to sync (the daemon logs them). */
-  static async open(config: ContextdConfig, opts: { onBackendEvent?: BackendEventSink } = {}): Promise<Engine> {
+  /** Search worker threads (the daemon's; one-shot CLI commands search in-process). */
+  private searchPool: SearchPool | null = null;
+
+  /**
+   * `onBackendEvent`: Redis and Qdrant going down, coming back, failing to sync (the daemon logs them).
+   * `searchWorkers`: answer searches on that many worker threads when the store gains from it (the daemon).
+   */
+  static async open(config: ContextdConfig, opts: { onBackendEvent?: BackendEventSink; searchWorkers?: number } = {}): Promise<Engine> {
     const dataDir = config.paths.dataDir;
     try {
       if (!statSync(dataDir).isDirectory()) {
@@ -125,6 +133,13 @@ export class Engine {
     engine.vectorIndex = index;
     engine.vectorStore = vectors;
     engine.embedding = new EmbeddingService({ store: vectors, index, settings: config.embed });
+    if (opts.searchWorkers && parallelReadsHelp(config)) {
+      engine.searchPool = new SearchPool({
+        size: opts.searchWorkers,
+        config,
+        onEvent: sink && ((message, detail) => sink('warn', message, detail)),
+      });
+    }
     return engine;
   }
 
@@ -214,7 +229,7 @@ export class Engine {
       { query, opts, state },
       scopes,
       async () => {
-        const hits = await searchCode(this.store, query, { ...opts, semantic });
+        const hits = await this.runSearch(query, opts, semantic);
         return hits.map((h) => ({ ...h, repo: roots.get(h.repoId) ?? '' }));
       },
       local,
@@ -371,7 +386,26 @@ export class Engine {
     return [...out, ...(await this.ollamaReports.reports)];
   }
 
+  /** The search worker threads: how many, how many ready, searches they answered (null: searches run on this thread). */
+  searchWorkers(): { size: number; ready: number; served: number } | null {
+    return this.searchPool ? { size: this.searchPool.size, ready: this.searchPool.readyWorkers, served: this.searchPool.served } : null;
+  }
+
+  /** On a search worker when there is one ready, else here; the same answer either way. */
+  private async runSearch(query: string, opts: PoolSearchOptions, semantic: SemanticRetriever): Promise<SearchHit[]> {
+    if (this.searchPool) {
+      try {
+        return await this.searchPool.search(query, opts, semantic);
+      } catch (err) {
+        if (!(err instanceof PoolUnavailable)) throw err;
+      }
+    }
+    return searchCode(this.store, query, { ...opts, semantic });
+  }
+
   async close(): Promise<void> {
+    await this.searchPool?.close();
+    this.searchPool = null;
     await this.embedding.close();
     await this.cache.close();
     await this.pool?.close();

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -156,7 +156,19 @@ t.test('MCP over the daemon socket and through `contextd mcp`', async (t) => {
   t.ok(st.audit.calls >= 30, `audit counted calls (${st.audit.calls})`);
   t.ok(st.audit.byTool.search_code.calls >= 23, 'per-tool counts');
   t.ok(st.audit.errors >= 8, 'errors counted');
+  const pool = st.backends.find((b) => b.name === 'search');
+  t.match(pool?.detail, /^2\/2 worker\(s\) ready, \d+ searches answered$/, 'status shows the search workers');
+  t.ok(Number(/(\d+) searches/.exec(pool?.detail ?? '')?.[1]) >= 5, `and that they answered the searches (${pool?.detail})`);
   fixtureGit(repo, ['status', '--short']);
+
+  // The audit file holds one JSON line per call, written by the time the daemon has stopped.
+  t.equal(await daemon.stop(), 0);
+  const auditFile = join(env.XDG_DATA_HOME!, 'contextd', 'logs', 'mcp-audit.jsonl');
+  t.equal(statSync(auditFile).mode & 0o777, 0o600, 'audit log is owner-only');
+  const lines = readFileSync(auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { tool: string; durationMs: number; error: string | null });
+  t.equal(lines.length, st.audit.calls, 'one line per call');
+  t.equal(lines.filter((l) => l.tool === 'search_code').length, st.audit.byTool.search_code.calls);
+  t.equal(lines.filter((l) => l.error).length, st.audit.errors);
 });
 
 t.test('history tools: code_history, recent_changes, related_files', async (t) => {

@@ -20,6 +20,12 @@ export interface IndexConfig {
 
 export interface SearchConfig {
   defaultLimit: number;
+  /**
+   * Worker threads that answer searches in the daemon, each with its own read-only
+   * connection to the embedded store, so concurrent clients are served in parallel
+   * (0 = on the main thread; a PostgreSQL store never needs them).
+   */
+  workers: number;
 }
 
 export interface HistoryConfig {
@@ -140,7 +146,7 @@ export interface ContextdConfig {
 
 const DEFAULTS = {
   index: { maxFileBytes: 1024 * 1024, exclude: [] as string[], workers: 2 },
-  search: { defaultLimit: 10 },
+  search: { defaultLimit: 10, workers: 2 },
   lsp: { autoRegister: true, definitionFallback: false as boolean | string[], workspaceSymbolLimit: 100 },
   embed: { provider: 'builtin' as const, model: 'nomic-embed-text', ollamaHost: 'http://127.0.0.1:11434', batchSize: 0, workers: 2, annThreshold: 20_000, callTimeoutMs: 60_000 },
   history: { enabled: true, maxBlameBytes: 512 * 1024, maxCommitFiles: 50, blameConcurrency: 2, blameTimeoutMs: 60_000, commitGraph: true },
@@ -265,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
     },
     search: {
       defaultLimit: positiveInt(search.defaultLimit, 'search.defaultLimit', DEFAULTS.search.defaultLimit),
+      workers: positiveInt(env.CONTEXTD_SEARCH_WORKERS ?? search.workers, 'search.workers', DEFAULTS.search.workers, true),
     },
     lsp: lspConfig(section(data, 'lsp'), env),
     embed: {

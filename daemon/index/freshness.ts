@@ -4,7 +4,8 @@
  * search: one `git status` (stat-based, reads nothing for clean files) and a hash
  * of the few files it names.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gitBlobId, headCommit, runGit, splitNul } from '../repo/git.js';
 import { classifyPath } from '../repo/path-rules.js';
@@ -122,27 +123,44 @@ export function freshnessLine(f: Freshness): string {
 /**
  * HEAD's commit read from the git directory's files (no process): a loose ref,
  * packed-refs, or a detached HEAD; in a linked worktree, refs live in the common
- * dir. Returns undefined when unsure (the caller then asks git).
+ * dir. Returns undefined when unsure (the caller then asks git). Synchronous reads
+ * of a few tiny files: it runs on every answer, and promise-based fs costs several
+ * times more CPU than the reads themselves.
  */
 export async function readHead(root: string): Promise<string | null | undefined> {
+  return readHeadSync(root);
+}
+
+/** The contents of a small file, or null when it is not there. */
+function readSmall(p: string): string | null {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function readHeadSync(root: string): string | null | undefined {
   try {
     let gitDir = join(root, '.git');
-    const st = await stat(gitDir);
+    const st = statSync(gitDir, { throwIfNoEntry: false });
+    if (!st) return undefined;
     if (st.isFile()) {
-      const m = /^gitdir:\s*(.+)$/m.exec(await readFile(gitDir, 'utf8'));
+      const m = /^gitdir:\s*(.+)$/m.exec(readFileSync(gitDir, 'utf8'));
       if (!m) return undefined;
       gitDir = resolve(root, m[1].trim());
     }
-    const head = (await readFile(join(gitDir, 'HEAD'), 'utf8')).trim();
+    const head = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
     if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head)) return head;
     const ref = /^ref:\s*(refs\/\S+)$/.exec(head)?.[1];
     if (!ref) return undefined;
-    const common = await readFile(join(gitDir, 'commondir'), 'utf8').then((c) => resolve(gitDir, c.trim()), () => gitDir);
+    const commondir = existsSync(join(gitDir, 'commondir')) ? readSmall(join(gitDir, 'commondir')) : null;
+    const common = commondir === null ? gitDir : resolve(gitDir, commondir.trim());
     for (const dir of new Set([gitDir, common])) {
-      const loose = await readFile(join(dir, ref), 'utf8').then((s) => s.trim(), () => null);
+      const loose = readSmall(join(dir, ref))?.trim();
       if (loose && /^[0-9a-f]{40}/.test(loose)) return loose;
     }
-    const packed = await readFile(join(common, 'packed-refs'), 'utf8').catch(() => '');
+    const packed = readSmall(join(common, 'packed-refs')) ?? '';
     for (const line of packed.split('\n')) {
       const [sha, name] = line.split(' ');
       if (name === ref && /^[0-9a-f]{40}/.test(sha)) return sha;

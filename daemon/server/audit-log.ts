@@ -2,7 +2,7 @@
  * The MCP audit log: one JSON line per tool call (tool, arguments, duration, hit
  * count, error) in the data dir, plus in-memory counters for `contextd status`.
  */
-import { appendFile } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import type { AuditEntry } from '../mcp/context.js';
 
 export interface AuditSummary {
@@ -18,7 +18,9 @@ export class AuditLog {
   private errors = 0;
   private lastCallAt: number | null = null;
   private readonly byTool = new Map<string, { calls: number; errors: number; totalMs: number }>();
-  private writing: Promise<void> = Promise.resolve();
+  /** One append-mode stream for the daemon's life: opening the file per call cost more than the call's search. */
+  private stream: WriteStream | null = null;
+  private closed = false;
 
   constructor(readonly path: string) {}
 
@@ -32,8 +34,20 @@ export class AuditLog {
     t.totalMs += entry.durationMs;
     this.byTool.set(entry.tool, t);
     const line = JSON.stringify({ ...entry, at: new Date(entry.at).toISOString() }) + '\n';
-    // Appends are chained so lines never interleave; a failing disk must not fail the tool call.
-    this.writing = this.writing.then(() => appendFile(this.path, line, { mode: 0o600 })).catch(() => {});
+    this.open()?.write(line);
+  }
+
+  private open(): WriteStream | null {
+    if (this.closed) return null;
+    if (!this.stream) {
+      const stream = createWriteStream(this.path, { flags: 'a', mode: 0o600 });
+      // A failing disk must not fail the tool call: drop this stream, try a new one on the next call.
+      stream.on('error', () => {
+        if (this.stream === stream) this.stream = null;
+      });
+      this.stream = stream;
+    }
+    return this.stream;
   }
 
   summary(): AuditSummary {
@@ -42,7 +56,20 @@ export class AuditLog {
     return { log: this.path, calls: this.calls, errors: this.errors, lastCallAt: this.lastCallAt, byTool };
   }
 
+  /** Everything recorded so far is written (or failed); the stream stays open. */
   flush(): Promise<void> {
-    return this.writing;
+    const stream = this.stream;
+    if (!stream || stream.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      stream.once('error', () => resolve());
+      stream.write('', () => resolve());
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const stream = this.stream;
+    this.stream = null;
+    if (stream && !stream.destroyed) await new Promise<void>((resolve) => stream.end(() => resolve()));
   }
 }

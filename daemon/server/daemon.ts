@@ -93,7 +93,10 @@ export class Daemon {
     this.lock = acquireLock(dataDir);
     try {
       this.logger = createLogger(dataDir, { stderr: this.opts.stderrLogs ?? true });
-      this.engine = await Engine.open(this.config, { onBackendEvent: (level, message, data) => this.log[level](data ?? {}, message) });
+      this.engine = await Engine.open(this.config, {
+        onBackendEvent: (level, message, data) => this.log[level](data ?? {}, message),
+        searchWorkers: this.config.search.workers,
+      });
       this.scheduler = new Scheduler(this.engine, this.log);
       this.deferred = new DeferredQueue(async (root) => {
         const repo = await this.engine.store.getRepo(root);
@@ -402,6 +405,7 @@ export class Daemon {
       rate: 0,
       lastError: errorMessage(err),
     }));
+    const searchWorkers = this.engine.searchWorkers();
     const semanticOk = embedding.state !== 'error' && !embedding.stalled;
     // Cache and vector index: a configured one that is down degrades the daemon (it keeps answering).
     // The `ask` model is shown but does not: it serves no query the daemon answers on its own.
@@ -436,6 +440,17 @@ export class Daemon {
             : `${store.location}: ${store.error ?? 'not answering'}${store.hint ? ` (${store.hint})` : ''}`,
         },
         { name: 'parser', kind: 'tree-sitter', healthy: true, detail: `${this.config.index.workers} worker(s)` },
+        ...(searchWorkers
+          ? [
+              {
+                // Never unhealthy: with no worker ready, searches run on the main thread.
+                name: 'search',
+                kind: 'worker threads',
+                healthy: true,
+                detail: `${searchWorkers.ready}/${searchWorkers.size} worker(s) ready, ${searchWorkers.served} searches answered${searchWorkers.ready ? '' : ' (meanwhile on the main thread)'}`,
+              },
+            ]
+          : []),
         { name: 'watcher', kind: '@parcel/watcher', healthy: true, detail: `${this.watchers.size} repositor${this.watchers.size === 1 ? 'y' : 'ies'} watched` },
         {
           name: 'semantic',
@@ -474,7 +489,7 @@ export class Daemon {
       await this.engine?.close();
       await Promise.race([closing, new Promise((r) => setTimeout(r, 500))]);
       this.log?.info('contextd daemon stopped');
-      await this.audit?.flush();
+      await this.audit?.close();
       this.logger?.flush();
       this.lock?.release();
       this.resolveStopped();

@@ -47,3 +47,18 @@ export async function openStore(config: ContextdConfig, opts: OpenStoreOptions =
   const store = new SqliteStore(join(config.paths.dataDir, 'index.db'));
   return { store, embeddings: new SqliteEmbeddingStore(store.raw), dataVersion: () => store.raw.pragma('data_version', { simple: true }) };
 }
+
+/**
+ * Whether searches gain from running on worker threads with their own connections:
+ * SQLite answers on the calling thread (better-sqlite3 is synchronous) and WAL lets
+ * several readers work at once; a server database already works off this thread.
+ */
+export function parallelReadsHelp(config: ContextdConfig): boolean {
+  return storeKind(config) === 'sqlite';
+}
+
+/** A read-only connection to the configured store, for a search worker thread. */
+export async function openReadOnlyStore(config: ContextdConfig): Promise<MetadataStore> {
+  if (storeKind(config) !== 'sqlite') throw new Error('openReadOnlyStore: only the embedded store has read-only connections');
+  return new SqliteStore(join(config.paths.dataDir, 'index.db'), { readonly: true });
+}

@@ -1,0 +1,166 @@
+/**
+ * Searches on worker threads, for the daemon: with the embedded store every
+ * query runs synchronously on the thread that asks (better-sqlite3), so twenty
+ * agents searching at once would queue behind one core. Each worker has its own
+ * read-only connection (WAL readers never block each other or the writer).
+ *
+ * The pool never makes a search fail that would have worked in-process: when no
+ * worker is ready (starting, crashed, timed out), `search` rejects with
+ * PoolUnavailable and the caller runs the search itself. Errors of the search
+ * (a bad query) come back as they are.
+ */
+import type { Worker } from 'node:worker_threads';
+import type { ContextdConfig } from '../config/config.js';
+import { startWorker, workerUrl } from '../threads.js';
+import type { SearchHit } from './search.js';
+import type { SemanticRetriever } from './semantic.js';
+import { deserializeError, serializeError, type FromWorker, type PoolSearchOptions, type ToWorker } from './search-protocol.js';
+
+/** No worker could take the search: run it in-process. */
+export class PoolUnavailable extends Error {
+  constructor(reason: string) {
+    super(`search workers unavailable: ${reason}`);
+    this.name = 'PoolUnavailable';
+  }
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  inFlight: Set<number>;
+}
+
+interface Pending {
+  slot: Slot;
+  semantic?: SemanticRetriever;
+  resolve: (hits: SearchHit[]) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface SearchPoolOptions {
+  size: number;
+  config: ContextdConfig;
+  /** A search taking longer than this is given up on (and its worker restarted); the caller runs it in-process. */
+  timeoutMs?: number;
+  /** Worker trouble, for the daemon's log. */
+  onEvent?: (message: string, detail: Record<string, unknown>) => void;
+}
+
+/** After this many workers died without ever becoming ready, stop starting them (the store cannot be opened read-only, say). */
+const MAX_FAILED_STARTS = 3;
+
+export class SearchPool {
+  private readonly slots: (Slot | null)[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private failedStarts = 0;
+  /** Searches the workers answered (errors included). */
+  served = 0;
+  private closed = false;
+  private readonly url = workerUrl(import.meta.url, 'search-worker');
+
+  constructor(private readonly opts: SearchPoolOptions) {
+    for (let i = 0; i < opts.size; i++) this.slots.push(this.start(i));
+  }
+
+  get size(): number {
+    return this.opts.size;
+  }
+
+  /** Workers ready to take a search now. */
+  get readyWorkers(): number {
+    return this.slots.filter((s) => s?.ready).length;
+  }
+
+  search(query: string, opts: PoolSearchOptions, semantic?: SemanticRetriever): Promise<SearchHit[]> {
+    // The least busy ready worker: searches are CPU-bound, so spread them.
+    let slot: Slot | null = null;
+    for (const s of this.slots) if (s?.ready && (!slot || s.inFlight.size < slot.inFlight.size)) slot = s;
+    if (!slot) return Promise.reject(new PoolUnavailable(this.closed ? 'closed' : 'none ready'));
+    const id = this.nextId++;
+    const chosen = slot;
+    return new Promise<SearchHit[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.opts.onEvent?.('search worker too slow; restarting it', { query, timeoutMs: this.timeoutMs });
+        void chosen.worker.terminate();
+      }, this.timeoutMs);
+      timer.unref();
+      this.pending.set(id, { slot: chosen, semantic, resolve, reject, timer });
+      chosen.inFlight.add(id);
+      const msg: ToWorker = { type: 'search', id, query, opts, semantic: !!semantic };
+      chosen.worker.postMessage(msg);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const workers = this.slots.map((s) => s?.worker).filter((w): w is Worker => !!w);
+    this.slots.fill(null);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private get timeoutMs(): number {
+    return this.opts.timeoutMs ?? 30_000;
+  }
+
+  private start(index: number): Slot {
+    const worker = startWorker(this.url, { config: this.opts.config });
+    const slot: Slot = { worker, ready: false, inFlight: new Set() };
+    worker.unref();
+    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    worker.on('error', (err) => this.opts.onEvent?.('search worker failed', { err: err.message }));
+    worker.on('exit', (code) => this.onExit(index, slot, code));
+    return slot;
+  }
+
+  private onMessage(slot: Slot, m: FromWorker): void {
+    if (m.type === 'ready') {
+      slot.ready = true;
+      this.failedStarts = 0;
+      return;
+    }
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    if (m.type === 'semantic') {
+      const reply = (r: Omit<Extract<ToWorker, { type: 'semantic-result' }>, 'type' | 'ask'>) =>
+        slot.worker.postMessage({ type: 'semantic-result', ask: m.ask, ...r } satisfies ToWorker);
+      if (!p.semantic) return reply({ hits: [] });
+      p.semantic(m.query, m.filter, m.limit).then(
+        (hits) => reply({ hits }),
+        (err: unknown) => reply({ error: serializeError(err) }),
+      );
+      return;
+    }
+    this.settle(m.id);
+    this.served++;
+    if (m.error) p.reject(deserializeError(m.error));
+    else p.resolve(m.hits ?? []);
+  }
+
+  private settle(id: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    clearTimeout(p.timer);
+    p.slot.inFlight.delete(id);
+    this.pending.delete(id);
+  }
+
+  private onExit(index: number, slot: Slot, code: number): void {
+    for (const id of [...slot.inFlight]) {
+      const p = this.pending.get(id)!;
+      this.settle(id);
+      p.reject(new PoolUnavailable(`worker exited (${code})`));
+    }
+    if (this.closed || this.slots[index] !== slot) return;
+    this.slots[index] = null;
+    if (!slot.ready && ++this.failedStarts >= MAX_FAILED_STARTS) {
+      this.opts.onEvent?.('search workers cannot start; searching on the main thread', { exitCode: code });
+      return;
+    }
+    // Replace it after a pause (a worker that dies at once must not spin).
+    setTimeout(() => {
+      if (!this.closed && this.slots[index] === null) this.slots[index] = this.start(index);
+    }, Math.max(50, 200 * this.failedStarts)).unref();
+  }
+}
