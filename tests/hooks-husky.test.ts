@@ -118,7 +118,8 @@ t.test('a restarted daemon puts back hooks that husky rewrote', async (t) => {
 
   const second = await startDaemon(env);
   t.teardown(() => second.stop());
-  t.same((await hookStatus(repo)).hooks.map((h) => h.state), ['installed', 'installed', 'installed', 'installed'], 'repaired on start');
+  const repaired = await eventually(async () => (await hookStatus(repo)).hooks.every((h) => h.state === 'installed'));
+  t.ok(repaired, 'repaired after start (in the background)');
   await second.idle();
 
   writeFileSync(path.join(repo, 'src', 'husky_era.py'), 'def committed_after_npm_install():\n    return 1\n');

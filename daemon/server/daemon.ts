@@ -104,6 +104,10 @@ export class Daemon {
         await this.engine.store.enqueue(repo.id, null, 'events while the store was down');
         this.scheduler.kick();
       }, this.log);
+      // Catch up with whatever happened while we were down (a reconcile reads only changed
+      // files), queued before the sockets answer: nobody may see an idle daemon that is not.
+      const registered = (await this.engine.store.listRepos()).filter((r) => r.registered);
+      for (const repo of registered) await this.engine.store.enqueue(repo.id, null, 'startup');
       prepareSocketDir(socketDir);
       this.control = createControlServer({
         handlers: this.handlers(),
@@ -117,14 +121,13 @@ export class Daemon {
       this.lsp = createLspSocketServer(this.lspContext(), this.log);
       this.lspPath = await listenOwnerOnly(this.lsp, socketDir, LSP_SOCKET, inherited.get('lsp'));
 
-      for (const repo of await this.engine.store.listRepos()) {
-        if (!repo.registered) continue;
-        await this.repairHooks(repo.root);
-        await this.watch(repo.id, repo.root);
-        // Catch up with whatever happened while we were down: a reconcile reads only changed files.
-        await this.engine.store.enqueue(repo.id, null, 'startup');
-      }
+      for (const repo of registered) await this.watch(repo.id, repo.root);
       this.scheduler.kick();
+      // Hooks a hook manager rewrote while we were down. They are a fast path only (the watcher
+      // and reconciles keep the index fresh without them): repaired in the background.
+      void (async () => {
+        for (const repo of registered) if (!this.stopping) await this.repairHooks(repo.root);
+      })();
       // A half-finished embedding run (crash, restart) resumes without waiting for the next index run.
       this.kickEmbedding();
       this.stopMaintenance = scheduleMaintenance(
