@@ -71,6 +71,15 @@ export interface LspConfig {
   workspaceSymbolLimit: number;
 }
 
+export interface McpConfig {
+  /**
+   * Register a linked worktree of a registered repository when an agent works in it
+   * (agents often run in `git worktree`s): its content is shared with the repository,
+   * so nothing is parsed or embedded twice.
+   */
+  autoRegisterWorktrees: boolean;
+}
+
 export interface StoreConfig {
   /** A PostgreSQL URL (`postgres://user:password@host:5432/db`, `?schema=name` optional); null: the embedded SQLite store. */
   url: string | null;
@@ -136,6 +145,7 @@ export interface ContextdConfig {
   index: IndexConfig;
   search: SearchConfig;
   lsp: LspConfig;
+  mcp: McpConfig;
   embed: EmbedConfig;
   history: HistoryConfig;
   store: StoreConfig;
@@ -148,6 +158,7 @@ const DEFAULTS = {
   index: { maxFileBytes: 1024 * 1024, exclude: [] as string[], workers: 2 },
   search: { defaultLimit: 10, workers: 2 },
   lsp: { autoRegister: true, definitionFallback: false as boolean | string[], workspaceSymbolLimit: 100 },
+  mcp: { autoRegisterWorktrees: true },
   embed: { provider: 'builtin' as const, model: 'nomic-embed-text', ollamaHost: 'http://127.0.0.1:11434', batchSize: 0, workers: 2, annThreshold: 20_000, callTimeoutMs: 60_000 },
   history: { enabled: true, maxBlameBytes: 512 * 1024, maxCommitFiles: 50, blameConcurrency: 2, blameTimeoutMs: 60_000, commitGraph: true },
   store: { poolSize: 8 },
@@ -274,6 +285,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
       workers: positiveInt(env.CONTEXTD_SEARCH_WORKERS ?? search.workers, 'search.workers', DEFAULTS.search.workers, true),
     },
     lsp: lspConfig(section(data, 'lsp'), env),
+    mcp: {
+      autoRegisterWorktrees: boolFlag(
+        env.CONTEXTD_MCP_AUTO_WORKTREES ?? section(data, 'mcp').autoRegisterWorktrees,
+        'mcp.autoRegisterWorktrees',
+        DEFAULTS.mcp.autoRegisterWorktrees,
+      ),
+    },
     embed: {
       provider: embedProvider(env.CONTEXTD_EMBEDDER ?? embed.provider),
       model: nonEmpty(env.CONTEXTD_EMBED_MODEL ?? embed.model, 'embed.model', DEFAULTS.embed.model),

@@ -20,6 +20,12 @@ export interface McpContext {
   audit(entry: AuditEntry): void;
   /** Roots of registered repositories. */
   registeredRoots(): Promise<string[]>;
+  /**
+   * The registered repository whose work tree holds `path`, by git's answer (a linked
+   * worktree of a registered repository may be registered on the spot); null when none.
+   * Optional: without it, paths are matched against the registered roots as strings.
+   */
+  repoForPath?(path: string): Promise<string | null>;
   /** Freshness of a repository's index as the daemon knows it (no git process per call). */
   freshness(root: string): Promise<Freshness>;
 }

@@ -16,13 +16,16 @@ function within(root: string, p: string): boolean {
 /**
  * The repository a call is about: the `repo` argument (must be registered), else
  * the client's MCP roots or working directory when registered, else null (all).
+ * Git decides which work tree a path is in (a worktree nested in a registered
+ * repository's directory is not that repository); plain path prefixes are the fallback.
  */
 export async function resolveRepo(deps: ToolDeps, repo?: string): Promise<string | null> {
   const roots = await deps.ctx.registeredRoots();
   const pick = (p: string) => roots.filter((r) => within(r, p) || within(p, r)).sort((a, b) => b.length - a.length)[0];
+  const byGit = async (p: string) => (deps.ctx.repoForPath ? await deps.ctx.repoForPath(p).catch(() => null) : null);
   if (repo) {
     const abs = resolve(repo);
-    const root = pick(abs);
+    const root = (await byGit(abs)) ?? pick(abs);
     if (!root) {
       throw new ContextdError('not-registered', `${abs} is not a registered repository`, {
         hint: `register it with: contextd add ${JSON.stringify(abs)} (registered: ${roots.join(', ') || 'none'})`,
@@ -32,7 +35,7 @@ export async function resolveRepo(deps: ToolDeps, repo?: string): Promise<string
   }
   const candidates = [...(await deps.session.roots().catch(() => [] as string[])), ...(deps.session.cwd ? [deps.session.cwd] : [])];
   for (const c of candidates) {
-    const root = pick(resolve(c));
+    const root = (await byGit(resolve(c))) ?? pick(resolve(c));
     if (root) return root;
   }
   return roots.length === 1 ? roots[0] : null;

@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ContextdError } from '../errors.js';
 
@@ -194,6 +194,24 @@ export async function findRepoRoot(p: string): Promise<string> {
       if (/must be run in a work tree/i.test(e.stderr)) throw new NotAGitRepoError(abs, 'no-work-tree', { cause: e });
     }
     throw e;
+  }
+}
+
+/**
+ * The work tree around a path and the git directory it shares with its other
+ * worktrees (`--git-common-dir`: the main repository's .git for a linked worktree),
+ * both real paths. Null when the path is in no work tree.
+ */
+export async function workTreeOf(p: string): Promise<{ top: string; commonDir: string } | null> {
+  const abs = path.resolve(p);
+  try {
+    const dir = (await stat(abs)).isDirectory() ? abs : path.dirname(abs);
+    const { stdout } = await runGit(dir, ['rev-parse', '--show-toplevel', '--git-common-dir'], { timeoutMs: 5000 });
+    const [top, common] = stdout.split('\n');
+    if (!top || !common) return null;
+    return { top, commonDir: await realpath(path.resolve(dir, common)) };
+  } catch {
+    return null;
   }
 }
 

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig, type ContextdConfig } from '../config/config.js';
 import { Engine } from '../engine.js';
 import { ContextdError, errorMessage } from '../errors.js';
-import { findRepoRoot, headCommit } from '../repo/git.js';
+import { findRepoRoot, headCommit, workTreeOf } from '../repo/git.js';
 import { installHooks, uninstallHooks } from '../repo/hooks-installer.js';
 import { CHAINED_SUFFIX } from '../repo/hook-script.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
@@ -198,8 +198,68 @@ export class Daemon {
       },
       audit: (entry) => this.audit.record(entry),
       registeredRoots: async () => (await this.engine.store.listRepos()).filter((r) => r.registered).map((r) => r.root),
+      repoForPath: (path) => this.repoForClientPath(path),
       freshness: (root) => this.freshness(root),
     };
+  }
+
+  /** Work tree and common git dir per path (an MCP session asks on every call; a work tree does not move). */
+  private readonly workTrees = new Map<string, Promise<{ top: string; commonDir: string } | null>>();
+
+  private workTree(path: string): Promise<{ top: string; commonDir: string } | null> {
+    let known = this.workTrees.get(path);
+    if (!known) {
+      known = workTreeOf(path);
+      this.workTrees.set(path, known);
+      // Forget a miss soon (the directory may become a repository); keep the map small.
+      void known.then((w) => (w ? undefined : setTimeout(() => this.workTrees.delete(path), 10_000).unref()));
+      if (this.workTrees.size > 500) this.workTrees.delete(this.workTrees.keys().next().value!);
+    }
+    return known;
+  }
+
+  /** Registrations in progress, so that concurrent calls from one agent register a worktree once. */
+  private readonly autoRegistering = new Map<string, Promise<string>>();
+
+  /**
+   * The registered repository an MCP client working at `path` means, by git's own
+   * answer (a worktree nested inside a registered repository's directory is not that
+   * repository). A linked worktree of a registered repository is registered on the spot
+   * when `mcp.autoRegisterWorktrees` allows (its content is shared with the repository,
+   * so nothing is parsed or embedded twice) and given a few seconds for its first index.
+   * Null when git puts the path in no registered repository's worktrees.
+   */
+  private async repoForClientPath(path: string): Promise<string | null> {
+    const wt = await this.workTree(path);
+    if (!wt) return null;
+    const repos = (await this.engine.store.listRepos()).filter((r) => r.registered);
+    if (repos.some((r) => r.root === wt.top)) return wt.top;
+    if (!this.config.mcp.autoRegisterWorktrees) return null;
+    const siblings = await Promise.all(repos.map((r) => this.workTree(r.root)));
+    if (!siblings.some((s) => s?.commonDir === wt.commonDir)) return null;
+    let pending = this.autoRegistering.get(wt.top);
+    if (!pending) {
+      pending = (async () => {
+        this.log.info({ worktree: wt.top }, 'registering a worktree of a registered repository (an agent works in it)');
+        const { root } = await this.registerRepo(wt.top);
+        await this.waitIndexed(root, 10_000);
+        return root;
+      })().finally(() => this.autoRegistering.delete(wt.top));
+      this.autoRegistering.set(wt.top, pending);
+    }
+    return pending;
+  }
+
+  /** Waits until a repository has nothing queued or running, or the time is up. */
+  private async waitIndexed(root: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const repo = await this.engine.store.getRepo(root);
+      if (!repo) return;
+      const pending = (await this.engine.store.pendingJobs()).get(repo.id) ?? 0;
+      if (!pending && !this.scheduler.activity().some((a) => a.repoId === repo.id)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Freshness from what the daemon knows (queue, HEAD on disk): no git process per answer. */
