@@ -98,7 +98,9 @@ export class SqliteStore implements MetadataStore {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('cache_size = -65536');
+      // Read-only connections are the daemon's search workers: a smaller private page cache
+      // each (the OS page cache holds the file for all of them).
+      this.db.pragma(opts.readonly ? 'cache_size = -16384' : 'cache_size = -65536');
       this.migrate();
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
