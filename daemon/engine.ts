@@ -168,6 +168,11 @@ export class Engine {
     }
   }
 
+  /** Every indexed repository (registered with the daemon or not). */
+  async listRepos(): Promise<RepoRecord[]> {
+    return this.store.listRepos();
+  }
+
   /** The indexed repository containing `path`, or a clear error saying how to index it. */
   async repoFor(path: string): Promise<RepoRecord> {
     const root = await findRepoRoot(resolve(path));

@@ -140,6 +140,22 @@ t.test('clear errors, no stack traces', async (t) => {
   const notIndexed = await runCli(['search', 'x', '--repo', join(dir, 'nope')], { env });
   t.equal(notIndexed.code, 1);
 
+  // Nothing indexed at all: the empty answer says what to do.
+  const empty = await runCli(['search', 'parse'], { env, cwd: join(dir, 'plain') });
+  t.equal(empty.code, 0);
+  t.match(empty.stdout, /no results for "parse"\nnothing is indexed yet: run `contextd index <path>`/);
+  // In a git repository that is not indexed, every indexed one is searched, and stderr says so.
+  const indexed = join(dir, 'indexed');
+  const unindexed = join(dir, 'unindexed');
+  await buildFixture('basic', indexed);
+  await buildFixture('basic', unindexed);
+  await runJson(['index', indexed, '--no-embed'], { env });
+  const elsewhere = await runCli(['search', 'parseJsonConfig', '--json'], { env, cwd: unindexed });
+  t.equal(elsewhere.code, 0);
+  t.match(elsewhere.stderr, /note: .*unindexed is not indexed yet; searching every indexed repository \(run: contextd index /);
+  const hits = JSON.parse(elsewhere.stdout) as { repo: string }[];
+  t.ok(hits.length > 0 && hits.every((h) => h.repo === indexed), 'the hits come from the indexed repository, and stdout stays JSON');
+
   // A corrupt data dir: the database file is garbage.
   const dataDir = join(dir, 'home', 'data', 'contextd');
   mkdirSync(dataDir, { recursive: true });

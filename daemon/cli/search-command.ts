@@ -95,6 +95,7 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
         if (!hits.length) {
           console.log(dim(`no results for ${JSON.stringify(query)}`));
           if (freshLine) console.log(freshLine);
+          else if (!repo && !(await engine.listRepos()).length) console.log(dim('nothing is indexed yet: run `contextd index <path>` (or `contextd add <path>` with the daemon running)'));
           return;
         }
         for (const h of hits) {
