@@ -212,7 +212,12 @@ t.test('CLI: history, related, changes, search flags, errors', async (t) => {
   }
   const bySubject = await runCli(['search', 'thundering', 'herd', '--history', '--repo', h.dir], { env });
   t.match(bySubject.stdout, /src\/cache\.py:1-22/);
-  t.match(bySubject.stdout, /why: Stop the thundering herd when entries expire/);
+  // The matching commit is the last change of both hits: shown once, on the history line, not again as "why".
+  t.match(bySubject.stdout, /Carol Diaz: Stop the thundering herd when entries expire/);
+  t.notMatch(bySubject.stdout, /why: /);
+  // An older commit's message: the hit says why it was found.
+  const older = await runCli(['search', 'race', 'invalidation', '--history', '--repo', h.dir], { env });
+  t.match(older.stdout, /src\/cache\.py:1-22 .*\n(.*\n)*? +why: fix race in cache invalidation/);
 
   // errors: one line, a hint, non-zero exit
   const missing = await runCli(['history', 'src/nope.py', '--repo', h.dir], { env });

@@ -108,7 +108,9 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
             const more = h.history.commits > 1 ? `, ${h.history.commits} commits, ${h.history.authors} author${h.history.authors === 1 ? '' : 's'}` : '';
             console.log(dim(`    ${shortSha(last.sha)} ${day(last.date)} ${last.author}: ${last.subject}${more}`));
           } else if (h.history.note) console.log(dim(`    (${h.history.note})`));
-          if (h.history.matched?.length && h.retrievers.includes('history')) console.log(dim(`    why: ${h.history.matched.map((m) => m.subject).slice(0, 2).join(' | ')}`));
+          // The commits whose messages matched; the one already shown as the last change is not repeated.
+          const why = (h.history.matched ?? []).map((m) => m.subject).filter((subject) => subject !== last?.subject);
+          if (why.length && h.retrievers.includes('history')) console.log(dim(`    why: ${why.slice(0, 2).join(' | ')}`));
         }
         if (freshLine) console.log(freshLine);
       });
