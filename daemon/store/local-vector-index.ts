@@ -15,7 +15,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Index, MetricKind, ScalarKind } from 'usearch';
+import type { Index } from 'usearch';
 import type { ViewFilter } from './types.js';
 import type { EmbeddingStore, KeyedVector, VectorHit, VectorIndex, VectorQuery } from './vector-types.js';
 
@@ -43,6 +43,20 @@ interface Loaded {
 }
 
 const PAGE = 5000;
+
+type Usearch = typeof import('usearch');
+let usearch: Usearch | null = null;
+
+/**
+ * usearch (a native addon) loads when a graph is first needed: below annThreshold it
+ * never is, and every CLI start would pay for it. (Importing it eagerly also made any
+ * `node -e` that loads the engine spin: usearch looks for its build from the caller's
+ * file, which an eval does not have.)
+ */
+async function loadUsearch(): Promise<Usearch> {
+  usearch ??= await import('usearch');
+  return usearch;
+}
 
 function safeName(modelId: string): string {
   return modelId.replace(/[^A-Za-z0-9._-]+/g, '_');
@@ -143,6 +157,7 @@ export class LocalVectorIndex implements VectorIndex {
 
   private async catchUp(modelId: string, m: Loaded | null): Promise<Loaded> {
     const stats = await this.store.vectorStats(modelId);
+    if (stats.count >= this.annThreshold) await loadUsearch();
     const model = await this.store.getModel(modelId);
     const dim = model?.dim ?? 0;
     if (m && m.dim === dim && stats.maxKey >= m.maxKey) {
@@ -175,7 +190,7 @@ export class LocalVectorIndex implements VectorIndex {
       keys: ann ? null : [],
       matrix: ann ? null : new Float32Array(0),
       ann: ann
-        ? new Index({ dimensions: dim, metric: MetricKind.Cos, quantization: ScalarKind.F32, connectivity: 16, expansion_add: 128, expansion_search: 96, multi: false })
+        ? new usearch!.Index({ dimensions: dim, metric: usearch!.MetricKind.Cos, quantization: usearch!.ScalarKind.F32, connectivity: 16, expansion_add: 128, expansion_search: 96, multi: false })
         : null,
       dirty: false,
       checkedAt: Date.now(),
