@@ -12,6 +12,11 @@ const MAX_CHARS = 300;
 
 function lineScore(line: string, terms: QueryTerm[]): number {
   if (!terms.length) return 0;
+  // Tokens are lowercased pieces of the line: a line holding none of the terms as text
+  // scores 0 without tokenizing it (most lines of most hits). `$` is the exception:
+  // indexText writes it as `_`.
+  const lower = line.toLowerCase();
+  if (!lower.includes('$') && !terms.some((t) => lower.includes(t.whole) || t.parts.every((p) => lower.includes(p)))) return 0;
   const tokens = new Set(indexText(line).split(' '));
   let score = 0;
   for (const t of terms) {

@@ -406,16 +406,31 @@ export class SqliteStore implements MetadataStore {
   }
 
   private chunkTotal: { n: number; at: number } | null = null;
+  /** Document frequencies looked up since chunkTotal was counted: refreshed together, at most 10 s old. */
+  private readonly dfCache = new Map<string, number>();
+  private vocabReady = false;
 
   async documentFrequencies(tokens: string[]): Promise<{ total: number; df: Map<string, number> }> {
     // A temp fts5vocab table over the lexical index: per-term document counts from the index itself.
-    this.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_fts_vocab USING fts5vocab(main, chunk_fts, 'row')");
+    if (!this.vocabReady) {
+      this.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_fts_vocab USING fts5vocab(main, chunk_fts, 'row')");
+      this.vocabReady = true;
+    }
     if (!this.chunkTotal || Date.now() - this.chunkTotal.at > 10_000) {
       this.chunkTotal = { n: this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM parse_chunks').get()!.n, at: Date.now() };
+      this.dfCache.clear();
     }
     const stmt = this.db.prepare<[string], { doc: number }>('SELECT doc FROM temp.chunk_fts_vocab WHERE term = ?');
     const df = new Map<string, number>();
-    for (const t of tokens) df.set(t, stmt.get(t)?.doc ?? 0);
+    for (const t of tokens) {
+      let n = this.dfCache.get(t);
+      if (n === undefined) {
+        n = stmt.get(t)?.doc ?? 0;
+        if (this.dfCache.size >= 10_000) this.dfCache.clear();
+        this.dfCache.set(t, n);
+      }
+      df.set(t, n);
+    }
     return { total: this.chunkTotal.n, df };
   }
 
