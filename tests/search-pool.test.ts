@@ -75,7 +75,7 @@ t.test('pooled searches answer exactly as in-process ones, and see writes made o
   t.equal(words[0]?.symbol, 'reconcile_ledger_entries', "the worker's symbol-name cache saw the write too");
 });
 
-t.test('a worker that hangs is restarted, and the search falls back to the main thread', async (t) => {
+t.test('a search that outlives the timeout fails clearly and its worker is replaced; a closed pool sends searches back', async (t) => {
   const dir = tempDir(t);
   const repo = join(dir, 'basic');
   await buildFixture('basic', repo);
@@ -85,15 +85,21 @@ t.test('a worker that hangs is restarted, and the search falls back to the main 
   await engine.index(repo);
 
   const events: string[] = [];
-  // Every search "hangs" past a 1 ms budget: the worker is terminated, the caller told to run it itself.
+  // Every search "hangs" past a 1 ms budget: it fails with a clear error (not retried on the
+  // main thread, where it would stall the daemon) and the worker is replaced.
   const pool = new SearchPool({ size: 1, config, timeoutMs: 1, onEvent: (m) => events.push(m) });
   t.teardown(() => pool.close());
   t.ok(await eventually(async () => pool.readyWorkers === 1), 'worker ready');
   const opts = { repoIds: [1], limit: 5 };
-  await t.rejects(pool.search('parseJsonConfig', opts), PoolUnavailable);
+  await t.rejects(pool.search('parseJsonConfig', opts), { code: 'search-timeout', message: /took longer than 0 s and was stopped/ });
   t.match(events, ['search worker too slow; restarting it']);
   t.equal(pool.readyWorkers, 0, 'the slow worker is gone');
   t.ok(await eventually(async () => pool.readyWorkers === 1), 'and replaced');
+  for (let i = 0; i < 4; i++) {
+    await t.rejects(pool.search('parseJsonConfig', opts), { code: 'search-timeout' });
+    t.ok(await eventually(async () => pool.readyWorkers === 1), `replaced again (${i + 1})`);
+  }
+  t.notOk(events.includes('search workers cannot start; searching on the main thread'), 'slow searches are not failed starts');
 
   const slow = new SearchPool({ size: 1, config, timeoutMs: 60_000 });
   t.teardown(() => slow.close());

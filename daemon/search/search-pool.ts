@@ -5,12 +5,14 @@
  * read-only connection (WAL readers never block each other or the writer).
  *
  * The pool never makes a search fail that would have worked in-process: when no
- * worker is ready (starting, crashed, timed out), `search` rejects with
+ * worker is ready (starting, crashed, restarted), `search` rejects with
  * PoolUnavailable and the caller runs the search itself. Errors of the search
- * (a bad query) come back as they are.
+ * (a bad query) come back as they are, and so does a search that outlives the
+ * timeout (`search-timeout`: on the main thread it would stall the daemon).
  */
 import type { Worker } from 'node:worker_threads';
 import type { ContextdConfig } from '../config/config.js';
+import { ContextdError } from '../errors.js';
 import { startWorker, workerUrl } from '../threads.js';
 import type { SearchHit } from './search.js';
 import type { SemanticRetriever } from './semantic.js';
@@ -26,7 +28,10 @@ export class PoolUnavailable extends Error {
 
 interface Slot {
   worker: Worker;
+  /** Takes searches now. */
   ready: boolean;
+  /** Opened its store and said so once (a worker that never did counts as a failed start). */
+  started: boolean;
   inFlight: Set<number>;
 }
 
@@ -82,7 +87,16 @@ export class SearchPool {
     const chosen = slot;
     return new Promise<SearchHit[]>((resolve, reject) => {
       const timer = setTimeout(() => {
+        // Not retried on the main thread: a search this slow would stall the daemon there.
+        // The worker is replaced (it may be stuck); its other searches run in-process.
         this.opts.onEvent?.('search worker too slow; restarting it', { query, timeoutMs: this.timeoutMs });
+        this.settle(id);
+        chosen.ready = false; // no new searches for it while it goes
+        reject(
+          new ContextdError('search-timeout', `the search took longer than ${Math.round(this.timeoutMs / 1000)} s and was stopped`, {
+            hint: 'try fewer or rarer words, or narrow it with --path / --lang',
+          }),
+        );
         void chosen.worker.terminate();
       }, this.timeoutMs);
       timer.unref();
@@ -106,7 +120,7 @@ export class SearchPool {
 
   private start(index: number): Slot {
     const worker = startWorker(this.url, { config: this.opts.config });
-    const slot: Slot = { worker, ready: false, inFlight: new Set() };
+    const slot: Slot = { worker, ready: false, started: false, inFlight: new Set() };
     worker.unref();
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (err) => this.opts.onEvent?.('search worker failed', { err: err.message }));
@@ -117,6 +131,7 @@ export class SearchPool {
   private onMessage(slot: Slot, m: FromWorker): void {
     if (m.type === 'ready') {
       slot.ready = true;
+      slot.started = true;
       this.failedStarts = 0;
       return;
     }
@@ -154,7 +169,7 @@ export class SearchPool {
     }
     if (this.closed || this.slots[index] !== slot) return;
     this.slots[index] = null;
-    if (!slot.ready && ++this.failedStarts >= MAX_FAILED_STARTS) {
+    if (!slot.started && ++this.failedStarts >= MAX_FAILED_STARTS) {
       this.opts.onEvent?.('search workers cannot start; searching on the main thread', { exitCode: code });
       return;
     }
