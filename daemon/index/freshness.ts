@@ -127,20 +127,7 @@ export function freshnessLine(f: Freshness): string {
  * of a few tiny files: it runs on every answer, and promise-based fs costs several
  * times more CPU than the reads themselves.
  */
-export async function readHead(root: string): Promise<string | null | undefined> {
-  return readHeadSync(root);
-}
-
-/** The contents of a small file, or null when it is not there. */
-function readSmall(p: string): string | null {
-  try {
-    return readFileSync(p, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-function readHeadSync(root: string): string | null | undefined {
+export function readHead(root: string): string | null | undefined {
   try {
     let gitDir = join(root, '.git');
     const st = statSync(gitDir, { throwIfNoEntry: false });
@@ -171,6 +158,15 @@ function readHeadSync(root: string): string | null | undefined {
   }
 }
 
+/** The contents of a small file, or null when it is not there. */
+function readSmall(p: string): string | null {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Freshness as the daemon knows it, without running git: HEAD read from disk, and
  * the files its watcher and hooks have queued but not indexed yet.
@@ -181,7 +177,7 @@ export async function queuedFreshness(
   queued: { full: boolean; paths: string[] } | null,
   pendingJobs: number,
 ): Promise<Freshness> {
-  const fromDisk = await readHead(root);
+  const fromDisk = readHead(root);
   const head = fromDisk === undefined ? await headCommit(root).catch(() => null) : fromDisk;
   const headMatches = head === indexedCommit;
   const changed = queued?.paths.slice(0, MAX_CHECKED) ?? [];

@@ -21,11 +21,11 @@ export interface McpContext {
   /** Roots of registered repositories. */
   registeredRoots(): Promise<string[]>;
   /**
-   * The registered repository whose work tree holds `path`, by git's answer (a linked
-   * worktree of a registered repository may be registered on the spot); null when none.
-   * Optional: without it, paths are matched against the registered roots as strings.
+   * The registered repository (of `registered`, the roots just read) whose work tree holds
+   * `path`, by git's answer (a linked worktree of one may be registered on the spot); null
+   * when none. Optional: without it, paths are matched against the roots as strings.
    */
-  repoForPath?(path: string): Promise<string | null>;
+  repoForPath?(path: string, registered: string[]): Promise<string | null>;
   /** Freshness of a repository's index as the daemon knows it (no git process per call). */
   freshness(root: string): Promise<Freshness>;
 }

@@ -22,7 +22,7 @@ function within(root: string, p: string): boolean {
 export async function resolveRepo(deps: ToolDeps, repo?: string): Promise<string | null> {
   const roots = await deps.ctx.registeredRoots();
   const pick = (p: string) => roots.filter((r) => within(r, p) || within(p, r)).sort((a, b) => b.length - a.length)[0];
-  const byGit = async (p: string) => (deps.ctx.repoForPath ? await deps.ctx.repoForPath(p).catch(() => null) : null);
+  const byGit = async (p: string) => (deps.ctx.repoForPath ? await deps.ctx.repoForPath(p, roots).catch(() => null) : null);
   if (repo) {
     const abs = resolve(repo);
     const root = (await byGit(abs)) ?? pick(abs);

@@ -32,7 +32,6 @@ interface Slot {
   ready: boolean;
   /** Opened its store and said so once (a worker that never did counts as a failed start). */
   started: boolean;
-  inFlight: Set<number>;
 }
 
 interface Pending {
@@ -46,7 +45,7 @@ interface Pending {
 export interface SearchPoolOptions {
   size: number;
   config: ContextdConfig;
-  /** A search taking longer than this is given up on (and its worker restarted); the caller runs it in-process. */
+  /** A search taking longer than this fails with `search-timeout`, and its worker is replaced. */
   timeoutMs?: number;
   /** Worker trouble, for the daemon's log. */
   onEvent?: (message: string, detail: Record<string, unknown>) => void;
@@ -81,7 +80,7 @@ export class SearchPool {
   search(query: string, opts: PoolSearchOptions, semantic?: SemanticRetriever): Promise<SearchHit[]> {
     // The least busy ready worker: searches are CPU-bound, so spread them.
     let slot: Slot | null = null;
-    for (const s of this.slots) if (s?.ready && (!slot || s.inFlight.size < slot.inFlight.size)) slot = s;
+    for (const s of this.slots) if (s?.ready && (!slot || this.inFlight(s).length < this.inFlight(slot).length)) slot = s;
     if (!slot) return Promise.reject(new PoolUnavailable(this.closed ? 'closed' : 'none ready'));
     const id = this.nextId++;
     const chosen = slot;
@@ -101,7 +100,6 @@ export class SearchPool {
       }, this.timeoutMs);
       timer.unref();
       this.pending.set(id, { slot: chosen, semantic, resolve, reject, timer });
-      chosen.inFlight.add(id);
       const msg: ToWorker = { type: 'search', id, query, opts, semantic: !!semantic };
       chosen.worker.postMessage(msg);
     });
@@ -120,7 +118,7 @@ export class SearchPool {
 
   private start(index: number): Slot {
     const worker = startWorker(this.url, { config: this.opts.config });
-    const slot: Slot = { worker, ready: false, started: false, inFlight: new Set() };
+    const slot: Slot = { worker, ready: false, started: false };
     worker.unref();
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (err) => this.opts.onEvent?.('search worker failed', { err: err.message }));
@@ -157,12 +155,16 @@ export class SearchPool {
     const p = this.pending.get(id);
     if (!p) return;
     clearTimeout(p.timer);
-    p.slot.inFlight.delete(id);
     this.pending.delete(id);
   }
 
+  /** Ids of the searches a worker has not answered yet. */
+  private inFlight(slot: Slot): number[] {
+    return [...this.pending].filter(([, p]) => p.slot === slot).map(([id]) => id);
+  }
+
   private onExit(index: number, slot: Slot, code: number): void {
-    for (const id of [...slot.inFlight]) {
+    for (const id of this.inFlight(slot)) {
       const p = this.pending.get(id)!;
       this.settle(id);
       p.reject(new PoolUnavailable(`worker exited (${code})`));

@@ -56,16 +56,7 @@ export class AuditLog {
     return { log: this.path, calls: this.calls, errors: this.errors, lastCallAt: this.lastCallAt, byTool };
   }
 
-  /** Everything recorded so far is written (or failed); the stream stays open. */
-  flush(): Promise<void> {
-    const stream = this.stream;
-    if (!stream || stream.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      stream.once('error', () => resolve());
-      stream.write('', () => resolve());
-    });
-  }
-
+  /** Writes what was recorded and closes the file; later calls are counted, not written. */
   async close(): Promise<void> {
     this.closed = true;
     const stream = this.stream;

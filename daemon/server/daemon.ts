@@ -198,7 +198,7 @@ export class Daemon {
       },
       audit: (entry) => this.audit.record(entry),
       registeredRoots: async () => (await this.engine.store.listRepos()).filter((r) => r.registered).map((r) => r.root),
-      repoForPath: (path) => this.repoForClientPath(path),
+      repoForPath: (path, registered) => this.repoForClientPath(path, registered),
       freshness: (root) => this.freshness(root),
     };
   }
@@ -229,37 +229,24 @@ export class Daemon {
    * so nothing is parsed or embedded twice) and given a few seconds for its first index.
    * Null when git puts the path in no registered repository's worktrees.
    */
-  private async repoForClientPath(path: string): Promise<string | null> {
+  private async repoForClientPath(path: string, registered: string[]): Promise<string | null> {
     const wt = await this.workTree(path);
     if (!wt) return null;
-    const repos = (await this.engine.store.listRepos()).filter((r) => r.registered);
-    if (repos.some((r) => r.root === wt.top)) return wt.top;
+    if (registered.includes(wt.top)) return wt.top;
     if (!this.config.mcp.autoRegisterWorktrees) return null;
-    const siblings = await Promise.all(repos.map((r) => this.workTree(r.root)));
+    const siblings = await Promise.all(registered.map((root) => this.workTree(root)));
     if (!siblings.some((s) => s?.commonDir === wt.commonDir)) return null;
     let pending = this.autoRegistering.get(wt.top);
     if (!pending) {
       pending = (async () => {
         this.log.info({ worktree: wt.top }, 'registering a worktree of a registered repository (an agent works in it)');
-        const { root } = await this.registerRepo(wt.top);
-        await this.waitIndexed(root, 10_000);
+        const { root, repoId } = await this.registerRepo(wt.top);
+        await this.scheduler.idle(10_000, repoId);
         return root;
       })().finally(() => this.autoRegistering.delete(wt.top));
       this.autoRegistering.set(wt.top, pending);
     }
     return pending;
-  }
-
-  /** Waits until a repository has nothing queued or running, or the time is up. */
-  private async waitIndexed(root: string, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const repo = await this.engine.store.getRepo(root);
-      if (!repo) return;
-      const pending = (await this.engine.store.pendingJobs()).get(repo.id) ?? 0;
-      if (!pending && !this.scheduler.activity().some((a) => a.repoId === repo.id)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
   }
 
   /** Freshness from what the daemon knows (queue, HEAD on disk): no git process per answer. */
@@ -268,7 +255,7 @@ export class Daemon {
     if (!repo) throw new ContextdError('not-registered', `${root} is not registered`);
     const pending = (await this.engine.store.pendingJobs()).get(repo.id) ?? 0;
     const queued = pending ? await this.engine.store.takeJobs(repo.id, 200) : null;
-    const running = this.scheduler.activity().some((a) => a.repoId === repo.id);
+    const running = this.scheduler.isBusy(repo.id);
     return queuedFreshness(root, repo.indexedCommit, queued, pending + (running ? 1 : 0));
   }
 
@@ -344,7 +331,7 @@ export class Daemon {
     }
   }
 
-  private async registerRepo(path: string): Promise<{ root: string; hooks: unknown }> {
+  private async registerRepo(path: string): Promise<{ root: string; repoId: number; hooks: unknown }> {
     const root = await findRepoRoot(resolve(path));
     const repo = await this.engine.store.ensureRepo(root, root.split('/').pop() || root);
     await this.engine.store.updateRepo(repo.id, { registered: true });
@@ -356,7 +343,7 @@ export class Daemon {
     await this.engine.store.enqueue(repo.id, null, 'added');
     this.scheduler.kick();
     this.log.info({ repo: root }, 'repository registered');
-    return { root, hooks };
+    return { root, repoId: repo.id, hooks };
   }
 
   private async unregisterRepo(path: string): Promise<{ root: string }> {
@@ -375,7 +362,10 @@ export class Daemon {
     return {
       ping: () => ({ pong: true, pid: process.pid, version: VERSION }),
       status: () => this.status(),
-      'repo.add': (p) => this.registerRepo(str(p, 'path')!),
+      'repo.add': async (p) => {
+        const { root, hooks } = await this.registerRepo(str(p, 'path')!);
+        return { root, hooks };
+      },
       'repo.remove': (p) => this.unregisterRepo(str(p, 'path')!),
       'repo.list': async () => (await this.status()).repos,
       notify: async (p) => {

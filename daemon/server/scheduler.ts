@@ -170,12 +170,16 @@ export class Scheduler {
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
   }
 
-  /** Resolves when the queue is empty and nothing runs (for tests and `contextd index --wait`). */
-  async idle(timeoutMs = 60_000): Promise<boolean> {
+  /**
+   * Resolves when the queue is empty and nothing runs (for tests and `contextd add --wait`);
+   * given a repository, when nothing is queued or running for that one.
+   */
+  async idle(timeoutMs = 60_000, repoId?: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const pending = await this.engine.store.pendingJobs();
-      if (!pending.size && !this.running.size && !this.pass) return true;
+      const quiet = repoId === undefined ? !pending.size && !this.running.size && !this.pass : !pending.get(repoId) && !this.running.has(repoId);
+      if (quiet) return true;
       await new Promise((r) => setTimeout(r, 50));
     }
     return false;

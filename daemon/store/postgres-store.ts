@@ -22,7 +22,7 @@ import type { SymbolKind } from '../lang/types.js';
 import { indexText } from '../search/tokenize.js';
 import { isConnectionError, openError, parsePgUrl, PgDb, sql, type PgTarget, type Queryable, type TxConnection } from './pg-db.js';
 import { fts5Tokens } from './fts-tokens.js';
-import { bm25Rows, CHUNK_LEXICON, lexeme, lexicalDocs, phraseCountsQuery, phraseKeys, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
+import { bm25Rows, CHUNK_LEXICON, lexicalDocs, phraseCountsQuery, phraseKeys, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
 import { PG_MIGRATIONS } from './postgres-schema.js';
 import { PostgresHistory, pgHistoryFilter } from './postgres-history.js';
 import { PostgresEmbeddingStore } from './postgres-vectors.js';
