@@ -10,9 +10,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { buildFixture } from '../fixtures/repos.js';
-import { CLI, isolatedEnv, REPO_ROOT, runJson, tempDir } from './helpers/cli.js';
-import { startDaemon } from './helpers/daemon.js';
+import { CLI, REPO_ROOT } from './helpers/cli.js';
+import { daemonWithRepo } from './helpers/daemon.js';
 
 const nvimVersion = spawnSync('nvim', ['--version'], { encoding: 'utf8' });
 const haveNvim = nvimVersion.status === 0;
@@ -107,13 +106,7 @@ t.test('headless Neovim drives contextd lsp', { skip: !haveNvim && process.env.C
     return;
   }
   t.comment(nvimVersion.stdout.split('\n')[0]);
-  const dir = tempDir(t);
-  const { env } = isolatedEnv(join(dir, 'home'));
-  const repo = join(dir, 'basic');
-  await buildFixture('basic', repo);
-  const daemon = await startDaemon(env);
-  t.teardown(() => daemon.stop());
-  await runJson(['add', repo, '--wait'], { env });
+  const { dir, env, repo } = await daemonWithRepo(t, 'basic');
 
   const file = join(repo, 'src', 'config_loader.py');
   const out = join(dir, 'nvim-out.json');

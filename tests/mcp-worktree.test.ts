@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { buildFixture } from '../fixtures/repos.js';
 import { fixtureGit } from '../fixtures/repo-builder.js';
-import { CLI, isolatedEnv, runJson, tempDir } from './helpers/cli.js';
-import { startDaemon } from './helpers/daemon.js';
+import { CLI, runJson } from './helpers/cli.js';
+import { daemonWithRepo } from './helpers/daemon.js';
 import type { DaemonStatus } from '../daemon/server/status.js';
 
 const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
@@ -35,13 +34,7 @@ type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
 const search = async (c: Client, query: string) => text((await c.callTool({ name: 'search_code', arguments: { query } })) as CallToolResult);
 
 t.test('linked worktrees of a registered repository are registered and searched where the agent works', async (t) => {
-  const dir = tempDir(t);
-  const { env } = isolatedEnv(join(dir, 'home'));
-  const repo = join(dir, 'basic');
-  await buildFixture('basic', repo);
-  const daemon = await startDaemon(env);
-  t.teardown(() => daemon.stop());
-  await runJson(['add', repo, '--wait'], { env });
+  const { dir, env, repo, daemon } = await daemonWithRepo(t, 'basic');
   const before = (await runJson<DaemonStatus>(['status'], { env })).totals;
 
   // A worktree beside the repository, with work of its own.
@@ -74,14 +67,7 @@ t.test('linked worktrees of a registered repository are registered and searched 
 });
 
 t.test('mcp.autoRegisterWorktrees = false: a worktree is left alone', async (t) => {
-  const dir = tempDir(t);
-  const { env: base } = isolatedEnv(join(dir, 'home'));
-  const env = { ...base, CONTEXTD_MCP_AUTO_WORKTREES: '0' };
-  const repo = join(dir, 'basic');
-  await buildFixture('basic', repo);
-  const daemon = await startDaemon(env);
-  t.teardown(() => daemon.stop());
-  await runJson(['add', repo, '--wait'], { env });
+  const { dir, env, repo } = await daemonWithRepo(t, 'basic', { CONTEXTD_MCP_AUTO_WORKTREES: '0' });
   const beside = join(dir, 'basic-feature');
   fixtureGit(repo, ['worktree', 'add', '-q', '-b', 'feature', beside]);
 

@@ -9,7 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { buildFixture } from '../fixtures/repos.js';
 import { fixtureGit } from '../fixtures/repo-builder.js';
 import { CLI, REPO_ROOT, isolatedEnv, runJson, tempDir } from './helpers/cli.js';
-import { startDaemon } from './helpers/daemon.js';
+import { daemonWithRepo, startDaemon } from './helpers/daemon.js';
 import { UnixSocketClientTransport } from './helpers/mcp-socket-transport.js';
 import type { DaemonStatus } from '../daemon/server/status.js';
 
@@ -172,13 +172,7 @@ t.test('MCP over the daemon socket and through `contextd mcp`', async (t) => {
 });
 
 t.test('history tools: code_history, recent_changes, related_files', async (t) => {
-  const dir = tempDir(t);
-  const { env } = isolatedEnv(join(dir, 'home'));
-  const repo = join(dir, 'history');
-  await buildFixture('history', repo);
-  const daemon = await startDaemon(env);
-  t.teardown(() => daemon.stop());
-  await runJson(['add', repo, '--wait'], { env });
+  const { env, repo } = await daemonWithRepo(t, 'history');
   const client = new Client({ name: 'history-test', version: '1' });
   await client.connect(new UnixSocketClientTransport(join(env.XDG_RUNTIME_DIR!, 'contextd', 'mcp.sock')));
   t.teardown(() => client.close());

@@ -22,6 +22,18 @@ function env(dir: string): NodeJS.ProcessEnv {
 const view = (hits: { path: string; startLine: number; endLine: number; symbol: string | null; score: number; snippet: string; retrievers: string[]; history: unknown }[]) =>
   hits.map((h) => ({ path: h.path, lines: `${h.startLine}-${h.endLine}`, symbol: h.symbol, score: h.score, snippet: h.snippet, retrievers: h.retrievers, history: h.history }));
 
+/** The basic fixture indexed in-process into a fresh data dir (the engine is closed at teardown). */
+async function indexedBasic(t: { teardown: (fn: () => unknown) => void }) {
+  const dir = tempDir(t);
+  const repo = join(dir, 'basic');
+  await buildFixture('basic', repo);
+  const config = loadConfig(env(dir));
+  const engine = await Engine.open(config);
+  t.teardown(() => engine.close());
+  await engine.index(repo);
+  return { dir, config };
+}
+
 t.test('pooled searches answer exactly as in-process ones, and see writes made on the main connection', async (t) => {
   const dir = tempDir(t);
   const repo = join(dir, 'history');
@@ -76,13 +88,7 @@ t.test('pooled searches answer exactly as in-process ones, and see writes made o
 });
 
 t.test('a search that outlives the timeout fails clearly and its worker is replaced; a closed pool sends searches back', async (t) => {
-  const dir = tempDir(t);
-  const repo = join(dir, 'basic');
-  await buildFixture('basic', repo);
-  const config = loadConfig(env(dir));
-  const engine = await Engine.open(config);
-  t.teardown(() => engine.close());
-  await engine.index(repo);
+  const { config } = await indexedBasic(t);
 
   const events: string[] = [];
   // Every search "hangs" past a 1 ms budget: it fails with a clear error (not retried on the
@@ -111,13 +117,7 @@ t.test('a search that outlives the timeout fails clearly and its worker is repla
 });
 
 t.test('workers that cannot open the store give up after a few tries; searches still work in-process', async (t) => {
-  const dir = tempDir(t);
-  const repo = join(dir, 'basic');
-  await buildFixture('basic', repo);
-  const config = loadConfig(env(dir));
-  const engine = await Engine.open(config);
-  t.teardown(() => engine.close());
-  await engine.index(repo);
+  const { dir, config } = await indexedBasic(t);
 
   const events: string[] = [];
   const broken = { ...config, paths: { ...config.paths, dataDir: join(dir, 'nowhere') } };

@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { callDaemon } from '../../daemon/server/rpc-client.js';
-import { CLI } from './cli.js';
+import { buildFixture, type FixtureName } from '../../fixtures/repos.js';
+import { CLI, isolatedEnv, runJson, tempDir } from './cli.js';
 
 export interface DaemonProcess {
   child: ChildProcess;
@@ -69,4 +70,24 @@ export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 15_000, ev
     if (Date.now() > deadline) return last;
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * The common start of a daemon test: an isolated HOME, a fixture repository built in a
+ * temporary directory, a running daemon (stopped at teardown) with the repository added
+ * and indexed. `extraEnv` is added to the isolated environment.
+ */
+export async function daemonWithRepo(
+  t: { teardown: (fn: () => unknown) => void },
+  fixture: FixtureName,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ dir: string; env: NodeJS.ProcessEnv; repo: string; daemon: DaemonProcess }> {
+  const dir = tempDir(t);
+  const env = { ...isolatedEnv(join(dir, 'home')).env, ...extraEnv };
+  const repo = join(dir, fixture);
+  await buildFixture(fixture, repo);
+  const daemon = await startDaemon(env);
+  t.teardown(() => daemon.stop());
+  await runJson(['add', repo, '--wait'], { env });
+  return { dir, env, repo, daemon };
 }
