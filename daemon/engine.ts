@@ -398,6 +398,16 @@ export class Engine {
 
   /** On a search worker when there is one ready, else here; the same answer either way. */
   private async runSearch(query: string, opts: PoolSearchOptions, semantic: SemanticRetriever): Promise<SearchHit[]> {
+    try {
+      return await this.searchHere(query, opts, semantic);
+    } catch (err) {
+      // A corrupt database must show in `status`, not only as failing searches.
+      this.store.noteError?.(err);
+      throw err;
+    }
+  }
+
+  private async searchHere(query: string, opts: PoolSearchOptions, semantic: SemanticRetriever): Promise<SearchHit[]> {
     if (this.searchPool) {
       try {
         return await this.searchPool.search(query, opts, semantic);

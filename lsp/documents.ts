@@ -4,17 +4,17 @@
  * Nothing here writes to disk. Parses are cached per (uri, version) for open
  * buffers and per unchanged text for files read from disk.
  */
-import { readFile } from 'node:fs/promises';
 import { TextDocuments, type Connection } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { languageForPath } from '../daemon/lang/languages.js';
 import { hasStructuredChunker } from '../daemon/lang/languages.js';
+import type { Engine } from '../daemon/engine.js';
 import type { ParsedFile } from '../daemon/lang/types.js';
+import { isContextdError } from '../daemon/errors.js';
+import { confinePath, readConfined } from '../daemon/repo/confine.js';
 import type { LspContext } from './context.js';
 import { uriToPath } from './workspace.js';
 
-/** Files larger than this are not read from disk for a request (the index skips them too by default). */
-const MAX_DISK_BYTES = 4 * 1024 * 1024;
 /** Parses of unopened files kept per session. */
 const DISK_PARSE_CACHE = 32;
 
@@ -37,18 +37,30 @@ export class Documents {
     this.buffers.onDidClose((e) => this.parses.delete(e.document.uri));
   }
 
+  get engine(): Engine {
+    return this.ctx.engine;
+  }
+
   listen(connection: Connection): void {
     this.buffers.listen(connection);
   }
 
-  /** The buffer's text if the editor has it open, else the file on disk (null when unreadable). */
+  /** The buffer's text if the editor has it open, else the file on disk (null when missing or not to be served: see readDiskChecked). */
   async text(uri: string): Promise<DocumentText | null> {
     const open = this.buffers.get(uri);
     const path = uriToPath(uri);
     if (open) return { uri, path, text: open.getText(), version: open.version };
     if (!path) return null;
-    const disk = await readDisk(path);
-    return disk === null ? null : { uri, path, text: disk, version: null };
+    const disk = await readDiskChecked(this.ctx.engine, path);
+    return disk.text === null ? null : { uri, path, text: disk.text, version: null };
+  }
+
+  /** Whether an unopened document is a file that is missing inside a repository (as opposed to refused). */
+  async missing(uri: string): Promise<boolean> {
+    const path = uriToPath(uri);
+    if (!path || this.buffers.get(uri)) return false;
+    const disk = await readDiskChecked(this.ctx.engine, path);
+    return disk.text === null && disk.why === 'missing';
   }
 
   /** tree-sitter symbols of the document as the editor sees it, or null for languages without a parser. */
@@ -80,12 +92,22 @@ export class Documents {
   }
 }
 
-export async function readDisk(path: string): Promise<string | null> {
+/**
+ * A file on disk as a client may see it, by the same rules as MCP (daemon/repo/confine.ts):
+ * inside an indexed repository (the ones LSP answers for; symlinks and hard links resolved),
+ * not git internals, not a secret by name or content, at most 4 MiB. Anything else reads as
+ * null: `missing` for a file that is not there inside a repository, `refused` otherwise
+ * (so nothing about files outside the repositories can be learnt, not even whether they exist).
+ */
+export async function readDiskChecked(engine: Engine, path: string): Promise<{ text: string } | { text: null; why: 'missing' | 'refused' }> {
   try {
-    const buf = await readFile(path);
-    if (buf.length > MAX_DISK_BYTES) return null;
-    return buf.toString('utf8');
-  } catch {
-    return null;
+    const roots = (await engine.listRepos()).map((r) => r.root);
+    return { text: (await readConfined(confinePath(path, roots, null))).text };
+  } catch (err) {
+    return { text: null, why: isContextdError(err) && (err.code === 'path-missing' || (err.code === 'read-failed' && /ENOENT/.test(err.message))) ? 'missing' : 'refused' };
   }
+}
+
+export async function readDisk(engine: Engine, path: string): Promise<string | null> {
+  return (await readDiskChecked(engine, path)).text;
 }

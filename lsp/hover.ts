@@ -98,7 +98,7 @@ export async function hover(deps: HoverDeps, params: HoverParams): Promise<Hover
   let map: LineMap;
   if (doc.version === null) map = LineMap.identity(lines.length);
   else {
-    const disk = await readDisk(loc.abs);
+    const disk = await readDisk(deps.documents.engine, loc.abs);
     map = disk === null ? LineMap.between(lines, []) : disk === doc.text ? LineMap.identity(lines.length) : LineMap.between(lines, splitLines(disk));
   }
   const parsed = await deps.documents.parse(doc).catch(() => null);

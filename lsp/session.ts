@@ -118,6 +118,9 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
   };
 
   connection.onInitialize((params): InitializeResult => {
+    const bad = malformedInitialize(params);
+    if (bad) throw new ResponseError(ErrorCodes.InvalidParams, `Invalid params: ${bad}`);
+    params.capabilities ??= {}; // required by the spec, left out by sloppy clients
     clientParams = params;
     settings = mergeSettings(settings, params.initializationOptions);
     const folders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
@@ -221,7 +224,11 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
 
   connection.onDocumentSymbol(async (params) => {
     const doc = await documents.text(params.textDocument.uri);
-    if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `cannot read ${params.textDocument.uri}: open it first or check the path`);
+    if (!doc) {
+      if (await documents.missing(params.textDocument.uri)) throw new ResponseError(ErrorCodes.InvalidParams, `cannot read ${params.textDocument.uri}: no such file; open it first or check the path`);
+      // Outside the indexed repositories, a secret, a hard link out: nothing to show, nothing said.
+      return [];
+    }
     const parsed = await documents.parse(doc);
     return parsed ? documentSymbols(parsed.symbols, doc.text) : [];
   });
@@ -250,4 +257,21 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
 
   connection.listen();
   return { connection, closed, dispose: end };
+}
+
+/** What is wrong with an `initialize` request's workspace fields, or null (the rest is checked where it is used). */
+function malformedInitialize(params: unknown): string | null {
+  const p = (params ?? {}) as Record<string, unknown>;
+  if (typeof p !== 'object' || Array.isArray(p)) return 'initialize params must be an object';
+  const folders = p.workspaceFolders;
+  if (folders !== undefined && folders !== null) {
+    if (!Array.isArray(folders)) return '"workspaceFolders" must be an array of {uri, name} or null';
+    for (const f of folders) {
+      if (!f || typeof f !== 'object' || typeof (f as { uri?: unknown }).uri !== 'string') return 'every workspace folder needs a string "uri"';
+    }
+  }
+  if (p.rootUri !== undefined && p.rootUri !== null && typeof p.rootUri !== 'string') return '"rootUri" must be a string or null';
+  if (p.rootPath !== undefined && p.rootPath !== null && typeof p.rootPath !== 'string') return '"rootPath" must be a string or null';
+  if (p.capabilities !== undefined && (p.capabilities === null || typeof p.capabilities !== 'object')) return '"capabilities" must be an object';
+  return null;
 }

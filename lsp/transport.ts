@@ -17,6 +17,7 @@ import {
   type MessageReader,
   type MessageWriter,
 } from 'vscode-languageserver/node';
+import { ByteQueue, GarbageCounter } from '../daemon/frames.js';
 
 /** Longest header block we wait for before calling the stream garbage. */
 const MAX_HEADER_BYTES = 8 * 1024;
@@ -61,10 +62,16 @@ export interface SafeReaderOptions {
 }
 
 export class SafeMessageReader extends AbstractMessageReader implements MessageReader {
-  private buf: Buffer = Buffer.alloc(0);
+  /** Bytes of the header block being read (bounded by MAX_HEADER_BYTES plus one chunk). */
+  private head: Buffer = Buffer.alloc(0);
+  /** Body bytes of the message whose header was read (`need` of them); never concatenated per chunk. */
+  private body = new ByteQueue();
+  private need = -1;
+  private readonly garbage = new GarbageCounter(16);
   private callback: DataCallback | null = null;
   private state: 'new' | 'initializing' | 'ready' = 'new';
   private readonly pending: Message[] = [];
+  private dropped = false;
 
   constructor(
     private readonly input: Readable,
@@ -90,37 +97,57 @@ export class SafeMessageReader extends AbstractMessageReader implements MessageR
   private refuse(id: Id, code: number, message: string): void {
     this.opts.onRefused?.(message);
     this.opts.reply(errorReply(id, code, message));
+    // A stream of nothing but garbage is not an editor: stop answering it.
+    if (this.garbage.refused()) this.drop('too many malformed messages in a row');
+  }
+
+  private drop(reason: string): void {
+    if (this.dropped) return;
+    this.dropped = true;
+    this.opts.onRefused?.(`connection dropped: ${reason}`);
+    this.head = Buffer.alloc(0);
+    this.body.clear();
+    this.input.destroy();
   }
 
   private onData(chunk: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    for (;;) {
-      const end = this.buf.indexOf(HEADER_END);
+    while (!this.dropped && chunk.length) {
+      if (this.need >= 0) {
+        const take = Math.min(chunk.length, this.need - this.body.length);
+        this.body.push(chunk.subarray(0, take));
+        chunk = chunk.subarray(take);
+        if (this.body.length < this.need) return;
+        const body = this.body.take(this.need).toString('utf8');
+        this.need = -1;
+        this.onBody(body);
+        continue;
+      }
+      // Header: search only the bytes that can complete "\r\n\r\n" (the last 3 held + the new chunk).
+      const from = Math.max(0, this.head.length - 3);
+      this.head = this.head.length ? Buffer.concat([this.head, chunk]) : chunk;
+      chunk = Buffer.alloc(0);
+      const end = this.head.indexOf(HEADER_END, from);
       if (end < 0) {
-        if (this.buf.length > MAX_HEADER_BYTES) {
-          this.buf = Buffer.alloc(0);
+        if (this.head.length > MAX_HEADER_BYTES) {
+          this.head = Buffer.alloc(0);
           this.refuse(null, ErrorCodes.ParseError, 'Parse error: expected a "Content-Length: N" header block ending in \\r\\n\\r\\n');
         }
         return;
       }
-      const header = this.buf.subarray(0, end).toString('ascii');
+      const header = this.head.subarray(0, end).toString('ascii');
+      chunk = this.head.subarray(end + HEADER_END.length);
+      this.head = Buffer.alloc(0);
       const length = contentLength(header);
       if (length === null) {
-        this.buf = this.buf.subarray(end + HEADER_END.length);
         this.refuse(null, ErrorCodes.ParseError, 'Parse error: the header block has no valid Content-Length');
         continue;
       }
       if (length > MAX_MESSAGE_BYTES) {
         this.refuse(null, ErrorCodes.ParseError, `Parse error: message of ${length} bytes is over the ${MAX_MESSAGE_BYTES}-byte limit`);
-        this.buf = Buffer.alloc(0);
-        this.input.destroy();
+        this.drop('message over the size limit');
         return;
       }
-      const start = end + HEADER_END.length;
-      if (this.buf.length < start + length) return;
-      const body = this.buf.subarray(start, start + length).toString('utf8');
-      this.buf = this.buf.subarray(start + length);
-      this.onBody(body);
+      this.need = length;
     }
   }
 
@@ -180,6 +207,7 @@ export class SafeMessageReader extends AbstractMessageReader implements MessageR
         this.state = 'ready';
       }
     }
+    this.garbage.accepted();
     this.deliver(m as unknown as Message);
   }
 

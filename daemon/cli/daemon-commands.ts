@@ -5,6 +5,7 @@ import { loadConfig } from '../config/config.js';
 import { ContextdError } from '../errors.js';
 import { previewRepository } from '../index/preview.js';
 import { printPreview } from './preview-output.js';
+import { lockOwner } from '../server/lock.js';
 import { DaemonUnavailableError } from '../server/rpc-client.js';
 import type { DaemonStatus, RepoStatus } from '../server/status.js';
 import { controlSocketPath, daemonCall } from './daemon-client.js';
@@ -101,6 +102,14 @@ export function registerDaemonCommands(program: Command): void {
         status = await daemonCall<DaemonStatus>('status', {}, 2000);
       } catch (err) {
         if (err instanceof DaemonUnavailableError) {
+          // Sockets close first on a stop: a daemon that still holds its lock is stopping, not gone.
+          const stoppingPid = lockOwner(loadConfig().paths.dataDir);
+          if (stoppingPid !== null) {
+            if (opts.json) printJson({ running: true, stopping: true, healthy: false, pid: stoppingPid, controlSocket: controlSocketPath() });
+            else console.log(`${bold('contextd')} ${yellow('stopping')} ${dim(`(pid ${stoppingPid}; it ends within a few seconds)`)}`);
+            process.exitCode = 3;
+            return;
+          }
           if (opts.json) printJson({ running: false, healthy: false, controlSocket: controlSocketPath() });
           else {
             console.log(`${bold('contextd')} ${yellow('not running')} ${dim(`(no answer on ${controlSocketPath()})`)}`);

@@ -1,18 +1,39 @@
 /** Opens the engine for one in-process command and always closes it. */
 import { loadConfig } from '../config/config.js';
 import type { Engine } from '../engine.js';
-import { isContextdError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContextdConfig } from '../config/config.js';
+import { ContextdError, isContextdError } from '../errors.js';
+import { lockOwner } from '../server/lock.js';
 import { dim } from './output.js';
 
 export async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
   // Loaded on use: the engine pulls in every backend, and `--help` or the bridges need none.
   const { Engine } = await import('../engine.js');
-  const engine = await Engine.open(loadConfig());
+  const config = loadConfig();
+  refuseMissingStore(config);
+  const engine = await Engine.open(config);
   try {
     return await fn(engine);
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * A running daemon whose SQLite file is gone (deleted underneath it) restores it within
+ * seconds; an in-process command must not create an empty one in its place meanwhile.
+ */
+function refuseMissingStore(config: ContextdConfig): void {
+  if (config.store.url) return;
+  const db = join(config.paths.dataDir, 'index.db');
+  if (existsSync(db)) return;
+  const pid = lockOwner(config.paths.dataDir);
+  if (pid === null) return;
+  throw new ContextdError('store-missing', `the daemon (pid ${pid}) is running but its index database ${db} is missing`, {
+    hint: 'run `contextd status`: the daemon restores a deleted database from its open copy and says what to do next',
+  });
 }
 
 /**

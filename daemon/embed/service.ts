@@ -132,6 +132,8 @@ export class EmbeddingService {
   private readonly embedders = new Map<string, Embedder>();
   private running: Promise<EmbedRunSummary> | null = null;
   private followUp: Promise<EmbedRunSummary> | null = null;
+  /** Aborted by close(): the running pass (training, a batch, a retry wait) ends at once. */
+  private readonly closing = new AbortController();
   private state: EmbeddingProgress['state'];
   private lastError: string | null = null;
   private counts = { model: null as string | null, embedded: 0, total: 0, rate: 0 };
@@ -213,7 +215,10 @@ export class EmbeddingService {
       });
       return this.followUp;
     }
-    this.running = this.run(opts).finally(() => {
+    if (this.closing.signal.aborted) return Promise.reject(new Error('the embedding service is closed'));
+    // close() aborts a run in progress: a stop never waits for a whole embedding pass.
+    const signal = opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal;
+    this.running = this.run({ ...opts, signal }).finally(() => {
       this.running = null;
     });
     return this.running;
@@ -252,7 +257,9 @@ export class EmbeddingService {
   }
 
   async close(): Promise<void> {
+    this.closing.abort(new Error('the daemon is stopping'));
     await this.running?.catch(() => {});
+    await this.followUp?.catch(() => {});
     await this.deps.index.close();
     for (const e of this.embedders.values()) await e.close();
     this.embedders.clear();

@@ -25,7 +25,8 @@ export async function resolveRepo(deps: ToolDeps, repo?: string): Promise<string
   const byGit = async (p: string) => (deps.ctx.repoForPath ? await deps.ctx.repoForPath(p, roots).catch(() => null) : null);
   if (repo) {
     const abs = resolve(repo);
-    const root = (await byGit(abs)) ?? pick(abs);
+    // The named path must lie inside a registered repository: a parent of one (`/`) names none.
+    const root = (await byGit(abs)) ?? roots.filter((r) => within(r, abs)).sort((a, b) => b.length - a.length)[0];
     if (!root) {
       throw new ContextdError('not-registered', `${abs} is not a registered repository`, {
         hint: `register it with: contextd add ${JSON.stringify(abs)} (registered: ${roots.join(', ') || 'none'})`,

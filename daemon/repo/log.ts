@@ -10,6 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { redactSecrets } from '../secrets.js';
 import { decodeGitText } from './decode.js';
 import { gitRecordBatches } from './git-stream.js';
 import { runGit, splitNul } from './git.js';
@@ -94,7 +95,8 @@ export class LogParser {
   private build(): LogCommit {
     const f = this.fields;
     const s = (i: number): string => (f[i] ? f[i].toString('latin1') : '');
-    const d = (i: number): string => (f[i] ? decodeGitText(f[i]) : '');
+    // Commit messages and names are indexed and shown as they are: credentials in them are redacted here, before anything stores them.
+    const d = (i: number): string => (f[i] ? redactSecrets(decodeGitText(f[i])) : '');
     return {
       sha: s(0),
       parents: s(1) ? s(1).split(' ') : [],

@@ -38,11 +38,11 @@ export function createControlServer(opts: ControlServerOptions): Server {
           msg = JSON.parse(line);
         } catch {
           send({ jsonrpc: '2.0', id: null, error: { code: RPC_PARSE_ERROR, message: 'parse error: each line must be one JSON-RPC 2.0 object' } });
-          return;
+          return false;
         }
         if (!isRequest(msg)) {
           send({ jsonrpc: '2.0', id: null, error: { code: RPC_INVALID_REQUEST, message: 'invalid request: expected {"jsonrpc":"2.0","method":...}' } });
-          return;
+          return false;
         }
         const { id, method, params } = msg;
         const handler = Object.hasOwn(opts.handlers, method) ? opts.handlers[method] : undefined;
@@ -68,9 +68,10 @@ export function createControlServer(opts: ControlServerOptions): Server {
             },
           );
       },
-      () => {
-        send({ jsonrpc: '2.0', id: null, error: { code: RPC_INVALID_REQUEST, message: 'request line too long' } });
+      (reason) => {
+        send({ jsonrpc: '2.0', id: null, error: { code: RPC_INVALID_REQUEST, message: `connection closed: ${reason}` } });
         socket.end();
+        socket.destroySoon();
       },
     );
   });

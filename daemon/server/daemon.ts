@@ -72,6 +72,8 @@ export class Daemon {
   private deferred: DeferredQueue | null = null;
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | null = null;
+  private storeWatch: NodeJS.Timeout | null = null;
+  private lastStoreProblem: string | null = null;
   private readonly opts: DaemonOptions;
   /** Resolves when the daemon has fully stopped. */
   readonly stopped: Promise<void>;
@@ -97,6 +99,8 @@ export class Daemon {
         onBackendEvent: (level, message, data) => this.log[level](data ?? {}, message),
         searchWorkers: this.config.search.workers,
       });
+      const corrupt = this.engine.store.checkIntegrity?.();
+      if (corrupt) this.log.error({ problem: corrupt, database: this.engine.store.location }, 'the index database failed its integrity check; `contextd status` says how to fix it');
       this.scheduler = new Scheduler(this.engine, this.log);
       this.deferred = new DeferredQueue(async (root) => {
         const repo = await this.engine.store.getRepo(root);
@@ -130,6 +134,10 @@ export class Daemon {
       })();
       // A half-finished embedding run (crash, restart) resumes without waiting for the next index run.
       this.kickEmbedding();
+      // The store's own watch (a database file deleted or replaced underneath us is noticed,
+      // and a deleted one restored, within seconds, not at the next status call).
+      this.storeWatch = setInterval(() => void this.engine.store.health().then((h) => this.reportStore(h)), STORE_WATCH_MS);
+      this.storeWatch.unref();
       this.stopMaintenance = scheduleMaintenance(
         {
           reconcile: async () => {
@@ -403,6 +411,15 @@ export class Daemon {
     };
   }
 
+  /** Logs a store problem once when it appears (and once when it clears). */
+  private reportStore(h: { healthy: boolean; error?: string; hint?: string }): void {
+    const problem = h.healthy ? null : (h.error ?? 'not answering');
+    if (problem === this.lastStoreProblem) return;
+    if (problem) this.log.error({ problem, hint: h.hint }, 'index store problem');
+    else this.log.info('index store answers again');
+    this.lastStoreProblem = problem;
+  }
+
   async status(): Promise<DaemonStatus> {
     // A store that does not answer (a database server that went away) makes the status unhealthy, not unavailable.
     let store = await this.engine.store.health();
@@ -531,16 +548,29 @@ export class Daemon {
     this.stopping = (async () => {
       this.log?.info('contextd daemon stopping');
       this.stopMaintenance?.();
+      if (this.storeWatch) clearInterval(this.storeWatch);
       this.deferred?.stop();
       if (this.embedRetry) clearTimeout(this.embedRetry);
       const closing = Promise.all(
         [this.control, this.mcp, this.lsp].map((srv) => (srv ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve())),
       );
-      await Promise.allSettled([...this.watchers.values()].map((w) => w.stop()));
-      this.watchers.clear();
-      await this.scheduler?.stop();
-      await this.engine?.close();
-      await Promise.race([closing, new Promise((r) => setTimeout(r, 500))]);
+      const winddown = (async () => {
+        await Promise.allSettled([...this.watchers.values()].map((w) => w.stop()));
+        this.watchers.clear();
+        await this.scheduler?.stop();
+        await this.engine?.close();
+        await Promise.race([closing, new Promise((r) => setTimeout(r, 500))]);
+      })();
+      // A stop ends within a few seconds whatever hangs: every write is transactional and
+      // queued work is persistent, so leaving now is as safe as a crash and loses nothing.
+      const deadline = Number(process.env.CONTEXTD_STOP_DEADLINE_MS) || STOP_DEADLINE_MS;
+      let timer: NodeJS.Timeout | undefined;
+      const late = await Promise.race([
+        winddown.then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), deadline))),
+      ]);
+      clearTimeout(timer);
+      if (late) this.log?.warn({ deadlineMs: deadline }, 'stop deadline passed; leaving the rest to the next start');
       this.log?.info('contextd daemon stopped');
       await this.audit?.close();
       this.logger?.flush();
@@ -550,6 +580,12 @@ export class Daemon {
     return this.stopping;
   }
 }
+
+/** How often the daemon checks its store's file and health. */
+const STORE_WATCH_MS = 2000;
+
+/** How long a stop may take before the daemon leaves anyway. */
+const STOP_DEADLINE_MS = 5000;
 
 /** The store is unreachable right now (as opposed to refusing the request). */
 function storeDown(err: unknown): boolean {

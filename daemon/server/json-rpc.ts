@@ -3,6 +3,7 @@
  * Used by control.sock (CLI, hooks). Garbage gets a JSON-RPC error, never a crash.
  */
 import type { Socket } from 'node:net';
+import { GarbageCounter, LineReader } from '../frames.js';
 
 export const RPC_PARSE_ERROR = -32700;
 export const RPC_INVALID_REQUEST = -32600;
@@ -49,25 +50,27 @@ export class RpcError extends Error {
 export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 /**
- * Splits a socket's bytes into lines and calls `onLine` for each. Returns a
- * function that stops listening. Over-long lines close the connection.
+ * Splits a socket's bytes into lines and calls `onLine` for each (bounded: see
+ * `daemon/frames.ts`). An over-long line, a flood of whitespace, or `maxGarbage`
+ * lines in a row that `onLine` refuses (returns false) call `onOverflow` once and
+ * stop reading; the caller closes the connection.
  */
-export function readLines(socket: Socket, onLine: (line: string) => void, onOverflow: () => void): void {
-  let buf = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    buf += chunk;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl).replace(/\r$/, '');
-      buf = buf.slice(nl + 1);
-      if (line.trim()) onLine(line);
+export function readLines(socket: Socket, onLine: (line: string) => boolean | void, onOverflow: (reason: string) => void, maxLine = MAX_LINE_BYTES): void {
+  const reader = new LineReader({ maxLine });
+  const garbage = new GarbageCounter();
+  const stop = (reason: string) => {
+    socket.off('data', onData);
+    onOverflow(reason);
+  };
+  const onData = (chunk: Buffer) => {
+    for (const ev of reader.push(chunk)) {
+      if (ev.kind === 'overflow') return stop(ev.reason);
+      if (onLine(ev.line.toString('utf8')) === false) {
+        if (garbage.refused()) return stop('too many malformed messages in a row');
+      } else garbage.accepted();
     }
-    if (buf.length > MAX_LINE_BYTES) {
-      buf = '';
-      onOverflow();
-    }
-  });
+  };
+  socket.on('data', onData);
 }
 
 export function isRequest(value: unknown): value is RpcRequest {

@@ -11,38 +11,7 @@ import type { Logger } from 'pino';
 import type { LspContext } from '../../lsp/context.js';
 import { createLspSession, type LspSession } from '../../lsp/session.js';
 import { ParsePool } from '../lang/parse-pool.js';
-import { BRIDGE_HEADER_KEY } from './mcp-socket.js';
-
-const MAX_HEADER = 64 * 1024;
-
-function readBridgeHeader(socket: Socket, onReady: (cwd: string | null, rest: Buffer) => void): void {
-  let buf = Buffer.alloc(0);
-  const onData = (chunk: Buffer) => {
-    buf = Buffer.concat([buf, chunk]);
-    // Skip leading whitespace to see what the first message is.
-    const first = buf.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
-    if (first < 0) return;
-    if (buf[first] !== 0x7b /* { */) return done(null, buf);
-    const nl = buf.indexOf(0x0a, first);
-    if (nl < 0 && buf.length < MAX_HEADER) return;
-    if (nl >= 0) {
-      try {
-        const parsed = JSON.parse(buf.subarray(first, nl).toString('utf8')) as Record<string, unknown>;
-        const header = parsed?.[BRIDGE_HEADER_KEY] as { cwd?: unknown } | undefined;
-        if (header && typeof header === 'object') return done(typeof header.cwd === 'string' ? header.cwd : null, buf.subarray(nl + 1));
-      } catch {
-        // not a header: the session answers with a parse error
-      }
-    }
-    done(null, buf);
-  };
-  const done = (cwd: string | null, rest: Buffer) => {
-    socket.off('data', onData);
-    socket.pause();
-    onReady(cwd, rest);
-  };
-  socket.on('data', onData);
-}
+import { readBridgeHeader } from './bridge-header.js';
 
 export type LspSocketContext = Omit<LspContext, 'parse'>;
 
@@ -67,7 +36,7 @@ export function createLspSocketServer(ctx: LspSocketContext, log: Logger, opts: 
       sessions.add(session);
       socket.resume();
       log.debug({ session: id, cwd }, 'lsp session opened');
-    });
+    }, { framing: 'lsp' });
   });
   server.on('close', () => {
     for (const s of [...sessions]) s.dispose();

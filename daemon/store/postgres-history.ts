@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';
+import { redactSecrets } from '../secrets.js';
 import { indexText } from '../search/tokenize.js';
 import { isConnectionError, sql, type PgDb, type Queryable, type TxConnection } from './pg-db.js';
 import { bm25Rows, COMMIT_LEXICON, lexicalDocs, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
@@ -62,8 +63,9 @@ function toCommit(r: z.infer<typeof commitRow>): CommitInfo {
     committerName: r.committer_name,
     committerEmail: r.committer_email,
     commitTime: r.commit_time,
-    subject: r.subject,
-    body: r.body,
+    // Indexes written before commit messages were redacted on the way in are redacted on the way out.
+    subject: redactSecrets(r.subject),
+    body: redactSecrets(r.body),
     filesChanged: r.files_changed,
   };
 }
@@ -586,8 +588,8 @@ export class PostgresHistory {
         kind: r.kind as CommitChunkRow['kind'],
         text: texts.get(r.chunk_hash) ?? '',
         commitSha: c.sha,
-        commitSubject: c.subject,
-        commitBody: c.body,
+        commitSubject: redactSecrets(c.subject),
+        commitBody: redactSecrets(c.body),
         commitScore: r.score,
         ownedLines: r.owned,
       };

@@ -6,6 +6,7 @@
  */
 import type { Database as Db } from 'better-sqlite3';
 import { ContextdError } from '../errors.js';
+import { redactSecrets } from '../secrets.js';
 import { indexText } from '../search/tokenize.js';
 import type { ChunkKind } from '../lang/types.js';
 import type {
@@ -57,8 +58,9 @@ function toCommit(r: CommitRow): CommitInfo {
     committerName: r.committer_name,
     committerEmail: r.committer_email,
     commitTime: r.commit_time,
-    subject: r.subject,
-    body: r.body,
+    // Indexes written before commit messages were redacted on the way in are redacted on the way out.
+    subject: redactSecrets(r.subject),
+    body: redactSecrets(r.body),
     filesChanged: r.files_changed,
   };
 }
@@ -505,8 +507,8 @@ export class SqliteHistory {
         kind: r.kind as ChunkKind,
         text: texts.get(r.chunk_hash) ?? '',
         commitSha: c.sha,
-        commitSubject: c.subject,
-        commitBody: c.body,
+        commitSubject: redactSecrets(c.subject),
+        commitBody: redactSecrets(c.body),
         commitScore: r.score,
         ownedLines: r.owned,
       };

@@ -12,6 +12,7 @@ import type { ChunkKind, SymbolKind } from '../lang/types.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { historyFilterSql, SqliteHistory } from './sqlite-history.js';
 import { NO_REPO_LOCK } from './repo-lock.js';
+import { createOwnerOnly, SqliteFileGuard, tightenModes } from './sqlite-file-guard.js';
 import type {
   BlameWork,
   BlameWrite,
@@ -87,11 +88,13 @@ export class SqliteStore implements MetadataStore {
   /** `PRAGMA data_version` when namesCache was filled: it changes when another connection commits. */
   private namesVersion = -1;
   private readonly regexCache = new Map<string, RegExp>();
+  private readonly guard: SqliteFileGuard;
 
   constructor(path: string, opts: SqliteStoreOptions = {}) {
     this.location = path;
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     try {
+      if (path !== ':memory:' && !opts.readonly) createOwnerOnly(path);
       this.db = new Database(path, { readonly: opts.readonly ?? false });
       reusePreparedStatements(this.db);
       this.db.pragma('journal_mode = WAL');
@@ -102,6 +105,7 @@ export class SqliteStore implements MetadataStore {
       // each (the OS page cache holds the file for all of them).
       this.db.pragma(opts.readonly ? 'cache_size = -16384' : 'cache_size = -65536');
       this.migrate();
+      if (path !== ':memory:' && !opts.readonly) tightenModes(path);
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
@@ -123,6 +127,7 @@ export class SqliteStore implements MetadataStore {
       }
       return re.test(value) ? 1 : 0;
     });
+    this.guard = new SqliteFileGuard(this.db, path);
     this.stmts = this.prepare();
     this.history = new SqliteHistory(this.db, (f, params, alias) => this.viewWhere(f, params, alias));
   }
@@ -195,10 +200,27 @@ export class SqliteStore implements MetadataStore {
     const t0 = performance.now();
     try {
       const v = (this.db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+      // Reads a real page too: a corrupt header or schema fails here.
+      this.db.prepare('SELECT count(*) AS n FROM repos').get();
+      tightenModes(this.location);
+      const problem = this.guard.problem();
+      if (problem) return { healthy: false, backend: this.backend, location: this.location, version: `SQLite ${v}`, latencyMs: null, error: problem.error, hint: problem.hint };
       return { healthy: true, backend: this.backend, location: this.location, version: `SQLite ${v}`, latencyMs: Math.round((performance.now() - t0) * 10) / 10 };
     } catch (err) {
-      return { healthy: false, backend: this.backend, location: this.location, version: null, latencyMs: null, error: (err as Error).message };
+      this.guard.noteError(err);
+      const problem = this.guard.problem();
+      return { healthy: false, backend: this.backend, location: this.location, version: null, latencyMs: null, error: problem?.error ?? (err as Error).message, hint: problem?.hint };
     }
+  }
+
+  /** `PRAGMA quick_check` now (the daemon runs it on start); the problem found, or null. */
+  checkIntegrity(): string | null {
+    return this.guard.checkIntegrity();
+  }
+
+  /** A query failed: a corruption error makes the store unhealthy until it is fixed. */
+  noteError(err: unknown): void {
+    this.guard.noteError(err);
   }
 
   async ensureRepo(root: string, name: string): Promise<RepoRecord> {

@@ -162,6 +162,10 @@ export interface MetadataStore {
   readonly repoLock: RepoLock;
   /** A live probe: answers, version, round trip. Never throws. */
   health(): Promise<StoreHealth>;
+  /** An integrity check of the stored data (SQLite: `PRAGMA quick_check`): the problem found, or null. */
+  checkIntegrity?(): string | null;
+  /** A query failed with `err`: a store that recognises corruption reports it in `health()` from now on. */
+  noteError?(err: unknown): void;
 
   ensureRepo(root: string, name: string): Promise<RepoRecord>;
   getRepo(root: string): Promise<RepoRecord | null>;

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { ContextdError } from '../../errors.js';
-import { confinePath } from '../confine.js';
+import { confinePath } from '../../repo/confine.js';
 import { audited, resolveRepo, textResult, type ToolDeps } from '../toolkit.js';
 
 export function registerCodeHistory(server: McpServer, deps: ToolDeps): void {

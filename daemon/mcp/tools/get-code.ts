@@ -1,14 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ContextdError } from '../../errors.js';
-import { classifyContent } from '../../repo/content-filter.js';
 import { DEFAULT_MAX_TOKENS, CHARS_PER_TOKEN } from '../budget.js';
-import { confinePath } from '../confine.js';
+import { confinePath, readConfined } from '../../repo/confine.js';
 import { formatHistoryLine } from '../format.js';
 import { audited, resolveRepo, textResult, type ToolDeps } from '../toolkit.js';
-
-const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 export function registerGetCode(server: McpServer, deps: ToolDeps): void {
   server.registerTool(
@@ -46,24 +42,16 @@ export function registerGetCode(server: McpServer, deps: ToolDeps): void {
       if (!path) throw new ContextdError('bad-arguments', 'give path (with optional start/end) or symbol');
       if (start !== undefined && end !== undefined && end < start) throw new ContextdError('bad-arguments', `end (${end}) is before start (${start})`);
       const target = confinePath(path, await deps.ctx.registeredRoots(), root);
-      const buf = await readFile(target.abs).catch((err: NodeJS.ErrnoException) => {
-        throw new ContextdError('read-failed', err.code === 'EISDIR' ? `${target.rel} is a directory` : `cannot read ${target.rel}: ${err.message}`);
-      });
-      if (buf.length > MAX_FILE_BYTES) throw new ContextdError('too-large', `${target.rel} is larger than ${MAX_FILE_BYTES} bytes; ask for a line range`);
-      const content = classifyContent(target.rel, buf);
-      if ('skip' in content) {
-        throw new ContextdError('path-refused', content.skip === 'secret' ? `${target.rel} holds what looks like a secret and is never served` : `${target.rel} is not served (${content.skip})`);
-      }
-      const lines = content.text.split('\n');
-      if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
-      const from = Math.min(Math.max(1, start ?? 1), Math.max(1, lines.length));
-      let to = Math.min(end ?? lines.length, lines.length);
+      const served = await readConfined(target, { start, end });
+      const lines = served.lines;
+      const from = served.firstLine;
+      let to = from + lines.length - 1;
       const budgetChars = (args.max_tokens ?? DEFAULT_MAX_TOKENS) * CHARS_PER_TOKEN;
       const width = String(to).length;
       let body = '';
       let i = from;
       for (; i <= to; i++) {
-        const line = `${String(i).padStart(width)}  ${lines[i - 1]}\n`;
+        const line = `${String(i).padStart(width)}  ${lines[i - from]}\n`;
         if (body.length + line.length > budgetChars) break;
         body += line;
       }
@@ -77,7 +65,7 @@ export function registerGetCode(server: McpServer, deps: ToolDeps): void {
       const header = `${target.rel}:${from}-${to}${hist ? `\n${hist}` : ''}`;
       const note = truncated ? `\n… stopped at line ${to} to fit the budget; ask for start=${to + 1}` : '';
       return {
-        result: textResult(`${header}\n\`\`\`\n${body}\`\`\`${note}`, { repo: target.root, path: target.rel, startLine: from, endLine: to, truncated, text: lines.slice(from - 1, to).join('\n'), history: history ?? null }),
+        result: textResult(`${header}\n\`\`\`\n${body}\`\`\`${note}`, { repo: target.root, path: target.rel, startLine: from, endLine: to, truncated, text: lines.slice(0, to - from + 1).join('\n'), history: history ?? null }),
         hits: 1,
       };
     }),

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { confinePath } from '../confine.js';
+import { confinePath } from '../../repo/confine.js';
 import { audited, resolveRepo, textResult, type ToolDeps } from '../toolkit.js';
 
 export function registerRelatedFiles(server: McpServer, deps: ToolDeps): void {
