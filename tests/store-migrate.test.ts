@@ -5,6 +5,7 @@
  * a running daemon blocks it.
  */
 import t from 'tap';
+import { processState } from '../daemon/server/lock.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../daemon/config/config.js';
@@ -123,7 +124,8 @@ t.test('an interrupted migration is run again; a running daemon blocks it', asyn
   t.teardown(() => b.close());
   t.same(noIds(await b.search('cache invalidation')), noIds(expected), 'complete and exact after the re-run');
 
-  writeFileSync(join(dir, 'a', 'daemon.lock'), String(process.pid));
+  // The lock a live daemon writes: its pid and its process start time (this test process stands in).
+  writeFileSync(join(dir, 'a', 'daemon.lock'), JSON.stringify({ pid: process.pid, start: processState(process.pid).start }));
   const blocked = await runCli(['migrate', '--force'], { env: { ...env, CONTEXTD_DATABASE_URL: url } });
   t.not(blocked.code, 0);
   t.match(blocked.stderr, /daemon .* already uses/);

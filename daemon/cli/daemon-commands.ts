@@ -6,6 +6,7 @@ import { ContextdError } from '../errors.js';
 import { previewRepository } from '../index/preview.js';
 import { printPreview } from './preview-output.js';
 import { lockOwner } from '../server/lock.js';
+import { lastStartFailure } from '../server/start-failure.js';
 import { DaemonUnavailableError } from '../server/rpc-client.js';
 import type { DaemonStatus, RepoStatus } from '../server/status.js';
 import { controlSocketPath, daemonCall } from './daemon-client.js';
@@ -110,9 +111,14 @@ export function registerDaemonCommands(program: Command): void {
             process.exitCode = 3;
             return;
           }
-          if (opts.json) printJson({ running: false, healthy: false, controlSocket: controlSocketPath() });
+          const failure = lastStartFailure(loadConfig().paths.dataDir);
+          if (opts.json) printJson({ running: false, healthy: false, controlSocket: controlSocketPath(), lastStartFailure: failure });
           else {
             console.log(`${bold('contextd')} ${yellow('not running')} ${dim(`(no answer on ${controlSocketPath()})`)}`);
+            if (failure) {
+              console.log(`  ${yellow('last start failed')} ${dim(failure.at)}: ${failure.message}`);
+              if (failure.hint) console.log(`  fix: ${failure.hint}`);
+            }
             console.log(dim('  start it with `contextd daemon`, or install the service: `contextd service install`'));
           }
           process.exitCode = 3;

@@ -22,6 +22,7 @@ import { queuedFreshness, type Freshness } from '../index/freshness.js';
 import { createControlServer, type RpcHandler } from './control-server.js';
 import { RPC_INVALID_PARAMS, RpcError } from './json-rpc.js';
 import { acquireLock, type DaemonLock } from './lock.js';
+import { clearStartFailure, recordStartFailure } from './start-failure.js';
 import { createLogger, logFilePath, rotateLog, type DaemonLogger } from './logger.js';
 import { scheduleMaintenance } from './maintenance.js';
 import { Scheduler } from './scheduler.js';
@@ -160,7 +161,9 @@ export class Daemon {
         this.log,
       );
       this.log.info({ version: VERSION, socket: this.controlPath, dataDir }, 'contextd daemon started');
+      clearStartFailure(dataDir);
     } catch (err) {
+      recordStartFailure(dataDir, err);
       this.lock.release();
       throw err;
     }

@@ -78,8 +78,21 @@ export function lockOwner(dataDir: string): number | null {
   const now = processState(owner.pid);
   if (!now.alive) return null;
   if (owner.start !== null) return now.start === null || now.start === owner.start ? owner.pid : null;
-  // A bare pid (older lock): only a process already running when the lock was written can own it.
-  return startedBefore(owner.pid, written) ? owner.pid : null;
+  // A bare pid (older lock): only a daemon process already running when the lock was written can own it.
+  return startedBefore(owner.pid, written) && runsDaemon(owner.pid) ? owner.pid : null;
+}
+
+/** Whether the process's command line is a `… daemon` invocation (what a contextd daemon runs as). */
+function runsDaemon(pid: number): boolean {
+  try {
+    const argv =
+      process.platform === 'linux'
+        ? readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+        : execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 }).trim().split(/\s+/);
+    return argv.includes('daemon');
+  } catch {
+    return false;
+  }
 }
 
 function startedBefore(pid: number, whenMs: number): boolean {
