@@ -62,11 +62,31 @@ function mcpTable(): string | null {
   ].join('\n');
 }
 
+function floodTable(): string | null {
+  type Row = { p50: number; p95: number; max: number; n: number; droppedRuns?: string; addedP50Ms?: number };
+  const r = load<{ date: string; statusLatencyMs: Record<string, Row> }>('flood.json');
+  if (!r) return null;
+  const b = r.statusLatencyMs.baseline;
+  const rows = ['control.sock', 'mcp.sock', 'lsp.sock'].map((name) => {
+    const x = r.statusLatencyMs[name];
+    return `| ${name} | ${x.p50} / ${x.p95} / ${x.max} ms | ${x.addedP50Ms} ms | ${x.droppedRuns} |`;
+  });
+  return [
+    `Measured ${r.date.slice(0, 10)}. Goal: an 8 MB flood delays a concurrent \`status\` by under 100 ms and the flooding connection is dropped.`,
+    '',
+    '| 8 MB of spaces on | `status` during the flood p50 / p95 / max | added to p50 | connection dropped |',
+    '|---|---|---|---|',
+    `| (no flood) | ${b.p50} / ${b.p95} / ${b.max} ms | — | — |`,
+    ...rows,
+  ].join('\n');
+}
+
 let readme = readFileSync(join(root, 'README.md'), 'utf8');
 for (const [name, table, placeholder] of [
   ['index', indexTable(), 'INDEX_TABLE'],
   ['daemon', daemonTable(), 'DAEMON_TABLE'],
   ['mcp', mcpTable(), 'MCP_TABLE'],
+  ['flood', floodTable(), 'FLOOD_TABLE'],
 ] as const) {
   if (!table) continue;
   const block = `<!-- bench:${name} -->\n${table}\n<!-- /bench:${name} -->`;

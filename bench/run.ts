@@ -18,6 +18,7 @@ const BENCHES: Record<string, { file: string; what: string; quick: boolean }> = 
   history: { file: 'bench/history-bench.ts', what: 'history enrichment, this repo and a 2,000-commit replay (issue 3)', quick: true },
   quality: { file: 'bench/quality/quality-bench.ts', what: 'MRR@10 of every retriever, latency at 100k chunks (issue 5)', quick: false },
   store: { file: 'bench/store-bench.ts', what: 'SQLite vs PostgreSQL (needs PostgreSQL)', quick: false },
+  flood: { file: 'bench/flood-bench.ts', what: 'status latency during an 8 MB whitespace flood on each socket (hardening)', quick: true },
   cache: { file: 'bench/cache-bench.ts', what: 'memory and Redis query cache (needs Redis)', quick: false },
 };
 
