@@ -380,7 +380,7 @@ export class Engine {
       this.cache.report(),
       vectors.report?.() ?? { name: 'vectors', kind: this.vectorIndex.backend, state: 'ok', configured: false, detail: 'embedded index under the data directory' },
     ];
-    if (!this.ollamaReports || Date.now() - this.ollamaReports.at > 30_000) {
+    if (!this.ollamaReports || Date.now() - this.ollamaReports.at > (Number(process.env.CONTEXTD_BACKEND_PROBE_MS) || 30_000)) {
       const { probeOllama } = await import('./backends/probes.js');
       const probes = ollamaTargets(this.config)
         .map(({ host, targets }) => ({ host, targets: targets.filter((t) => t.name === 'llm') }))

@@ -182,7 +182,7 @@ t.test('Engine.ask, the ask_codebase MCP tool and `contextd ask`: grounded, stre
   t.equal(r.citations.uncited.length, 1, 'a claim without a citation is flagged');
 
   // MCP: the final text with sources and the citation check.
-  const server = createMcpServer({ engine, registeredRoots: async () => [root], audit: () => {}, status: async () => ({}) as never, reindex: async () => {} } as McpContext, root);
+  const server = createMcpServer({ engine, registeredRoots: async () => [root], askAvailable: async () => true, audit: () => {}, status: async () => ({}) as never, reindex: async () => {} } as McpContext, root);
   const [a, b] = InMemoryTransport.createLinkedPair();
   await server.connect(a);
   const client = new Client({ name: 'test', version: '1' });

@@ -175,7 +175,8 @@ t.test('a daemon that accepts but never answers cannot hold git up', async (t) =
   t.equal(h.code, 0);
   t.equal(h.stdout + h.stderr, '');
   t.comment(`hook with a mute daemon: ${h.ms.toFixed(0)} ms`);
-  t.ok(h.ms < 1000, `returned after ${h.ms.toFixed(0)} ms (budget ~200 ms + node start-up)`);
+  // Liveness, not speed: a mute daemon never holds git (the ~200 ms budget is measured in bench/).
+  t.ok(h.ms < 10_000, `returned after ${h.ms.toFixed(0)} ms`);
   t.equal(server.messages.length, 1, 'the request was delivered before giving up');
 
   const c = await run('git', ['commit', '-q', '--allow-empty', '-m', 'mute daemon'], { cwd: repo, env });

@@ -96,7 +96,8 @@ t.test('5,000 nested brackets: no crash, bounded time, later definitions still f
     const started = performance.now();
     const r = await parseFile(`deep.${language}`, text, language);
     const ms = performance.now() - started;
-    t.ok(ms < 5000, `${language} parsed in ${ms.toFixed(0)} ms`);
+    // Liveness (no pathological blow-up), not speed: parse throughput is in bench/parse-throughput.ts.
+    t.ok(ms < 30_000, `${language} parsed in ${ms.toFixed(0)} ms`);
     t.ok(r.symbols.some((s) => s.name === name), `${language}: ${name} found`);
     t.equal(r.chunks.at(-1)?.symbol, name);
     t.strictSame(violations(text, r), [], 'chunk invariants');

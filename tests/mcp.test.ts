@@ -13,7 +13,8 @@ import { daemonWithRepo, startDaemon } from './helpers/daemon.js';
 import { UnixSocketClientTransport } from './helpers/mcp-socket-transport.js';
 import type { DaemonStatus } from '../daemon/server/status.js';
 
-const TOOLS = ['search_code', 'find_symbol', 'get_code', 'code_history', 'recent_changes', 'related_files', 'index_status', 'reindex', 'ask_codebase'];
+// ask_codebase is listed only while a local model answers (none here): tests/mcp-tool-list.test.ts.
+const TOOLS = ['search_code', 'find_symbol', 'get_code', 'code_history', 'recent_changes', 'related_files', 'index_status', 'reindex'];
 
 function text(r: unknown): string {
   const res = r as CallToolResult;

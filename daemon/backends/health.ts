@@ -38,3 +38,14 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
   const value = await fn();
   return { value, ms: Math.round((performance.now() - t0) * 10) / 10 };
 }
+
+/**
+ * One word for a backend's state, the same in `status`, `doctor` and MCP `index_status`:
+ * `ok`, `off` (not configured), `unavailable` (optional and not answering: what needs it
+ * is off; the fix says how to turn it on), `degraded`, `down`. Never `ok` next to an error.
+ */
+export function backendWord(b: { healthy: boolean; state?: BackendState; fix?: string }): 'ok' | 'off' | 'unavailable' | 'degraded' | 'down' {
+  if (b.state === 'off') return b.fix ? 'unavailable' : 'off';
+  if (b.state === 'degraded') return 'degraded';
+  return b.healthy ? 'ok' : 'down';
+}

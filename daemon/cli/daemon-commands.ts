@@ -8,6 +8,7 @@ import { printPreview } from './preview-output.js';
 import { lockOwner } from '../server/lock.js';
 import { lastStartFailure } from '../server/start-failure.js';
 import { DaemonUnavailableError } from '../server/rpc-client.js';
+import { backendWord } from '../backends/health.js';
 import type { DaemonStatus, RepoStatus } from '../server/status.js';
 import { controlSocketPath, daemonCall } from './daemon-client.js';
 import { bold, dim, formatDuration, green, printJson, yellow } from './output.js';
@@ -182,10 +183,11 @@ function printStatus(s: DaemonStatus): void {
   console.log(`  log      ${s.paths.log}`);
   if (s.paths.configFile) console.log(`  config   ${s.paths.configFile}`);
   for (const b of s.backends) {
-    const state = b.state === 'off' ? dim('off') : b.state === 'degraded' ? yellow('degraded') : b.healthy ? green('ok') : yellow('down');
+    const word = backendWord(b);
+    const state = word === 'off' ? dim('off') : word === 'ok' ? green('ok') : yellow(word);
     const facts = [b.url, b.version ? (/^\d/.test(b.version) ? `v${b.version}` : b.version) : null, typeof b.latencyMs === 'number' ? `${b.latencyMs} ms` : null].filter(Boolean).join(' · ');
     console.log(`  ${b.name.padEnd(8)} ${state} ${b.kind}${facts ? ` ${facts}` : ''} ${dim(b.detail)}`);
-    if (b.fix && !b.healthy) console.log(`           ${yellow('fix:')} ${b.fix}`);
+    if (b.fix && word !== 'ok' && word !== 'off') console.log(`           ${yellow('fix:')} ${b.fix}`);
   }
   for (const st of s.stalled ?? []) {
     console.log(`  ${yellow('stuck')}    ${st.what} since ${ago(st.since)}: ${st.reason}; ${st.waiting} chunk(s) waiting (search keeps answering without it)`);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { BackendReport } from '../backends/health.js';
+import { backendWord, type BackendReport } from '../backends/health.js';
 import { loadConfig } from '../config/config.js';
 import { ContextdError } from '../errors.js';
 import { bold, dim, green, printJson, yellow } from './output.js';
@@ -25,7 +25,8 @@ export function registerDoctorCommand(program: Command): void {
       process.exitCode = report.ok ? 0 : 1;
       if (opts.json) return printJson(report);
       for (const c of report.checks) {
-        const mark = c.state === 'ok' ? green(MARK.ok) : c.state === 'off' ? dim(MARK.off) : yellow(MARK[c.state]);
+        const word = backendWord({ healthy: c.state === 'ok' || c.state === 'off', state: c.state, fix: c.fix });
+        const mark = word === 'ok' ? green(MARK.ok) : word === 'off' ? dim(MARK.off) : word === 'unavailable' ? yellow('unavailable') : yellow(MARK[c.state]);
         const facts = [c.url, c.version ? (/^\d/.test(c.version) ? `v${c.version}` : c.version) : null, c.latencyMs !== null && c.latencyMs !== undefined ? `${c.latencyMs} ms` : null].filter(Boolean).join(' · ');
         console.log(`${mark.padEnd(8)} ${bold(c.name.padEnd(8))} ${c.kind}${facts ? dim(`  ${facts}`) : ''}`);
         console.log(`         ${c.detail}`);

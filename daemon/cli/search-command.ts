@@ -3,6 +3,7 @@ import { bold, collectList, cyan, dim, parseLimit, printJson, yellow } from './o
 import { freshnessLine } from '../index/freshness.js';
 import { defaultRepo, withEngine } from './run.js';
 import { ContextdError } from '../errors.js';
+import { formatGutter, numberExcerpt, queryWords } from './gutter.js';
 import { SEARCH_MODES, type SearchMode } from '../search/semantic.js';
 import { day, shortSha } from './history-format.js';
 
@@ -98,11 +99,12 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
           else if (!repo && !(await engine.listRepos()).length) console.log(dim('nothing is indexed yet: run `contextd index <path>` (or `contextd add <path>` with the daemon running)'));
           return;
         }
+        const matchWords = queryWords(query);
         for (const h of hits) {
           const where = `${h.path}:${h.startLine}-${h.endLine}`;
           const stale = changed.has(h.path) ? yellow(' (changed since indexed)') : '';
           console.log(`${cyan(where)}  ${bold(h.symbol ?? '(' + h.kind + ')')}  ${dim(`${h.language} · ${h.score.toFixed(4)} · ${h.retrievers.join('+')}`)}${stale}`);
-          for (const line of h.snippet.split('\n')) console.log(`    ${line}`);
+          for (const line of formatGutter(numberExcerpt(h.snippet, h.text, h.startLine, matchWords))) console.log(line);
           const last = h.history.lastChange;
           if (last) {
             const more = h.history.commits > 1 ? `, ${h.history.commits} commits, ${h.history.authors} author${h.history.authors === 1 ? '' : 's'}` : '';

@@ -12,7 +12,7 @@ function printReport(verb: string, r: ServiceReport): void {
   for (const f of r.files) console.log(dim(`  ${f}`));
   for (const n of r.notes) console.log(`  ${n}`);
   if (r.manual.length) {
-    console.log('  run these to finish:');
+    console.log(`  ${bold('to finish, run these in a login session of this user:')}`);
     for (const m of r.manual) console.log(`    ${m}`);
   }
 }

@@ -26,6 +26,8 @@ export interface McpContext {
    * when none. Optional: without it, paths are matched against the roots as strings.
    */
   repoForPath?(path: string, registered: string[]): Promise<string | null>;
+  /** Whether a local model answers `ask` now (Ollama reachable, model pulled); cached probes. */
+  askAvailable(): Promise<boolean>;
   /** Freshness of a repository's index as the daemon knows it (no git process per call). */
   freshness(root: string): Promise<Freshness>;
 }

@@ -95,6 +95,13 @@ function entry(c: CommitInfo | null, lines: number, ranges: [number, number][]):
   return { sha: c.sha, author: c.authorName, email: c.authorEmail, date: isoTime(c.authorTime), subject: c.subject, body: c.body, lines, ranges };
 }
 
+/** The one error for a path the index does not know (history, related: same mistake, same message and exit code). */
+function notInIndex(repo: RepoRecord, path: string): ContextdError {
+  return new ContextdError('not-in-index', `${path} is not in the index of ${repo.root}`, {
+    hint: 'history covers indexed files: check the path (relative to the current directory or to --repo), or run: contextd index',
+  });
+}
+
 export async function fileHistory(
   store: MetadataStore,
   repo: RepoRecord,
@@ -103,11 +110,7 @@ export async function fileHistory(
 ): Promise<HistoryReport> {
   const files = await store.listFiles(repo.id);
   const file = files.get(path);
-  if (!file) {
-    throw new ContextdError('not-in-index', `${path} is not in the index of ${repo.root}`, {
-      hint: 'history covers indexed files: check the path (relative to the current directory or to --repo), or run: contextd index',
-    });
-  }
+  if (!file) throw notInIndex(repo, path);
   if (file.status !== 'indexed') {
     throw new ContextdError('not-indexed-file', `${path} is not indexed (skipped: ${file.skipReason ?? 'unknown reason'}), so it has no history here`, {
       hint: 'see `contextd index --json` for what is skipped and why',
@@ -200,6 +203,8 @@ export async function relatedFiles(store: MetadataStore, repo: RepoRecord, path:
   const current = currentNames(renames);
   const counts = await store.coChange(repo.id, names, opts.maxFiles);
   const view = await store.listFiles(repo.id);
+  // A deleted or renamed file still has partners from its past commits; a path nothing ever touched is a mistake.
+  if (!view.has(path) && counts.commits === 0) throw notInIndex(repo, path);
   const merged = new Map<string, number>();
   for (const p of counts.partners) {
     const now = current(p.path);

@@ -35,7 +35,7 @@ export function parseTimeSpec(spec: string, edge: 'start' | 'end', flag = '--sin
   const bad = (): never => {
     throw new ContextdError('bad-argument', `${flag} must be a duration like 2w, 3d, 12h, 6mo, 1y or a date like 2025-01-01 (got ${JSON.stringify(spec)})`, {
       exitCode: 2,
-      hint: 'm is ambiguous: write min for minutes or mo for months',
+      hint: timeSpecHint(text),
     });
   };
   if (!text) bad();
@@ -63,6 +63,38 @@ export function parseTimeSpec(spec: string, edge: 'start' | 'end', flag = '--sin
     return Math.floor(ms / 1000);
   }
   return bad();
+}
+
+const UNIT_NAMES = Object.keys(UNIT_SECONDS);
+
+/** The hint that fits what was typed: a bare m, a misspelt unit, a bare number, a date in another order. */
+export function timeSpecHint(text: string): string {
+  const d = /^(\d+(?:\.\d+)?)[\s.]*([a-z]*)/.exec(text);
+  if (d && /^\d+(\.\d+)?$/.test(text)) return `a number needs a unit: ${text}d (days), ${text}w (weeks), ${text}mo (months)…`;
+  if (d && (d[2] === 'm' || d[2] === 'ms')) return 'm is ambiguous: write min for minutes or mo for months';
+  if (d && d[2]) {
+    const near = UNIT_NAMES.filter((u) => u.length > 1 && editDistance(u, d[2].replace(/s$/, '')) <= 2).sort((a, b) => editDistance(a, d[2]) - editDistance(b, d[2]));
+    return near.length ? `unknown unit "${d[2]}": did you mean ${d[1]}${near[0]}?` : `unknown unit "${d[2]}": use s, min, h, d, w, mo or y`;
+  }
+  const dmy = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(text);
+  if (dmy) return `dates are year first: write ${dmy[3]}-${dmy[2].padStart(2, '0')}-${dmy[1].padStart(2, '0')} (or ${dmy[3]}-${dmy[1].padStart(2, '0')}-${dmy[2].padStart(2, '0')})`;
+  if (/^\d{4}[./]\d{1,2}[./]\d{1,2}$/.test(text)) return `write the date with dashes: ${text.replace(/[./]/g, '-')}`;
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) return 'that date does not exist (check the month and day), or add a time as 2025-01-01T10:00';
+  return 'durations: 90min, 12h, 3d, 2w, 6mo, 1y (also "2 weeks ago"); dates: 2025-01-01, 2025-01-01T10:00, today, yesterday';
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
 }
 
 function dayEdge(y: number, m: number, d: number, edge: 'start' | 'end'): number {

@@ -201,6 +201,7 @@ export class Daemon {
     return {
       engine: this.engine,
       status: () => this.status(),
+      askAvailable: async () => (await this.engine.backendReports()).some((b) => b.name === 'llm' && b.state === 'ok'),
       reindex: async (root, paths) => {
         const repo = await this.engine.store.getRepo(root);
         if (!repo) throw new ContextdError('not-registered', `${root} is not registered`);

@@ -239,14 +239,14 @@ async function applySystemd(
   if (probe.code !== 0) {
     notes.push(
       `systemctl --user is not usable here (${firstLine(probe.stderr) || `exit ${probe.code}`}): ` +
-        `the units are ${whatIfNot}. In a login session of this user, run:`,
+        `the units are ${whatIfNot}.`,
     );
     return { applied: false, manual: steps.map(display), notes };
   }
   for (let i = 0; i < steps.length; i++) {
     const r = await rec.run(steps[i]);
     if (r.code !== 0) {
-      notes.push(`\`${display(steps[i])}\` failed: ${firstLine(r.stderr) || `exit ${r.code}`}. Fix that, then run:`);
+      notes.push(`\`${display(steps[i])}\` failed: ${firstLine(r.stderr) || `exit ${r.code}`}. Fix that first.`);
       return { applied: false, manual: steps.slice(i).map(display), notes };
     }
   }
@@ -301,7 +301,7 @@ export async function uninstallService(opts: { system?: Partial<ServiceSystem> }
   await removeFiles();
   notes.push(
     `systemctl --user is not usable here (${firstLine(probe.stderr) || `exit ${probe.code}`}): the unit files are removed. ` +
-      'If a contextd daemon is running under systemd, run in a login session of this user:',
+      'If a contextd daemon is running under systemd, stop it with the commands below.',
   );
   return {
     ...base,

@@ -46,7 +46,7 @@ export interface FakeOllama {
   close(): Promise<void>;
 }
 
-export async function startFakeOllama(opts: { models?: string[]; answer?: Answerer; version?: string } = {}): Promise<FakeOllama> {
+export async function startFakeOllama(opts: { models?: string[]; answer?: Answerer; version?: string; port?: number } = {}): Promise<FakeOllama> {
   const sockets = new Set<Socket>();
   const fake: FakeOllama = {
     url: '',
@@ -128,7 +128,7 @@ export async function startFakeOllama(opts: { models?: string[]; answer?: Answer
     }
     res.end(JSON.stringify({ ...frame('', true), ...stats }) + '\n');
   }
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', r));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   fake.close = () =>
     new Promise<void>((r) => {

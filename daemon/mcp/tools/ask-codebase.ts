@@ -1,10 +1,10 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { citationWarnings, sourcesText } from '../../ask/format.js';
 import { audited, resolveRepo, textResult, type ToolDeps } from '../toolkit.js';
 
-export function registerAskCodebase(server: McpServer, deps: ToolDeps): void {
-  server.registerTool(
+export function registerAskCodebase(server: McpServer, deps: ToolDeps): RegisteredTool {
+  return server.registerTool(
     'ask_codebase',
     {
       title: 'Ask a question about the code (local model)',

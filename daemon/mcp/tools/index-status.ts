@@ -1,4 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { backendWord } from '../../backends/health.js';
 import { audited, textResult, type ToolDeps } from '../toolkit.js';
 
 export function registerIndexStatus(server: McpServer, deps: ToolDeps): void {
@@ -12,7 +13,10 @@ export function registerIndexStatus(server: McpServer, deps: ToolDeps): void {
     audited(deps, 'index_status', async () => {
       const s = await deps.ctx.status();
       const lines = [`contextd ${s.version}, up ${Math.round(s.uptimeMs / 1000)} s, queue ${s.queue.pending} pending / ${s.queue.running} running`];
-      for (const b of s.backends) lines.push(`backend ${b.name}: ${b.healthy ? 'ok' : 'DOWN'} (${b.kind}, ${b.detail})`);
+      for (const b of s.backends) {
+        const word = backendWord(b);
+        lines.push(`backend ${b.name}: ${word === 'down' ? 'DOWN' : word} (${b.kind}, ${b.detail})${b.fix && word !== 'ok' && word !== 'off' ? `; fix: ${b.fix}` : ''}`);
+      }
       for (const r of s.repos) {
         const fresh = r.upToDate ? 'up to date' : r.state;
         lines.push(
