@@ -224,6 +224,10 @@ t.test('CLI: history, related, changes, search flags, errors', async (t) => {
   t.equal(missing.code, 1);
   t.match(missing.stderr, /src\/nope\.py is not in the index/);
   t.match(missing.stderr, /hint:/);
+  // The same mistake gets the same exit code and message from `related`.
+  const related = await runCli(['related', 'src/nope.py', '--repo', h.dir], { env });
+  t.equal(related.code, 1, 'related on an unknown path fails like history');
+  t.match(related.stderr, /src\/nope\.py is not in the index/);
   const noSym = await runCli(['history', 'src/cache.py#nope', '--repo', h.dir], { env });
   t.equal(noSym.code, 1);
   t.match(noSym.stderr, /no symbol "nope" in src\/cache\.py\n\s+hint: symbols in this file: Cache/);

@@ -75,6 +75,7 @@ t.test('linux without a user bus: units written, nothing enabled, exact commands
   t.same(rec.calls, ['systemctl --user show-environment'], 'only the probe ran');
   t.same(r.manual, ['systemctl --user daemon-reload', 'systemctl --user enable --now contextd.socket contextd.service']);
   t.match(r.notes.join('\n'), /Failed to connect to bus/);
+  t.notMatch(r.notes.join('\n'), /run:\s*$/m, 'the notes hold no second lead-in: the CLI prints one before the commands');
   t.same(r.notes.filter((x) => /npm run build/.test(x)), [], 'the CLI exists: no build warning');
 
   const service = readFileSync(path.join(unitDir, 'contextd.service'), 'utf8');

@@ -72,7 +72,7 @@ function printEmbedding(e: EmbedRunSummary & { error?: string }): void {
   }
   if (!e.model) return;
   const rate = e.added && e.durationMs ? dim(` (${Math.round(e.added / (e.durationMs / 1000))} chunks/s)`) : '';
-  console.log(`  vectors  ${e.embedded}/${e.total} chunks embedded, ${e.added} this run${rate} ${dim(e.model)}`);
+  console.log(`  vectors  ${e.embedded}/${e.total} distinct chunks embedded, ${e.added} this run${rate} ${dim(e.model)}`);
 }
 
 function describeReason(reason: string): string {

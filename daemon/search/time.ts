@@ -73,7 +73,9 @@ export function timeSpecHint(text: string): string {
   if (d && /^\d+(\.\d+)?$/.test(text)) return `a number needs a unit: ${text}d (days), ${text}w (weeks), ${text}mo (months)…`;
   if (d && (d[2] === 'm' || d[2] === 'ms')) return 'm is ambiguous: write min for minutes or mo for months';
   if (d && d[2]) {
-    const near = UNIT_NAMES.filter((u) => u.length > 1 && editDistance(u, d[2].replace(/s$/, '')) <= 2).sort((a, b) => editDistance(a, d[2]) - editDistance(b, d[2]));
+    const typed = d[2].replace(/s$/, '');
+    // Nearest first; between equals the spelt-out unit (`week` over `wk`) reads best.
+    const near = UNIT_NAMES.filter((u) => u.length > 1 && editDistance(u, typed) <= 2).sort((a, b) => editDistance(a, typed) - editDistance(b, typed) || b.length - a.length);
     return near.length ? `unknown unit "${d[2]}": did you mean ${d[1]}${near[0]}?` : `unknown unit "${d[2]}": use s, min, h, d, w, mo or y`;
   }
   const dmy = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(text);

@@ -533,7 +533,8 @@ export class Daemon {
           detail:
             embedding.state === 'off'
               ? 'off (lexical, symbol and history search only)'
-              : `${embedding.state}; ${embedding.embedded}/${embedding.total} chunks embedded${embedding.rate ? ` at ${Math.round(embedding.rate)}/s` : ''}${embedding.lastError ? `; last error: ${embedding.lastError}` : ''}`,
+              : // Vectors are per distinct chunk text: a repository's chunk count (`list`) also counts copies that share one.
+                `${embedding.state}; ${embedding.embedded}/${embedding.total} distinct chunks embedded${embedding.rate ? ` at ${Math.round(embedding.rate)}/s` : ''}${embedding.lastError ? `; last error: ${embedding.lastError}` : ''}`,
         },
         ...services.map(backendHealth),
       ],

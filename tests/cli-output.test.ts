@@ -1,0 +1,48 @@
+/** CLI output details a user reads every day: numbered search excerpts, hints for bad --since values, one word per backend state. */
+import t from 'tap';
+import { join } from 'node:path';
+import { backendWord } from '../daemon/backends/health.js';
+import { formatGutter, numberExcerpt, queryWords } from '../daemon/cli/gutter.js';
+import { timeSpecHint } from '../daemon/search/time.js';
+import { buildFixture } from '../fixtures/repos.js';
+import { isolatedEnv, runCli, tempDir } from './helpers/cli.js';
+
+t.test('search excerpts carry line numbers; lines with a query word are marked', async (t) => {
+  const chunk = 'def load(path):\n    """x"""\n    with open(path) as f:\n        return parse_json_config(f.read())\n';
+  const lines = numberExcerpt('with open(path) as f:\n    return parse_json_config(f.read())', chunk, 10, queryWords('json config'));
+  t.same(formatGutter(lines, ''), ['12- with open(path) as f:', '13:     return parse_json_config(f.read())']);
+
+  const dir = tempDir(t);
+  const { env } = isolatedEnv(join(dir, 'home'));
+  const repo = join(dir, 'basic');
+  await buildFixture('basic', repo);
+  t.equal((await runCli(['index', repo], { env })).code, 0);
+  const r = await runCli(['search', 'json', 'config', '--repo', repo], { env });
+  t.equal(r.code, 0);
+  t.match(r.stdout, /src\/configLoader\.ts:1-\d+ .*\n\s+1: export function parseJsonConfig/, 'the real CLI shows numbered, marked lines');
+});
+
+t.test('a bad --since gets the hint that fits it', async (t) => {
+  t.match(timeSpecHint('3m'), /m is ambiguous/);
+  t.match(timeSpecHint('12'), /needs a unit: 12d/);
+  t.match(timeSpecHint('2weks'), /did you mean 2week/);
+  t.match(timeSpecHint('3fortnights'), /unknown unit "fortnights"/);
+  t.match(timeSpecHint('01/02/2024'), /year first: write 2024-02-01/);
+  t.match(timeSpecHint('2024/02/01'), /2024-02-01/);
+  t.match(timeSpecHint('2024-02-31'), /does not exist/);
+  t.notMatch(timeSpecHint('2weks'), /ambiguous/, 'the m hint only where it fits');
+  const dir = tempDir(t);
+  const { env } = isolatedEnv(join(dir, 'home'));
+  const r = await runCli(['search', 'x', '--since', '12'], { env });
+  t.equal(r.code, 2);
+  t.match(r.stderr, /hint: a number needs a unit/);
+});
+
+t.test('a backend that is off or unreachable never reads ok', async (t) => {
+  t.equal(backendWord({ healthy: true, state: 'ok' }), 'ok');
+  t.equal(backendWord({ healthy: true, state: 'off' }), 'off');
+  t.equal(backendWord({ healthy: true, state: 'off', fix: 'start Ollama' }), 'unavailable');
+  t.equal(backendWord({ healthy: false, state: 'down', fix: 'start it' }), 'down');
+  t.equal(backendWord({ healthy: false, state: 'degraded' }), 'degraded');
+  t.equal(backendWord({ healthy: true }), 'ok', 'a backend without a network state (parser, watcher)');
+});
