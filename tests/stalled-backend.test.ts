@@ -98,3 +98,22 @@ t.test('a hanging embedder is visible in status and never blocks search or index
   if (!recovered) t.comment(JSON.stringify((await daemon.call<DaemonStatus>('status')).embedding));
   t.equal((await runCli(['status'], { env })).code, 0, 'healthy again');
 });
+
+t.test('a stop during a hanging embedding call ends on its own, long before the call would time out', async (t) => {
+  const ollama = await hangingOllama(t);
+  const dir = tempDir(t);
+  const env = {
+    ...isolatedEnv(join(dir, 'home')).env,
+    CONTEXTD_EMBEDDER: 'ollama',
+    CONTEXTD_EMBED_MODEL: 'nomic-embed-text',
+    CONTEXTD_OLLAMA_HOST: ollama.host,
+    CONTEXTD_EMBED_TIMEOUT_MS: '120000',
+  };
+  const repo = join(dir, 'basic');
+  await buildFixture('basic', repo);
+  const daemon = await startDaemon(env);
+  await runJson(['add', repo, '--wait'], { env });
+  t.ok(await eventually(async () => ollama.calls() > 0, 30_000), 'an embedding call is in flight (and hangs)');
+  // stop() sends SIGTERM and falls back to SIGKILL after 15 s: exit code 0 means the daemon left by itself.
+  t.equal(await daemon.stop(), 0, 'the daemon stopped by itself on SIGTERM');
+});
