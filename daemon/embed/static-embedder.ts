@@ -1,0 +1,143 @@
+/**
+ * The built-in embedder: a static code model trained by the project on
+ * (docstring, function) pairs from permissively licensed registry packages
+ * (daemon/embed/train/, model card: daemon/embed/model/MODEL.md) and shipped in
+ * the repository. A text's vector is the normalized sum of its tokens' rows of
+ * an int8 table (per-row scale), each weighted by a learned per-token weight
+ * (one set for queries, one for documents) times 1 + ln(count). No network, no
+ * native code, nothing trained at index time; tens of thousands of chunks per
+ * second on one core.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { forEachToken, TOKENIZER_VERSION } from './static-tokenizer.js';
+import { EmbedderUnavailableError, type Embedder, type EmbedKind } from './types.js';
+
+export const STATIC_MODEL_FILE = 'static-code.bin';
+/** Bump when pooling or the file format changes (the weights' hash is in the model id too). */
+export const STATIC_EMBEDDER_VERSION = 1;
+/** Tokens of a query / a document that count (a chunk's head says most; long chunks are capped). */
+export const QUERY_MAX_TOKENS = 64;
+export const DOCUMENT_MAX_TOKENS = 1024;
+
+const MAGIC = 'CDSTATIC';
+
+export interface StaticModel {
+  dim: number;
+  vocab: string[];
+  ids: Map<string, number>;
+  scale: Float32Array;
+  queryWeight: Float32Array;
+  docWeight: Float32Array;
+  table: Int8Array;
+  meta: Record<string, unknown>;
+  /** sha256 of the file, hex. */
+  sha256: string;
+}
+
+/** Where the shipped weights are: next to this module in the sources, or in the package's daemon/embed/model from dist/. */
+export function defaultModelPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, 'model', STATIC_MODEL_FILE), join(here, '..', '..', '..', 'daemon', 'embed', 'model', STATIC_MODEL_FILE)];
+  return candidates.find((p) => existsSync(p)) ?? candidates[0];
+}
+
+export function parseStaticModel(buf: Buffer): StaticModel {
+  if (buf.length < 24 || buf.toString('latin1', 0, 8) !== MAGIC) throw new Error('not a contextd static model file');
+  let o = 8;
+  const version = buf.readUInt32LE(o);
+  const V = buf.readUInt32LE(o + 4);
+  const D = buf.readUInt32LE(o + 8);
+  const metaLen = buf.readUInt32LE(o + 12);
+  o += 16;
+  if (version !== 1) throw new Error(`static model format ${version} is not supported`);
+  const meta = JSON.parse(buf.toString('utf8', o, o + metaLen)) as Record<string, unknown>;
+  o += metaLen;
+  const wordsLen = buf.readUInt32LE(o);
+  o += 4;
+  const vocab = buf.toString('utf8', o, o + wordsLen).split('\n');
+  o += wordsLen;
+  o += (4 - (o % 4)) % 4;
+  if (vocab.length !== V) throw new Error(`static model: ${vocab.length} words for a vocabulary of ${V}`);
+  const need = o + V * 12 + V * D;
+  if (buf.length !== need) throw new Error(`static model: ${buf.length} bytes, expected ${need}`);
+  // Copy into aligned typed arrays (the Buffer's offset in its pool need not be aligned).
+  const f32 = (at: number) => new Float32Array(buf.buffer.slice(buf.byteOffset + at, buf.byteOffset + at + V * 4));
+  const scale = f32(o);
+  const queryWeight = f32(o + V * 4);
+  const docWeight = f32(o + V * 8);
+  const table = new Int8Array(buf.buffer.slice(buf.byteOffset + o + V * 12, buf.byteOffset + need));
+  const ids = new Map<string, number>();
+  vocab.forEach((w, i) => ids.set(w, i));
+  return { dim: D, vocab, ids, scale, queryWeight, docWeight, table, meta, sha256: createHash('sha256').update(buf).digest('hex') };
+}
+
+const cache = new Map<string, StaticModel>();
+
+/** Loads (once per path and process) the shipped model. */
+export function loadStaticModel(path = defaultModelPath()): StaticModel {
+  let m = cache.get(path);
+  if (!m) {
+    if (!existsSync(path)) throw new EmbedderUnavailableError(`the built-in model file is missing (${path}); reinstall contextd or run \`npm run train:model\``, false);
+    m = parseStaticModel(readFileSync(path));
+    cache.set(path, m);
+  }
+  return m;
+}
+
+export class StaticCodeEmbedder implements Embedder {
+  readonly name = 'static';
+  readonly modelId: string;
+  readonly dimension: number;
+  private readonly counts: Int32Array;
+  private readonly touched: Int32Array;
+  private readonly acc: Float64Array;
+
+  constructor(readonly model: StaticModel = loadStaticModel()) {
+    this.dimension = model.dim;
+    this.modelId = `static-${STATIC_EMBEDDER_VERSION}.${TOKENIZER_VERSION}:${model.sha256.slice(0, 12)}`;
+    this.counts = new Int32Array(model.vocab.length);
+    this.touched = new Int32Array(Math.max(QUERY_MAX_TOKENS, DOCUMENT_MAX_TOKENS));
+    this.acc = new Float64Array(model.dim);
+  }
+
+  async embed(texts: string[], kind: EmbedKind): Promise<Float32Array[]> {
+    return texts.map((t) => this.embedOne(t, kind));
+  }
+
+  /** One text's unit vector (all zeros when no token of it is in the vocabulary). */
+  embedOne(text: string, kind: EmbedKind): Float32Array {
+    const { ids, scale, table, dim } = this.model;
+    const weight = kind === 'query' ? this.model.queryWeight : this.model.docWeight;
+    const counts = this.counts;
+    const touched = this.touched;
+    let n = 0;
+    forEachToken(text, kind === 'query' ? QUERY_MAX_TOKENS : DOCUMENT_MAX_TOKENS, (tok) => {
+      const id = ids.get(tok);
+      if (id === undefined) return;
+      if (counts[id]++ === 0) touched[n++] = id;
+    });
+    const acc = this.acc;
+    acc.fill(0);
+    for (let k = 0; k < n; k++) {
+      const id = touched[k];
+      const w = (1 + Math.log(counts[id])) * weight[id] * scale[id];
+      counts[id] = 0;
+      if (w === 0) continue;
+      const row = id * dim;
+      for (let j = 0; j < dim; j++) acc[j] += w * table[row + j];
+    }
+    let norm = 0;
+    for (let j = 0; j < dim; j++) norm += acc[j] * acc[j];
+    const out = new Float32Array(dim);
+    if (norm > 0) {
+      const inv = 1 / Math.sqrt(norm);
+      for (let j = 0; j < dim; j++) out[j] = acc[j] * inv;
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {}
+}
