@@ -1,8 +1,8 @@
 import t from 'tap';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DOCUMENT_MAX_TOKENS, StaticCodeEmbedder, defaultModelPath, loadStaticModel } from '../daemon/embed/static-embedder.js';
-import { tokenize } from '../daemon/embed/static-tokenizer.js';
+import { DOCUMENT_MAX_TOKENS, StaticCodeEmbedder, defaultModelPath, loadStaticModel, lookupSpan } from '../daemon/embed/static-embedder.js';
+import { forEachTokenSpan, tokenize } from '../daemon/embed/static-tokenizer.js';
 import { TRAIN_DOC_TOKENS, filesOf, functionsOf } from '../daemon/embed/train/extract.js';
 import { HeldoutViolation, bodyKey, checkPinnedList, heldoutPathReason, loadHeldout, verifyCorpus } from '../daemon/embed/train/heldout.js';
 import { tempDir } from './helpers/cli.js';
@@ -34,6 +34,19 @@ t.test('tokenizer parity with the training pipeline (golden sample written by ex
   let same = 0;
   for (const g of golden) if (JSON.stringify(tokenize(g.text, TRAIN_DOC_TOKENS)) === JSON.stringify(g.tokens)) same++;
   t.equal(same, golden.length, 'the embedder tokenizes exactly as the model was trained');
+  // The embedder's allocation-free path (spans looked up by hash) finds the same ids as the token strings.
+  const m = loadStaticModel();
+  let checked = 0;
+  for (const g of [...golden.map((x) => x.text), 'HTTPServer getHTTPResponse parse_json_config XMLHttpRequest $scope __init__ utf8Decode']) {
+    const viaStrings = tokenize(g, 1024).map((w) => m.ids.get(w) ?? -1);
+    const viaSpans: number[] = [];
+    forEachTokenSpan(g, 1024, (text, s, e, f, c) => {
+      viaSpans.push(lookupSpan(m, text, s, e, f, c));
+    });
+    t.same(viaSpans, viaStrings);
+    checked += viaSpans.filter((x) => x >= 0).length;
+  }
+  t.ok(checked > 500, `${checked} in-vocabulary tokens compared`);
 });
 
 t.test('the shipped model loads; vectors are deterministic and unit length', async (t) => {

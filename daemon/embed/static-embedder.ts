@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { forEachToken, TOKENIZER_VERSION } from './static-tokenizer.js';
+import { forEachTokenSpan, TOKENIZER_VERSION } from './static-tokenizer.js';
 import { EmbedderUnavailableError, type Embedder, type EmbedKind } from './types.js';
 
 export const STATIC_MODEL_FILE = 'static-code.bin';
@@ -23,11 +23,47 @@ export const QUERY_MAX_TOKENS = 64;
 export const DOCUMENT_MAX_TOKENS = 1024;
 
 const MAGIC = 'CDSTATIC';
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+/** ASCII lowercase of a char code (the tokenizer's spans hold ASCII word characters only). */
+const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
+
+/**
+ * The vocabulary id of the token made of parts [first, first + count) of `text`
+ * (lowercased, joined by `_`: tokenString's spelling), or -1; no string is built.
+ */
+export function lookupSpan(m: StaticModel, text: string, starts: Int32Array, ends: Int32Array, first: number, count: number): number {
+  let h = FNV_OFFSET;
+  let len = count - 1;
+  for (let k = first; k < first + count; k++) {
+    if (k > first) h = Math.imul(h ^ 95, FNV_PRIME);
+    for (let j = starts[k]; j < ends[k]; j++) h = Math.imul(h ^ lower(text.charCodeAt(j)), FNV_PRIME);
+    len += ends[k] - starts[k];
+  }
+  const slots = m.slots;
+  const mask = slots.length - 1;
+  for (let at = (h >>> 0) & mask; ; at = (at + 1) & mask) {
+    const v = slots[at];
+    if (v === 0) return -1;
+    const w = m.vocab[v - 1];
+    if (w.length !== len) continue;
+    let o = 0;
+    let same = true;
+    for (let k = first; k < first + count && same; k++) {
+      if (k > first && w.charCodeAt(o++) !== 95) same = false;
+      for (let j = starts[k]; j < ends[k] && same; j++) if (w.charCodeAt(o++) !== lower(text.charCodeAt(j))) same = false;
+    }
+    if (same) return v - 1;
+  }
+}
 
 export interface StaticModel {
   dim: number;
   vocab: string[];
   ids: Map<string, number>;
+  /** Open-addressing table: hash of a token's characters -> id + 1 (0: empty), see lookupSpan. */
+  slots: Int32Array;
   scale: Float32Array;
   queryWeight: Float32Array;
   docWeight: Float32Array;
@@ -71,7 +107,18 @@ export function parseStaticModel(buf: Buffer): StaticModel {
   const table = new Int8Array(buf.buffer.slice(buf.byteOffset + o + V * 12, buf.byteOffset + need));
   const ids = new Map<string, number>();
   vocab.forEach((w, i) => ids.set(w, i));
-  return { dim: D, vocab, ids, scale, queryWeight, docWeight, table, meta, sha256: createHash('sha256').update(buf).digest('hex') };
+  let size = 1;
+  while (size < V * 3) size <<= 1;
+  const slots = new Int32Array(size);
+  for (let id = 0; id < V; id++) {
+    const w = vocab[id];
+    let h = FNV_OFFSET;
+    for (let k = 0; k < w.length; k++) h = Math.imul(h ^ w.charCodeAt(k), FNV_PRIME);
+    let at = (h >>> 0) & (size - 1);
+    while (slots[at] !== 0) at = (at + 1) & (size - 1);
+    slots[at] = id + 1;
+  }
+  return { dim: D, vocab, ids, slots, scale, queryWeight, docWeight, table, meta, sha256: createHash('sha256').update(buf).digest('hex') };
 }
 
 const cache = new Map<string, StaticModel>();
@@ -109,15 +156,15 @@ export class StaticCodeEmbedder implements Embedder {
 
   /** One text's unit vector (all zeros when no token of it is in the vocabulary). */
   embedOne(text: string, kind: EmbedKind): Float32Array {
-    const { ids, scale, table, dim } = this.model;
+    const { scale, table, dim } = this.model;
     const weight = kind === 'query' ? this.model.queryWeight : this.model.docWeight;
     const counts = this.counts;
     const touched = this.touched;
     let n = 0;
-    forEachToken(text, kind === 'query' ? QUERY_MAX_TOKENS : DOCUMENT_MAX_TOKENS, (tok) => {
-      const id = ids.get(tok);
-      if (id === undefined) return;
-      if (counts[id]++ === 0) touched[n++] = id;
+    const model = this.model;
+    forEachTokenSpan(text, kind === 'query' ? QUERY_MAX_TOKENS : DOCUMENT_MAX_TOKENS, (t, starts, ends, first, count) => {
+      const id = lookupSpan(model, t, starts, ends, first, count);
+      if (id >= 0 && counts[id]++ === 0) touched[n++] = id;
     });
     const acc = this.acc;
     acc.fill(0);

@@ -31,13 +31,22 @@ const isLower = (c: number) => c >= 97 && c <= 122;
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
 /**
- * Calls `emit` with each token of `text`, in order, until it returns false or
- * `maxTokens` tokens were emitted. Allocation-light: the hot path of embedding.
+ * The tokenizer's core: calls `emit(text, starts, ends, first, count)` for each
+ * token, in order, until it returns false or `maxTokens` tokens were emitted. A
+ * token is the parts `[first, first + count)` (spans of `text`), lowercased and
+ * joined with `_` (count 1: a subword; more: a whole identifier). No strings are
+ * made here: the embedder looks spans up directly (static-embedder.ts), and
+ * `tokenize` below makes strings of the very same spans.
  */
-export function forEachToken(text: string, maxTokens: number, emit: (token: string) => boolean | void): number {
+export function forEachTokenSpan(
+  text: string,
+  maxTokens: number,
+  emit: (text: string, starts: Int32Array, ends: Int32Array, first: number, count: number) => boolean | void,
+): number {
   let n = 0;
   const len = text.length;
-  const parts: string[] = [];
+  const starts = SPAN_STARTS;
+  const ends = SPAN_ENDS;
   let i = 0;
   while (i < len && n < maxTokens) {
     let c = text.charCodeAt(i);
@@ -50,12 +59,15 @@ export function forEachToken(text: string, maxTokens: number, emit: (token: stri
     const end = i;
     if (end - start > MAX_RUN) continue;
     // Split the run [start, end) into subwords.
-    parts.length = 0;
+    let np = 0;
     let s = start;
     for (let j = start; j <= end; j++) {
       c = j < end ? text.charCodeAt(j) : 95;
       if (c === 95 || c === 36) {
-        if (j > s) pushPart(text, s, j, parts);
+        if (j > s && keepPart(text, s, j)) {
+          starts[np] = s;
+          ends[np++] = j;
+        }
         s = j + 1;
         continue;
       }
@@ -64,34 +76,49 @@ export function forEachToken(text: string, maxTokens: number, emit: (token: stri
         const next = j + 1 < end ? text.charCodeAt(j + 1) : 0;
         // fooBar | foo1Bar -> boundary before B; HTTPServer -> boundary before S (upper followed by lower)
         if (isLower(prev) || isDigit(prev) || (isUpper(prev) && isLower(next))) {
-          pushPart(text, s, j, parts);
+          if (keepPart(text, s, j)) {
+            starts[np] = s;
+            ends[np++] = j;
+          }
           s = j;
         }
       }
     }
-    if (parts.length === 0) continue;
-    if (parts.length > 1) {
-      if (emit(parts.join('_')) === false) return n + 1;
-      if (++n >= maxTokens) break;
+    if (np === 0) continue;
+    if (np > 1) {
+      n++;
+      if (emit(text, starts, ends, 0, np) === false || n >= maxTokens) return n;
     }
-    for (const p of parts) {
-      if (emit(p) === false) return n + 1;
-      if (++n >= maxTokens) break;
+    for (let k = 0; k < np; k++) {
+      n++;
+      if (emit(text, starts, ends, k, 1) === false || n >= maxTokens) return n;
     }
   }
   return n;
 }
 
-function pushPart(text: string, s: number, e: number, parts: string[]): void {
-  if (e - s < 2) return;
-  let digits = true;
-  for (let k = s; k < e; k++)
-    if (!isDigit(text.charCodeAt(k))) {
-      digits = false;
-      break;
-    }
-  if (digits) return;
-  parts.push(text.slice(s, e).toLowerCase());
+/** Parts of one run (a run is at most MAX_RUN characters, so at most MAX_RUN / 2 parts). */
+const SPAN_STARTS = new Int32Array(MAX_RUN);
+const SPAN_ENDS = new Int32Array(MAX_RUN);
+
+/** A part counts when it has two characters or more and is not all digits. */
+function keepPart(text: string, s: number, e: number): boolean {
+  if (e - s < 2) return false;
+  for (let k = s; k < e; k++) if (!isDigit(text.charCodeAt(k))) return true;
+  return false;
+}
+
+/** The string of a token (see forEachTokenSpan). */
+export function tokenString(text: string, starts: Int32Array, ends: Int32Array, first: number, count: number): string {
+  if (count === 1) return text.slice(starts[first], ends[first]).toLowerCase();
+  let out = '';
+  for (let k = first; k < first + count; k++) out += (k > first ? '_' : '') + text.slice(starts[k], ends[k]);
+  return out.toLowerCase();
+}
+
+/** Calls `emit` with each token string of `text` (at most `maxTokens`). */
+export function forEachToken(text: string, maxTokens: number, emit: (token: string) => boolean | void): number {
+  return forEachTokenSpan(text, maxTokens, (t, s, e, f, c) => emit(tokenString(t, s, e, f, c)));
 }
 
 /** The tokens of a text (at most `maxTokens`). */
