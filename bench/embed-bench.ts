@@ -4,13 +4,13 @@
  * of the Python standard library (the same chunker as `contextd index`).
  * Reports the best and median of 5 passes, documents and queries.
  *
- *   node --import tsx bench/embed-bench.ts
+ *   node --import tsx bench/embed-bench.ts [--model FILE]
  *
  * Writes bench/results/embed-static.json.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StaticCodeEmbedder } from '../daemon/embed/static-embedder.js';
+import { loadStaticModel, StaticCodeEmbedder } from '../daemon/embed/static-embedder.js';
 import { parseFile } from '../daemon/lang/chunker.js';
 import { stdlibPath } from './corpus.js';
 
@@ -32,7 +32,8 @@ for (const f of pyFiles(root)) {
 }
 const chars = chunks.reduce((s, c) => s + c.length, 0);
 const t0 = performance.now();
-const e = new StaticCodeEmbedder();
+const mi = process.argv.indexOf('--model');
+const e = new StaticCodeEmbedder(mi > 0 ? loadStaticModel(process.argv[mi + 1]) : undefined);
 const loadMs = performance.now() - t0;
 const queries = chunks.slice(0, 5000).map((c) => c.split('\n').find((l) => l.trim()) ?? c);
 
@@ -59,5 +60,5 @@ const result = {
   note: 'one thread, in process; the machine has 2 cores shared with other work',
 };
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', 'embed-static.json'), JSON.stringify(result, null, 2) + '\n');
+if (mi < 0) writeFileSync(join(import.meta.dirname, 'results', 'embed-static.json'), JSON.stringify(result, null, 2) + '\n');
 console.log(JSON.stringify(result, null, 2));
