@@ -37,7 +37,7 @@ export const WORK = join(CACHE, 'work');
 export const TRAIN_DOC_TOKENS = 256;
 export const QUERY_TOKENS = 64;
 /** Documented functions kept per package (or JDK module): one package of generated code must not dominate. */
-export const CAP_PER_UNIT = 2500;
+export const CAP_PER_UNIT = 6000;
 export const VOCAB_MAX = 100_000;
 export const VOCAB_MIN_COUNT = 5;
 const MAX_FUNCTION_LINES = 200;

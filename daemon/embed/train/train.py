@@ -256,8 +256,8 @@ def export(path, vocab, q, scale, wq, wd, meta):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--epochs", type=int, default=4)
-    ap.add_argument("--dim", type=int, default=128)
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--dim", type=int, default=256)
     ap.add_argument("--batch", type=int, default=1024)
     ap.add_argument("--tau", type=float, default=0.05)
     ap.add_argument("--lr", type=float, default=0.002)
