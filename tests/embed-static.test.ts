@@ -85,7 +85,7 @@ t.test('a docstring-like query is closest to its own function', async (t) => {
     'Shutdown gracefully closes all open connections and the listener.',
     'Escape HTML special characters in a string.',
     'Returns the reversed string.',
-    'Compute the SHA-256 digest of a file.',
+    'Compute the sha256 hash of a file.',
   ];
   const docs = await e.embed(functions, 'document');
   const qs = await e.embed(queries, 'query');

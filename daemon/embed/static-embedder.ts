@@ -143,11 +143,14 @@ export class StaticCodeEmbedder implements Embedder {
   private readonly touched: Int32Array;
   private readonly acc: Float64Array;
 
-  constructor(readonly model: StaticModel = loadStaticModel()) {
+  constructor(
+    readonly model: StaticModel = loadStaticModel(),
+    private readonly documentMaxTokens = DOCUMENT_MAX_TOKENS,
+  ) {
     this.dimension = model.dim;
     this.modelId = `static-${STATIC_EMBEDDER_VERSION}.${TOKENIZER_VERSION}:${model.sha256.slice(0, 12)}`;
     this.counts = new Int32Array(model.vocab.length);
-    this.touched = new Int32Array(Math.max(QUERY_MAX_TOKENS, DOCUMENT_MAX_TOKENS));
+    this.touched = new Int32Array(Math.max(QUERY_MAX_TOKENS, documentMaxTokens));
     this.acc = new Float64Array(model.dim);
   }
 
@@ -163,7 +166,7 @@ export class StaticCodeEmbedder implements Embedder {
     const touched = this.touched;
     let n = 0;
     const model = this.model;
-    forEachTokenSpan(text, kind === 'query' ? QUERY_MAX_TOKENS : DOCUMENT_MAX_TOKENS, (t, starts, ends, first, count) => {
+    forEachTokenSpan(text, kind === 'query' ? QUERY_MAX_TOKENS : this.documentMaxTokens, (t, starts, ends, first, count) => {
       const id = lookupSpan(model, t, starts, ends, first, count);
       if (id >= 0 && counts[id]++ === 0) touched[n++] = id;
     });
