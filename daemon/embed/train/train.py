@@ -63,7 +63,7 @@ def csr_counts(ptr, ids, V):
 
 def embed(M, E, w):
     """Unit vectors of the rows of M (CSR of tf values) with per-token weights w."""
-    W = M.multiply(w[None, :]).tocsr() if False else sp.csr_matrix((M.data * w[M.indices], M.indices, M.indptr), shape=M.shape)
+    W = sp.csr_matrix((M.data * w[M.indices], M.indices, M.indptr), shape=M.shape)
     X = np.asarray(W @ E, dtype=np.float32)
     n = np.linalg.norm(X, axis=1, keepdims=True)
     return X / np.maximum(n, 1e-9)
@@ -82,7 +82,6 @@ def bm25_scores(Q, C, k1=1.2, b=0.75):
     N = C.shape[0]
     df = np.bincount(C.indices, minlength=C.shape[1])
     idf = np.log(1 + (N - df + 0.5) / (df + 0.5)).astype(np.float32)
-    dl = np.diff(C.indptr).astype(np.float32)
     dl = np.asarray(C.sum(axis=1)).ravel()
     avg = dl.mean()
     Cc = C.tocoo()
