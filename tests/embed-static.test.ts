@@ -6,6 +6,9 @@ import { forEachTokenSpan, tokenize } from '../daemon/embed/static-tokenizer.js'
 import { TRAIN_DOC_TOKENS, filesOf, functionsOf } from '../daemon/embed/train/extract.js';
 import { HeldoutViolation, bodyKey, checkPinnedList, heldoutPathReason, loadHeldout, verifyCorpus } from '../daemon/embed/train/heldout.js';
 import { tempDir } from './helpers/cli.js';
+import { loadConfig } from '../daemon/config/config.js';
+import { Engine } from '../daemon/engine.js';
+import { buildFixture } from '../fixtures/repos.js';
 
 const cos = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
 
@@ -161,4 +164,27 @@ t.test('extraction: the docstring is removed from the code it pairs with', async
   const java = 'class A {\n  /**\n   * Returns the larger value.\n   * @param a first\n   */\n  static int max(int a, int b) {\n    return a > b ? a : b;\n  }\n}\n';
   const [j] = await functionsOf('A.java', java, 'java');
   t.equal(j.doc, 'Returns the larger value.');
+});
+
+t.test('built-in provider: no training at index time; a second repository embeds only its own new chunks', async (t) => {
+  const dir = tempDir(t);
+  const env = { ...process.env, CONTEXTD_DATA_DIR: join(dir, 'data'), CONTEXTD_CONFIG_DIR: join(dir, 'cfg'), CONTEXTD_HISTORY: 'off', CONTEXTD_EMBEDDER: 'builtin' };
+  const engine = await Engine.open(loadConfig(env));
+  t.teardown(() => engine.close());
+  await buildFixture('basic', join(dir, 'a'));
+  await buildFixture('history', join(dir, 'b'));
+  await engine.index(join(dir, 'a'));
+  const first = await engine.embedPending();
+  t.match(first.model, /^static-/);
+  t.equal(first.trained, false, 'nothing trained');
+  t.ok(first.added > 0 && first.embedded === first.total, `repository a embedded (${first.added} chunks)`);
+  const b = await engine.index(join(dir, 'b'));
+  const second = await engine.embedPending();
+  t.equal(second.model, first.model, 'the same model serves both repositories');
+  t.equal(second.trained, false);
+  t.ok(second.added > 0 && second.added <= b.newChunks, `only b's new chunks embedded (${second.added} of ${b.newChunks} new)`);
+  t.equal(second.embedded, second.total, 'every live chunk has a vector');
+  t.equal(second.total, first.total + second.added, "a's vectors were kept, not redone");
+  const hits = await engine.search('parse a JSON configuration', { mode: 'semantic', limit: 5 });
+  t.ok(hits.length > 0, 'semantic search answers from the built-in model');
 });
