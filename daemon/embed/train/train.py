@@ -171,7 +171,7 @@ def batches_for_epoch(rng, unit, lang, B, grouping):
     return [out[i] for i in bo]
 
 
-def train_step(E, wq, wd, Qm, Dm, group, idx, tau, optE, optW):
+def train_step(E, wq, wd, Qm, Dm, group, idx, tau, optE, optW, wmask):
     Qb = Qm[idx]
     Db = Dm[idx]
     cols = np.concatenate([Qb.indices, Db.indices])
@@ -223,8 +223,8 @@ def train_step(E, wq, wd, Qm, Dm, group, idx, tau, optE, optW):
     optE.step(E, uniq, gE.astype(np.float32))
     W2 = np.stack([wq, wd], axis=1)
     optW.step(W2, uniq, np.stack([gwq, gwd], axis=1))
-    wq[uniq] = np.clip(W2[uniq, 0], 0.0, 20.0)
-    wd[uniq] = np.clip(W2[uniq, 1], 0.0, 20.0)
+    wq[uniq] = np.clip(W2[uniq, 0], 0.0, 20.0) * wmask[uniq]
+    wd[uniq] = np.clip(W2[uniq, 1], 0.0, 20.0) * wmask[uniq]
     return float(loss)
 
 
@@ -265,6 +265,8 @@ def main():
     ap.add_argument("--grouping", default="unit", choices=["unit", "lang"])
     ap.add_argument("--no-name-pairs", action="store_true")
     ap.add_argument("--max-pairs", type=int, default=0)
+    ap.add_argument("--init-scale", type=float, default=1.0, help="table init std, times 1/sqrt(dim)")
+    ap.add_argument("--min-count", type=int, default=0, help="tokens seen in fewer training documents get weight 0")
     ap.add_argument("--out", default=os.path.join(MODEL_DIR, "static-code.bin"))
     ap.add_argument("--report", default=os.path.join(WORK, "train-report.json"))
     a = ap.parse_args()
@@ -292,11 +294,15 @@ def main():
     print("bm25 (same tokens):", {k: round(v[0], 3) for k, v in base.items()}, flush=True)
 
     # init: random table; token weights start at the documents' idf (a good prior for code noise)
-    E = (rng.standard_normal((V, a.dim)) / np.sqrt(a.dim)).astype(np.float32)
+    E = (rng.standard_normal((V, a.dim)) * (a.init_scale / np.sqrt(a.dim))).astype(np.float32)
     df = np.bincount(Dm.indices, minlength=V).astype(np.float64)
     idf = np.log((Dm.shape[0] + 1) / (df + 1)) + 1
     w0 = (idf / idf.mean()).astype(np.float32)
+    if a.min_count:
+        qdf = np.bincount(Qm.indices, minlength=V)
+        w0[(df + qdf) < a.min_count] = 0.0
     wq, wd = w0.copy(), w0.copy()
+    wmask = (w0 > 0).astype(np.float32) if a.min_count else np.ones(V, dtype=np.float32)
     optE = LazyAdam(E.shape, a.lr)
     optW = LazyAdam((V, 2), a.wlr)
     history = []
@@ -308,7 +314,7 @@ def main():
         bl = batches_for_epoch(np.random.default_rng(a.seed * 1000 + ep), us, ls, a.batch, a.grouping)
         losses = []
         for bi, idx in enumerate(bl):
-            losses.append(train_step(E, wq, wd, Qs, Ds, gs, idx, a.tau, optE, optW))
+            losses.append(train_step(E, wq, wd, Qs, Ds, gs, idx, a.tau, optE, optW, wmask))
             if bi % 50 == 0:
                 print(f"  epoch {ep} batch {bi}/{len(bl)} loss {np.mean(losses[-50:]):.4f} ({time.time() - te:.0f} s)", flush=True)
         ev = evaluate(devs, E, wq, wd)
