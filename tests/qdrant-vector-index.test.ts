@@ -266,7 +266,7 @@ t.test('engine on Qdrant: semantic hits from Qdrant; with Qdrant down lexical an
   t.teardown(() => engine.close());
   await engine.index(root);
   await engine.embedPending();
-  t.ok([...fake.collections.keys()].some((k) => k.startsWith(`contextd_${engine.storeId}_codevec`)), 'collection for the built-in model');
+  t.ok([...fake.collections.keys()].some((k) => k.startsWith(`contextd_${engine.storeId}_static`)), 'collection for the built-in model');
   const sem = await engine.search('parse json configuration text', { repo: root, mode: 'semantic' });
   t.ok(sem.length > 0 && sem.every((h) => h.retrievers.includes('semantic')), 'semantic hits through Qdrant');
   await fake.down();

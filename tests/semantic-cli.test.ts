@@ -25,7 +25,7 @@ t.test('contextd index embeds by default; search --mode picks retrievers', async
   t.same(none, [], 'no vectors yet: semantic mode finds nothing (and does not fail)');
 
   const summary = await runJson<{ chunks: number; embedding: { model: string; embedded: number; total: number; added: number } }>(['index', repo], { env });
-  t.match(summary.embedding.model, /^codevec-\d+:[0-9a-f]{12}$/, 'the built-in model');
+  t.match(summary.embedding.model, /^static-\d+\.\d+:[0-9a-f]{12}$/, 'the built-in model');
   t.equal(summary.embedding.embedded, summary.embedding.total, 'every live chunk embedded');
   t.ok(summary.embedding.added > 0);
   const again = await runJson<{ embedding: { added: number } }>(['index', repo], { env });

@@ -47,7 +47,7 @@ export interface HistoryConfig {
 }
 
 export interface EmbedConfig {
-  /** builtin: vectors learned from your own code (no download); ollama: a local Ollama server; off: no semantic search. */
+  /** builtin: the static code model shipped with contextd (no download, no training); ollama: a local Ollama server; off: no semantic search. */
   provider: 'builtin' | 'ollama' | 'off';
   /** The Ollama embedding model (provider = ollama). */
   model: string;

@@ -1,9 +1,9 @@
 /**
  * The embedding pipeline, run in the background after lexical indexing:
  *
- * - picks the target model: the configured Ollama model, or the built-in codevec
- *   model, which is (re)trained from the live chunks when there is none yet or
- *   the corpus has doubled since (training runs in a worker thread);
+ * - picks the target model: the configured Ollama model, or the built-in static
+ *   code model shipped with contextd (static-embedder.ts; nothing is trained at
+ *   index time, so indexing one repository never re-embeds the others);
  * - embeds the live chunks that have no vector for that model yet, in batches;
  *   each batch is stored in one transaction (all of it or none), a failing batch
  *   is retried with backoff, and the next run picks up whatever is still missing;
@@ -17,10 +17,9 @@
 import { ContextdError, errorMessage } from '../errors.js';
 import type { EmbeddingStore, VectorHit, VectorIndex } from '../store/vector-types.js';
 import type { ViewFilter } from '../store/types.js';
-import { CodeVecEmbedder, trainCodeVecBlob } from './codevec-embedder.js';
 import { OllamaEmbedder } from './ollama-embedder.js';
+import { StaticCodeEmbedder } from './static-embedder.js';
 import { EmbedderUnavailableError, type Embedder, type EmbeddingProgress } from './types.js';
-import { runWorker, workerUrl } from './worker.js';
 
 export type EmbedProvider = 'builtin' | 'ollama' | 'off';
 
@@ -65,8 +64,8 @@ export interface EmbeddingServiceDeps {
   embedderFor?: (modelId: string, blob: Buffer | null) => Embedder | null;
   /** Retry delays (ms) for a failing batch; the run fails after the last. */
   retryDelaysMs?: number[];
-  /** Train the built-in model in a worker thread (default true). */
-  trainInWorker?: boolean;
+  /** The built-in embedder (default: the shipped static code model, loaded on first use). */
+  builtin?: () => Embedder;
 }
 
 const SERVING = 'serving';
@@ -99,12 +98,8 @@ async function withTimeout<T>(ms: number, signal: AbortSignal | undefined, run: 
     signal?.removeEventListener('abort', onAbort);
   }
 }
-const CODEVEC_CURRENT = 'codevec:current';
-/** Most chunks a codevec model is trained on (an evenly spread sample above that). */
-const TRAIN_SAMPLE = 150_000;
-/** Retrain the built-in model when the live corpus has grown this much since training. */
-const RETRAIN_GROWTH = 2;
-const RETRAIN_MIN_NEW = 1000;
+/** Providers of built-in models: their vectors are dropped once nothing serves or fills them. */
+const BUILTIN_PROVIDERS = new Set(['static', 'codevec']);
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -130,6 +125,7 @@ function normalize(v: Float32Array): Float32Array {
 
 export class EmbeddingService {
   private readonly embedders = new Map<string, Embedder>();
+  private builtinEmbedder: Embedder | null = null;
   private running: Promise<EmbedRunSummary> | null = null;
   private followUp: Promise<EmbedRunSummary> | null = null;
   /** Aborted by close(): the running pass (training, a batch, a retry wait) ends at once. */
@@ -269,8 +265,14 @@ export class EmbeddingService {
   private async currentTarget(): Promise<string | null> {
     const s = this.deps.settings;
     if (s.provider === 'ollama') return `ollama:${s.model}`;
-    if (s.provider === 'builtin') return this.deps.store.getSetting(CODEVEC_CURRENT);
+    if (s.provider === 'builtin') return this.builtin().modelId;
     return null;
+  }
+
+  /** The shipped model (loaded once; its id carries the weights' hash). */
+  private builtin(): Embedder {
+    this.builtinEmbedder ??= this.deps.builtin?.() ?? new StaticCodeEmbedder();
+    return this.builtinEmbedder;
   }
 
   private async embedder(modelId: string): Promise<Embedder | null> {
@@ -279,15 +281,15 @@ export class EmbeddingService {
     const blob = await this.deps.store.getModelBlob(modelId);
     let e: Embedder | null = this.deps.embedderFor?.(modelId, blob) ?? null;
     if (!e) {
-      if (modelId.startsWith('codevec-') && blob) e = CodeVecEmbedder.fromBlob(modelId, blob);
+      if (this.deps.settings.provider === 'builtin' && modelId === this.builtin().modelId) e = this.builtin();
       else if (modelId.startsWith('ollama:')) e = new OllamaEmbedder({ host: this.deps.settings.ollamaHost, model: modelId.slice('ollama:'.length) });
     }
     if (e) this.embedders.set(modelId, e);
     return e;
   }
 
-  /** The target model, training the built-in one first when needed. */
-  private async ensureTarget(signal?: AbortSignal): Promise<{ id: string; trained: boolean }> {
+  /** The target model, registered in the store on first use. */
+  private async ensureTarget(): Promise<{ id: string; trained: boolean }> {
     const s = this.deps.settings;
     const store = this.deps.store;
     if (s.provider === 'ollama') {
@@ -295,33 +297,9 @@ export class EmbeddingService {
       if (!(await store.getModel(id))) await store.putModel({ id, provider: 'ollama', dim: 0, createdAt: Date.now(), trainedChunks: 0 }, null);
       return { id, trained: false };
     }
-    const current = await store.getSetting(CODEVEC_CURRENT);
-    const model = current ? await store.getModel(current) : null;
-    const total = (await store.counts(current ?? '')).total;
-    if (model && (total < model.trainedChunks * RETRAIN_GROWTH || total - model.trainedChunks < RETRAIN_MIN_NEW)) return { id: model.id, trained: false };
-    if (!total) {
-      if (model) return { id: model.id, trained: false };
-      throw new ContextdError('nothing-to-embed', 'nothing is indexed yet: no chunks to learn a model from');
-    }
-    this.state = 'training';
-    const sample = await store.sampleChunks(TRAIN_SAMPLE);
-    const texts = sample.map((c) => c.text);
-    let trained: { modelId: string; dim: number; blob: Buffer };
-    if (this.deps.trainInWorker === false) trained = trainCodeVecBlob(texts);
-    else {
-      const r = await runWorker<{ ok: boolean; modelId: string; dim: number; blob: Uint8Array; message?: string }>(
-        workerUrl(import.meta.url, 'train-worker'),
-        { texts, options: {} },
-        signal,
-      );
-      if (!r.ok) throw new Error(`training the built-in model failed: ${r.message}`);
-      trained = { modelId: r.modelId, dim: r.dim, blob: Buffer.from(r.blob) };
-    }
-    if (trained.modelId !== current) {
-      await store.putModel({ id: trained.modelId, provider: 'codevec', dim: trained.dim, createdAt: Date.now(), trainedChunks: total }, trained.blob);
-      await store.setSetting(CODEVEC_CURRENT, trained.modelId);
-    }
-    return { id: trained.modelId, trained: trained.modelId !== current };
+    const e = this.builtin();
+    if (!(await store.getModel(e.modelId))) await store.putModel({ id: e.modelId, provider: e.name, dim: e.dimension, createdAt: Date.now(), trainedChunks: 0 }, null);
+    return { id: e.modelId, trained: false };
   }
 
   private async run(opts: EmbedRunOptions): Promise<EmbedRunSummary> {
@@ -334,7 +312,7 @@ export class EmbeddingService {
     try {
       let target: { id: string; trained: boolean };
       try {
-        target = await this.ensureTarget(opts.signal);
+        target = await this.ensureTarget();
       } catch (err) {
         if (err instanceof ContextdError && err.code === 'nothing-to-embed') {
           this.state = 'idle';
@@ -421,10 +399,10 @@ export class EmbeddingService {
       this.embedders.delete(previous);
       await e?.close();
     }
-    // Learned models nobody serves or fills any more are dead weight.
+    // Built-in models nobody serves or fills any more (an older release's) are dead weight.
     const keep = new Set([target, await this.currentTarget()]);
     for (const m of await this.deps.store.listModels()) {
-      if (m.provider === 'codevec' && !keep.has(m.id)) {
+      if (BUILTIN_PROVIDERS.has(m.provider) && !keep.has(m.id)) {
         await this.deps.store.dropModel(m.id);
         await this.deps.index.drop(m.id);
       }

@@ -1,14 +1,15 @@
 /**
  * Embedders turn text into vectors. One interface, one module per backend
- * (codevec: learned from the user's own code, built in; ollama: a local Ollama
- * server). Nothing above this interface knows which backend is in use.
+ * (static: the built-in code model shipped with contextd, static-embedder.ts;
+ * ollama: a local Ollama server). Nothing above this interface knows which
+ * backend is in use.
  */
 
 /** Documents (chunks) and queries may be embedded differently (e.g. nomic's task prefixes). */
 export type EmbedKind = 'document' | 'query';
 
 export interface Embedder {
-  /** Backend name: `codevec`, `ollama`. */
+  /** Backend name: `static`, `ollama`. */
   readonly name: string;
   /**
    * Identifies the vectors this embedder produces: the cache key next to the chunk
