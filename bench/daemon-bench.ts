@@ -14,6 +14,7 @@ import { callDaemon } from '../daemon/server/rpc-client.js';
 import type { DaemonStatus } from '../daemon/server/status.js';
 import { git, stdlibRepo } from './corpus.js';
 import { round, summarize } from './stats.js';
+import { daemonReady } from './daemon-ready.js';
 
 const CLI = join(process.cwd(), 'dist/daemon/cli/main.js');
 const home = mkdtempSync(join(tmpdir(), 'contextd-daemon-bench-'));
@@ -34,15 +35,7 @@ cpSync(stdlibRepo(), repo, { recursive: true });
 
 const daemon = spawn(process.execPath, [CLI, 'daemon', '--quiet'], { env, stdio: 'ignore' });
 const call = <T>(method: string, params?: unknown, timeout = 600_000) => callDaemon<T>(socket, method, params, timeout);
-for (let i = 0; ; i++) {
-  try {
-    await call('ping', {}, 500);
-    break;
-  } catch {
-    if (i > 200) throw new Error('daemon did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+await daemonReady(socket);
 
 function procStatus(pid: number): { rssMiB: number; hwmMiB: number; cpuTicks: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { callDaemon } from '../daemon/server/rpc-client.js';
 import { buildFixture } from '../fixtures/repos.js';
 import { round, summarize } from './stats.js';
+import { daemonReady } from './daemon-ready.js';
 
 const CLI = join(process.cwd(), 'dist/daemon/cli/main.js');
 const home = mkdtempSync(join(tmpdir(), 'contextd-flood-bench-'));
@@ -29,15 +30,7 @@ await buildFixture('history', repo);
 
 const daemon = spawn(process.execPath, [CLI, 'daemon', '--quiet'], { env, stdio: 'ignore' });
 const call = <T>(method: string, params?: unknown, timeout = 60_000) => callDaemon<T>(control, method, params, timeout);
-for (let i = 0; ; i++) {
-  try {
-    await call('ping', {}, 500);
-    break;
-  } catch {
-    if (i > 200) throw new Error('daemon did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+await daemonReady(control);
 await call('repo.add', { path: repo });
 await call('wait', { timeoutMs: 120_000 });
 

@@ -12,6 +12,7 @@ import { callDaemon } from '../daemon/server/rpc-client.js';
 import { UnixSocketClientTransport } from '../tests/helpers/mcp-socket-transport.js';
 import { stdlibRepo } from './corpus.js';
 import { summarize } from './stats.js';
+import { daemonReady } from './daemon-ready.js';
 
 const CLI = join(process.cwd(), 'dist/daemon/cli/main.js');
 const home = mkdtempSync(join(tmpdir(), 'contextd-mcp-bench-'));
@@ -22,15 +23,7 @@ const repo = stdlibRepo();
 
 const daemon = spawn(process.execPath, [CLI, 'daemon', '--quiet'], { env, stdio: 'ignore' });
 const call = <T>(m: string, p?: unknown) => callDaemon<T>(join(sockDir, 'control.sock'), m, p, 600_000);
-for (let i = 0; ; i++) {
-  try {
-    await call('ping');
-    break;
-  } catch {
-    if (i > 200) throw new Error('daemon did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+await daemonReady(join(sockDir, 'control.sock'));
 await call('repo.add', { path: repo });
 await call('wait', { timeoutMs: 600_000 });
 // Measure a settled daemon: background embedding of the first index done.
