@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { backendWord } from '../daemon/backends/health.js';
 import { formatGutter, numberExcerpt, queryWords } from '../daemon/cli/gutter.js';
 import { timeSpecHint } from '../daemon/search/time.js';
+import { buildRepo } from '../fixtures/repo-builder.js';
 import { buildFixture } from '../fixtures/repos.js';
 import { isolatedEnv, runCli, tempDir } from './helpers/cli.js';
 
@@ -45,4 +46,20 @@ t.test('a backend that is off or unreachable never reads ok', async (t) => {
   t.equal(backendWord({ healthy: false, state: 'down', fix: 'start it' }), 'down');
   t.equal(backendWord({ healthy: false, state: 'degraded' }), 'degraded');
   t.equal(backendWord({ healthy: true }), 'ok', 'a backend without a network state (parser, watcher)');
+});
+
+t.test('embedding counts say they count distinct chunks: copies share one vector', async (t) => {
+  const dir = tempDir(t);
+  const { env } = isolatedEnv(join(dir, 'home'));
+  const repo = join(dir, 'copies');
+  const body = 'def alpha(x):\n    return x + 1\n\n\ndef beta(y):\n    return y * 2\n';
+  await buildRepo(repo, {
+    steps: [{ type: 'commit', author: { name: 'A', email: 'a@example.com' }, date: '2024-01-01T00:00:00Z', subject: 'two copies', ops: [{ op: 'write', path: 'a.py', content: body }, { op: 'write', path: 'b.py', content: body }] }],
+  });
+  const r = await runCli(['index', repo], { env });
+  t.equal(r.code, 0);
+  const [, embedded, total] = /vectors +(\d+)\/(\d+) distinct chunks embedded/.exec(r.stdout) ?? [];
+  t.ok(embedded && embedded === total, `every distinct chunk embedded (${embedded}/${total})`);
+  const hits = JSON.parse((await runCli(['search', 'alpha', '--repo', repo, '--json'], { env })).stdout) as { path: string }[];
+  t.same([...new Set(hits.map((h) => h.path))].sort(), ['a.py', 'b.py'], 'both copies are found: one vector, two places');
 });
