@@ -96,7 +96,7 @@ export function registerDaemonCommands(program: Command): void {
 
   program
     .command('status')
-    .description('check the daemon like a system service: exit 0 when healthy, 3 when not running')
+    .description('check the daemon like a system service: exit 0 when healthy, 1 when degraded (with the fix), 3 when not running or stopping')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       let status: DaemonStatus;
@@ -134,7 +134,7 @@ export function registerDaemonCommands(program: Command): void {
 
   program
     .command('stop')
-    .description('stop the daemon gracefully (finishes the current file, keeps queued work for next start)')
+    .description('stop the daemon gracefully: within a few seconds, keeping queued work for the next start')
     .action(async () => {
       try {
         await daemonCall('stop');
