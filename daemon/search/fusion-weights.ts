@@ -19,10 +19,10 @@ export interface TunedFusion {
 // BEGIN TUNED (generated)
 export const TUNED: TunedFusion = {
   models: {
-    'codevec-1': { semantic: 0.1, minSimilarity: 0.3, tunedOn: 'untuned', date: '' },
+    "codevec-1": { semantic: 0.2, minSimilarity: 0.3, tunedOn: "bench/quality dev split: python-stdlib, boltons, commander, rxjs, cobra, testify, jdk-java.logging+java.sql", date: "2026-12-03" },
   },
   fallback: { semantic: 0.5, minSimilarity: 0 },
-  testFileFactor: 0.6,
+  testFileFactor: 0.2,
 };
 // END TUNED
 

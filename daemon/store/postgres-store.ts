@@ -22,7 +22,8 @@ import type { SymbolKind } from '../lang/types.js';
 import { indexText } from '../search/tokenize.js';
 import { isConnectionError, openError, parsePgUrl, PgDb, sql, type PgTarget, type Queryable, type TxConnection } from './pg-db.js';
 import { fts5Tokens } from './fts-tokens.js';
-import { bm25Rows, CHUNK_LEXICON, lexicalDocs, phraseCountsQuery, phraseKeys, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
+import { bm25Rows, CHUNK_LEXICON, lexicalDocs, parseMatch, phraseCountsQuery, phraseKeys, repoLexStatsQuery, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
+import { matchPhraseKeys, rescoreByRepository, sumRepoStats, rescorePool, type RepoLexStats } from './repo-bm25.js';
 import { PG_MIGRATIONS } from './postgres-schema.js';
 import { PostgresHistory, pgHistoryFilter } from './postgres-history.js';
 import { PostgresEmbeddingStore } from './postgres-vectors.js';
@@ -553,16 +554,31 @@ export class PostgresStore implements MetadataStore {
   async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
     const hits = bm25Rows(q.match, CHUNK_LEXICON, await this.lexicalKnown(CHUNK_LEXICON, q.match));
     if (!hits) return [];
-    // As the SQLite store: join the views only for the best `inner` matches (a common word can
-    // match most of the index), unless filters leave fewer than `limit` of them. Rows tied with
-    // the last one kept are kept too, so the cut never depends on the order of equal scores.
-    const inner = Math.max(q.limit * 5, 500);
-    const capped = await this.lexicalRows(q, hits, inner);
-    if (capped.rows.length >= q.limit || !capped.capHit) return capped.rows;
-    return (await this.lexicalRows(q, hits, null)).rows;
+    // As the SQLite store: candidates are the view's best `pool` rows by the table-wide score,
+    // joining the views only for the best `inner` matches (a common word can match most of the
+    // index) unless filters leave fewer than `pool` of them; rows tied with the last one kept are
+    // kept too, so the cut never depends on the order of equal scores. Then each candidate is
+    // scored with its own repository's statistics (repo-bm25.ts).
+    const pool = rescorePool(q.limit);
+    const inner = Math.max(pool * 5, 500);
+    const capped = await this.lexicalRows(q, hits, pool, inner);
+    const rows = capped.rows.length >= pool || !capped.capHit ? capped.rows : (await this.lexicalRows(q, hits, pool, null)).rows;
+    if (!rows.length) return rows;
+    const stats = await this.repoLexStats([...new Set(rows.map((r) => r.repoId))], matchPhraseKeys(parseMatch(q.match)));
+    return rescoreByRepository(q.match, rows, stats).slice(0, q.limit);
   }
 
-  private async lexicalRows(q: LexicalQuery, hits: Fragment, inner: number | null): Promise<{ rows: LexicalRow[]; capHit: boolean }> {
+  /** Per-repository statistics (repo-bm25.ts), counted over the repository's view. */
+  private async repoLexStats(repoIds: number[], keys: string[]): Promise<Map<number, RepoLexStats>> {
+    const out = new Map<number, RepoLexStats>();
+    for (const repoId of repoIds) {
+      const row = (await this.db.one(repoLexStatsQuery(keys, repoId))) as Record<string, number | string>;
+      out.set(repoId, { nrow: Number(row.nrow), ntok: Number(row.ntok), hits: new Map(keys.map((k, i) => [k, Number(row[`h${i}`])])) });
+    }
+    return out;
+  }
+
+  private async lexicalRows(q: LexicalQuery, hits: Fragment, limit: number, inner: number | null): Promise<{ rows: LexicalRow[]; capHit: boolean }> {
     const history = q.history ? sql.fragment` AND ${pgHistoryFilter(q.history, sql.fragment`pc.start_line`, sql.fragment`pc.end_line`)}` : sql.fragment``;
     const kept =
       inner === null
@@ -580,13 +596,13 @@ export class PostgresStore implements MetadataStore {
           CROSS JOIN LATERAL (SELECT * FROM parse_chunks pc WHERE pc.id = hits.id OFFSET 0) pc
           CROSS JOIN LATERAL (SELECT * FROM files f WHERE f.parse_id = pc.parse_id AND ${this.viewWhere(q)} OFFSET 0) f
           WHERE TRUE${history}
-          ORDER BY hits.score DESC, f.path, pc.start_line, pc.end_line, f.repo_id LIMIT ${q.limit}
+          ORDER BY hits.score DESC, f.path, pc.start_line, pc.end_line, f.repo_id LIMIT ${limit}
         ) t JOIN chunks c ON c.hash = t.chunk_hash
         ORDER BY t.score DESC, t.path, t.start_line, t.end_line, t.repo_id`,
       ),
     );
     let capHit = false;
-    if (inner !== null && rows.length < q.limit) {
+    if (inner !== null && rows.length < limit) {
       const n = rows.length
         ? rows[0].total
         : (await this.db.one(sql.type(z.object({ n: z.number() }))`SELECT count(*) AS n FROM ${hits} s`)).n;
@@ -599,7 +615,11 @@ export class PostgresStore implements MetadataStore {
   private chunkTotal: { n: number; at: number } | null = null;
 
   /** Rows of the lexical index holding each token (as FTS5's vocabulary counts them: exact terms, live rows). */
-  async documentFrequencies(tokens: string[]): Promise<{ total: number; df: Map<string, number> }> {
+  async documentFrequencies(tokens: string[], repoIds?: number[]): Promise<{ total: number; df: Map<string, number> }> {
+    if (repoIds?.length) {
+      const terms = [...new Set(tokens)].filter((t) => fts5Tokens(t).join(' ') === t);
+      return sumRepoStats(await this.repoLexStats(repoIds, terms), tokens);
+    }
     if (!this.chunkTotal || Date.now() - this.chunkTotal.at > 10_000) {
       const r = await this.db.one(sql.type(z.object({ n: z.number() }))`SELECT count(*) AS n FROM parse_chunks`);
       this.chunkTotal = { n: r.n, at: Date.now() };
