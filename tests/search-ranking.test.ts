@@ -165,7 +165,7 @@ t.test('test files rank below implementation code unless the query is about test
 t.test('which paths are tests, which queries are about tests', async (t) => {
   for (const p of ['tests/test_x.py', 'pkg/foo_test.go', 'src/__tests__/a.ts', 'src/a.spec.ts', 'lib/b.test.js', 'src/test/java/FooTest.java', 'conftest.py', 'testdata/x.json'])
     t.ok(isTestPath(p), `${p} is test code`);
-  for (const p of ['src/contest.py', 'lib/attest.js', 'src/latest/x.go', 'app/testament.py', 'src/Tester.java']) t.notOk(isTestPath(p), `${p} is not`);
+  for (const p of ['src/contest.py', 'lib/attest.js', 'src/latest/x.go', 'app/testament.py', 'src/Tester.java', 'werkzeug/test.py', 'flask/testing.py']) t.notOk(isTestPath(p), `${p} is not`);
   for (const q of ['unit tests for the parser', 'mock the http client', 'fixture for the database', 'where is the spec for routing', 'test_parse_config'])
     t.ok(queryAboutTests(q), `${q}: about tests`);
   for (const q of ['parse the config file', 'return the latest version', 'contest results', 'Equal asserts that two objects are equal'])

@@ -10,7 +10,8 @@
  * ONCE A NEW EMBEDDER LANDS, re-tune and re-run with ONE command:
  *   npm run build && node --import tsx bench/quality/quality-bench.ts --tune && node --import tsx bench/readme-tables.ts
  * --tune measures hybrid on the dev split only (never the report split) for a grid
- * of semantic weights and test-file factors, writes the best into
+ * of semantic weights (best mean dev MRR@10 such that no dev set falls more than
+ * 0.01 below weight 0) and then test-file factors, writes the best into
  * daemon/search/fusion-weights.ts (keyed by the serving model's family), then
  * runs every set with it. The embedder comes from the normal configuration
  * (CONTEXTD_EMBEDDER / [embed], default: the built-in one), so a new built-in
@@ -194,13 +195,20 @@ async function tune(dev: BuiltSet[]) {
     return { mean: mean(per), per };
   };
   const weights = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
-  const grid: { semanticWeight: number; testFileFactor: number; mrr10: number; perSet: number[] }[] = [];
+  const grid: { semanticWeight: number; testFileFactor: number; mrr10: number; perSet: number[]; allowed?: boolean }[] = [];
+  // Objective: the mean dev MRR@10, under one constraint: hybrid may not fall more than
+  // TOLERANCE below weight 0 (words only) on any dev set; a weak model then stays near 0,
+  // a strong one (better on every set) takes the weight it earns.
+  const TOLERANCE = 0.01;
+  let base: number[] | null = null;
   let best = { semanticWeight: 0, testFileFactor: TUNED.testFileFactor, mrr10: -1 };
   for (const w of weights) {
     const r = await score({ semanticWeight: w, testFileFactor: TUNED.testFileFactor });
-    grid.push({ semanticWeight: w, testFileFactor: TUNED.testFileFactor, mrr10: r.mean, perSet: r.per });
-    console.error(`tune: semantic ${w} test-factor ${TUNED.testFileFactor}: dev MRR@10 ${r.mean}`);
-    if (r.mean > best.mrr10) best = { semanticWeight: w, testFileFactor: TUNED.testFileFactor, mrr10: r.mean };
+    base ??= r.per;
+    const allowed = r.per.every((m, i) => m >= base![i] - TOLERANCE);
+    grid.push({ semanticWeight: w, testFileFactor: TUNED.testFileFactor, mrr10: r.mean, perSet: r.per, allowed });
+    console.error(`tune: semantic ${w} test-factor ${TUNED.testFileFactor}: dev MRR@10 ${r.mean}${allowed ? '' : ' (a dev set falls below words only)'}`);
+    if (allowed && r.mean > best.mrr10) best = { semanticWeight: w, testFileFactor: TUNED.testFileFactor, mrr10: r.mean };
   }
   for (const f of [1, 0.8, 0.6, 0.4, 0.2]) {
     if (f === TUNED.testFileFactor) continue;

@@ -7,7 +7,9 @@
  */
 
 const TEST_DIR = /^(tests?|__tests__|__mocks__|spec|specs|testdata|testing|test_?utils|fixtures?|e2e|idle_test)$/i;
-const TEST_LEAF = /(_test\.go|_tests?\.(py|rs)|\.(test|spec)\.[cm]?[jt]sx?|Tests?\.(java|kt|cs)|_spec\.rb|Test\.php)$|^(test_.*\.py|conftest\.py|tests?\.(py|rs|go|[cm]?[jt]s))$/;
+// A module named just `test.py` / `testing.py` is often a library's test client (werkzeug.test, flask.testing):
+// implementation code, so only `tests.*` counts by its bare name.
+const TEST_LEAF = /(_test\.go|_tests?\.(py|rs)|\.(test|spec)\.[cm]?[jt]sx?|Tests?\.(java|kt|cs)|_spec\.rb|Test\.php)$|^(test_.*\.py|conftest\.py|tests\.(py|rs|go|[cm]?[jt]s))$/;
 
 /** A path (repository-relative, `/`-separated) that holds tests, fixtures or mocks. */
 export function isTestPath(path: string): boolean {
