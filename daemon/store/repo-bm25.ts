@@ -43,7 +43,37 @@ export interface RepoLexStats {
 export const CHUNK_WEIGHTS: readonly [number, number] = [4, 1];
 /** Rows re-scored per query: the view's best by the table-wide score. */
 export function rescorePool(limit: number): number {
-  return Math.max(limit * 2, 200);
+  return Math.max(limit, 100);
+}
+
+/**
+ * FTS5 tokens of recent candidates' two columns, by chunk hash and symbol: the same large
+ * chunks are candidates for many queries, and tokenizing them is most of a re-score.
+ */
+const TOKEN_CACHE_SIZE = 4000;
+const tokenCache = new Map<string, [string[], string[]]>();
+
+function rowTokens(rows: LexicalRow[]): [string[], string[]][] {
+  const out: ([string[], string[]] | undefined)[] = rows.map((r) => {
+    const key = `${r.chunkHash}\0${r.symbol ?? ''}`;
+    const hit = tokenCache.get(key);
+    if (hit) {
+      tokenCache.delete(key);
+      tokenCache.set(key, hit);
+    }
+    return hit;
+  });
+  const missing = rows.map((_, i) => i).filter((i) => !out[i]);
+  if (missing.length) {
+    const toks = fts5TokensMany(missing.flatMap((i) => [rows[i].symbol ? indexText(rows[i].symbol!) : '', indexText(rows[i].text)]));
+    missing.forEach((i, k) => {
+      const pair: [string[], string[]] = [toks[2 * k], toks[2 * k + 1]];
+      out[i] = pair;
+      tokenCache.set(`${rows[i].chunkHash}\0${rows[i].symbol ?? ''}`, pair);
+    });
+    while (tokenCache.size > TOKEN_CACHE_SIZE) tokenCache.delete(tokenCache.keys().next().value!);
+  }
+  return out as [string[], string[]][];
 }
 
 /** The distinct phrases of a MATCH expression as keys (tokens joined by spaces). */
@@ -51,14 +81,21 @@ export function matchPhraseKeys(parsed: ParsedMatch): string[] {
   return [...new Set(parsed.phrases.map((p) => p.tokens.join(' ')).filter((k) => k.length > 0))];
 }
 
-function countSequence(tokens: string[], phrase: string[]): number {
-  if (!phrase.length || phrase.length > tokens.length) return 0;
-  let n = 0;
-  outer: for (let i = 0; i + phrase.length <= tokens.length; i++) {
-    for (let j = 0; j < phrase.length; j++) if (tokens[i + j] !== phrase[j]) continue outer;
-    n++;
+/** Occurrences of each phrase in one column's tokens (overlapping ones count, as in FTS5). */
+function countPhrases(tokens: string[], phrases: { tokens: string[] }[], firsts: Set<string>): number[] {
+  const counts = phrases.map(() => 0);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (!firsts.has(t)) continue;
+    for (let p = 0; p < phrases.length; p++) {
+      const ph = phrases[p].tokens;
+      if (ph[0] !== t || i + ph.length > tokens.length) continue;
+      let j = 1;
+      while (j < ph.length && tokens[i + j] === ph[j]) j++;
+      if (j === ph.length) counts[p]++;
+    }
   }
-  return n;
+  return counts;
 }
 
 function matchesRow(n: MatchNode, freq: number[]): boolean {
@@ -99,12 +136,14 @@ export function rescoreByRepository(match: string, rows: LexicalRow[], stats: Ma
   if (!rows.length) return rows;
   const parsed = parseMatch(match);
   const gates = gatesOf(parsed.root);
-  const toks = fts5TokensMany(rows.flatMap((r) => [r.symbol ? indexText(r.symbol) : '', indexText(r.text)]));
+  const toks = rowTokens(rows);
+  const firsts = new Set(parsed.phrases.filter((p) => p.tokens.length).map((p) => p.tokens[0]));
   const out: LexicalRow[] = [];
   rows.forEach((row, i) => {
-    const t0 = toks[2 * i];
-    const t1 = toks[2 * i + 1];
-    const freq = parsed.phrases.map((p) => CHUNK_WEIGHTS[0] * countSequence(t0, p.tokens) + CHUNK_WEIGHTS[1] * countSequence(t1, p.tokens));
+    const [t0, t1] = toks[i];
+    const c0 = countPhrases(t0, parsed.phrases, firsts);
+    const c1 = countPhrases(t1, parsed.phrases, firsts);
+    const freq = parsed.phrases.map((_, p) => CHUNK_WEIGHTS[0] * c0[p] + CHUNK_WEIGHTS[1] * c1[p]);
     if (!matchesRow(parsed.root, freq)) return;
     const st = stats.get(row.repoId);
     if (!st) throw new Error(`no lexical statistics for repository ${row.repoId}`);
