@@ -22,11 +22,12 @@
  * set is indexed alone in a fresh data directory (the whole repository is the
  * candidate pool) and embedded. A hit is right when it is in the function's
  * file and overlaps its lines. Queries: a seeded sample of at most N per set.
+ * The tuning grid and choice go to bench/results/quality-tuning.json.
  * Plain BM25 = SQLite FTS5 bm25() over the same chunks' raw text with the
  * standard unicode61 tokenizer (no identifier splitting, no stopwords, no
  * re-ranking), the query's words OR'ed: what an off-the-shelf engine does.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -304,7 +305,13 @@ function averages(rs: SetResult[]) {
 const specs = loadSpecs().filter((s) => (!SPLIT || s.split === SPLIT) && (!ONLY || ONLY.includes(s.name)));
 const built: BuiltSet[] = [];
 for (const spec of specs) built.push(await buildSet(spec));
-const tuning = TUNE ? await tune(built.filter((s) => s.spec.split === 'dev')) : null;
+// The last tuning (grid and choice) lives in its own file: a run without --tune keeps it.
+const tuningFile = join(process.cwd(), 'bench/results/quality-tuning.json');
+const tuning = TUNE ? await tune(built.filter((s) => s.spec.split === 'dev')) : existsSync(tuningFile) ? JSON.parse(readFileSync(tuningFile, 'utf8')) : null;
+if (TUNE && WRITE) {
+  mkdirSync(join(process.cwd(), 'bench/results'), { recursive: true });
+  writeFileSync(tuningFile, JSON.stringify({ date: new Date().toISOString(), ...tuning }, null, 2) + '\n');
+}
 const sets: SetResult[] = [];
 for (const s of built) sets.push(await measure(s));
 const model = sets.find((s) => s.embedding.model)?.embedding.model ?? null;
