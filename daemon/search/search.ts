@@ -130,9 +130,11 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
   ];
   const fused = scoreFusion(lists, chunkKey);
   // Implementation code first unless the query is about tests: a test file's score is scaled down.
+  // Not when the search is led by history (--history): a test the matching commit changed is
+  // part of what the user asks for ("code by why it changed").
   const testFactor = opts.testFileFactor ?? TUNED.testFileFactor;
   const why = new Map<string, string[]>();
-  if (testFactor < 1 && !queryAboutTests(query)) {
+  if (testFactor < 1 && historyWeight <= HISTORY_WEIGHT && !queryAboutTests(query)) {
     let demoted = false;
     for (const f of fused) {
       if (!isTestPath(f.item.path)) continue;
