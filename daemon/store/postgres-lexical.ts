@@ -203,7 +203,7 @@ export function phraseCountsQuery(keys: string[], lt: LexicalTable) {
  * of the repository's view that have a lexical row, and `h0, h1, …` the occurrences holding each
  * phrase of `keys` (the same counts the SQLite store takes from FTS5).
  */
-export function repoLexStatsQuery(keys: string[], repoId: number) {
+export function repoLexStatsQuery(keys: string[], repoId: number, totals = true) {
   const view = sql.fragment`FROM files f JOIN parse_chunks pc ON pc.parse_id = f.parse_id JOIN lexical l ON l.id = pc.id WHERE f.repo_id = ${repoId}`;
   const counts = keys.map((key, i) => {
     const tokens = key.split(' ');
@@ -212,9 +212,8 @@ export function repoLexStatsQuery(keys: string[], repoId: number) {
       tokens.length === 1 ? sql.fragment`l.tsv @@ ${q}::tsquery` : sql.fragment`l.tsv @@ ${q}::tsquery AND ${frequency(tokens, CHUNK_LEXICON.weights)} > 0`;
     return sql.fragment`(SELECT count(*) ${view} AND ${cond})::int8 AS ${sql.identifier([`h${i}`])}`;
   });
-  return sql.unsafe`SELECT (SELECT count(*) ${view})::int8 AS nrow, (SELECT COALESCE(sum(l.ntok), 0) ${view})::int8 AS ntok${
-    counts.length ? sql.fragment`, ${sql.join(counts, sql.fragment`, `)}` : sql.fragment``
-  }`;
+  const parts = [...(totals ? [sql.fragment`(SELECT count(*) ${view})::int8 AS nrow`, sql.fragment`(SELECT COALESCE(sum(l.ntok), 0) ${view})::int8 AS ntok`] : []), ...counts];
+  return sql.unsafe`SELECT ${parts.length ? sql.join(parts, sql.fragment`, `) : sql.fragment`1 AS one`}`;
 }
 
 export function bm25Rows(match: string, lt: LexicalTable, known?: LexicalKnown): Fragment | null {

@@ -568,12 +568,32 @@ export class PostgresStore implements MetadataStore {
     return rescoreByRepository(q.match, rows, stats).slice(0, q.limit);
   }
 
-  /** Per-repository statistics (repo-bm25.ts), counted over the repository's view. */
+  /**
+   * Per-repository statistics (repo-bm25.ts), counted over the repository's view and reused while
+   * neither the lexical table (its version) nor the repository's view rows (count, newest write,
+   * sum and sum of squares of their parse ids: the multiset of parses the statistics depend on) change.
+   */
+  private readonly repoStats = new Map<number, { sig: string; nrow: number; ntok: number; hits: Map<string, number> }>();
+
   private async repoLexStats(repoIds: number[], keys: string[]): Promise<Map<number, RepoLexStats>> {
+    const sigs = await this.db.rows(
+      sql.type(z.object({ repo_id: z.number(), sig: z.string() }))`SELECT f.repo_id, (SELECT version FROM lexical_stats)::text || ':' || count(*)::text || ':' || COALESCE(max(f.indexed_at), 0)::text || ':' || COALESCE(sum(f.parse_id), 0)::text || ':' || COALESCE(sum(f.parse_id::int8 * f.parse_id::int8), 0)::text AS sig
+        FROM files f WHERE f.repo_id = ANY(${sql.array(repoIds, 'int4')}) GROUP BY f.repo_id`,
+    );
+    const sigOf = new Map(sigs.map((r) => [r.repo_id, r.sig]));
     const out = new Map<number, RepoLexStats>();
     for (const repoId of repoIds) {
-      const row = (await this.db.one(repoLexStatsQuery(keys, repoId))) as Record<string, number | string>;
-      out.set(repoId, { nrow: Number(row.nrow), ntok: Number(row.ntok), hits: new Map(keys.map((k, i) => [k, Number(row[`h${i}`])])) });
+      const sig = sigOf.get(repoId) ?? 'empty';
+      let st = this.repoStats.get(repoId);
+      if (st && (st.sig !== sig || st.hits.size > 50_000)) st = undefined;
+      const missing = keys.filter((k) => !st?.hits.has(k));
+      if (!st || missing.length) {
+        const row = (await this.db.one(repoLexStatsQuery(missing, repoId, !st))) as Record<string, number | string>;
+        st ??= { sig, nrow: Number(row.nrow), ntok: Number(row.ntok), hits: new Map() };
+        missing.forEach((k, i) => st!.hits.set(k, Number(row[`h${i}`])));
+        this.repoStats.set(repoId, st);
+      }
+      out.set(repoId, { nrow: st.nrow, ntok: st.ntok, hits: st.hits });
     }
     return out;
   }
