@@ -105,6 +105,19 @@ for (const b of backends) {
       rowsBeside.map((r) => [r.path, r.startLine, r.bm25]).slice(0, mine.length),
       'in a two-repository search, the repository keeps its own scores and order',
     );
+    // After a commit that changes the repository's statistics, cached statistics must not be reused:
+    // both engines (warm caches) answer as a fresh one does.
+    writeFileSync(join(basic.dir, 'extra.py'), Array.from({ length: 30 }, (_, i) => `def new_config_${i}():\n    return parse_json(main_config)\n`).join('\n'));
+    fixtureGit(basic.dir, ['add', '-A']);
+    fixtureGit(basic.dir, ['commit', '-q', '-m', 'more config']);
+    await alone.index(basic.dir);
+    await beside.index(basic.dir);
+    const fresh = await open('fresh', [basic.dir]);
+    const freshRepo = (await fresh.store.getRepo(basic.dir))!;
+    const want = (await fresh.store.searchLexical({ repoIds: [freshRepo.id], match: expr, limit: 50 })).map((r) => [r.path, r.startLine, r.bm25]);
+    t.notSame(want, rowsAlone.map((r) => [r.path, r.startLine, r.bm25]), 'the commit changed the scores');
+    t.same((await alone.store.searchLexical({ repoIds: [repoAlone.id], match: expr, limit: 50 })).map((r) => [r.path, r.startLine, r.bm25]), want, 'alone, after the commit: as fresh');
+    t.same((await beside.store.searchLexical({ repoIds: [repoBeside.id], match: expr, limit: 50 })).map((r) => [r.path, r.startLine, r.bm25]), want, 'beside, after the commit: as fresh');
     if (b.name === 'sqlite') {
       // The test can fail: FTS5's table-wide bm25() does differ between the two data dirs.
       const raw = (name: string) => {
