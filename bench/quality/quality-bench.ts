@@ -140,7 +140,9 @@ interface Opened {
 async function open(set: BuiltSet): Promise<Opened> {
   const dataDir = mkdtempSync(join(tmpdir(), 'contextd-quality-'));
   // The normal configuration (embedder from CONTEXTD_EMBEDDER or the defaults), in a data dir of its own.
-  const env = { ...process.env, CONTEXTD_DATA_DIR: dataDir, CONTEXTD_CONFIG_DIR: join(dataDir, 'noconfig') };
+  // (CONTEXTD_EMBEDDER, CONTEXTD_EMBED_MODEL, CONTEXTD_OLLAMA_HOST pass through; the store is always a fresh SQLite file).
+  const env: NodeJS.ProcessEnv = { ...process.env, CONTEXTD_DATA_DIR: dataDir, CONTEXTD_CONFIG_DIR: join(dataDir, 'noconfig') };
+  delete env.CONTEXTD_DATABASE_URL;
   const engine = await Engine.open(loadConfig(env));
   const t0 = performance.now();
   const summary = await engine.index(set.repo);
