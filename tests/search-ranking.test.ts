@@ -40,7 +40,7 @@ function gitRepo(dir: string, files: Record<string, string>, message = 'initial'
 /** A second project that shares many words with the basic fixture (config, json, cache, parse), with different counts. */
 function otherProject(dir: string): string {
   const files: Record<string, string> = {};
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < 120; i++) {
     files[`lib/mod${i}.py`] = `def parse_config_${i}(text):\n    """Parse the json config."""\n    return json.loads(text) if text else cache_get(${i})\n\n\ndef load_${i}(path):\n    with open(path) as f:\n        return parse_config_${i}(f.read())\n`;
   }
   return gitRepo(dir, files);
@@ -85,6 +85,13 @@ for (const b of backends) {
       compared += x.length;
     }
     t.ok(compared > 20, `${compared} hits compared`);
+    // A repository with more matches than the re-scored pool of the best 100 (every match is re-scored below 300).
+    const otherAlone = await open('other-alone', [other]);
+    for (const q of ['parse the json config', 'load path', 'cache get text']) {
+      const [x, y] = [await otherAlone.search(q, { repo: other, mode: 'lexical', limit: 30 }), await beside.search(q, { repo: other, mode: 'lexical', limit: 30 })];
+      t.ok(x.length === 30, `${JSON.stringify(q)} fills the page`);
+      t.same(strip(y), strip(x), `other project, lexical ${JSON.stringify(q)}: same hits, order and scores`);
+    }
     // The store's own BM25 numbers (before fusion), for every row.
     const expr = '"return" OR "main" OR "config" OR "new" OR ("parse" AND "json")';
     const repoAlone = (await alone.store.getRepo(basic.dir))!;

@@ -23,7 +23,7 @@ import { indexText } from '../search/tokenize.js';
 import { isConnectionError, openError, parsePgUrl, PgDb, sql, type PgTarget, type Queryable, type TxConnection } from './pg-db.js';
 import { fts5Tokens } from './fts-tokens.js';
 import { bm25Rows, CHUNK_LEXICON, lexicalDocs, parseMatch, phraseCountsQuery, phraseKeys, repoLexStatsQuery, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
-import { matchPhraseKeys, rescoreByRepository, sumRepoStats, rescorePool, type RepoLexStats } from './repo-bm25.js';
+import { candidatesToRescore, matchPhraseKeys, rescoreByRepository, rescoreWindow, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
 import { PG_MIGRATIONS } from './postgres-schema.js';
 import { PostgresHistory, pgHistoryFilter } from './postgres-history.js';
 import { PostgresEmbeddingStore } from './postgres-vectors.js';
@@ -554,18 +554,30 @@ export class PostgresStore implements MetadataStore {
   async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
     const hits = bm25Rows(q.match, CHUNK_LEXICON, await this.lexicalKnown(CHUNK_LEXICON, q.match));
     if (!hits) return [];
-    // As the SQLite store: candidates are the view's best `pool` rows by the table-wide score,
+    // As the SQLite store: candidates are the view's best `fetch` rows by the table-wide score,
     // joining the views only for the best `inner` matches (a common word can match most of the
-    // index) unless filters leave fewer than `pool` of them; rows tied with the last one kept are
+    // index) unless filters leave fewer than `fetch` of them; rows tied with the last one kept are
     // kept too, so the cut never depends on the order of equal scores. Then each candidate is
     // scored with its own repository's statistics (repo-bm25.ts).
-    const pool = rescorePool(q.limit);
-    const inner = Math.max(pool * 5, 500);
-    const capped = await this.lexicalRows(q, hits, pool, inner);
-    const rows = capped.rows.length >= pool || !capped.capHit ? capped.rows : (await this.lexicalRows(q, hits, pool, null)).rows;
+    const { fetch } = rescoreWindow(q.limit);
+    const inner = Math.max(fetch * 5, 500);
+    const capped = await this.lexicalRows(q, hits, fetch, inner);
+    const rows = await this.withText(
+      candidatesToRescore(capped.rows.length >= fetch || !capped.capHit ? capped.rows : (await this.lexicalRows(q, hits, fetch, null)).rows, q.limit),
+    );
     if (!rows.length) return rows;
     const stats = await this.repoLexStats([...new Set(rows.map((r) => r.repoId))], matchPhraseKeys(parseMatch(q.match)));
     return rescoreByRepository(q.match, rows, stats).slice(0, q.limit);
+  }
+
+  /** The rows with their chunks' text (one query for all). */
+  private async withText(rows: LexicalRow[]): Promise<LexicalRow[]> {
+    if (!rows.length) return rows;
+    const found = await this.db.rows(
+      sql.type(z.object({ hash: z.string(), text: z.string() }))`SELECT hash, text FROM chunks WHERE hash = ANY(${sql.array([...new Set(rows.map((r) => r.chunkHash))], 'text')})`,
+    );
+    const texts = new Map(found.map((r) => [r.hash, r.text]));
+    return rows.map((r) => ({ ...r, text: texts.get(r.chunkHash) ?? '' }));
   }
 
   /**
@@ -604,12 +616,12 @@ export class PostgresStore implements MetadataStore {
       inner === null
         ? sql.fragment`SELECT id, score FROM scored`
         : sql.fragment`SELECT id, score FROM scored WHERE score >= (SELECT min(score) FROM (SELECT score FROM scored ORDER BY score DESC LIMIT ${inner}) best)`;
-    // Rank and filter on ids first; load chunk text only for the rows that survive the LIMIT.
+    // Rank and filter on ids first; chunk text is loaded afterwards for the candidates only (withText).
     // Ties (equal BM25, e.g. the same text at two paths) are broken by place, as in the SQLite store.
     const rows = await this.queryRegex(() =>
       this.db.rows(
         sql.type(chunkRowSchema.extend({ score: z.number(), total: z.number() }))`WITH scored AS MATERIALIZED (SELECT id, score FROM ${hits} s)
-        SELECT t.*, c.text, (SELECT count(*) FROM scored) AS total FROM (
+        SELECT t.*, '' AS text, (SELECT count(*) FROM scored) AS total FROM (
           SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, hits.score
           FROM (${kept}) hits
           -- One index probe per kept match (OFFSET 0 keeps the planner from hashing every chunk instead).
@@ -617,7 +629,7 @@ export class PostgresStore implements MetadataStore {
           CROSS JOIN LATERAL (SELECT * FROM files f WHERE f.parse_id = pc.parse_id AND ${this.viewWhere(q)} OFFSET 0) f
           WHERE TRUE${history}
           ORDER BY hits.score DESC, f.path, pc.start_line, pc.end_line, f.repo_id LIMIT ${limit}
-        ) t JOIN chunks c ON c.hash = t.chunk_hash
+        ) t
         ORDER BY t.score DESC, t.path, t.start_line, t.end_line, t.repo_id`,
       ),
     );

@@ -41,9 +41,23 @@ export interface RepoLexStats {
 }
 
 export const CHUNK_WEIGHTS: readonly [number, number] = [4, 1];
-/** Rows re-scored per query: the view's best by the table-wide score. */
-export function rescorePool(limit: number): number {
-  return Math.max(limit, 100);
+/**
+ * Which rows are re-scored: the stores fetch the view's best `fetch` matches by the table-wide
+ * score; when that is all of them (fewer came back), every match is re-scored and the ranking
+ * is exactly per-repository; otherwise the best `pool` are (a repository with more matches than
+ * that can see another repository change which of its lower rows are candidates). Whether a
+ * view has more than `fetch` matches never depends on other repositories.
+ */
+export const EXACT_RESCORE = 300;
+export function rescoreWindow(limit: number): { pool: number; fetch: number } {
+  const pool = Math.max(limit, 100);
+  return { pool, fetch: Math.max(pool, EXACT_RESCORE) };
+}
+
+/** The candidates to re-score out of the `fetch` rows a store returned (see rescoreWindow). */
+export function candidatesToRescore<T>(rows: T[], limit: number): T[] {
+  const { pool, fetch } = rescoreWindow(limit);
+  return rows.length < fetch ? rows : rows.slice(0, pool);
 }
 
 /**

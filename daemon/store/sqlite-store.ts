@@ -13,7 +13,7 @@ import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { historyFilterSql, SqliteHistory } from './sqlite-history.js';
 import { NO_REPO_LOCK } from './repo-lock.js';
 import { parseMatch } from './fts-match.js';
-import { docsizeTokens, matchPhraseKeys, phraseMatch, rescoreByRepository, rescorePool, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
+import { candidatesToRescore, docsizeTokens, matchPhraseKeys, phraseMatch, rescoreByRepository, rescoreWindow, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
 import type {
   BlameWork,
   BlameWrite,
@@ -360,19 +360,34 @@ export class SqliteStore implements MetadataStore {
   }
 
   async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
-    // Candidates: the view's best `pool` rows by FTS5's table-wide bm25(), scored in FTS5 alone
+    // Candidates: the view's best `fetch` rows by FTS5's table-wide bm25(), scored in FTS5 alone
     // first and capped at the best `inner` before joining the views (a common word can match most
     // of a 100k-chunk index, and joining every match costs more than the search). Rows outside that
     // set score lower than all inside it, so the candidates are exact unless filters leave fewer
-    // than `pool` rows: then search without the cap. Each candidate is then scored with its own
-    // repository's statistics (repo-bm25.ts), so what else is indexed never changes a ranking.
-    const pool = rescorePool(q.limit);
-    const inner = Math.max(pool * 5, 500);
-    const capped = this.lexicalRows(q, pool, inner);
-    const rows = capped.length >= pool || !capped.capHit ? capped.rows : this.lexicalRows(q, pool, null).rows;
+    // than `fetch` rows: then search without the cap. The candidates (all of the view's matches when
+    // there are fewer than `fetch`) are then scored with their own repository's statistics
+    // (repo-bm25.ts), so what else is indexed does not change a ranking.
+    const { fetch } = rescoreWindow(q.limit);
+    const inner = Math.max(fetch * 5, 500);
+    const capped = this.lexicalRows(q, fetch, inner);
+    const rows = this.withText(candidatesToRescore(capped.length >= fetch || !capped.capHit ? capped.rows : this.lexicalRows(q, fetch, null).rows, q.limit));
     if (!rows.length) return rows;
     const stats = this.repoLexStats([...new Set(rows.map((r) => r.repoId))], matchPhraseKeys(parseMatch(q.match)));
     return rescoreByRepository(q.match, rows, stats).slice(0, q.limit);
+  }
+
+  /** The rows with their chunks' text (one read for all). */
+  private withText(rows: LexicalRow[]): LexicalRow[] {
+    if (!rows.length) return rows;
+    const hashes = [...new Set(rows.map((r) => r.chunkHash))];
+    const texts = new Map<string, string>();
+    for (let i = 0; i < hashes.length; i += 500) {
+      const part = hashes.slice(i, i + 500);
+      for (const r of this.db.prepare<string[], { hash: string; text: string }>(`SELECT hash, text FROM chunks WHERE hash IN (${part.map(() => '?').join(',')})`).all(...part)) {
+        texts.set(r.hash, r.text);
+      }
+    }
+    return rows.map((r) => ({ ...r, text: texts.get(r.chunkHash) ?? '' }));
   }
 
   /** Cache of per-repository lexical statistics, valid while no connection writes (data_version, total_changes). */
@@ -424,15 +439,13 @@ export class SqliteStore implements MetadataStore {
     // first, and load chunk text only for the rows that survive the LIMIT. Equal scores (the same
     // text at two paths) are ordered by place, so every backend returns the same list.
     const cap = inner !== null ? ' ORDER BY score DESC LIMIT ?' : '';
-    const sql = `SELECT t.*, c.text FROM (
-        SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, hits.score
+    // Text is loaded afterwards, for the candidates only (withText).
+    const sql = `SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, hits.score, '' AS text
         FROM (SELECT rowid AS occ, -bm25(chunk_fts, 4.0, 1.0) AS score FROM chunk_fts WHERE chunk_fts MATCH ?${cap}) hits
         JOIN parse_chunks pc ON pc.id = hits.occ
         JOIN files f ON f.parse_id = pc.parse_id
         WHERE 1 = 1${where}
-        ORDER BY hits.score DESC, f.path, pc.start_line, pc.end_line, f.repo_id LIMIT ?
-      ) t JOIN chunks c ON c.hash = t.chunk_hash
-      ORDER BY t.score DESC, t.path, t.start_line, t.end_line, t.repo_id`;
+        ORDER BY hits.score DESC, f.path, pc.start_line, pc.end_line, f.repo_id LIMIT ?`;
     try {
       const rows = this.db
         .prepare<unknown[], RawChunkRow & { score: number }>(sql)
