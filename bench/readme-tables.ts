@@ -81,12 +81,52 @@ function floodTable(): string | null {
   ].join('\n');
 }
 
+type M = { mrr10: number; recall1: number; recall10: number };
+function qualityTable(): string | null {
+  const r = load<{
+    date: string;
+    embedder: string | null;
+    fusion: { semantic: number; minSimilarity: number; testFileFactor: number; tunedOn?: string };
+    maxQueriesPerSet: number;
+    splits: Record<'dev' | 'report', { sets: number } & Record<string, M>>;
+    sets: { name: string; language: string; split: string; files: number; chunks: number; queries: number; quality: Record<string, M>; hybridWithoutTestPreference: M & { testShare: number }; testShare: Record<string, number>; latencyMs: Record<string, Stat> }[];
+  }>('quality.json');
+  if (!r?.splits) return null;
+  const cell = (m: M) => `${m.mrr10.toFixed(3)} / ${m.recall10.toFixed(2)}`;
+  const ratio = (a: M, b: M) => (b.mrr10 > 0 ? `${(a.mrr10 / b.mrr10).toFixed(2)}x` : 'n/a');
+  const rows = (split: 'dev' | 'report') => [
+    ...r.sets
+      .filter((s) => s.split === split)
+      .map(
+        (s) =>
+          `| ${split} | ${s.name} | ${s.language} | ${s.queries} | ${s.files} / ${s.chunks} | ${cell(s.quality.bm25)} | ${cell(s.quality.lexical)} | ${cell(s.quality.semantic)} | ${cell(s.quality.hybrid)} | ${ratio(s.quality.hybrid, s.quality.bm25)} | ${s.latencyMs.lexical.p50} / ${s.latencyMs.semantic.p50} / ${s.latencyMs.hybrid.p50} |`,
+      ),
+    `| **${split}** | **mean of ${r.splits[split].sets} sets** | | | | **${cell(r.splits[split].bm25)}** | **${cell(r.splits[split].lexical)}** | **${cell(r.splits[split].semantic)}** | **${cell(r.splits[split].hybrid)}** | **${ratio(r.splits[split].hybrid, r.splits[split].bm25)}** | |`,
+  ];
+  const withTests = r.sets.filter((s) => (s.hybridWithoutTestPreference.testShare ?? 0) > 0.05);
+  return [
+    `Measured ${r.date.slice(0, 10)} with embedder \`${r.embedder ?? 'none'}\` (semantic weight ${r.fusion.semantic}, cosine floor ${r.fusion.minSimilarity}, test-file factor ${r.fusion.testFileFactor}; tuned on the dev split), at most ${r.maxQueriesPerSet} queries per set. Cells: MRR@10 / Recall@10; latency p50 in ms (lexical / semantic / hybrid).`,
+    '',
+    '| split | set | language | queries | files / chunks | plain BM25 | lexical | semantic | **hybrid** | hybrid / BM25 | p50 ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows('dev'),
+    ...rows('report'),
+    '',
+    'Test files on the page (share of top-10 hits in test files; targets are never in test files), hybrid without / with the preference for implementation code, and MRR@10 without / with it:',
+    '',
+    '| set | test-file share without / with | hybrid MRR@10 without / with |',
+    '|---|---|---|',
+    ...withTests.map((s) => `| ${s.name} (${s.split}) | ${(s.hybridWithoutTestPreference.testShare * 100).toFixed(0)}% / ${(s.testShare.hybrid * 100).toFixed(0)}% | ${s.hybridWithoutTestPreference.mrr10.toFixed(3)} / ${s.quality.hybrid.mrr10.toFixed(3)} |`),
+  ].join('\n');
+}
+
 let readme = readFileSync(join(root, 'README.md'), 'utf8');
 for (const [name, table, placeholder] of [
   ['index', indexTable(), 'INDEX_TABLE'],
   ['daemon', daemonTable(), 'DAEMON_TABLE'],
   ['mcp', mcpTable(), 'MCP_TABLE'],
   ['flood', floodTable(), 'FLOOD_TABLE'],
+  ['quality', qualityTable(), 'QUALITY_TABLE'],
 ] as const) {
   if (!table) continue;
   const block = `<!-- bench:${name} -->\n${table}\n<!-- /bench:${name} -->`;

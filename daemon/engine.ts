@@ -29,7 +29,8 @@ import { PoolUnavailable, SearchPool } from './search/search-pool.js';
 import type { PoolSearchOptions } from './search/search-protocol.js';
 import { EmbeddingService, type EmbedRunOptions, type EmbedRunSummary } from './embed/service.js';
 import type { EmbeddingProgress } from './embed/types.js';
-import type { SearchMode, SemanticRetriever } from './search/semantic.js';
+import type { FusionSettings, SearchMode, SemanticRetriever } from './search/semantic.js';
+import { fusionFor } from './search/fusion-weights.js';
 import { LocalVectorIndex } from './store/local-vector-index.js';
 import type { FileRecord, MetadataStore, RepoRecord, ViewFilter } from './store/types.js';
 import { computeFreshness, type Freshness } from './index/freshness.js';
@@ -65,6 +66,10 @@ export interface SearchScope extends QueryScope {
   boostChurn?: boolean;
   /** hybrid (default): every retriever fused; or lexical, semantic or symbol alone. */
   mode?: SearchMode;
+  /** Overrides the hybrid fusion's semantic weight (0..1) for this search: for tuning (bench/quality --tune). */
+  semanticWeight?: number;
+  /** Overrides the score factor of test files for this search (1 = no preference): for tuning. */
+  testFileFactor?: number;
 }
 
 export interface FileScope {
@@ -219,6 +224,8 @@ export class Engine {
       boosts: { recent: scope.boostRecent, churn: scope.boostChurn },
       maxCommitFiles: this.config.history.maxCommitFiles,
       mode: scope.mode,
+      fusion: await this.fusionSettings(scope.semanticWeight),
+      testFileFactor: scope.testFileFactor,
     };
     const { scopes, state, local } = this.cacheScope(repos, !repoIds, (scope.mode ?? 'hybrid') === 'hybrid' || scope.mode === 'semantic');
     // An answer computed while semantic search was degraded (embedder stuck, vector index down) is not cached:
@@ -394,6 +401,16 @@ export class Engine {
   /** The search worker threads: how many, how many ready, searches they answered (null: searches run on this thread). */
   searchWorkers(): { size: number; ready: number; served: number } | null {
     return this.searchPool ? { size: this.searchPool.size, ready: this.searchPool.readyWorkers, served: this.searchPool.served } : null;
+  }
+
+  /**
+   * The fusion settings for the serving model (tuned per model family, fusion-weights.ts), the
+   * configured `[search] semanticWeight` or this search's override on top.
+   */
+  private async fusionSettings(override?: number): Promise<FusionSettings> {
+    const tuned = fusionFor(this.config.embed.provider === 'off' ? null : await this.embedding.servingModel());
+    const semantic = override ?? this.config.search.semanticWeight;
+    return semantic === undefined ? tuned : { ...tuned, semantic };
   }
 
   /** On a search worker when there is one ready, else here; the same answer either way. */

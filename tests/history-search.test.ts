@@ -208,7 +208,7 @@ t.test('CLI: history, related, changes, search flags, errors', async (t) => {
   const hits = await runJson<Record<string, unknown>[]>(['search', 'invalidate', '--repo', h.dir, '--author', 'bob'], { env });
   t.ok(hits.length > 0);
   for (const hit of hits) {
-    t.same(Object.keys(hit), ['repo', 'path', 'startLine', 'endLine', 'symbol', 'kind', 'language', 'score', 'snippet', 'retrievers', 'history', 'stale', 'indexedCommit']);
+    t.same(Object.keys(hit), ['repo', 'path', 'startLine', 'endLine', 'symbol', 'kind', 'language', 'score', 'snippet', 'retrievers', 'why', 'history', 'stale', 'indexedCommit']);
   }
   const bySubject = await runCli(['search', 'thundering', 'herd', '--history', '--repo', h.dir], { env });
   t.match(bySubject.stdout, /src\/cache\.py:1-22/);

@@ -1,7 +1,8 @@
 """
-Builds the CodeSearchNet-style quality set from the Python standard library.
+Builds a CodeSearchNet-style quality set from a Python source tree (the
+Python part of bench/quality/make-sets.ts).
 
-For every .py file (tests excluded) it writes a copy with every docstring
+For every .py file it writes a copy with every docstring
 removed (module, class and function docstrings; a body left empty gets `pass`),
 then lists the functions that had a docstring, with the first sentence of that
 docstring as the query and the function's line range in the stripped copy.
@@ -17,7 +18,14 @@ import os
 import re
 import sys
 
-SKIP_DIRS = {"test", "tests", "idle_test", "site-packages", "__pycache__"}
+SKIP_DIRS = {"site-packages", "dist-packages", "__pycache__"}
+TEST_DIRS = {"test", "tests", "testing", "idle_test"}
+
+
+def is_test_path(rel):
+    parts = rel.split(os.sep)
+    leaf = parts[-1]
+    return any(p in TEST_DIRS for p in parts[:-1]) or leaf.startswith("test_") or leaf.endswith("_test.py") or leaf == "conftest.py"
 
 
 def first_sentence(doc):
@@ -89,6 +97,8 @@ def main():
             os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
             with open(os.path.join(dest, rel), "w", encoding="utf-8") as fh:
                 fh.write(stripped)
+            if is_test_path(rel):
+                continue  # indexed (a real repository has its tests) but never a target
             orig = qualified_functions(orig_tree)
             new = qualified_functions(new_tree)
             if len(orig) != len(new):

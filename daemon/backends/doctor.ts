@@ -75,7 +75,7 @@ export async function runDoctor(config: ContextdConfig, timeoutMs = 3000): Promi
   ]);
   const flat = checks.flat();
   if (config.embed.provider !== 'ollama') {
-    flat.splice(3, 0, { name: 'embedder', kind: config.embed.provider, state: config.embed.provider === 'off' ? 'off' : 'ok', configured: false, detail: config.embed.provider === 'off' ? 'semantic search is off ([embed] provider = off)' : 'built-in (codevec, learned from your code; no network)' });
+    flat.splice(3, 0, { name: 'embedder', kind: config.embed.provider, state: config.embed.provider === 'off' ? 'off' : 'ok', configured: false, detail: config.embed.provider === 'off' ? 'semantic search is off ([embed] provider = off)' : 'built-in static code model (shipped weights; no network)' });
   }
   return { ok: !flat.some((c) => c.configured && c.state === 'down'), checks: flat };
 }

@@ -47,7 +47,7 @@ export function registerSearchCommand(program: Command): void {
     .addHelpText(
       'after',
       `\nJSON hits carry: repo, path (repo-relative), startLine, endLine (1-based, inclusive), symbol, kind, language, score, snippet, retrievers,
-and history: { status, note, lastChange: { sha, author, email, date, subject }, authors, topAuthors, commits,
+why (ranking notes, e.g. a test file ranked below implementation code), and history: { status, note, lastChange: { sha, author, email, date, subject }, authors, topAuthors, commits,
 uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, matched? }.
 --author/--since/--until keep a hit when some of its lines were last changed by a matching commit (author dates).`,
     )
@@ -84,6 +84,8 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
               score: h.score,
               snippet: h.snippet,
               retrievers: h.retrievers,
+              // Ranking notes beyond the retrievers' scores (a test file ranked below implementation code).
+              why: h.why,
               history: h.history,
               // The file changed since it was indexed: lines may have moved.
               stale: changed.has(h.path),
@@ -113,6 +115,7 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
           // The commits whose messages matched; the one already shown as the last change is not repeated.
           const why = (h.history.matched ?? []).map((m) => m.subject).filter((subject) => subject !== last?.subject);
           if (why.length && h.retrievers.includes('history')) console.log(dim(`    why: ${why.slice(0, 2).join(' | ')}`));
+          for (const note of h.why) console.log(dim(`    ranked: ${note}`));
         }
         if (freshLine) console.log(freshLine);
       });

@@ -26,6 +26,11 @@ export interface SearchConfig {
    * (0 = on the main thread; a PostgreSQL store never needs them).
    */
   workers: number;
+  /**
+   * The semantic weight of hybrid search's score fusion (0: words only, 1: meaning only);
+   * unset: the serving model's tuned weight (daemon/search/fusion-weights.ts).
+   */
+  semanticWeight?: number;
 }
 
 export interface HistoryConfig {
@@ -192,6 +197,15 @@ function section(data: Record<string, Json>, name: string): Record<string, Json>
   return v;
 }
 
+function unitInterval(value: Json | string | undefined, where: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new ContextdError('bad-config', `config: ${where} must be a number from 0 to 1 (got ${JSON.stringify(value)})`);
+  }
+  return n;
+}
+
 function positiveInt(value: Json | string | undefined, where: string, fallback: number, allowZero = false): number {
   if (value === undefined || value === '') return fallback;
   const n = typeof value === 'string' ? Number(value) : value;
@@ -283,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
     search: {
       defaultLimit: positiveInt(search.defaultLimit, 'search.defaultLimit', DEFAULTS.search.defaultLimit),
       workers: positiveInt(env.CONTEXTD_SEARCH_WORKERS ?? search.workers, 'search.workers', DEFAULTS.search.workers, true),
+      semanticWeight: unitInterval(env.CONTEXTD_SEMANTIC_WEIGHT ?? search.semanticWeight, 'search.semanticWeight'),
     },
     lsp: lspConfig(section(data, 'lsp'), env),
     mcp: {

@@ -42,11 +42,12 @@ const COMMON_WORD_SHARE = 0.2;
  * chunk containing them: at 100k chunks, "return" alone matches most of the index.
  * Leave those out of the match when rarer words remain.
  */
-async function matchTerms(store: MetadataStore, terms: QueryTerm[]): Promise<QueryTerm[]> {
+async function matchTerms(store: MetadataStore, terms: QueryTerm[], repoIds?: number[]): Promise<QueryTerm[]> {
   if (terms.length < 2 || !store.documentFrequencies) return terms;
   const plain = terms.filter((t) => t.parts.length <= 1).map((t) => t.whole);
   if (!plain.length) return terms;
-  const { total, df } = await store.documentFrequencies(plain);
+  // Counted in the searched repositories (all of them when unscoped): what else is indexed never changes the match.
+  const { total, df } = await store.documentFrequencies(plain, repoIds);
   if (total < 1000) return terms;
   const common = (t: QueryTerm) => t.parts.length <= 1 && (df.get(t.whole) ?? 0) / total > COMMON_WORD_SHARE;
   const kept = terms.filter((t) => !common(t));
@@ -65,7 +66,7 @@ export interface LexicalOptions {
 
 export async function lexicalSearch(store: MetadataStore, terms: QueryTerm[], filter: ViewFilter, limit: number, opts: LexicalOptions = {}): Promise<LexicalHit[]> {
   if (!terms.length) return [];
-  const rows = await store.searchLexical({ ...filter, match: ftsExpression(await matchTerms(store, terms)), limit: Math.max(CANDIDATES, limit) });
+  const rows = await store.searchLexical({ ...filter, match: ftsExpression(await matchTerms(store, terms, filter.repoIds)), limit: Math.max(CANDIDATES, limit) });
   const hits = rows.map((row): LexicalHit => {
     const lower = `${row.text}\n${row.symbol ?? ''}\n${row.path}`.toLowerCase();
     let coverage = 0;

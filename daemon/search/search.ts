@@ -6,14 +6,16 @@
 import type { ChunkKind } from '../lang/types.js';
 import type { ChunkRow, MetadataStore } from '../store/types.js';
 import { toViewFilter, type SearchFilters } from './filters.js';
-import { reciprocalRankFusion, type RankedList } from './fusion.js';
+import { scoreFusion, type RankedList } from './fusion.js';
+import { fusionFor, TUNED } from './fusion-weights.js';
+import { isTestPath, queryAboutTests } from './test-files.js';
 import { lexicalSearch } from './lexical.js';
 import { attachHistory, historySearch, hitSnippet, type HistoryRetrieverHit } from './history.js';
 import type { HistoryBoosts, HistorySummary } from './history-summary.js';
 import { definitionsOf, findSymbols } from './symbols.js';
 import { rankNamesByWords } from './fuzzy.js';
 import { queryTerms } from './tokenize.js';
-import { MIN_HYBRID_SIMILARITY, queryShape, retrieverWeights, type SearchMode, type SemanticRetriever } from './semantic.js';
+import { queryShape, retrieverWeights, type FusionSettings, type SearchMode, type SemanticRetriever } from './semantic.js';
 
 export interface SearchOptions extends SearchFilters {
   limit: number;
@@ -26,6 +28,10 @@ export interface SearchOptions extends SearchFilters {
   mode?: SearchMode;
   /** The vector retriever, when semantic search is available. */
   semantic?: SemanticRetriever;
+  /** How meaning counts against words (the serving model's tuned settings unless overridden; see fusion-weights.ts). */
+  fusion?: FusionSettings;
+  /** Score factor for hits in test files when the query is not about tests (default: tuned; 1 = off). */
+  testFileFactor?: number;
 }
 
 /** Default weight of the history retriever: it adds evidence, lexical and symbols lead. `--history` raises it. */
@@ -50,6 +56,8 @@ export interface SearchHit {
   text: string;
   /** Who changed these lines, when and why (from git blame). */
   history: HistorySummary;
+  /** Why the hit ranks where it does beyond its retrievers' scores (e.g. a test file ranked below implementation code). */
+  why: string[];
 }
 
 const IDENTIFIER_QUERY = /^[\p{L}_$][\p{L}\p{N}_$.:]*$/u;
@@ -74,20 +82,16 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
   const identifierQuery = IDENTIFIER_QUERY.test(query.trim());
   const mode = opts.mode ?? 'hybrid';
   const shape = queryShape(query);
-  const weights = retrieverWeights(shape);
+  const fusion = opts.fusion ?? fusionFor(null);
+  const weights = retrieverWeights(shape, fusion.semantic);
   const on = (r: SearchMode) => mode === 'hybrid' || mode === r;
 
   const lexical = on('lexical') ? lexicalSearch(store, terms, filter, depth, { sentence: shape === 'sentence' }) : Promise.resolve([]);
-  // In hybrid mode the built-in vectors only order what lexical search misses (see
-  // retrieverWeights): when lexical search already fills the page, the vector scan
-  // (the costliest retriever) cannot change the answer's top, so it is skipped.
+  // Hybrid fuses the vectors' scores with the others (scoreFusion); a neighbour below the
+  // embedder's similarity floor is no evidence. Identifier queries do not ask the vectors.
   const semantic =
     opts.semantic && (mode === 'semantic' || (mode === 'hybrid' && weights.semantic > 0))
-      ? (mode === 'semantic' ? Promise.resolve(true) : lexical.then((hits) => hits.length < opts.limit)).then((needed) =>
-          needed
-            ? opts.semantic!(query, filter, depth).then((hits) => (mode === 'semantic' ? hits : hits.filter((h) => h.similarity >= MIN_HYBRID_SIMILARITY)))
-            : [],
-        )
+      ? opts.semantic(query, filter, depth).then((hits) => (mode === 'semantic' ? hits : hits.filter((h) => h.similarity >= fusion.minSimilarity)))
       : Promise.resolve([]);
   const historyWeight = mode === 'hybrid' ? (opts.historyWeight ?? HISTORY_WEIGHT) : 0;
   const historyHits: Promise<HistoryRetrieverHit[]> =
@@ -116,13 +120,30 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
     if (c) symbolChunks.push(c);
   }
 
+  // One retriever alone (a --mode) ranks by its own scores; hybrid weighs them (see semantic.ts).
+  const alone = mode !== 'hybrid';
   const lists: RankedList<ChunkRow>[] = [
-    { retriever: 'lexical', weight: weights.lexical, items: lexHits },
-    { retriever: 'symbol', weight: identifierQuery ? 1.2 : weights.symbol, items: symbolChunks },
-    { retriever: 'semantic', weight: weights.semantic, items: semHits },
+    { retriever: 'lexical', weight: alone ? 1 : weights.lexical, items: lexHits, scores: lexHits.map((h) => h.score), calibration: 'max' },
+    { retriever: 'symbol', weight: alone ? 1 : identifierQuery ? 1.2 : weights.symbol, items: symbolChunks },
+    { retriever: 'semantic', weight: alone ? 1 : weights.semantic, items: semHits, scores: semHits.map((h) => h.similarity), calibration: 'minmax' },
     { retriever: 'history', weight: historyWeight, items: histHits },
   ];
-  const fused = reciprocalRankFusion(lists, chunkKey);
+  const fused = scoreFusion(lists, chunkKey);
+  // Implementation code first unless the query is about tests: a test file's score is scaled down.
+  // Not when the search is led by history (--history): a test the matching commit changed is
+  // part of what the user asks for ("code by why it changed").
+  const testFactor = opts.testFileFactor ?? TUNED.testFileFactor;
+  const why = new Map<string, string[]>();
+  if (testFactor < 1 && historyWeight <= HISTORY_WEIGHT && !queryAboutTests(query)) {
+    let demoted = false;
+    for (const f of fused) {
+      if (!isTestPath(f.item.path)) continue;
+      f.score *= testFactor;
+      why.set(chunkKey(f.item), [`test file: score x${testFactor}, implementation code first (the query is not about tests)`]);
+      demoted = true;
+    }
+    if (demoted) fused.sort((a, b) => b.score - a.score);
+  }
   const picked = await attachHistory(store, fused, {
     limit: opts.limit,
     filter: filter.history,
@@ -144,5 +165,6 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
     chunkHash: item.chunkHash,
     text: item.text,
     history,
+    why: why.get(chunkKey(item)) ?? [],
   }));
 }

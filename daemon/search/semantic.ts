@@ -16,12 +16,6 @@ export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'lexical', 'semant
 /** Nearest chunk occurrences to a query in the filtered view, best first. */
 export type SemanticRetriever = (query: string, filter: ViewFilter, limit: number) => Promise<(ChunkRow & { similarity: number })[]>;
 
-/**
- * In hybrid search, a chunk found only by meaning must be at least this close
- * (cosine) to count: nearest neighbours always exist, relevant ones do not.
- */
-export const MIN_HYBRID_SIMILARITY = 0.3;
-
 export type QueryShape = 'identifier' | 'keywords' | 'sentence';
 
 const IDENTIFIER = /^[\p{L}_$][\p{L}\p{N}_$.:]*$/u;
@@ -41,24 +35,30 @@ export interface RetrieverWeights {
 }
 
 /**
- * Fusion weights per query shape (reciprocal rank fusion, k = 60).
- *
- * Measured on bench/quality (1,000 stdlib docstring queries): any semantic
- * weight that lets the built-in vectors reorder lexical hits lowered MRR@10
- * (0.1: -6%, 0.3: -15%, 0.5: -21%), because where both retrievers agree on a
- * wrong chunk it rises above the right one. So the built-in vectors weigh just
- * enough to order the hits lexical search does not find (a chunk found only
- * by meaning ranks after every lexical hit, and fills the list when lexical
- * search finds little or nothing). `--mode semantic` uses them alone.
+ * How a hybrid search weighs meaning against words: the semantic weight `a` of the
+ * score fusion (lexical = 1 - a; see fusion.ts), and the cosine below which a
+ * neighbour is no evidence at all. Per embedder (vectors of different models are
+ * not on one scale), tuned on bench/quality's dev split (fusion-weights.ts).
  */
-export function retrieverWeights(shape: QueryShape): RetrieverWeights {
+export interface FusionSettings {
+  semantic: number;
+  minSimilarity: number;
+}
+
+/**
+ * Fusion weights per query shape. Identifiers are looked up, not interpreted: near-miss
+ * "meanings" of a name are noise, so vectors do not count for them. Keywords and
+ * sentences get the embedder's tuned semantic weight; symbols (definitions whose
+ * name matches the query's words) add a smaller, shape-dependent bonus.
+ */
+export function retrieverWeights(shape: QueryShape, semantic: number): RetrieverWeights {
+  const a = Math.min(1, Math.max(0, semantic));
   switch (shape) {
     case 'identifier':
-      // A name is looked up, not interpreted: near-miss "meanings" of a name are noise.
       return { lexical: 1, symbol: 1.2, semantic: 0 };
     case 'keywords':
-      return { lexical: 1, symbol: 0.6, semantic: 0.1 };
+      return { lexical: 1 - a, symbol: 0.6, semantic: a };
     case 'sentence':
-      return { lexical: 1, symbol: 0.4, semantic: 0.05 };
+      return { lexical: 1 - a, symbol: 0.4, semantic: a };
   }
 }

@@ -23,8 +23,7 @@
  *   k1 = 1.2, b = 0.75, idf = ln((N - n + 0.5) / (n + 0.5)) floored at 1e-6.
  */
 import { createHash } from 'node:crypto';
-import { ContextdError } from '../errors.js';
-import { fts5Tokens, fts5TokensMany } from './fts-tokens.js';
+import { fts5TokensMany } from './fts-tokens.js';
 import { sql } from './pg-db.js';
 
 type Fragment = ReturnType<typeof sql.fragment>;
@@ -79,124 +78,10 @@ export function lexicalDocs(pairs: readonly [string, string][], weights: readonl
   });
 }
 
-// ---- MATCH expressions ----
+// ---- MATCH expressions: fts-match.ts ----
 
-export type MatchNode =
-  | { kind: 'phrase'; index: number; tokens: string[] }
-  | { kind: 'and' | 'or'; children: MatchNode[] }
-  | { kind: 'not'; left: MatchNode; right: MatchNode };
-
-export interface ParsedMatch {
-  root: MatchNode;
-  phrases: { index: number; tokens: string[] }[];
-}
-
-type Tok = { t: 'phrase'; text: string } | { t: 'and' | 'or' | 'not' | 'lp' | 'rp' };
-
-function badQuery(msg: string): ContextdError {
-  return new ContextdError('bad-query', `cannot search for that query: ${msg}`);
-}
-
-function lex(expr: string): Tok[] {
-  const out: Tok[] = [];
-  let i = 0;
-  while (i < expr.length) {
-    const c = expr[i];
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
-      i++;
-    } else if (c === '(') {
-      out.push({ t: 'lp' });
-      i++;
-    } else if (c === ')') {
-      out.push({ t: 'rp' });
-      i++;
-    } else if (c === '"') {
-      let text = '';
-      i++;
-      for (;;) {
-        if (i >= expr.length) throw badQuery('unterminated string');
-        if (expr[i] === '"') {
-          if (expr[i + 1] === '"') {
-            text += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        text += expr[i++];
-      }
-      out.push({ t: 'phrase', text });
-    } else {
-      // A bareword: FTS5 allows letters, digits, _ and any non-ASCII character.
-      let j = i;
-      while (j < expr.length && (/[A-Za-z0-9_]/.test(expr[j]) || expr.charCodeAt(j) > 127)) j++;
-      if (j === i) throw badQuery(`syntax error near "${expr.slice(i, i + 10)}" (only phrases, AND, OR, NOT and parentheses are supported)`);
-      const word = expr.slice(i, j);
-      i = j;
-      if (word === 'AND') out.push({ t: 'and' });
-      else if (word === 'OR') out.push({ t: 'or' });
-      else if (word === 'NOT') out.push({ t: 'not' });
-      else if (word === 'NEAR') throw badQuery('NEAR is not supported');
-      else out.push({ t: 'phrase', text: word });
-    }
-  }
-  return out;
-}
-
-/** Parses an FTS5 MATCH expression (precedence NOT > AND > OR; adjacent phrases AND). */
-export function parseMatch(expr: string): ParsedMatch {
-  const toks = lex(expr);
-  const phrases: { index: number; tokens: string[] }[] = [];
-  let pos = 0;
-  const peek = (): Tok | undefined => toks[pos];
-  const primary = (): MatchNode => {
-    const t = toks[pos++];
-    if (!t) throw badQuery('unexpected end of query');
-    if (t.t === 'lp') {
-      const inner = orExpr();
-      if (toks[pos++]?.t !== 'rp') throw badQuery('missing )');
-      return inner;
-    }
-    if (t.t === 'phrase') {
-      const p = { index: phrases.length, tokens: fts5Tokens(t.text) };
-      phrases.push(p);
-      return { kind: 'phrase', ...p };
-    }
-    throw badQuery(`unexpected ${t.t.toUpperCase()}`);
-  };
-  const notExpr = (): MatchNode => {
-    let left = primary();
-    while (peek()?.t === 'not') {
-      pos++;
-      left = { kind: 'not', left, right: primary() };
-    }
-    return left;
-  };
-  const andExpr = (): MatchNode => {
-    const children = [notExpr()];
-    for (;;) {
-      const t = peek();
-      if (t?.t === 'and') {
-        pos++;
-        children.push(notExpr());
-      } else if (t && (t.t === 'phrase' || t.t === 'lp')) children.push(notExpr());
-      else break;
-    }
-    return children.length === 1 ? children[0] : { kind: 'and', children };
-  };
-  const orExpr = (): MatchNode => {
-    const children = [andExpr()];
-    while (peek()?.t === 'or') {
-      pos++;
-      children.push(andExpr());
-    }
-    return children.length === 1 ? children[0] : { kind: 'or', children };
-  };
-  const root = orExpr();
-  if (pos !== toks.length) throw badQuery('syntax error (unbalanced parentheses?)');
-  return { root, phrases };
-}
+export { parseMatch, type MatchNode, type ParsedMatch } from './fts-match.js';
+import { parseMatch, type MatchNode } from './fts-match.js';
 
 // ---- SQL ----
 
@@ -311,6 +196,24 @@ export function phraseCountsQuery(keys: string[], lt: LexicalTable) {
     keys.map((k, i) => sql.fragment`${phraseCount(k, lt)} AS ${sql.identifier([`h${i}`])}`),
     sql.fragment`, `,
   )}`;
+}
+
+/**
+ * Per-repository statistics (repo-bm25.ts) in one row: `nrow`, `ntok` over the chunk occurrences
+ * of the repository's view that have a lexical row, and `h0, h1, …` the occurrences holding each
+ * phrase of `keys` (the same counts the SQLite store takes from FTS5).
+ */
+export function repoLexStatsQuery(keys: string[], repoId: number, totals = true) {
+  const view = sql.fragment`FROM files f JOIN parse_chunks pc ON pc.parse_id = f.parse_id JOIN lexical l ON l.id = pc.id WHERE f.repo_id = ${repoId}`;
+  const counts = keys.map((key, i) => {
+    const tokens = key.split(' ');
+    const q = tokens.map(lexeme).join(' & ');
+    const cond =
+      tokens.length === 1 ? sql.fragment`l.tsv @@ ${q}::tsquery` : sql.fragment`l.tsv @@ ${q}::tsquery AND ${frequency(tokens, CHUNK_LEXICON.weights)} > 0`;
+    return sql.fragment`(SELECT count(*) ${view} AND ${cond})::int8 AS ${sql.identifier([`h${i}`])}`;
+  });
+  const parts = [...(totals ? [sql.fragment`(SELECT count(*) ${view})::int8 AS nrow`, sql.fragment`(SELECT COALESCE(sum(l.ntok), 0) ${view})::int8 AS ntok`] : []), ...counts];
+  return sql.unsafe`SELECT ${parts.length ? sql.join(parts, sql.fragment`, `) : sql.fragment`1 AS one`}`;
 }
 
 export function bm25Rows(match: string, lt: LexicalTable, known?: LexicalKnown): Fragment | null {

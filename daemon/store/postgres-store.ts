@@ -22,7 +22,8 @@ import type { SymbolKind } from '../lang/types.js';
 import { indexText } from '../search/tokenize.js';
 import { isConnectionError, openError, parsePgUrl, PgDb, sql, type PgTarget, type Queryable, type TxConnection } from './pg-db.js';
 import { fts5Tokens } from './fts-tokens.js';
-import { bm25Rows, CHUNK_LEXICON, lexicalDocs, phraseCountsQuery, phraseKeys, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
+import { bm25Rows, CHUNK_LEXICON, lexicalDocs, parseMatch, phraseCountsQuery, phraseKeys, repoLexStatsQuery, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
+import { candidatesToRescore, matchPhraseKeys, rescoreByRepository, rescoreWindow, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
 import { PG_MIGRATIONS } from './postgres-schema.js';
 import { PostgresHistory, pgHistoryFilter } from './postgres-history.js';
 import { PostgresEmbeddingStore } from './postgres-vectors.js';
@@ -553,40 +554,87 @@ export class PostgresStore implements MetadataStore {
   async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
     const hits = bm25Rows(q.match, CHUNK_LEXICON, await this.lexicalKnown(CHUNK_LEXICON, q.match));
     if (!hits) return [];
-    // As the SQLite store: join the views only for the best `inner` matches (a common word can
-    // match most of the index), unless filters leave fewer than `limit` of them. Rows tied with
-    // the last one kept are kept too, so the cut never depends on the order of equal scores.
-    const inner = Math.max(q.limit * 5, 500);
-    const capped = await this.lexicalRows(q, hits, inner);
-    if (capped.rows.length >= q.limit || !capped.capHit) return capped.rows;
-    return (await this.lexicalRows(q, hits, null)).rows;
+    // As the SQLite store: candidates are the view's best `fetch` rows by the table-wide score,
+    // joining the views only for the best `inner` matches (a common word can match most of the
+    // index) unless filters leave fewer than `fetch` of them; rows tied with the last one kept are
+    // kept too, so the cut never depends on the order of equal scores. Then each candidate is
+    // scored with its own repository's statistics (repo-bm25.ts).
+    const { fetch } = rescoreWindow(q.limit);
+    const inner = Math.max(fetch * 5, 500);
+    const capped = await this.lexicalRows(q, hits, fetch, inner);
+    const rows = await this.withText(
+      candidatesToRescore(capped.rows.length >= fetch || !capped.capHit ? capped.rows : (await this.lexicalRows(q, hits, fetch, null)).rows, q.limit),
+    );
+    if (!rows.length) return rows;
+    const stats = await this.repoLexStats([...new Set(rows.map((r) => r.repoId))], matchPhraseKeys(parseMatch(q.match)));
+    return rescoreByRepository(q.match, rows, stats).slice(0, q.limit);
   }
 
-  private async lexicalRows(q: LexicalQuery, hits: Fragment, inner: number | null): Promise<{ rows: LexicalRow[]; capHit: boolean }> {
+  /** The rows with their chunks' text (one query for all). */
+  private async withText(rows: LexicalRow[]): Promise<LexicalRow[]> {
+    if (!rows.length) return rows;
+    const found = await this.db.rows(
+      sql.type(z.object({ hash: z.string(), text: z.string() }))`SELECT hash, text FROM chunks WHERE hash = ANY(${sql.array([...new Set(rows.map((r) => r.chunkHash))], 'text')})`,
+    );
+    const texts = new Map(found.map((r) => [r.hash, r.text]));
+    return rows.map((r) => ({ ...r, text: texts.get(r.chunkHash) ?? '' }));
+  }
+
+  /**
+   * Per-repository statistics (repo-bm25.ts), counted over the repository's view and reused while
+   * neither the lexical table (its version) nor the repository's view rows (count, newest write,
+   * sum and sum of squares of their parse ids: the multiset of parses the statistics depend on) change.
+   */
+  private readonly repoStats = new Map<number, { sig: string; nrow: number; ntok: number; hits: Map<string, number> }>();
+
+  private async repoLexStats(repoIds: number[], keys: string[]): Promise<Map<number, RepoLexStats>> {
+    const sigs = await this.db.rows(
+      sql.type(z.object({ repo_id: z.number(), sig: z.string() }))`SELECT f.repo_id, (SELECT version FROM lexical_stats)::text || ':' || count(*)::text || ':' || COALESCE(max(f.indexed_at), 0)::text || ':' || COALESCE(sum(f.parse_id), 0)::text || ':' || COALESCE(sum(f.parse_id::int8 * f.parse_id::int8), 0)::text AS sig
+        FROM files f WHERE f.repo_id = ANY(${sql.array(repoIds, 'int4')}) GROUP BY f.repo_id`,
+    );
+    const sigOf = new Map(sigs.map((r) => [r.repo_id, r.sig]));
+    const out = new Map<number, RepoLexStats>();
+    for (const repoId of repoIds) {
+      const sig = sigOf.get(repoId) ?? 'empty';
+      let st = this.repoStats.get(repoId);
+      if (st && (st.sig !== sig || st.hits.size > 50_000)) st = undefined;
+      const missing = keys.filter((k) => !st?.hits.has(k));
+      if (!st || missing.length) {
+        const row = (await this.db.one(repoLexStatsQuery(missing, repoId, !st))) as Record<string, number | string>;
+        st ??= { sig, nrow: Number(row.nrow), ntok: Number(row.ntok), hits: new Map() };
+        missing.forEach((k, i) => st!.hits.set(k, Number(row[`h${i}`])));
+        this.repoStats.set(repoId, st);
+      }
+      out.set(repoId, { nrow: st.nrow, ntok: st.ntok, hits: st.hits });
+    }
+    return out;
+  }
+
+  private async lexicalRows(q: LexicalQuery, hits: Fragment, limit: number, inner: number | null): Promise<{ rows: LexicalRow[]; capHit: boolean }> {
     const history = q.history ? sql.fragment` AND ${pgHistoryFilter(q.history, sql.fragment`pc.start_line`, sql.fragment`pc.end_line`)}` : sql.fragment``;
     const kept =
       inner === null
         ? sql.fragment`SELECT id, score FROM scored`
         : sql.fragment`SELECT id, score FROM scored WHERE score >= (SELECT min(score) FROM (SELECT score FROM scored ORDER BY score DESC LIMIT ${inner}) best)`;
-    // Rank and filter on ids first; load chunk text only for the rows that survive the LIMIT.
+    // Rank and filter on ids first; chunk text is loaded afterwards for the candidates only (withText).
     // Ties (equal BM25, e.g. the same text at two paths) are broken by place, as in the SQLite store.
     const rows = await this.queryRegex(() =>
       this.db.rows(
         sql.type(chunkRowSchema.extend({ score: z.number(), total: z.number() }))`WITH scored AS MATERIALIZED (SELECT id, score FROM ${hits} s)
-        SELECT t.*, c.text, (SELECT count(*) FROM scored) AS total FROM (
+        SELECT t.*, '' AS text, (SELECT count(*) FROM scored) AS total FROM (
           SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, hits.score
           FROM (${kept}) hits
           -- One index probe per kept match (OFFSET 0 keeps the planner from hashing every chunk instead).
           CROSS JOIN LATERAL (SELECT * FROM parse_chunks pc WHERE pc.id = hits.id OFFSET 0) pc
           CROSS JOIN LATERAL (SELECT * FROM files f WHERE f.parse_id = pc.parse_id AND ${this.viewWhere(q)} OFFSET 0) f
           WHERE TRUE${history}
-          ORDER BY hits.score DESC, f.path, pc.start_line, pc.end_line, f.repo_id LIMIT ${q.limit}
-        ) t JOIN chunks c ON c.hash = t.chunk_hash
+          ORDER BY hits.score DESC, f.path, pc.start_line, pc.end_line, f.repo_id LIMIT ${limit}
+        ) t
         ORDER BY t.score DESC, t.path, t.start_line, t.end_line, t.repo_id`,
       ),
     );
     let capHit = false;
-    if (inner !== null && rows.length < q.limit) {
+    if (inner !== null && rows.length < limit) {
       const n = rows.length
         ? rows[0].total
         : (await this.db.one(sql.type(z.object({ n: z.number() }))`SELECT count(*) AS n FROM ${hits} s`)).n;
@@ -599,7 +647,11 @@ export class PostgresStore implements MetadataStore {
   private chunkTotal: { n: number; at: number } | null = null;
 
   /** Rows of the lexical index holding each token (as FTS5's vocabulary counts them: exact terms, live rows). */
-  async documentFrequencies(tokens: string[]): Promise<{ total: number; df: Map<string, number> }> {
+  async documentFrequencies(tokens: string[], repoIds?: number[]): Promise<{ total: number; df: Map<string, number> }> {
+    if (repoIds?.length) {
+      const terms = [...new Set(tokens)].filter((t) => fts5Tokens(t).join(' ') === t);
+      return sumRepoStats(await this.repoLexStats(repoIds, terms), tokens);
+    }
     if (!this.chunkTotal || Date.now() - this.chunkTotal.at > 10_000) {
       const r = await this.db.one(sql.type(z.object({ n: z.number() }))`SELECT count(*) AS n FROM parse_chunks`);
       this.chunkTotal = { n: r.n, at: Date.now() };

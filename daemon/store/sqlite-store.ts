@@ -13,6 +13,8 @@ import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { historyFilterSql, SqliteHistory } from './sqlite-history.js';
 import { NO_REPO_LOCK } from './repo-lock.js';
 import { createOwnerOnly, SqliteFileGuard, tightenModes } from './sqlite-file-guard.js';
+import { parseMatch } from './fts-match.js';
+import { candidatesToRescore, docsizeTokens, matchPhraseKeys, phraseMatch, rescoreByRepository, rescoreWindow, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
 import type {
   BlameWork,
   BlameWrite,
@@ -380,42 +382,99 @@ export class SqliteStore implements MetadataStore {
   }
 
   async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
-    // Score in FTS5 alone first and keep only the best `inner` matches before joining the
-    // views: a common word can match most of a 100k-chunk index, and joining every match costs
-    // more than the search. Rows outside that set score lower than all inside it, so the top
-    // `limit` is exact unless filters leave fewer than `limit` rows: then search without the cap.
-    const inner = Math.max(q.limit * 5, 500);
-    const capped = this.lexicalRows(q, inner);
-    if (capped.length >= q.limit || !capped.capHit) return capped.rows;
-    return this.lexicalRows(q, null).rows;
+    // Candidates: the view's best `fetch` rows by FTS5's table-wide bm25(), scored in FTS5 alone
+    // first and capped at the best `inner` before joining the views (a common word can match most
+    // of a 100k-chunk index, and joining every match costs more than the search). Rows outside that
+    // set score lower than all inside it, so the candidates are exact unless filters leave fewer
+    // than `fetch` rows: then search without the cap. The candidates (all of the view's matches when
+    // there are fewer than `fetch`) are then scored with their own repository's statistics
+    // (repo-bm25.ts), so what else is indexed does not change a ranking.
+    const { fetch } = rescoreWindow(q.limit);
+    const inner = Math.max(fetch * 5, 500);
+    const capped = this.lexicalRows(q, fetch, inner);
+    const rows = this.withText(candidatesToRescore(capped.length >= fetch || !capped.capHit ? capped.rows : this.lexicalRows(q, fetch, null).rows, q.limit));
+    if (!rows.length) return rows;
+    const stats = this.repoLexStats([...new Set(rows.map((r) => r.repoId))], matchPhraseKeys(parseMatch(q.match)));
+    return rescoreByRepository(q.match, rows, stats).slice(0, q.limit);
   }
 
-  private lexicalRows(q: LexicalQuery, inner: number | null): { rows: LexicalRow[]; length: number; capHit: boolean } {
+  /** The rows with their chunks' text (one read for all). */
+  private withText(rows: LexicalRow[]): LexicalRow[] {
+    if (!rows.length) return rows;
+    const hashes = [...new Set(rows.map((r) => r.chunkHash))];
+    const texts = new Map<string, string>();
+    for (let i = 0; i < hashes.length; i += 500) {
+      const part = hashes.slice(i, i + 500);
+      for (const r of this.db.prepare<string[], { hash: string; text: string }>(`SELECT hash, text FROM chunks WHERE hash IN (${part.map(() => '?').join(',')})`).all(...part)) {
+        texts.set(r.hash, r.text);
+      }
+    }
+    return rows.map((r) => ({ ...r, text: texts.get(r.chunkHash) ?? '' }));
+  }
+
+  /** Cache of per-repository lexical statistics, valid while no connection writes (data_version, total_changes). */
+  private lexStatsCache: { key: string; repos: Map<number, { nrow: number; ntok: number; hits: Map<string, number> }> } | null = null;
+
+  /** Per-repository statistics (repo-bm25.ts): occurrences in the view, their tokens, and those holding each phrase. */
+  private repoLexStats(repoIds: number[], keys: string[]): Map<number, RepoLexStats> {
+    const version = `${this.db.pragma('data_version', { simple: true }) as number}:${this.db.prepare<[], { n: number }>('SELECT total_changes() AS n').get()!.n}`;
+    if (this.lexStatsCache?.key !== version) this.lexStatsCache = { key: version, repos: new Map() };
+    const cache = this.lexStatsCache.repos;
+    const out = new Map<number, RepoLexStats>();
+    for (const repoId of repoIds) {
+      let st = cache.get(repoId);
+      if (!st) {
+        let nrow = 0;
+        let ntok = 0;
+        const sizes = this.db
+          .prepare<[number], { sz: Uint8Array }>(
+            'SELECT d.sz FROM files f JOIN parse_chunks pc ON pc.parse_id = f.parse_id JOIN chunk_fts_docsize d ON d.id = pc.id WHERE f.repo_id = ?',
+          )
+          .raw()
+          .iterate(repoId) as IterableIterator<[Uint8Array]>;
+        for (const [sz] of sizes) {
+          nrow++;
+          ntok += docsizeTokens(sz);
+        }
+        st = { nrow, ntok, hits: new Map() };
+        cache.set(repoId, st);
+      }
+      const missing = keys.filter((k) => !st!.hits.has(k));
+      if (missing.length) {
+        const count = this.db.prepare<[string, number], { n: number }>(
+          'SELECT count(*) AS n FROM chunk_fts h JOIN parse_chunks pc ON pc.id = h.rowid JOIN files f ON f.parse_id = pc.parse_id WHERE chunk_fts MATCH ? AND f.repo_id = ?',
+        );
+        for (const k of missing) st.hits.set(k, count.get(phraseMatch(k), repoId)!.n);
+      }
+      out.set(repoId, st);
+    }
+    return out;
+  }
+
+  private lexicalRows(q: LexicalQuery, limit: number, inner: number | null): { rows: LexicalRow[]; length: number; capHit: boolean } {
     const params: unknown[] = [q.match];
     if (inner !== null) params.push(inner);
     let where = this.viewWhere(q, params);
     if (q.history) where += ' AND ' + historyFilterSql(q.history, params, 'pc.start_line', 'pc.end_line');
-    params.push(q.limit);
+    params.push(limit);
     // bm25() is lower-is-better; symbol names weigh more than body text. Rank and filter on ids
     // first, and load chunk text only for the rows that survive the LIMIT. Equal scores (the same
     // text at two paths) are ordered by place, so every backend returns the same list.
     const cap = inner !== null ? ' ORDER BY score DESC LIMIT ?' : '';
-    const sql = `SELECT t.*, c.text FROM (
-        SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, hits.score
+    // Text is loaded afterwards, for the candidates only (withText).
+    const sql = `SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, hits.score, '' AS text
         FROM (SELECT rowid AS occ, -bm25(chunk_fts, 4.0, 1.0) AS score FROM chunk_fts WHERE chunk_fts MATCH ?${cap}) hits
         JOIN parse_chunks pc ON pc.id = hits.occ
         JOIN files f ON f.parse_id = pc.parse_id
         WHERE 1 = 1${where}
-        ORDER BY hits.score DESC, f.path, pc.start_line, pc.end_line, f.repo_id LIMIT ?
-      ) t JOIN chunks c ON c.hash = t.chunk_hash
-      ORDER BY t.score DESC, t.path, t.start_line, t.end_line, t.repo_id`;
+        ORDER BY hits.score DESC, f.path, pc.start_line, pc.end_line, f.repo_id LIMIT ?`;
     try {
       const rows = this.db
         .prepare<unknown[], RawChunkRow & { score: number }>(sql)
         .all(...params)
         .map((r) => ({ ...toChunkRow(r), bm25: r.score }));
       let capHit = false;
-      if (inner !== null && rows.length < q.limit) {
+      if (inner !== null && rows.length < limit) {
         capHit = this.db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM (SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH ? LIMIT ?)').get(q.match, inner)!.n >= inner;
       }
       return { rows, length: rows.length, capHit };
@@ -432,7 +491,9 @@ export class SqliteStore implements MetadataStore {
   private readonly dfCache = new Map<string, number>();
   private vocabReady = false;
 
-  async documentFrequencies(tokens: string[]): Promise<{ total: number; df: Map<string, number> }> {
+  async documentFrequencies(tokens: string[], repoIds?: number[]): Promise<{ total: number; df: Map<string, number> }> {
+    // Scoped to repositories: their views' counts (what their lexical scores use), never other repositories'.
+    if (repoIds?.length) return sumRepoStats(this.repoLexStats(repoIds, tokens), tokens);
     // A temp fts5vocab table over the lexical index: per-term document counts from the index itself.
     if (!this.vocabReady) {
       this.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_fts_vocab USING fts5vocab(main, chunk_fts, 'row')");

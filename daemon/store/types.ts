@@ -97,7 +97,7 @@ export interface ChunkRow {
 }
 
 export interface LexicalRow extends ChunkRow {
-  /** BM25 score, higher is better. */
+  /** BM25 score with the row's own repository's statistics (store/repo-bm25.ts), higher is better. */
   bm25: number;
 }
 
@@ -190,9 +190,11 @@ export interface MetadataStore {
   /**
    * In how many indexed chunks each lexical token occurs, and how many chunks there
    * are (approximate, possibly cached): lets the lexical retriever leave out words
-   * so common that matching them only costs time. Optional for backends.
+   * so common that matching them only costs time. With `repoIds`: exact counts over
+   * those repositories' views (chunk occurrences), never other repositories'.
+   * Optional for backends.
    */
-  documentFrequencies?(tokens: string[]): Promise<{ total: number; df: Map<string, number> }>;
+  documentFrequencies?(tokens: string[], repoIds?: number[]): Promise<{ total: number; df: Map<string, number> }>;
   /** All distinct symbol names in the store (for fuzzy matching above the store; cached by the backend). */
   symbolNames(): Promise<string[]>;
   lookupSymbols(query: SymbolLookup): Promise<SymbolRow[]>;

@@ -36,7 +36,8 @@ export function registerSearchCode(server: McpServer, deps: ToolDeps): void {
         hits.map((h) => ({ h, code: h.text })),
         ({ h, code }, maxLines) => {
           const stale = changed.has(h.path) ? '  (file changed since indexed: lines may have moved)' : '';
-          const head = `${h.repo === root ? '' : h.repo + ':'}${h.path}:${h.startLine}-${h.endLine}  ${h.symbol ?? `(${h.kind})`}  [${h.language}]${stale}`;
+          const ranked = h.why.length ? `  (${h.why.join('; ')})` : '';
+          const head = `${h.repo === root ? '' : h.repo + ':'}${h.path}:${h.startLine}-${h.endLine}  ${h.symbol ?? `(${h.kind})`}  [${h.language}]${stale}${ranked}`;
           const hist = formatHistoryLine(h);
           return `${head}${hist ? `\n  ${hist}` : ''}\n\`\`\`${h.language}\n${trimLines(code, maxLines).text}\n\`\`\``;
         },
@@ -45,7 +46,7 @@ export function registerSearchCode(server: McpServer, deps: ToolDeps): void {
       const note = trimmedItems ? `\n(${trimmedItems} of ${hits.length} code blocks shortened to fit the ${args.max_tokens ?? DEFAULT_MAX_TOKENS}-token budget; use get_code for the full text)` : '';
       return {
         result: textResult(text + note + freshText, {
-          hits: hits.map((h) => ({ repo: h.repo, path: h.path, startLine: h.startLine, endLine: h.endLine, symbol: h.symbol, kind: h.kind, language: h.language, score: h.score, retrievers: h.retrievers, stale: changed.has(h.path) })),
+          hits: hits.map((h) => ({ repo: h.repo, path: h.path, startLine: h.startLine, endLine: h.endLine, symbol: h.symbol, kind: h.kind, language: h.language, score: h.score, retrievers: h.retrievers, why: h.why, stale: changed.has(h.path) })),
           trimmed: trimmedItems,
           freshness: fresh,
         }),
