@@ -125,3 +125,18 @@ export function parseMatch(expr: string): ParsedMatch {
   return { root, phrases };
 }
 
+/** For each phrase, the AND/NOT ancestors that must match for its occurrences to count. */
+export function countingGates(root: MatchNode): Map<number, MatchNode[]> {
+  const out = new Map<number, MatchNode[]>();
+  const walk = (n: MatchNode, gates: MatchNode[]): void => {
+    if (n.kind === 'phrase') out.set(n.index, gates);
+    else if (n.kind === 'or') for (const c of n.children) walk(c, gates);
+    else if (n.kind === 'and') for (const c of n.children) walk(c, [...gates, n]);
+    else if (n.kind === 'not') {
+      walk(n.left, [...gates, n]);
+      walk(n.right, [...gates, n]);
+    }
+  };
+  walk(root, []);
+  return out;
+}

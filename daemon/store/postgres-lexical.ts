@@ -81,7 +81,7 @@ export function lexicalDocs(pairs: readonly [string, string][], weights: readonl
 // ---- MATCH expressions: fts-match.ts ----
 
 export { parseMatch, type MatchNode, type ParsedMatch } from './fts-match.js';
-import { parseMatch, type MatchNode } from './fts-match.js';
+import { countingGates, parseMatch, type MatchNode } from './fts-match.js';
 
 // ---- SQL ----
 
@@ -136,22 +136,6 @@ function matches(n: MatchNode, alias: string): Fragment {
     case 'not':
       return sql.fragment`(${matches(n.left, alias)} AND NOT ${matches(n.right, alias)})`;
   }
-}
-
-/** For each phrase, the AND/NOT ancestors that must match for its occurrences to count. */
-function countingConditions(root: MatchNode): Map<number, MatchNode[]> {
-  const out = new Map<number, MatchNode[]>();
-  const walk = (n: MatchNode, gates: MatchNode[]): void => {
-    if (n.kind === 'phrase') out.set(n.index, gates);
-    else if (n.kind === 'or') for (const c of n.children) walk(c, gates);
-    else if (n.kind === 'and') for (const c of n.children) walk(c, [...gates, n]);
-    else if (n.kind === 'not') {
-      walk(n.left, [...gates, n]);
-      walk(n.right, [...gates, n]);
-    }
-  };
-  walk(root, []);
-  return out;
 }
 
 export interface LexicalTable {
@@ -236,7 +220,7 @@ export function bm25Rows(match: string, lt: LexicalTable, known?: LexicalKnown):
   });
   const idf = (i: number) => sql.identifier([`idf${i}`]);
   const raw = (i: number) => sql.identifier([`r${i}`]);
-  const gates = countingConditions(parsed.root);
+  const gates = countingGates(parsed.root);
   const terms = parsed.phrases.map((p) => {
     const g = gates.get(p.index) ?? [];
     const freq = g.length

@@ -28,7 +28,7 @@
  */
 import { indexText } from '../search/tokenize.js';
 import { fts5TokensMany } from './fts-tokens.js';
-import { parseMatch, type MatchNode, type ParsedMatch } from './fts-match.js';
+import { countingGates, parseMatch, type MatchNode, type ParsedMatch } from './fts-match.js';
 import type { LexicalRow } from './types.js';
 
 /** One repository's lexical statistics for the phrases of a query. */
@@ -125,22 +125,6 @@ function matchesRow(n: MatchNode, freq: number[]): boolean {
   }
 }
 
-/** For each phrase, the AND/NOT ancestors that must match for its occurrences to count. */
-function gatesOf(root: MatchNode): Map<number, MatchNode[]> {
-  const out = new Map<number, MatchNode[]>();
-  const walk = (n: MatchNode, gates: MatchNode[]): void => {
-    if (n.kind === 'phrase') out.set(n.index, gates);
-    else if (n.kind === 'or') for (const c of n.children) walk(c, gates);
-    else if (n.kind === 'and') for (const c of n.children) walk(c, [...gates, n]);
-    else if (n.kind === 'not') {
-      walk(n.left, [...gates, n]);
-      walk(n.right, [...gates, n]);
-    }
-  };
-  walk(root, []);
-  return out;
-}
-
 /**
  * The candidates scored with their repositories' statistics (`bm25`, higher is better),
  * in the stores' order: score desc, path, start, end, repository. Rows that no longer
@@ -149,7 +133,7 @@ function gatesOf(root: MatchNode): Map<number, MatchNode[]> {
 export function rescoreByRepository(match: string, rows: LexicalRow[], stats: Map<number, RepoLexStats>): LexicalRow[] {
   if (!rows.length) return rows;
   const parsed = parseMatch(match);
-  const gates = gatesOf(parsed.root);
+  const gates = countingGates(parsed.root);
   const toks = rowTokens(rows);
   const firsts = new Set(parsed.phrases.filter((p) => p.tokens.length).map((p) => p.tokens[0]));
   const out: LexicalRow[] = [];
