@@ -30,6 +30,15 @@ import { tokenize } from '../static-tokenizer.js';
 import { CACHE, loadPackageList, srcDir } from './fetch.js';
 import { bodyKey, checkPinnedList, heldoutPathReason, loadHeldout, verifyCorpus, type HeldoutSpec, type PinnedPackage } from './heldout.js';
 
+
+/** A source file's text, or null when it is too large or unreadable (both skipped). */
+function readSource(abs: string): string | null {
+  try {
+    return statSync(abs).size > MAX_FILE_BYTES ? null : readFileSync(abs, 'utf8');
+  } catch {
+    return null;
+  }
+}
 export const MODEL_DIR = join(import.meta.dirname, '..', 'model');
 export const WORK = join(CACHE, 'work');
 
@@ -341,13 +350,8 @@ async function hashFunctions(roots: { dir: string; filter?: (rel: string) => boo
       if (filter && !filter(rel)) continue;
       const lang = languageForPath(rel);
       if (!lang || !['python', 'javascript', 'typescript', 'go', 'rust', 'java'].includes(lang)) continue;
-      let text: string;
-      try {
-        if (statSync(abs).size > MAX_FILE_BYTES) continue;
-        text = readFileSync(abs, 'utf8');
-      } catch {
-        continue;
-      }
+      const text = readSource(abs);
+      if (text === null) continue;
       for (const f of await functionsOf(rel, text, lang)) into.add(bodyKey(f.code));
     }
   }
@@ -582,13 +586,8 @@ export async function extractAll(): Promise<void> {
       if (d.filter && !d.filter(rel)) continue;
       const lang = languageForPath(rel);
       if (!lang || !(LANGS as string[]).includes(lang) || rel.endsWith('.pyi')) continue;
-      let text: string;
-      try {
-        if (statSync(abs).size > MAX_FILE_BYTES) continue;
-        text = readFileSync(abs, 'utf8');
-      } catch {
-        continue;
-      }
+      const text = readSource(abs);
+      if (text === null) continue;
       if (isGenerated(text)) continue;
       for (const fn of await functionsOf(rel, text, lang)) if (fn.code.split('\n').length >= 3) fns.push(fn);
     }
