@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOCUMENT_MAX_TOKENS, StaticCodeEmbedder, defaultModelPath, loadStaticModel, lookupSpan } from '../daemon/embed/static-embedder.js';
 import { forEachTokenSpan, tokenize } from '../daemon/embed/static-tokenizer.js';
-import { TRAIN_DOC_TOKENS, filesOf, functionsOf } from '../daemon/embed/train/extract.js';
+import { SITE_PACKAGES, TRAIN_DOC_TOKENS, filesOf, functionsOf, installedHeldoutDirs } from '../daemon/embed/train/extract.js';
 import { HeldoutViolation, bodyKey, checkPinnedList, heldoutPathReason, loadHeldout, verifyCorpus } from '../daemon/embed/train/heldout.js';
 import { tempDir } from './helpers/cli.js';
 import { loadConfig } from '../daemon/config/config.js';
@@ -116,6 +116,18 @@ t.test('held-out rules: the pinned list, vendored paths and body hashes', async 
   t.match(heldoutPathReason(spec, 'src/java.sql/java/sql/Connection.java'), /java\.sql/);
   t.equal(heldoutPathReason(spec, 'usr/lib/python3/dist-packages/pip/_internal/req/req_file.py'), null);
   t.equal(heldoutPathReason(spec, 'src/java.base/java/util/List.java'), null);
+});
+
+t.test('the stdlib deny list is the stdlib: installed libraries are not denied, installed held-out projects are', async (t) => {
+  // pyenv keeps site-packages under the stdlib directory: hashing it denied numpy, sympy, docutils, ...
+  t.ok(SITE_PACKAGES.test('site-packages/numpy/core/numeric.py'));
+  t.ok(SITE_PACKAGES.test('dist-packages/yaml/__init__.py'));
+  t.notOk(SITE_PACKAGES.test('asyncio/events.py'));
+  t.notOk(SITE_PACKAGES.test('email/_header_value_parser.py'));
+  const names = [...loadHeldout().reserved, 'boltons'];
+  const dirs = installedHeldoutDirs(names);
+  for (const d of dirs) t.ok(names.includes(d.split('/').at(-1)!.toLowerCase()), `${d} is a held-out project`);
+  t.same(installedHeldoutDirs([]), [], 'nothing asked, nothing denied');
 });
 
 t.test('the corpus check fails when a reserved file slips into a (synthetic) package', async (t) => {

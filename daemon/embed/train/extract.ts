@@ -14,7 +14,8 @@
  *
  * Held out (heldout.ts): packages by name (the pinned list is refused), vendored
  * copies by path, and bodies whose hash matches a function of the held-out
- * projects' own packages or the Python standard library. The finished corpus is
+ * projects' own packages, of their copies installed on this machine, or of the
+ * Python standard library (its directory without site-packages). The finished corpus is
  * verified again and the run fails if anything held out is left.
  *
  *   node --import tsx daemon/embed/train/extract.ts
@@ -367,6 +368,41 @@ export function stdlibDirs(): string[] {
   return [...dirs].filter((d) => existsSync(d));
 }
 
+/**
+ * Installed third-party packages live under the stdlib directory of some
+ * interpreters (pyenv: lib/python3.11/site-packages). They are not the
+ * standard library: hashing them denied every library the machine happened to
+ * have installed (numpy, sympy, docutils, dateutil, ... lost most of their pairs).
+ */
+export const SITE_PACKAGES = /(^|\/)(site-packages|dist-packages)\//;
+
+/**
+ * Held-out projects installed on this machine (the interpreter's site-packages,
+ * Debian's dist-packages): their upstream versions may differ from the Debian
+ * ones in denySources, so they are hashed too (deny list only).
+ */
+export function installedHeldoutDirs(names: readonly string[]): string[] {
+  const wanted = new Set(names.map((n) => n.toLowerCase()));
+  const roots = new Set<string>(['/usr/lib/python3/dist-packages']);
+  try {
+    const out = execFileSync('python3', ['-c', 'import site;print("\\n".join(site.getsitepackages()))'], { encoding: 'utf8' });
+    for (const line of out.split('\n')) if (line.trim()) roots.add(line.trim());
+  } catch {
+    /* no interpreter: nothing installed to find */
+  }
+  const dirs: string[] = [];
+  for (const root of [...roots].sort()) {
+    let entries: string[];
+    try {
+      entries = readdirSync(root).sort();
+    } catch {
+      continue;
+    }
+    for (const e of entries) if (wanted.has(e.toLowerCase())) dirs.push(join(root, e));
+  }
+  return dirs;
+}
+
 /** Dev-split projects (heldout.json `dev`), as (name, language, root, filter). */
 function devProjects(list: { packages: PinnedPackage[]; denySources: { packages: PinnedPackage[] } }): { name: string; lang: Lang; dir: string; filter?: (rel: string) => boolean }[] {
   const deny = list.denySources.packages;
@@ -397,7 +433,8 @@ export async function extractAll(): Promise<void> {
   await hashFunctions(
     [
       ...list.denySources.packages.map((p) => ({ dir: srcDir(p) })),
-      ...stdlibDirs().map((dir) => ({ dir })),
+      ...stdlibDirs().map((dir) => ({ dir, filter: (r: string) => !SITE_PACKAGES.test(r) })),
+      ...installedHeldoutDirs([...spec.reserved, 'boltons']).map((dir) => ({ dir })),
       { dir: join(srcDir(jdk), 'src'), filter: (r: string) => spec.excludeFromCorpus.jdkModules.some((m) => r.startsWith(m + '/')) },
     ],
     deny,
