@@ -1,0 +1,102 @@
+/**
+ * The SQL both backends understand, behind one small async interface: `?` placeholders,
+ * lists bound as one parameter, transactions (savepoints inside one). Code written against
+ * `SqlPort` (the job queue, repositories, the migration copier, the history) runs unchanged
+ * on SQLite and PostgreSQL; what only one engine can say stays in that backend's module.
+ */
+import type { Database as Db } from 'better-sqlite3';
+
+export type SqlValue = string | number | boolean | null | Buffer;
+
+export interface SqlPort {
+  readonly dialect: 'sqlite' | 'postgres';
+  all<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  get<T>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
+  /** Runs a statement; resolves to the number of rows it changed. */
+  run(text: string, params?: readonly unknown[]): Promise<number>;
+  /** fn in one transaction (a savepoint when already inside one): all its writes or none. */
+  tx<T>(fn: (c: SqlPort) => Promise<T>): Promise<T>;
+  /** `expr IN <values>` with the list bound as one parameter (pushed onto params). */
+  inList(expr: string, values: readonly (string | number)[], params: unknown[]): string;
+}
+
+/** Rows per multi-row INSERT so that both engines' parameter limits (32766 / 65535) hold. */
+export function batchesFor<T>(rows: readonly T[], columns: number): T[][] {
+  const size = Math.max(1, Math.floor(30_000 / Math.max(1, columns)));
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+/** `(?, ?, ?), (?, ?, ?)` for a multi-row VALUES list, its parameters appended to params. */
+export function valuesList(rows: readonly (readonly unknown[])[], params: unknown[]): string {
+  return rows.map((r) => (params.push(...r), `(${r.map(() => '?').join(', ')})`)).join(', ');
+}
+
+/** The SQLite connection as a port. better-sqlite3 binds 1/0, not booleans. */
+export function sqlitePort(db: Db): SqlPort {
+  const bind = (params: readonly unknown[]) => params.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+  // Every statement resolves at once, but a transaction body awaits between them: other callers
+  // of this port wait for it (they would otherwise run inside it), as they waited for the
+  // synchronous transactions before.
+  let running: Promise<void> | null = null;
+  let savepoints = 0;
+  const make = (inTx: boolean): SqlPort => {
+    const idle = async () => {
+      while (!inTx && running) await running;
+    };
+    const port: SqlPort = {
+      dialect: 'sqlite',
+      async all<T>(text: string, params: readonly unknown[] = []) {
+        await idle();
+        return db.prepare(text).all(...bind(params)) as T[];
+      },
+      async get<T>(text: string, params: readonly unknown[] = []) {
+        await idle();
+        return db.prepare(text).get(...bind(params)) as T | undefined;
+      },
+      async run(text, params = []) {
+        await idle();
+        const stmt = db.prepare(text);
+        if (stmt.reader) return stmt.all(...bind(params)).length;
+        return stmt.run(...bind(params)).changes;
+      },
+      async tx<T>(fn: (c: SqlPort) => Promise<T>): Promise<T> {
+        if (inTx) {
+          const name = `port_sp${++savepoints}`;
+          db.exec(`SAVEPOINT ${name}`);
+          try {
+            const out = await fn(port);
+            db.exec(`RELEASE ${name}`);
+            return out;
+          } catch (err) {
+            db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+            throw err;
+          }
+        }
+        await idle();
+        let done!: () => void;
+        running = new Promise((r) => (done = r));
+        try {
+          db.exec('BEGIN');
+          const out = await fn(inside);
+          db.exec('COMMIT');
+          return out;
+        } catch (err) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw err;
+        } finally {
+          running = null;
+          done();
+        }
+      },
+      inList(expr, values, params) {
+        params.push(JSON.stringify(values));
+        return `${expr} IN (SELECT value FROM json_each(?))`;
+      },
+    };
+    return port;
+  };
+  const inside = make(true);
+  return make(false);
+}
