@@ -352,10 +352,10 @@ export function openError(target: PgTarget, err: unknown): ContextdError {
   return new ContextdError('store-open', `cannot open the PostgreSQL store at ${where}: ${errorMessage(cause)}`, { cause });
 }
 
-/** `?` placeholders as `$n` (the shared SQL has no `?` inside string literals). */
+/** `?` placeholders as `$n` (the shared SQL has no `?` inside string literals; jsonb's `?&` / `?|` stay). */
 function numbered(text: string): string {
   let n = 0;
-  return text.replace(/\?/g, () => `$${++n}`);
+  return text.replace(/\?(?![&|])/g, () => `$${++n}`);
 }
 
 /** The pool (or a transaction) as a store/sql-port `SqlPort`. */
@@ -379,6 +379,23 @@ export function pgPort(db: PgDb, on: Queryable | TxConnection = db): SqlPort {
       params.push(values);
       return `${expr} = ANY(?)`;
     },
+    regexOp: '~',
+    lost: isConnectionError,
+    idle: () => null,
   };
   return port;
+}
+
+/** A slonik fragment inside port SQL: its `$slonik_N` placeholders as `?`, values appended to params. */
+export function fragmentText(f: { sql: string; values: readonly unknown[] }, params: unknown[]): string {
+  return f.sql.replace(/\$slonik_(\d+)/g, (_m, n: string) => (params.push(f.values[Number(n) - 1]), '?'));
+}
+
+/** Port SQL (`?` placeholders) as a slonik fragment, for queries written with slonik; lists bound as arrays. */
+export function toFragment(text: string, params: readonly unknown[]): ReturnType<typeof sql.fragment> {
+  const parts = text.split(/\?(?![&|])/);
+  // slonik accepts only what a template literal passes: strings with a frozen `raw`.
+  const strings = Object.freeze(Object.assign([...parts], { raw: Object.freeze([...parts]) })) as unknown as TemplateStringsArray;
+  const values = params.map((v) => (Array.isArray(v) ? sql.array(v as never[], typeof v[0] === 'number' ? 'int8' : 'text') : v));
+  return sql.fragment(strings, ...(values as never[]));
 }

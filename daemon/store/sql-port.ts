@@ -18,6 +18,12 @@ export interface SqlPort {
   tx<T>(fn: (c: SqlPort) => Promise<T>): Promise<T>;
   /** `expr IN <values>` with the list bound as one parameter (pushed onto params). */
   inList(expr: string, values: readonly (string | number)[], params: unknown[]): string;
+  /** The operator matching a JavaScript-compatible regular expression (`path ~ ?`). */
+  readonly regexOp: string;
+  /** The connection is gone (redoing the work piece by piece is pointless). */
+  lost(err: unknown): boolean;
+  /** Resolves once no transaction of this port is running (SQLite: direct users of the connection wait too). */
+  idle(): Promise<void> | null;
 }
 
 /** Rows per multi-row INSERT so that both engines' parameter limits (32766 / 65535) hold. */
@@ -45,6 +51,7 @@ export function sqlitePort(db: Db): SqlPort {
     const idle = async () => {
       while (!inTx && running) await running;
     };
+    const waitIdle = () => (!inTx && running ? idle() : null);
     const port: SqlPort = {
       dialect: 'sqlite',
       async all<T>(text: string, params: readonly unknown[] = []) {
@@ -91,12 +98,34 @@ export function sqlitePort(db: Db): SqlPort {
         }
       },
       inList(expr, values, params) {
-        params.push(JSON.stringify(values));
-        return `${expr} IN (SELECT value FROM json_each(?))`;
+        // Short lists as placeholders (the planner sees them), long ones as one JSON array.
+        if (values.length > 500) return params.push(JSON.stringify(values)), `${expr} IN (SELECT value FROM json_each(?))`;
+        params.push(...values);
+        return values.length ? `${expr} IN (${values.map(() => '?').join(', ')})` : 'FALSE';
       },
+      regexOp: 'REGEXP',
+      lost: () => false,
+      idle: waitIdle,
     };
     return port;
   };
   const inside = make(true);
   return make(false);
+}
+
+/**
+ * Binds the methods of each part onto target, where target does not define them itself: a
+ * backend's store is the shared concern implementations plus what only it does, without a
+ * forwarding method per call. (The class declares the parts' interfaces to the type checker.)
+ */
+export function delegate(target: object, ...parts: object[]): void {
+  for (const part of parts) {
+    for (let proto = Object.getPrototypeOf(part); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        const fn = (part as Record<string, unknown>)[name];
+        if (name === 'constructor' || name in target || typeof fn !== 'function') continue;
+        Object.defineProperty(target, name, { value: fn.bind(part), writable: true, configurable: true });
+      }
+    }
+  }
 }
