@@ -30,7 +30,7 @@ import { SqlChunkReads } from './chunk-reads.js';
 import { SqlRepos, viewSql } from './repos.js';
 import { delegate, valuesList, type SqlPort } from './sql-port.js';
 import { CHUNK_COLS, OCCURRENCE_COLS, occurrenceValues, TABLES, toChunkRow, type RepoPatch, type Row } from './tables.js';
-import { PostgresEmbeddingStore } from './postgres-vectors.js';
+import { SqlEmbeddingStore } from './vectors.js';
 import type { RepoLease, RepoLock } from './repo-lock.js';
 import type { ChunkStore, FileWrite, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth, ViewFilter, WriteOutcome } from './types.js';
 
@@ -80,7 +80,7 @@ export class PostgresStore implements MetadataStore {
   private readonly repos: SqlRepos;
   private namesCache: { names: string[]; at: number } | null = null;
   private seqs!: { parses: string; parseChunks: string };
-  private vectors: PostgresEmbeddingStore | null = null;
+  private vectors: SqlEmbeddingStore | null = null;
 
   private constructor(
     readonly db: PgDb,
@@ -149,8 +149,8 @@ export class PostgresStore implements MetadataStore {
   }
 
   /** The embedding store on the same database (vectors shared by every daemon using it). */
-  embeddings(): PostgresEmbeddingStore {
-    if (!this.vectors) this.vectors = new PostgresEmbeddingStore(this.db, (f) => this.viewWhere(f));
+  embeddings(): SqlEmbeddingStore {
+    if (!this.vectors) this.vectors = new SqlEmbeddingStore(this.port, this.view, 'postgres');
     return this.vectors;
   }
 
@@ -393,8 +393,8 @@ export class PostgresStore implements MetadataStore {
     return outcomes;
   }
 
-  /** The view filter as a slonik fragment (the lexical SQL and the vectors are written with slonik). */
-  viewWhere(filter: ViewFilter, alias = 'f'): Fragment {
+  /** The view filter as a slonik fragment (the lexical SQL is written with slonik). */
+  private viewWhere(filter: ViewFilter, alias = 'f'): Fragment {
     const params: unknown[] = [];
     return toFragment(this.view.where(filter, params, alias), params);
   }

@@ -39,8 +39,17 @@ export function valuesList(rows: readonly (readonly unknown[])[], params: unknow
   return rows.map((r) => (params.push(...r), `(${r.map(() => '?').join(', ')})`)).join(', ');
 }
 
-/** The SQLite connection as a port. better-sqlite3 binds 1/0, not booleans. */
+const ports = new WeakMap<Db, SqlPort>();
+
+/** The SQLite connection as a port (one per connection: its users share the transaction lock). */
 export function sqlitePort(db: Db): SqlPort {
+  let port = ports.get(db);
+  if (!port) ports.set(db, (port = makeSqlitePort(db)));
+  return port;
+}
+
+/** better-sqlite3 binds 1/0, not booleans. */
+function makeSqlitePort(db: Db): SqlPort {
   const bind = (params: readonly unknown[]) => params.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
   // Every statement resolves at once, but a transaction body awaits between them: other callers
   // of this port wait for it (they would otherwise run inside it), as they waited for the
