@@ -3,7 +3,7 @@
  * cover, and file URIs <-> (repository, repo-relative path).
  */
 import { realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RepoRecord } from '../daemon/store/types.js';
 import type { Engine } from '../daemon/engine.js';

@@ -42,7 +42,12 @@ function layerOf(file: string): number {
   let best = -1;
   let bestLen = -1;
   LAYERS.forEach((prefixes, i) => {
-    for (const p of prefixes) if (file.startsWith(p) && p.length > bestLen) (best = i), (bestLen = p.length);
+    for (const p of prefixes) {
+      if (file.startsWith(p) && p.length > bestLen) {
+        best = i;
+        bestLen = p.length;
+      }
+    }
   });
   return best;
 }

@@ -93,8 +93,14 @@ export function historyFilterSql(lex: Pick<CommitLexicon, 'author'>, h: HistoryF
 
 /** `since` / `until` (unix seconds, inclusive) on a commits alias. */
 function timeWindow(conds: string[], params: unknown[], alias: string, w: { since?: number; until?: number }): void {
-  if (w.since !== undefined) conds.push(`${alias}.author_time >= ?`), params.push(w.since);
-  if (w.until !== undefined) conds.push(`${alias}.author_time <= ?`), params.push(w.until);
+  if (w.since !== undefined) {
+    conds.push(`${alias}.author_time >= ?`);
+    params.push(w.since);
+  }
+  if (w.until !== undefined) {
+    conds.push(`${alias}.author_time <= ?`);
+    params.push(w.until);
+  }
 }
 
 const COMMIT_WRITE_COLS = ['sha', 'parents', 'author_name', 'author_email', 'author_time', 'committer_name', 'committer_email', 'commit_time', 'subject', 'body', 'files_changed'];

@@ -18,7 +18,10 @@ export function viewSql(port: SqlPort, scope: RepoScope): ViewSql {
     where(filter: ViewFilter, params: unknown[], alias = 'f'): string {
       const clauses: string[] = [];
       if (filter.repoIds?.length) clauses.push(port.inList(`${alias}.repo_id`, filter.repoIds, params));
-      else if (scope) clauses.push(`${alias}.repo_id IN (SELECT id FROM repos WHERE ${scope.col} = ?)`), params.push(scope.value);
+      else if (scope) {
+        clauses.push(`${alias}.repo_id IN (SELECT id FROM repos WHERE ${scope.col} = ?)`);
+        params.push(scope.value);
+      }
       if (filter.languages?.length) clauses.push(port.inList(`${alias}.language`, filter.languages, params));
       if (filter.pathRegexes?.length) {
         clauses.push(`(${filter.pathRegexes.map((re) => (params.push(re), `${alias}.path ${port.regexOp} ?`)).join(' OR ')})`);
