@@ -21,7 +21,7 @@ import type { Database as Db } from 'better-sqlite3';
 import { ContextdError } from '../errors.js';
 import { indexText } from '../search/tokenize.js';
 import { pgPort, redactUrl } from './pg-db.js';
-import { COMMIT_LEXICON, CHUNK_LEXICON, lexicalDocs } from './postgres-lexical.js';
+import { COMMIT_LEXICON, CHUNK_LEXICON, insertLexical } from './postgres-lexical.js';
 import { PostgresStore } from './postgres-store.js';
 import { batchesFor, sqlitePort, valuesList, type SqlPort } from './sql-port.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -75,8 +75,8 @@ interface Side {
   readonly extra: Record<string, Record<string, (r: Row) => unknown>>;
   /** The condition that limits reading a table to this machine's rows, or null. */
   scope(decl: TableDecl, params: unknown[]): string | null;
-  /** Indexes the new rows of parse_chunks (with their chunk text) or commits in the lexical index. */
-  lexical(c: SqlPort, table: 'parse_chunks' | 'commits', rows: Row[]): Promise<void>;
+  /** Indexes the new rows of parse_chunks (with their chunk text) or commits in the lexical index: (id, column 0, column 1 text). */
+  lexical(c: SqlPort, table: 'parse_chunks' | 'commits', rows: { id: number; text: [string, string] }[]): Promise<void>;
   /** After a table was copied (PostgreSQL moves the job sequence past the copied seqs). */
   afterTable?(table: string): Promise<void>;
   ftsStats(): Promise<{ chunks: FtsStats; commits: FtsStats }>;
@@ -128,9 +128,7 @@ function sqliteSide(path: string): Side {
     scope: () => null,
     async lexical(c, table, rows) {
       const fts = table === 'commits' ? 'INSERT INTO commit_fts (rowid, subject, body) VALUES (?, ?, ?)' : 'INSERT INTO chunk_fts (rowid, symbol, body) VALUES (?, ?, ?)';
-      for (const r of rows) {
-        await c.run(fts, table === 'commits' ? [r.id, indexText(r.subject as string), indexText(r.body as string)] : [r.id, r.symbol ? indexText(r.symbol as string) : '', indexText(r.text as string)]);
-      }
+      for (const r of rows) await c.run(fts, [r.id, ...r.text]);
     },
     async ftsStats() {
       return { chunks: readAverages(db, 'chunk_fts'), commits: readAverages(db, 'commit_fts') };
@@ -190,20 +188,7 @@ async function pgSide(url: string, machine: string): Promise<Side> {
       params.push(machine);
       return decl.name === 'repos' ? 'machine = ?' : 'repo_id IN (SELECT id FROM repos WHERE machine = ?)';
     },
-    async lexical(c, table, rows) {
-      const lex = table === 'commits' ? COMMIT_LEXICON : CHUNK_LEXICON;
-      const docs = lexicalDocs(
-        rows.map((r) => (table === 'commits' ? [indexText(r.subject as string), indexText(r.body as string)] : [r.symbol ? indexText(r.symbol as string) : '', indexText(r.text as string)])),
-        lex.weights,
-      );
-      const params: unknown[] = [];
-      const values = valuesList(
-        docs.map((d, i) => [rows[i].id, d.tsv, d.tf, d.ntok, d.c0, d.c1]),
-        params,
-      );
-      await c.run(`INSERT INTO ${lex.table} (id, tsv, tf, ntok, c0, c1) SELECT id::int8, tsv::tsvector, tf::jsonb, ntok::int4, c0, c1 FROM (VALUES ${values}) AS t(id, tsv, tf, ntok, c0, c1)`, params);
-      await c.run(`UPDATE ${lex.stats} SET nrow = nrow + ?, ntok = ntok + ?, version = version + 1`, [docs.length, docs.reduce((n, d) => n + d.ntok, 0)]);
-    },
+    lexical: (c, table, rows) => insertLexical(c, table === 'commits' ? COMMIT_LEXICON : CHUNK_LEXICON, rows),
     async afterTable(table) {
       if (table === 'jobs') await port.run("SELECT setval('job_seq', GREATEST((SELECT max(seq) FROM jobs), (SELECT last_value FROM job_seq)))");
     },
@@ -331,7 +316,10 @@ async function lexicalRows(target: Side, c: SqlPort, table: 'parse_chunks' | 'co
     const texts = new Map((await c.all<Row>(`SELECT hash, text FROM chunks WHERE ${where}`, p)).map((r) => [r.hash, r.text]));
     for (const r of made) r.text = texts.get(r.chunk_hash) ?? '';
   }
-  for (const part of batchesFor(made, 12)) await target.lexical(c, table, part);
+  // The same text the stores index when they write: identifier-split symbol / subject and body.
+  const text = (r: Row): [string, string] =>
+    table === 'commits' ? [indexText(r.subject as string), indexText(r.body as string)] : [r.symbol ? indexText(r.symbol as string) : '', indexText(r.text as string)];
+  await target.lexical(c, table, made.map((r) => ({ id: r.id as number, text: text(r) })));
 }
 
 async function openSide(ref: StoreRef, machine: string): Promise<Side> {

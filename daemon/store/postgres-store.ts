@@ -21,14 +21,14 @@ import { ContextdError, errorMessage } from '../errors.js';
 import { indexText } from '../search/tokenize.js';
 import { fragmentText, isConnectionError, openError, parsePgUrl, PgDb, pgPort, sql, toFragment, type PgTarget, type Queryable, type TxConnection } from './pg-db.js';
 import { fts5Tokens } from './fts-tokens.js';
-import { bm25Rows, CHUNK_LEXICON, COMMIT_LEXICON, lexicalDocs, parseMatch, phraseCountsQuery, phraseKeys, repoLexStatsQuery, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
+import { bm25Rows, CHUNK_LEXICON, COMMIT_LEXICON, insertLexical, parseMatch, phraseCountsQuery, phraseKeys, repoLexStatsQuery, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
 import { candidatesToRescore, matchPhraseKeys, rescoreByRepository, rescoreWindow, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
 import { PG_MIGRATIONS } from './postgres-schema.js';
 import { chunkTexts, historyFilterSql, SqlHistory, type CommitLexicon, type ViewSql } from './history-store.js';
 import { SqlJobQueue } from './job-queue.js';
 import { SqlChunkReads } from './chunk-reads.js';
 import { SqlRepos, viewSql } from './repos.js';
-import { delegate, valuesList, type SqlPort } from './sql-port.js';
+import { delegate, type SqlPort } from './sql-port.js';
 import { CHUNK_COLS, OCCURRENCE_COLS, occurrenceValues, TABLES, toChunkRow, type RepoPatch, type Row } from './tables.js';
 import { SqlEmbeddingStore } from './vectors.js';
 import type { RepoLease, RepoLock } from './repo-lock.js';
@@ -103,12 +103,7 @@ export class PostgresStore implements MetadataStore {
   private commitLexicon(): CommitLexicon {
     return {
       add: async (c, rows) => {
-        if (!rows.length) return;
-        const docs = lexicalDocs(rows.map((r) => [indexText(r.subject), indexText(r.body)]), COMMIT_LEXICON.weights);
-        const params: unknown[] = [];
-        const values = valuesList(docs.map((d, i) => [rows[i].id, d.tsv, d.tf, d.ntok, d.c0, d.c1]), params);
-        await c.run(`INSERT INTO commit_lex (id, tsv, tf, ntok, c0, c1) SELECT id::int8, tsv::tsvector, tf::jsonb, ntok::int4, c0, c1 FROM (VALUES ${values}) AS t(id, tsv, tf, ntok, c0, c1)`, params);
-        await c.run('UPDATE commit_lex_stats SET nrow = nrow + ?, ntok = ntok + ?, version = version + 1', [docs.length, docs.reduce((n, d) => n + d.ntok, 0)]);
+        await insertLexical(c, COMMIT_LEXICON, rows.map((r) => ({ id: r.id, text: [indexText(r.subject), indexText(r.body)] })));
       },
       remove: async (c, ids) => {
         // Fewer live message rows: cached document counts are out of date (FTS5's totals stay).
@@ -334,15 +329,8 @@ export class PostgresStore implements MetadataStore {
     if (occRows.length) {
       await c.exec(sql.unsafe`INSERT INTO parse_chunks (${sql.join(['id', ...OCCURRENCE_COLS].map((col) => sql.identifier([col])), sql.fragment`, `)})
         SELECT * FROM ${sql.unnest(occRows as never[][], ['int8', ...OCCURRENCE_TYPES])}`);
-      const docs = lexicalDocs(lexPairs, CHUNK_LEXICON.weights);
-      await c.exec(sql.unsafe`INSERT INTO lexical (id, tsv, tf, ntok, c0, c1)
-        SELECT id, tsv::tsvector, tf::jsonb, ntok, c0, c1 FROM ${sql.unnest(
-          docs.map((d, i) => [occRows[i][0], d.tsv, d.tf, d.ntok, d.c0, d.c1]) as never[][],
-          ['int8', 'text', 'text', 'int4', 'text', 'text'],
-        )} AS t(id, tsv, tf, ntok, c0, c1)`);
-      const tokens = docs.reduce((n, d) => n + d.ntok, 0);
-      this.rowsSinceAnalyze += docs.length;
-      await c.exec(sql.unsafe`UPDATE lexical_stats SET nrow = nrow + ${docs.length}, ntok = ntok + ${tokens}, version = version + 1`);
+      await insertLexical(pgPort(this.db, c), CHUNK_LEXICON, occRows.map((r, i) => ({ id: r[0] as number, text: lexPairs[i] })));
+      this.rowsSinceAnalyze += occRows.length;
     }
     if (symRows.length) {
       await c.exec(sql.unsafe`INSERT INTO symbols (parse_id, name, kind, container, start_line, end_line, name_line, name_col, signature)
