@@ -19,7 +19,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { ContextdError, errorMessage } from '../errors.js';
 import { indexText } from '../search/tokenize.js';
-import { fragmentText, isConnectionError, openError, parsePgUrl, PgDb, pgPort, sql, toFragment, type PgTarget, type Queryable, type TxConnection } from './pg-db.js';
+import { fragmentText, isConnectionError, openError, parsePgUrl, PgDb, pgPort, sql, toFragment, type PgTarget, type Queryable } from './pg-db.js';
 import { fts5Tokens } from './fts-tokens.js';
 import { bm25Rows, CHUNK_LEXICON, COMMIT_LEXICON, insertLexical, parseMatch, phraseCountsQuery, phraseKeys, repoLexStatsQuery, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
 import { candidatesToRescore, matchPhraseKeys, rescoreByRepository, rescoreWindow, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
@@ -29,10 +29,11 @@ import { SqlJobQueue } from './job-queue.js';
 import { SqlChunkReads } from './chunk-reads.js';
 import { SqlRepos, viewSql } from './repos.js';
 import { delegate, type SqlPort } from './sql-port.js';
-import { CHUNK_COLS, OCCURRENCE_COLS, occurrenceValues, TABLES, toChunkRow, type RepoPatch, type Row } from './tables.js';
+import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
+import { CHUNK_COLS, toChunkRow, type RepoPatch, type Row } from './tables.js';
 import { SqlEmbeddingStore } from './vectors.js';
 import type { RepoLease, RepoLock } from './repo-lock.js';
-import type { ChunkStore, FileWrite, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth, ViewFilter, WriteOutcome } from './types.js';
+import type { ChunkStore, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth, ViewFilter } from './types.js';
 
 type Fragment = ReturnType<typeof sql.fragment>;
 
@@ -47,9 +48,6 @@ export interface PostgresStoreOptions {
   onConnectionError?: (err: Error) => void;
 }
 
-/** Errors of concurrent writers (deadlock, serialization, a unique key another just took). */
-const RACES = new Set(['40P01', '40001', '23505']);
-
 /** How long the symbol-name list is served from memory (other daemons may add names). */
 const NAMES_TTL_MS = 10_000;
 
@@ -59,15 +57,8 @@ function regexError(err: unknown): unknown {
   return err;
 }
 
-/** The unnest() type of each parse_chunks column (from its declaration in tables.ts). */
-const OCCURRENCE_TYPES = (() => {
-  const cols = TABLES.find((t) => t.name === 'parse_chunks')!.cols;
-  const pgType = { int: 'int8', text: 'text', bool: 'bool', bytes: 'bytea' } as const;
-  return OCCURRENCE_COLS.map((c) => pgType[cols[c]]);
-})();
-
 /** The concerns' shared implementations (repos.ts, job-queue.ts, history-store.ts, chunk-reads.ts), bound onto the store. */
-export interface PostgresStore extends RepoStore, JobQueue, HistoryStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks'> {}
+export interface PostgresStore extends RepoStore, JobQueue, HistoryStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
 
 export class PostgresStore implements MetadataStore {
   readonly backend = 'postgres';
@@ -79,7 +70,6 @@ export class PostgresStore implements MetadataStore {
   private readonly history: SqlHistory;
   private readonly repos: SqlRepos;
   private namesCache: { names: string[]; at: number } | null = null;
-  private seqs!: { parses: string; parseChunks: string };
   private vectors: SqlEmbeddingStore | null = null;
 
   private constructor(
@@ -96,7 +86,20 @@ export class PostgresStore implements MetadataStore {
     this.history = new SqlHistory(this.port, this.view, lex);
     this.repos = new SqlRepos(this.port, scope);
     const nextSeqs = async (n: number) => (await this.port.all<{ s: number }>("SELECT nextval('job_seq') AS s FROM generate_series(1, ?)", [n])).map((r) => Number(r.s));
-    delegate(this, this.repos, new SqlJobQueue(this.port, scope, nextSeqs), this.history, new SqlChunkReads(this.port, this.view, lex, regexError));
+    const chunkLexicon: ChunkLexicon = {
+      add: async (c, rows) => {
+        await insertLexical(c, CHUNK_LEXICON, rows);
+        this.rowsSinceAnalyze += rows.length;
+      },
+    };
+    delegate(
+      this,
+      this.repos,
+      new SqlJobQueue(this.port, scope, nextSeqs),
+      this.history,
+      new SqlChunkReads(this.port, this.view, lex, regexError),
+      new SqlChunkWriter(this.port, chunkLexicon, () => (this.namesCache = null)),
+    );
   }
 
   /** Commit messages ranked as FTS5 would (postgres-lexical.ts); authors matched on lowercased copies. */
@@ -131,12 +134,7 @@ export class PostgresStore implements MetadataStore {
     const db = new PgDb({ target, poolSize: opts.poolSize, connectTimeoutMs: opts.connectTimeoutMs, onIdleError: opts.onConnectionError });
     try {
       await migrate(db);
-      const store = new PostgresStore(db, opts);
-      const seqs = await db.one(
-        sql.type(z.object({ p: z.string(), c: z.string() }))`SELECT pg_get_serial_sequence('parses', 'id') AS p, pg_get_serial_sequence('parse_chunks', 'id') AS c`,
-      );
-      store.seqs = { parses: seqs.p, parseChunks: seqs.c };
-      return store;
+      return new PostgresStore(db, opts);
     } catch (err) {
       await db.close().catch(() => {});
       throw openError(target, err);
@@ -223,162 +221,6 @@ export class PostgresStore implements MetadataStore {
     } finally {
       this.parseLookupRunning = false;
     }
-  }
-
-  async writeFile(repoId: number, file: FileWrite): Promise<WriteOutcome> {
-    const [out] = await this.db.tx((c) => this.writeBatch(c, repoId, [file]));
-    return out;
-  }
-
-  async writeFiles(repoId: number, files: FileWrite[]): Promise<WriteOutcome[]> {
-    if (!files.length) return [];
-    try {
-      return await this.db.tx((c) => this.writeBatch(c, repoId, files));
-    } catch (err) {
-      if (isConnectionError(err)) throw err;
-      // Some file made the batch fail: store them one by one, each in its own savepoint.
-      return this.db.tx(async (c) => {
-        const out: WriteOutcome[] = [];
-        for (const file of files) {
-          // A race with another daemon writing the same content (a deadlock, a parse key it just
-          // inserted) is worth one more try: the second sees the other's rows.
-          for (let attempt = 0; ; attempt++) {
-            try {
-              out.push((await c.savepoint((s) => this.writeBatch(s, repoId, [file])))[0]);
-              break;
-            } catch (e) {
-              if (isConnectionError(e)) throw e;
-              if (attempt === 0 && RACES.has((e as { code?: string }).code ?? '')) continue;
-              out.push({ parseId: null, newChunks: 0, error: errorMessage(e) });
-              break;
-            }
-          }
-        }
-        return out;
-      });
-    }
-  }
-
-  /** Stores files with set-based statements, inside the caller's transaction. */
-  private async writeBatch(c: TxConnection, repoId: number, files: FileWrite[]): Promise<WriteOutcome[]> {
-    const now = Date.now();
-    const parsedKeys = [...new Set(files.filter((f) => f.content.kind === 'parsed').map((f) => f.contentKey))];
-    const known = new Map<string, number>();
-    if (parsedKeys.length) {
-      for (const r of await c.rows(sql.type(z.object({ id: z.number(), parse_key: z.string() }))`SELECT id, parse_key FROM parses WHERE parse_key = ANY(${sql.array(parsedKeys, 'text')})`)) {
-        known.set(r.parse_key, r.id);
-      }
-    }
-    // Which files bring a parse the store does not have (the first of a batch holding a key).
-    const fresh: FileWrite[] = [];
-    const planned = new Set<string>();
-    for (const f of files) {
-      if (f.content.kind !== 'parsed' || known.has(f.contentKey) || planned.has(f.contentKey)) continue;
-      planned.add(f.contentKey);
-      fresh.push(f);
-    }
-    const nChunks = fresh.reduce((n, f) => n + (f.content.kind === 'parsed' ? f.content.parsed.chunks.length : 0), 0);
-    let parseIds: number[] = [];
-    let occIds: number[] = [];
-    if (fresh.length) {
-      const ids = await c.one(
-        sql.type(z.object({ p: z.array(z.number()), c: z.array(z.number()) }))`SELECT
-          ARRAY(SELECT nextval(${this.seqs.parses}::regclass) FROM generate_series(1, ${fresh.length})) AS p,
-          ARRAY(SELECT nextval(${this.seqs.parseChunks}::regclass) FROM generate_series(1, ${nChunks})) AS c`,
-      );
-      parseIds = ids.p;
-      occIds = ids.c;
-    }
-    const parseRows: unknown[][] = [];
-    const chunkRows = new Map<string, [string, string, string]>();
-    const occRows: unknown[][] = [];
-    const lexPairs: [string, string][] = [];
-    const symRows: unknown[][] = [];
-    let occ = 0;
-    fresh.forEach((f, i) => {
-      if (f.content.kind !== 'parsed') return;
-      const { parsed, chunkHashes, lexical } = f.content;
-      const parseId = parseIds[i];
-      known.set(f.contentKey, parseId);
-      parseRows.push([parseId, f.contentKey, parsed.language, parsed.fallback, parsed.parseError ?? null, now]);
-      parsed.chunks.forEach((chunk, ord) => {
-        const hash = chunkHashes[ord];
-        if (hash === undefined || hash === null) throw new Error(`chunk ${ord} of ${f.path} has no content hash`);
-        if (!chunkRows.has(hash)) chunkRows.set(hash, [hash, parsed.language, chunk.text]);
-        occRows.push([occIds[occ++], ...occurrenceValues(parseId, ord, hash, chunk)]);
-        const lex = lexical?.[ord];
-        lexPairs.push(lex ? [lex.symbol, lex.body] : [chunk.symbol ? indexText(chunk.symbol) : '', indexText(chunk.text)]);
-      });
-      for (const s of parsed.symbols) symRows.push([parseId, s.name, s.kind, s.container, s.startLine, s.endLine, s.nameLine, s.nameColumn, s.signature]);
-    });
-
-    let newHashes = new Set<string>();
-    if (chunkRows.size) {
-      // Sorted, so concurrent writers take row locks in the same order.
-      const rows = [...chunkRows.values()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      const inserted = await c.rows(
-        sql.type(z.object({ hash: z.string() }))`INSERT INTO chunks (hash, language, text)
-          SELECT * FROM ${sql.unnest(rows, ['text', 'text', 'text'])} ON CONFLICT (hash) DO NOTHING RETURNING hash`,
-      );
-      newHashes = new Set(inserted.map((r) => r.hash));
-    }
-    if (parseRows.length) {
-      await c.exec(sql.unsafe`INSERT INTO parses (id, parse_key, language, fallback, parse_error, created_at)
-        SELECT * FROM ${sql.unnest(parseRows as never[][], ['int8', 'text', 'text', 'bool', 'text', 'int8'])}`);
-    }
-    if (occRows.length) {
-      await c.exec(sql.unsafe`INSERT INTO parse_chunks (${sql.join(['id', ...OCCURRENCE_COLS].map((col) => sql.identifier([col])), sql.fragment`, `)})
-        SELECT * FROM ${sql.unnest(occRows as never[][], ['int8', ...OCCURRENCE_TYPES])}`);
-      await insertLexical(pgPort(this.db, c), CHUNK_LEXICON, occRows.map((r, i) => ({ id: r[0] as number, text: lexPairs[i] })));
-      this.rowsSinceAnalyze += occRows.length;
-    }
-    if (symRows.length) {
-      await c.exec(sql.unsafe`INSERT INTO symbols (parse_id, name, kind, container, start_line, end_line, name_line, name_col, signature)
-        SELECT * FROM ${sql.unnest(symRows as never[][], ['int8', 'text', 'text', 'text', 'int4', 'int4', 'int4', 'int4', 'text'])}`);
-      this.namesCache = null;
-    }
-
-    // View rows (the last write of a path wins, as it would one by one).
-    const outcomes: WriteOutcome[] = [];
-    const counted = new Set<string>();
-    const viewRows = new Map<string, unknown[]>();
-    for (const f of files) {
-      const content = f.content;
-      let parseId: number | null = null;
-      let newChunks = 0;
-      if (content.kind === 'reuse') parseId = content.parseId;
-      else if (content.kind === 'parsed') {
-        parseId = known.get(f.contentKey)!;
-        if (fresh.includes(f)) {
-          for (const h of content.chunkHashes) {
-            if (newHashes.has(h) && !counted.has(h)) {
-              counted.add(h);
-              newChunks++;
-            }
-          }
-        }
-      }
-      viewRows.set(f.path, [
-        repoId,
-        f.path,
-        f.blob,
-        f.contentKey,
-        f.size,
-        f.language,
-        f.encoding,
-        content.kind === 'skipped' ? 'skipped' : 'indexed',
-        content.kind === 'skipped' ? content.reason : null,
-        parseId,
-        now,
-      ]);
-      outcomes.push({ parseId, newChunks });
-    }
-    await c.exec(sql.unsafe`INSERT INTO files (repo_id, path, blob, content_key, size, language, encoding, status, skip_reason, parse_id, indexed_at)
-      SELECT * FROM ${sql.unnest([...viewRows.values()] as never[][], ['int8', 'text', 'text', 'text', 'int8', 'text', 'text', 'text', 'text', 'int8', 'int8'])}
-      ON CONFLICT (repo_id, path) DO UPDATE SET blob = excluded.blob, content_key = excluded.content_key, size = excluded.size,
-        language = excluded.language, encoding = excluded.encoding, status = excluded.status, skip_reason = excluded.skip_reason,
-        parse_id = excluded.parse_id, indexed_at = excluded.indexed_at`);
-    return outcomes;
   }
 
   /** The view filter as a slonik fragment (the lexical SQL is written with slonik). */

@@ -16,10 +16,11 @@ import { SqlRepos, viewSql } from './repos.js';
 import { createOwnerOnly, SqliteFileGuard, tightenModes } from './sqlite-file-guard.js';
 import { parseMatch } from './fts-match.js';
 import { candidatesToRescore, docsizeTokens, matchPhraseKeys, phraseMatch, rescoreByRepository, rescoreWindow, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
-import { delegate, sqlitePort, type SqlPort } from './sql-port.js';
-import { CHUNK_COLS, OCCURRENCE_COLS, occurrenceValues, toChunkRow, type Row } from './tables.js';
+import { batchesFor, delegate, sqlitePort, valuesList, type SqlPort } from './sql-port.js';
+import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
+import { CHUNK_COLS, toChunkRow, type Row } from './tables.js';
 import { SqlChunkReads } from './chunk-reads.js';
-import type { ChunkStore, FileWrite, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth, WriteOutcome } from './types.js';
+import type { ChunkStore, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth } from './types.js';
 
 /** FTS5 syntax errors are the query's fault, not the store's. */
 function ftsError(err: unknown, what: string): unknown {
@@ -28,6 +29,16 @@ function ftsError(err: unknown, what: string): unknown {
   }
   return err;
 }
+
+/** Chunk occurrences in FTS5 (chunk_fts, rowid = parse_chunks.id). */
+const CHUNK_FTS: ChunkLexicon = {
+  async add(c, rows) {
+    for (const part of batchesFor(rows, 3)) {
+      const params: unknown[] = [];
+      await c.run(`INSERT INTO chunk_fts (rowid, symbol, body) VALUES ${valuesList(part.map((r) => [r.id, ...r.text]), params)}`, params);
+    }
+  },
+};
 
 /** Commit messages in FTS5 (commit_fts, rowid = commits.id); authors matched by contextd_icontains. */
 const COMMIT_FTS: CommitLexicon = {
@@ -55,7 +66,7 @@ export interface SqliteStoreOptions {
 }
 
 /** The concerns' shared implementations (repos.ts, job-queue.ts, history-store.ts, chunk-reads.ts), bound onto the store. */
-export interface SqliteStore extends RepoStore, JobQueue, HistoryStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks'> {}
+export interface SqliteStore extends RepoStore, JobQueue, HistoryStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
 
 export class SqliteStore implements MetadataStore {
   readonly backend = 'sqlite';
@@ -124,7 +135,14 @@ export class SqliteStore implements MetadataStore {
       if (seq === 0) seq = ((await this.port.get<{ s: number | null }>('SELECT MAX(seq) AS s FROM jobs'))?.s ?? 0) + 1;
       return Array.from({ length: n }, () => seq++);
     };
-    delegate(this, new SqlRepos(this.port, null), new SqlJobQueue(this.port, null, nextSeqs), this.history, new SqlChunkReads(this.port, this.view, COMMIT_FTS, (e) => e));
+    delegate(
+      this,
+      new SqlRepos(this.port, null),
+      new SqlJobQueue(this.port, null, nextSeqs),
+      this.history,
+      new SqlChunkReads(this.port, this.view, COMMIT_FTS, (e) => e),
+      new SqlChunkWriter(this.port, CHUNK_FTS, () => (this.namesCache = null)),
+    );
   }
 
   private migrate(): void {
@@ -158,20 +176,6 @@ export class SqliteStore implements MetadataStore {
     const db = this.db;
     return {
       parseByKey: db.prepare<[string], { id: number }>('SELECT id FROM parses WHERE parse_key = ?'),
-      insertParse: db.prepare('INSERT INTO parses (parse_key, language, fallback, parse_error, created_at) VALUES (?, ?, ?, ?, ?)'),
-      insertChunk: db.prepare('INSERT OR IGNORE INTO chunks (hash, language, text) VALUES (?, ?, ?)'),
-      insertParseChunk: db.prepare(`INSERT INTO parse_chunks (${OCCURRENCE_COLS.join(', ')}) VALUES (${OCCURRENCE_COLS.map(() => '?').join(', ')})`),
-      insertFts: db.prepare('INSERT INTO chunk_fts (rowid, symbol, body) VALUES (?, ?, ?)'),
-      insertSymbol: db.prepare(
-        'INSERT INTO symbols (parse_id, name, kind, container, start_line, end_line, name_line, name_col, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
-      upsertFile: db.prepare(
-        `INSERT INTO files (repo_id, path, blob, content_key, size, language, encoding, status, skip_reason, parse_id, indexed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (repo_id, path) DO UPDATE SET blob = excluded.blob, content_key = excluded.content_key, size = excluded.size, language = excluded.language,
-           encoding = excluded.encoding, status = excluded.status, skip_reason = excluded.skip_reason,
-           parse_id = excluded.parse_id, indexed_at = excluded.indexed_at`,
-      ),
       symbolNames: db.prepare<[], { name: string }>('SELECT DISTINCT name FROM symbols'),
     };
   }
@@ -206,74 +210,6 @@ export class SqliteStore implements MetadataStore {
   async findParse(parseKey: string): Promise<number | null> {
     await this.port.idle();
     return this.stmts.parseByKey.get(parseKey)?.id ?? null;
-  }
-
-  async writeFile(repoId: number, file: FileWrite): Promise<WriteOutcome> {
-    await this.port.idle();
-    return this.db.transaction(() => this.writeOne(repoId, file))();
-  }
-
-  async writeFiles(repoId: number, files: FileWrite[]): Promise<WriteOutcome[]> {
-    // Direct users of the connection wait for a port transaction (they would run inside it).
-    await this.port.idle();
-    // Nested better-sqlite3 transactions are savepoints: one bad file rolls back alone.
-    const one = this.db.transaction((f: FileWrite) => this.writeOne(repoId, f));
-    return this.db.transaction(() =>
-      files.map((f): WriteOutcome => {
-        try {
-          return one(f);
-        } catch (err) {
-          return { parseId: null, newChunks: 0, error: (err as Error).message };
-        }
-      }),
-    )();
-  }
-
-  private writeOne(repoId: number, file: FileWrite): WriteOutcome {
-    {
-      const now = Date.now();
-      const content = file.content;
-      let parseId: number | null = null;
-      let newChunks = 0;
-      if (content.kind === 'reuse') {
-        parseId = content.parseId;
-      } else if (content.kind === 'parsed') {
-        const existing = this.stmts.parseByKey.get(file.contentKey);
-        if (existing) {
-          parseId = existing.id;
-        } else {
-          const { parsed, chunkHashes, lexical } = content;
-          parseId = Number(
-            this.stmts.insertParse.run(file.contentKey, parsed.language, parsed.fallback ? 1 : 0, parsed.parseError ?? null, now).lastInsertRowid,
-          );
-          parsed.chunks.forEach((chunk, ord) => {
-            const hash = chunkHashes[ord];
-            newChunks += this.stmts.insertChunk.run(hash, parsed.language, chunk.text).changes;
-            const occ = this.stmts.insertParseChunk.run(...occurrenceValues(parseId!, ord, hash, chunk)).lastInsertRowid;
-            const lex = lexical?.[ord];
-            this.stmts.insertFts.run(occ, lex ? lex.symbol : chunk.symbol ? indexText(chunk.symbol) : '', lex ? lex.body : indexText(chunk.text));
-          });
-          for (const s of parsed.symbols) {
-            this.stmts.insertSymbol.run(parseId, s.name, s.kind, s.container, s.startLine, s.endLine, s.nameLine, s.nameColumn, s.signature);
-          }
-          if (parsed.symbols.length) this.namesCache = null;
-        }
-      }
-      this.stmts.upsertFile.run(
-        repoId,
-        file.path,
-        file.blob,
-        file.contentKey,
-        file.size,
-        file.language,
-        file.encoding,
-        content.kind === 'skipped' ? 'skipped' : 'indexed',
-        content.kind === 'skipped' ? content.reason : null,
-        parseId,
-        now,
-      );
-      return { parseId, newChunks };
-    }
   }
 
   async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
