@@ -2,10 +2,12 @@
  * Reads of chunks and symbols in a view that both backends answer with the same SQL
  * (SqlPort); the lexical search and the writes stay in each backend (FTS5 / tsvector).
  */
-import { historyFilterSql, type CommitLexicon, type ViewSql } from './history-store.js';
+import { parseMatch } from './fts-match.js';
+import { chunkTexts, historyFilterSql, type CommitLexicon, type ViewSql } from './history-store.js';
+import { candidatesToRescore, matchPhraseKeys, rescoreByRepository, rescoreWindow, type RepoLexStats } from './repo-bm25.js';
 import type { SqlPort } from './sql-port.js';
 import { CHUNK_COLS, SYMBOL_COLS, toChunkRow, toSymbol, type Row } from './tables.js';
-import type { ChunkRow, ChunkStore, SymbolLookup, SymbolRow } from './types.js';
+import type { ChunkRow, ChunkStore, LexicalQuery, LexicalRow, SymbolLookup, SymbolRow } from './types.js';
 
 export class SqlChunkReads implements Pick<ChunkStore, 'lookupSymbols' | 'fileChunks'> {
   constructor(
@@ -44,4 +46,28 @@ export class SqlChunkReads implements Pick<ChunkStore, 'lookupSymbols' | 'fileCh
     );
     return rows.map(toChunkRow);
   }
+}
+
+/**
+ * The lexical search of both stores. Candidates: the view's best `fetch` rows by the engine's
+ * table-wide BM25, capped at the best `inner` matches before joining the views (a common word can
+ * match most of the index, and joining every match costs more than the search). Rows outside that
+ * set score lower than all inside it, so the candidates are exact unless filters leave fewer than
+ * `fetch`: then the search runs without the cap. Each candidate is then scored with its own
+ * repository's statistics (repo-bm25.ts), so what else is indexed does not change a ranking.
+ */
+export async function rescoredLexicalSearch(
+  port: SqlPort,
+  q: LexicalQuery,
+  /** The view's best rows by the table-wide score, without text; `capHit`: the `inner` cap cut matches. */
+  rows: (limit: number, inner: number | null) => Promise<{ rows: LexicalRow[]; capHit: boolean }>,
+  stats: (repoIds: number[], keys: string[]) => Promise<Map<number, RepoLexStats>>,
+): Promise<LexicalRow[]> {
+  const { fetch } = rescoreWindow(q.limit);
+  const capped = await rows(fetch, Math.max(fetch * 5, 500));
+  const candidates = candidatesToRescore(capped.rows.length >= fetch || !capped.capHit ? capped.rows : (await rows(fetch, null)).rows, q.limit);
+  if (!candidates.length) return [];
+  const texts = await chunkTexts(port, candidates.map((r) => r.chunkHash));
+  const withText = candidates.map((r) => ({ ...r, text: texts.get(r.chunkHash) ?? '' }));
+  return rescoreByRepository(q.match, withText, await stats([...new Set(withText.map((r) => r.repoId))], matchPhraseKeys(parseMatch(q.match)))).slice(0, q.limit);
 }

@@ -21,12 +21,12 @@ import { ContextdError, errorMessage } from '../errors.js';
 import { indexText } from '../search/tokenize.js';
 import { fragmentText, isConnectionError, openError, parsePgUrl, PgDb, pgPort, sql, toFragment, type PgTarget, type Queryable } from './pg-db.js';
 import { fts5Tokens } from './fts-tokens.js';
-import { bm25Rows, CHUNK_LEXICON, COMMIT_LEXICON, insertLexical, parseMatch, phraseCountsQuery, phraseKeys, repoLexStatsQuery, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
-import { candidatesToRescore, matchPhraseKeys, rescoreByRepository, rescoreWindow, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
+import { bm25Rows, CHUNK_LEXICON, COMMIT_LEXICON, insertLexical, phraseCountsQuery, phraseKeys, repoLexStatsQuery, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
+import { sumRepoStats, type RepoLexStats } from './repo-bm25.js';
 import { PG_MIGRATIONS } from './postgres-schema.js';
-import { chunkTexts, historyFilterSql, SqlHistory, type CommitLexicon, type ViewSql } from './history-store.js';
+import { historyFilterSql, SqlHistory, type CommitLexicon, type ViewSql } from './history-store.js';
 import { SqlJobQueue } from './job-queue.js';
-import { SqlChunkReads } from './chunk-reads.js';
+import { rescoredLexicalSearch, SqlChunkReads } from './chunk-reads.js';
 import { SqlRepos, viewSql } from './repos.js';
 import { delegate, type SqlPort } from './sql-port.js';
 import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
@@ -257,20 +257,8 @@ export class PostgresStore implements MetadataStore {
   async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
     const hits = bm25Rows(q.match, CHUNK_LEXICON, await this.lexicalKnown(CHUNK_LEXICON, q.match));
     if (!hits) return [];
-    // As the SQLite store: candidates are the view's best `fetch` rows by the table-wide score,
-    // joining the views only for the best `inner` matches (a common word can match most of the
-    // index) unless filters leave fewer than `fetch` of them; rows tied with the last one kept are
-    // kept too, so the cut never depends on the order of equal scores. Then each candidate is
-    // scored with its own repository's statistics (repo-bm25.ts).
-    const { fetch } = rescoreWindow(q.limit);
-    const inner = Math.max(fetch * 5, 500);
-    const capped = await this.lexicalRows(q, hits, fetch, inner);
-    const candidates = candidatesToRescore(capped.rows.length >= fetch || !capped.capHit ? capped.rows : (await this.lexicalRows(q, hits, fetch, null)).rows, q.limit);
-    const texts = await chunkTexts(this.port, candidates.map((r) => r.chunkHash));
-    const rows = candidates.map((r) => ({ ...r, text: texts.get(r.chunkHash) ?? '' }));
-    if (!rows.length) return rows;
-    const stats = await this.repoLexStats([...new Set(rows.map((r) => r.repoId))], matchPhraseKeys(parseMatch(q.match)));
-    return rescoreByRepository(q.match, rows, stats).slice(0, q.limit);
+    // Rows tied with the last one kept are kept too (lexicalRows), so the cut never depends on the order of equal scores.
+    return rescoredLexicalSearch(this.port, q, (limit, inner) => this.lexicalRows(q, hits, limit, inner), (ids, keys) => this.repoLexStats(ids, keys));
   }
 
   /**

@@ -9,17 +9,16 @@ import { dirname } from 'node:path';
 import { ContextdError } from '../errors.js';
 import { indexText } from '../search/tokenize.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
-import { chunkTexts, historyFilterSql, SqlHistory, type CommitLexicon, type ViewSql } from './history-store.js';
+import { historyFilterSql, SqlHistory, type CommitLexicon, type ViewSql } from './history-store.js';
 import { SqlJobQueue } from './job-queue.js';
 import { NO_REPO_LOCK } from './repo-lock.js';
 import { SqlRepos, viewSql } from './repos.js';
 import { createOwnerOnly, SqliteFileGuard, tightenModes } from './sqlite-file-guard.js';
-import { parseMatch } from './fts-match.js';
-import { candidatesToRescore, docsizeTokens, matchPhraseKeys, phraseMatch, rescoreByRepository, rescoreWindow, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
+import { docsizeTokens, phraseMatch, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
 import { batchesFor, delegate, sqlitePort, valuesList, type SqlPort } from './sql-port.js';
 import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
 import { CHUNK_COLS, toChunkRow, type Row } from './tables.js';
-import { SqlChunkReads } from './chunk-reads.js';
+import { rescoredLexicalSearch, SqlChunkReads } from './chunk-reads.js';
 import type { ChunkStore, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth } from './types.js';
 
 /** FTS5 syntax errors are the query's fault, not the store's. */
@@ -214,22 +213,8 @@ export class SqliteStore implements MetadataStore {
 
   async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
     await this.port.idle();
-    // Candidates: the view's best `fetch` rows by FTS5's table-wide bm25(), scored in FTS5 alone
-    // first and capped at the best `inner` before joining the views (a common word can match most
-    // of a 100k-chunk index, and joining every match costs more than the search). Rows outside that
-    // set score lower than all inside it, so the candidates are exact unless filters leave fewer
-    // than `fetch` rows: then search without the cap. The candidates (all of the view's matches when
-    // there are fewer than `fetch`) are then scored with their own repository's statistics
-    // (repo-bm25.ts), so what else is indexed does not change a ranking.
-    const { fetch } = rescoreWindow(q.limit);
-    const inner = Math.max(fetch * 5, 500);
-    const capped = this.lexicalRows(q, fetch, inner);
-    const candidates = candidatesToRescore(capped.rows.length >= fetch || !capped.capHit ? capped.rows : this.lexicalRows(q, fetch, null).rows, q.limit);
-    const texts = await chunkTexts(this.port, candidates.map((r) => r.chunkHash));
-    const rows = candidates.map((r) => ({ ...r, text: texts.get(r.chunkHash) ?? '' }));
-    if (!rows.length) return rows;
-    const stats = this.repoLexStats([...new Set(rows.map((r) => r.repoId))], matchPhraseKeys(parseMatch(q.match)));
-    return rescoreByRepository(q.match, rows, stats).slice(0, q.limit);
+    // FTS5 scores alone first (its table-wide bm25()), then the views are joined (chunk-reads.ts).
+    return rescoredLexicalSearch(this.port, q, async (limit, inner) => this.lexicalRows(q, limit, inner), async (ids, keys) => this.repoLexStats(ids, keys));
   }
 
   /** Cache of per-repository lexical statistics, valid while no connection writes (data_version, total_changes). */
