@@ -22,7 +22,10 @@ export interface SqlPort {
   readonly regexOp: string;
   /** The connection is gone (redoing the work piece by piece is pointless). */
   lost(err: unknown): boolean;
-  /** Resolves once no transaction of this port is running (SQLite: direct users of the connection wait too). */
+  /**
+   * The running transaction of this port, or null: direct users of the connection wait with
+   * `while (port.idle()) await port.idle();` right before their statements (SQLite; null on PostgreSQL).
+   */
   idle(): Promise<void> | null;
 }
 
@@ -53,26 +56,23 @@ function makeSqlitePort(db: Db): SqlPort {
   const bind = (params: readonly unknown[]) => params.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
   // Every statement resolves at once, but a transaction body awaits between them: other callers
   // of this port wait for it (they would otherwise run inside it), as they waited for the
-  // synchronous transactions before.
+  // synchronous transactions before. The check and what follows it run without an await in
+  // between (an await there would let another transaction begin first).
   let running: Promise<void> | null = null;
   let savepoints = 0;
   const make = (inTx: boolean): SqlPort => {
-    const idle = async () => {
-      while (!inTx && running) await running;
-    };
-    const waitIdle = () => (!inTx && running ? idle() : null);
     const port: SqlPort = {
       dialect: 'sqlite',
       async all<T>(text: string, params: readonly unknown[] = []) {
-        await idle();
+        while (!inTx && running) await running;
         return db.prepare(text).all(...bind(params)) as T[];
       },
       async get<T>(text: string, params: readonly unknown[] = []) {
-        await idle();
+        while (!inTx && running) await running;
         return db.prepare(text).get(...bind(params)) as T | undefined;
       },
       async run(text, params = []) {
-        await idle();
+        while (!inTx && running) await running;
         const stmt = db.prepare(text);
         if (stmt.reader) return stmt.all(...bind(params)).length;
         return stmt.run(...bind(params)).changes;
@@ -90,7 +90,7 @@ function makeSqlitePort(db: Db): SqlPort {
             throw err;
           }
         }
-        await idle();
+        while (running) await running;
         let done!: () => void;
         running = new Promise((r) => (done = r));
         try {
@@ -114,7 +114,7 @@ function makeSqlitePort(db: Db): SqlPort {
       },
       regexOp: 'REGEXP',
       lost: () => false,
-      idle: waitIdle,
+      idle: () => (inTx ? null : running),
     };
     return port;
   };

@@ -207,14 +207,26 @@ export class SqliteStore implements MetadataStore {
   }
 
   async findParse(parseKey: string): Promise<number | null> {
-    await this.port.idle();
+    while (this.port.idle()) await this.port.idle();
     return this.stmts.parseByKey.get(parseKey)?.id ?? null;
   }
 
   async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
-    await this.port.idle();
+    while (this.port.idle()) await this.port.idle();
     // FTS5 scores alone first (its table-wide bm25()), then the views are joined (chunk-reads.ts).
-    return rescoredLexicalSearch(this.port, q, async (limit, inner) => this.lexicalRows(q, limit, inner), async (ids, keys) => this.repoLexStats(ids, keys));
+    // Each step reads the connection directly: after waiting out any port transaction, with no await in between (sql-port.ts).
+    return rescoredLexicalSearch(
+      this.port,
+      q,
+      async (limit, inner) => {
+        while (this.port.idle()) await this.port.idle();
+        return this.lexicalRows(q, limit, inner);
+      },
+      async (ids, keys) => {
+        while (this.port.idle()) await this.port.idle();
+        return this.repoLexStats(ids, keys);
+      },
+    );
   }
 
   /** Cache of per-repository lexical statistics, valid while no connection writes (data_version, total_changes). */
@@ -294,7 +306,7 @@ export class SqliteStore implements MetadataStore {
   private vocabReady = false;
 
   async documentFrequencies(tokens: string[], repoIds?: number[]): Promise<{ total: number; df: Map<string, number> }> {
-    await this.port.idle();
+    while (this.port.idle()) await this.port.idle();
     // Scoped to repositories: their views' counts (what their lexical scores use), never other repositories'.
     if (repoIds?.length) return sumRepoStats(this.repoLexStats(repoIds, tokens), tokens);
     // A temp fts5vocab table over the lexical index: per-term document counts from the index itself.
@@ -321,7 +333,7 @@ export class SqliteStore implements MetadataStore {
   }
 
   async symbolNames(): Promise<string[]> {
-    await this.port.idle();
+    while (this.port.idle()) await this.port.idle();
     // Another connection (the CLI next to the daemon, another daemon) may have written symbols.
     const version = this.db.pragma('data_version', { simple: true }) as number;
     if (version !== this.namesVersion) {
