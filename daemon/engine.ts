@@ -11,6 +11,7 @@ import { ContextdError } from './errors.js';
 import { indexRepository, type IndexOptions, type IndexSummary } from './index/indexer.js';
 import { ParsePool } from './lang/parse-pool.js';
 import { indexWorkerUrl } from './index/worker-url.js';
+import { isInside } from './repo/confine.js';
 import { findRepoRoot } from './repo/git.js';
 import { HISTORY_WEIGHT, HISTORY_WEIGHT_BOOSTED, searchCode, type SearchHit } from './search/search.js';
 import {
@@ -23,16 +24,16 @@ import {
   type RelatedReport,
 } from './search/history-reports.js';
 import { parseTimeSpec } from './search/time.js';
-import { findSymbols, type SymbolHit } from './search/symbols.js';
+import { findSymbols } from './search/symbols.js';
 import { openStore, parallelReadsHelp } from './store/open-store.js';
 import { PoolUnavailable, SearchPool } from './search/search-pool.js';
 import type { PoolSearchOptions } from './search/search-protocol.js';
 import { EmbeddingService, type EmbedRunOptions, type EmbedRunSummary } from './embed/service.js';
 import type { EmbeddingProgress } from './embed/types.js';
-import type { FusionSettings, SearchMode, SemanticRetriever } from './search/semantic.js';
+import type { FusionSettings, SemanticRetriever } from './search/semantic.js';
 import { fusionFor } from './search/fusion-weights.js';
 import { LocalVectorIndex } from './store/local-vector-index.js';
-import type { FileRecord, MetadataStore, RepoRecord, ViewFilter } from './store/types.js';
+import type { FileRecord, HistoryStore, JobQueue, MetadataStore, RangeBlame, RepoRecord, RepoStore, StoreHealth, SymbolRow, ViewFilter } from './store/types.js';
 import { computeFreshness, type Freshness } from './index/freshness.js';
 import { openQueryCache } from './cache/open.js';
 import { storeNamespace } from './cache/keys.js';
@@ -42,46 +43,17 @@ import type { EmbeddingStore, VectorIndex } from './store/vector-types.js';
 import type { BackendReport } from './backends/health.js';
 import type { OllamaProbeTarget } from './backends/probes.js';
 import { askCodebase, type AskOptions, type AskResult } from './ask/ask.js';
+import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
 
-export interface QueryScope {
-  /** A path inside a repository to restrict to; all indexed repositories when absent. */
-  repo?: string;
-  languages?: string[];
-  paths?: string[];
-  limit?: number;
-}
+// The query types live in the neutral types module (front ends and ask use them without the engine).
+export type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
 
-/** A point in time: unix seconds, or what `--since`/`--until` accept (`2w`, `2025-01-01`). */
-export type TimeSpec = number | string;
-
-export interface SearchScope extends QueryScope {
-  /** Only code with lines last changed by this author (substring of name or email, any case). */
-  author?: string;
-  since?: TimeSpec;
-  until?: TimeSpec;
-  /** Rank by the commit messages that touched the code (raises the history retriever's weight). */
-  history?: boolean;
-  /** Opt-in ranking boosts for recently / frequently changed code. */
-  boostRecent?: boolean;
-  boostChurn?: boolean;
-  /** hybrid (default): every retriever fused; or lexical, semantic or symbol alone. */
-  mode?: SearchMode;
-  /** Overrides the hybrid fusion's semantic weight (0..1) for this search: for tuning (bench/quality --tune). */
-  semanticWeight?: number;
-  /** Overrides the score factor of test files for this search (1 = no preference): for tuning. */
-  testFileFactor?: number;
-}
-
-export interface FileScope {
-  /** The repository (any path inside it); else the one around the file. */
-  repo?: string;
-  /** Where a relative file path starts (default: the process's cwd). */
-  cwd?: string;
-}
-
-export type EngineSearchHit = SearchHit & { repo: string };
 export type BackendEventSink = (level: 'info' | 'warn', message: string, data?: Record<string, unknown>) => void;
-export type EngineSymbolHit = SymbolHit & { repo: string };
+
+/** What the front ends may read and change of repositories and their views (writes bump the query cache, as every store write). */
+export type RepoDirectory = Pick<RepoStore, 'getRepo' | 'getRepoById' | 'listRepos' | 'ensureRepo' | 'updateRepo' | 'removeRepo' | 'stats'> & Pick<HistoryStore, 'historyStats'>;
+/** The persistent job queue, as the daemon's scheduler uses it. */
+export type WorkQueue = Pick<JobQueue, 'enqueue' | 'pendingJobs' | 'takeJobs' | 'finishJobs'>;
 
 export class Engine {
   private pool: ParsePool | null = null;
@@ -99,8 +71,60 @@ export class Engine {
 
   private constructor(
     readonly config: ContextdConfig,
+    /**
+     * The store, for the engine's own modules and for tests. Front ends (daemon, MCP, LSP, CLI)
+     * use the facets below; scripts/check-layers.ts rejects `engine.store` anywhere else.
+     */
     readonly store: MetadataStore,
   ) {}
+
+  /** Repositories and views (the store itself, typed down to what front ends need). */
+  get repos(): RepoDirectory {
+    return this.store;
+  }
+
+  /** The persistent job queue. */
+  get jobs(): WorkQueue {
+    return this.store;
+  }
+
+  /** Which backend holds the index, and where (a path or a redacted URL). */
+  get storeInfo(): { backend: string; location: string } {
+    return { backend: this.store.backend, location: this.store.location };
+  }
+
+  /** A live probe of the store (never throws). */
+  storeHealth(): Promise<StoreHealth> {
+    return this.store.health();
+  }
+
+  /** An integrity check of the stored data (SQLite's quick_check): the problem found, or null. */
+  checkIntegrity(): string | null {
+    return this.store.checkIntegrity?.() ?? null;
+  }
+
+  /** Symbols with exactly these names in the given repositories (LSP go-to-definition), through the query cache. */
+  async symbolsNamed(names: string[], repos: RepoRecord[], limit: number): Promise<SymbolRow[]> {
+    const { scopes, state, local } = this.cacheScope(repos, false, false);
+    const repoIds = repos.map((r) => r.id);
+    return (await this.cache.fetch('symbols-named', { names, repoIds, limit, state }, scopes, () => this.store.lookupSymbols({ names, repoIds, limit }), local)).value;
+  }
+
+  /** Who owns lines start..end of a file now, and the shallow clone's grafts (LSP hover), through the query cache. */
+  async rangeBlame(repo: RepoRecord, path: string, startLine: number, endLine: number): Promise<{ blame: RangeBlame; grafts: string[] }> {
+    const { scopes, state, local } = this.cacheScope([repo], false, false);
+    const { value } = await this.cache.fetch(
+      'range-blame',
+      { path, startLine, endLine, state },
+      scopes,
+      async () => {
+        const [[blame], history] = await Promise.all([this.store.blameForRanges([{ repoId: repo.id, path, startLine, endLine }]), this.store.historyState(repo.id)]);
+        return { blame, grafts: history?.grafts ?? [] };
+      },
+      local,
+    );
+    return value;
+  }
 
   /** Search worker threads (the daemon's; one-shot CLI commands search in-process). */
   private searchPool: SearchPool | null = null;
@@ -271,7 +295,18 @@ export class Engine {
 
   async symbols(query: string, scope: QueryScope & { kinds?: string[] } = {}): Promise<EngineSymbolHit[]> {
     const { repoIds, roots, repos } = await this.scope(scope);
-    const opts = { repoIds, languages: scope.languages, paths: scope.paths, kinds: scope.kinds, limit: scope.limit ?? 20 };
+    return this.cachedSymbols(query, { repoIds, languages: scope.languages, paths: scope.paths, kinds: scope.kinds, limit: scope.limit ?? 20 }, roots, repos);
+  }
+
+  /** Fuzzy symbol search over these repositories (null: all), through the query cache (LSP workspace symbols). */
+  async symbolsIn(query: string, repos: RepoRecord[] | null, limit: number): Promise<EngineSymbolHit[]> {
+    const all = await this.store.listRepos();
+    const roots = new Map(all.map((r) => [r.id, r.root]));
+    return this.cachedSymbols(query, { repoIds: repos?.map((r) => r.id), limit }, roots, repos ?? all);
+  }
+
+  private async cachedSymbols(query: string, opts: Parameters<typeof findSymbols>[2], roots: Map<number, string>, repos: RepoRecord[]): Promise<EngineSymbolHit[]> {
+    const repoIds = opts.repoIds;
     const { scopes, state, local } = this.cacheScope(repos, !repoIds, false);
     const { value } = await this.cache.fetch(
       'symbols',
@@ -295,7 +330,7 @@ export class Engine {
     const repo = await this.repoFor(scope.repo ?? nearestExisting(resolve(cwd, file)));
     // A relative path starts at the current directory when it is inside the repository,
     // else at the repository's root (`contextd history src/x.py --repo ~/src/r` from anywhere).
-    const base = insideDir(realOr(repo.root), realOr(cwd)) ? cwd : repo.root;
+    const base = isInside(realOr(repo.root), realOr(cwd)) ? cwd : repo.root;
     let abs = isAbsolute(file) ? file : resolve(base, file);
     if (!isAbsolute(file) && !existsSync(abs) && existsSync(join(repo.root, file))) abs = join(repo.root, file);
     let real = abs;
@@ -306,7 +341,7 @@ export class Engine {
     }
     const rootReal = realpathSync(repo.root);
     const rel = relative(rootReal, real);
-    if (rel.startsWith('..') || isAbsolute(rel)) {
+    if (!isInside(rootReal, real)) {
       throw new ContextdError('outside-repo', `${file} is not inside ${repo.root}`, { hint: 'pass --repo for the repository that holds the file' });
     }
     if (rel === '') throw new ContextdError('bad-argument', `${file} is the repository itself; name a file`, { exitCode: 2 });
@@ -474,10 +509,6 @@ function realOr(p: string): string {
   }
 }
 
-function insideDir(dir: string, p: string): boolean {
-  const rel = relative(dir, p);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
 
 /** The closest existing ancestor of a path (a deleted file's directory may be gone too). */
 function nearestExisting(p: string): string {

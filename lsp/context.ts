@@ -4,7 +4,7 @@
  */
 import type { Engine } from '../daemon/engine.js';
 import type { ParsedFile } from '../daemon/lang/types.js';
-import type { DaemonStatus } from '../daemon/server/status.js';
+import type { DaemonStatus } from '../daemon/types.js';
 import type { Freshness } from '../daemon/index/freshness.js';
 
 export interface LspLogger {

@@ -48,9 +48,9 @@ export async function definition(deps: DefinitionDeps, params: DefinitionParams)
   const word = wordAt(doc.text, params.position.line, params.position.character);
   if (!word) return null;
   const [loc, scoped] = await Promise.all([deps.workspace.locate(uri), deps.workspace.repos()]);
-  const repos: RepoRecord[] = scoped ?? (await deps.engine.store.listRepos());
+  const repos: RepoRecord[] = scoped ?? (await deps.engine.repos.listRepos());
   const roots = new Map(repos.map((r) => [r.id, r.root]));
-  const rows = await deps.engine.store.lookupSymbols({ names: [word], repoIds: repos.map((r) => r.id), limit: 500 });
+  const rows = await deps.engine.symbolsNamed([word], repos, 500);
   const rank = (r: SymbolRow) => [
     loc && r.repoId === loc.repo.id && r.path === loc.path ? 0 : 1,
     loc && r.repoId === loc.repo.id ? 0 : 1,

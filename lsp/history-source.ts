@@ -50,10 +50,9 @@ export function engineHistorySource(engine: Engine): HistorySource {
       let grafts: ReadonlySet<string>;
       try {
         // One indexed range query on the stored blame: no git process, no whole-file report.
-        [[blame], grafts] = await Promise.all([
-          engine.store.blameForRanges([{ repoId: repo.id, path, startLine: start, endLine: end }]),
-          engine.store.historyState(repo.id).then((h) => new Set(h?.grafts ?? [])),
-        ]);
+        const r = await engine.rangeBlame(repo, path, start, end);
+        blame = r.blame;
+        grafts = new Set(r.grafts);
       } catch (err) {
         if (isContextdError(err)) return unavailable(err.message);
         return unavailable(`history unavailable: ${errorMessage(err)}`);

@@ -4,7 +4,7 @@
  * the daemon's status until the repository is up to date or failed.
  */
 import type { Connection } from 'vscode-languageserver/node';
-import type { RepoStatus } from '../daemon/server/status.js';
+import type { RepoStatus } from '../daemon/types.js';
 import type { LspContext } from './context.js';
 
 const POLL_MS = 400;

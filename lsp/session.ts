@@ -155,7 +155,7 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
         continue; // not a git work tree: repositories inside it are found by Workspace.repos()
       }
       workspace.setGitRoot(folder, root);
-      let repo = await ctx.engine.store.getRepo(root);
+      let repo = await ctx.engine.repos.getRepo(root);
       if (!repo?.registered) {
         if (!settings.autoRegister) {
           connection.console.info(`contextd: ${root} is not registered (autoRegister is off); run: contextd add ${JSON.stringify(root)}`);
@@ -163,7 +163,7 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
         }
         try {
           await ctx.registerRepo(root);
-          repo = await ctx.engine.store.getRepo(root);
+          repo = await ctx.engine.repos.getRepo(root);
           connection.console.info(`contextd: registered ${root}`);
         } catch (err) {
           connection.console.warn(`contextd: cannot register ${root}: ${errorMessage(err)}`);

@@ -14,7 +14,7 @@ import {
 } from 'vscode-languageserver/node';
 import { join } from 'node:path';
 import type { Engine } from '../daemon/engine.js';
-import { findSymbols, type SymbolHit } from '../daemon/search/symbols.js';
+import type { SymbolHit } from '../daemon/search/symbols.js';
 import type { RepoRecord } from '../daemon/store/types.js';
 import { lspSymbolKind } from './symbol-kinds.js';
 import { pathToUri } from './workspace.js';
@@ -41,9 +41,9 @@ export async function workspaceSymbols(
 ): Promise<SymbolInformation[]> {
   const query = typeof params.query === 'string' ? params.query.trim() : '';
   if (!query) return [];
-  const repos = opts.repos ?? (await engine.store.listRepos());
+  const repos = opts.repos ?? (await engine.repos.listRepos());
   const roots = new Map(repos.map((r) => [r.id, r.root]));
-  const hits = await findSymbols(engine.store, query, { repoIds: opts.repos ? repos.map((r) => r.id) : undefined, limit: opts.limit });
+  const hits = await engine.symbolsIn(query, opts.repos, opts.limit);
   if (opts.token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'workspace/symbol cancelled');
   const out: SymbolInformation[] = [];
   for (const h of hits) {

@@ -3,10 +3,11 @@
  * cover, and file URIs <-> (repository, repo-relative path).
  */
 import { realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RepoRecord } from '../daemon/store/types.js';
 import type { Engine } from '../daemon/engine.js';
+import { isInside as inside } from '../daemon/repo/confine.js';
 
 export function uriToPath(uri: string): string | null {
   if (!uri.startsWith('file:')) return null;
@@ -21,10 +22,7 @@ export function pathToUri(path: string): string {
   return pathToFileURL(path).href;
 }
 
-export function inside(dir: string, p: string): boolean {
-  const r = relative(dir, p);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
-}
+export { inside };
 
 function real(p: string): string {
   try {
@@ -76,7 +74,7 @@ export class Workspace {
    * repository rather than answering nothing).
    */
   async repos(): Promise<RepoRecord[] | null> {
-    const all = await this.engine.store.listRepos();
+    const all = await this.engine.repos.listRepos();
     const gitRoots = new Set(this.folders.map((f) => this.roots.get(f)).filter((r): r is string => !!r));
     const mine = all.filter((r) => gitRoots.has(r.root) || this.folders.some((f) => inside(r.root, f) || inside(f, r.root)));
     return mine.length ? mine : null;
@@ -87,7 +85,7 @@ export class Workspace {
     const p = uriToPath(uri);
     if (!p) return null;
     const candidates = [...new Set([resolve(p), real(resolve(p))])];
-    const repos = await this.engine.store.listRepos();
+    const repos = await this.engine.repos.listRepos();
     for (const abs of candidates) {
       const repo = repos.filter((r) => inside(r.root, abs) || inside(real(r.root), abs)).sort((a, b) => b.root.length - a.root.length)[0];
       if (!repo) continue;

@@ -87,7 +87,7 @@ t.test('redis cache: daemons sharing a store share answers and never serve stale
   await a.index(root);
   await a.cache.settled();
   const fromA = await a.search('parseJsonConfig', { repo: root });
-  await new Promise((r) => setTimeout(r, 50));
+  await a.cache.settled();
   const fromB = await b.search('parseJsonConfig', { repo: root });
   t.same(paths(fromB), paths(fromA));
   t.equal(b.cache.stats().sharedHits, 1, 'b answered from Redis');

@@ -118,7 +118,7 @@ t.test('redis: shared entries between daemons, pub/sub invalidation, namespaces'
   const src = source();
   t.equal((await get(a, src)).hit, null, 'a computes');
   await eventually(async () => (await b.fetch('probe', {}, [], async () => 1)) && true, 2000);
-  await new Promise((r) => setTimeout(r, 50)); // the SET is fire-and-forget
+  await a.settled(); // the SET is not awaited by the answer
   const fromB = await get(b, src);
   t.equal(fromB.hit, 'redis', 'b is answered from Redis');
   t.equal(src.calls, 1);
@@ -133,7 +133,7 @@ t.test('redis: shared entries between daemons, pub/sub invalidation, namespaces'
   const after = await get(b, src);
   t.equal(after.hit, null, 'b misses after a bump by a');
   t.equal((after.value as { answer: string }).answer, 'v2', 'and computes the fresh answer');
-  await new Promise((r) => setTimeout(r, 50));
+  await b.settled();
   t.equal((await get(a, src)).hit, 'redis', 'a now shares b\'s fresh entry');
 
   // Bumps that have not reached Redis yet keep this daemon off the shared layer for that scope.
@@ -225,7 +225,7 @@ t.test('redis killed mid-use and restarted: reconnects, queued bumps pushed, not
   });
   const src = source();
   await get(a, src);
-  await new Promise((r) => setTimeout(r, 50));
+  await a.settled();
   t.equal((await get(b, src)).hit, 'redis');
 
   redis.kill();

@@ -22,6 +22,7 @@ import { createLspSession } from '../lsp/session.js';
 import { lspSymbolKind } from '../lsp/symbol-kinds.js';
 import { isolatedEnv, REPO_ROOT, tempDir } from './helpers/cli.js';
 import { uri } from './helpers/lsp-client.js';
+import { eventually } from './helpers/daemon.js';
 
 interface SymbolInformation {
   name: string;
@@ -331,6 +332,7 @@ t.test('partial results, errors, and the session surviving them', async (t) => {
   const modern = session(t, engine);
   await modern.init([repo], { capabilities: { workspace: { workspaceFolders: true } } });
   await modern.conn.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [{ uri: uri(many), name: 'many' }], removed: [] } });
-  await new Promise((r) => setTimeout(r, 50));
-  t.equal((await modern.conn.sendRequest<{ name: string }[]>('workspace/symbol', { query: 'handler_7' }))[0]?.name, 'handler_7', 'folder changes reach a client with workspaceFolders support');
+  // Wait for the notification's effect, not a fixed time.
+  const found = await eventually(async () => (await modern.conn.sendRequest<{ name: string }[]>('workspace/symbol', { query: 'handler_7' }))[0]?.name === 'handler_7', 10_000, 20);
+  t.ok(found, 'folder changes reach a client with workspaceFolders support');
 });

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../daemon/store/sqlite-store.js';
+import { sqlitePort } from '../daemon/store/sql-port.js';
 import { SQLITE_MIGRATIONS } from '../daemon/store/sqlite-schema.js';
 import { chunkHash, contentKey } from '../daemon/index/keys.js';
 import type { ParsedFile } from '../daemon/lang/types.js';
@@ -136,4 +137,35 @@ t.test('migration 5 rebuilds the chunk table without losing vectors', async (t) 
   db.prepare("DELETE FROM chunks WHERE hash = 'h1'").run();
   t.equal((db.prepare('SELECT COUNT(*) AS n FROM chunk_vectors').get() as { n: number }).n, 0, 'the cascade still points at the new table');
   await store.close();
+});
+
+t.test('a shared transaction on the SQLite port: other users of the connection wait for it, a failure rolls back only its own writes', async (t) => {
+  const store = new SqliteStore(join(t.testdir(), 'index.db'));
+  t.teardown(() => store.close());
+  const port = sqlitePort(store.raw);
+  t.equal(port, sqlitePort(store.raw), 'one port per connection');
+  const repo = await store.ensureRepo('/r', 'r');
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const order: string[] = [];
+  // A transaction that stays open across an await (as the shared SQL's do) and then fails.
+  const failing = port
+    .tx(async (c) => {
+      await c.run('INSERT INTO jobs (repo_id, path, seq, reason, created_at) VALUES (?, ?, ?, ?, ?)', [repo.id, 'tx.py', 1, 'tx', 0]);
+      order.push('tx wrote');
+      await gate;
+      throw new Error('boom');
+    })
+    .catch((err: Error) => order.push(`tx failed: ${err.message}`));
+  // Meanwhile a file write and a job enqueue arrive: they must not land inside the failing transaction.
+  const writing = store.writeFiles(repo.id, [write('a.py', 'b1')]).then((out) => order.push(`write done: ${out[0].error ?? 'ok'}`));
+  const queuing = store.enqueue(repo.id, ['q.py'], 'later').then(() => order.push('enqueue done'));
+  await new Promise<void>((r) => setImmediate(r));
+  t.same(order, ['tx wrote'], 'nothing else ran while the transaction was open');
+  release();
+  await Promise.all([failing, writing, queuing]);
+  t.equal(order[1], 'tx failed: boom');
+  t.same((await store.listFiles(repo.id)).has('a.py'), true, 'the file write landed after the rollback');
+  const jobs = await store.takeJobs(repo.id, 10);
+  t.same(jobs?.paths, ['q.py'], 'the rolled-back job is gone, the later one is there');
 });

@@ -9,7 +9,7 @@
  *            ──► citations checked against the excerpts (invalid / uncited flagged)
  */
 import type { AskConfig } from '../config/config.js';
-import type { EngineSearchHit, SearchScope } from '../engine.js';
+import type { EngineSearchHit, SearchScope } from '../types.js';
 import { analyzeQuestion, pathGlob, type QueryAnalysis } from './analyze.js';
 import { checkCitations, type CitationReport, type ContextChunk } from './citations.js';
 import { streamChat, type ChatOptions, type ChatResult } from './ollama-chat.js';

@@ -34,11 +34,11 @@ export async function probeStore(config: ContextdConfig, timeoutMs: number): Pro
     const quiet: ContextdConfig = { ...config, cache: { ...config.cache, redis: null }, qdrant: { ...config.qdrant, url: null } };
     const engine = await withTimeout(Engine.open(quiet), timeoutMs * 3, 'the store');
     try {
-      const store = engine.store as typeof engine.store & { health?: () => Promise<StoreHealthLike> };
       const t0 = performance.now();
-      const repos = await withTimeout(store.listRepos(), timeoutMs, 'the store');
+      const repos = await withTimeout(engine.repos.listRepos(), timeoutMs, 'the store');
       const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
-      const h = store.health ? await withTimeout(store.health(), timeoutMs, 'the store') : null;
+      const h: StoreHealthLike | null = await withTimeout(engine.storeHealth(), timeoutMs, 'the store');
+      const store = engine.storeInfo;
       if (h && !h.healthy) return { ...base, state: 'down', version: h.version, detail: h.error ?? 'unhealthy', fix: h.hint };
       return { ...base, url: store.location ? (url ? redactUrl(store.location) : store.location) : base.url, version: h?.version ?? null, latencyMs: h?.latencyMs ?? latencyMs, detail: `${repos.length} repositor${repos.length === 1 ? 'y' : 'ies'} indexed` };
     } finally {

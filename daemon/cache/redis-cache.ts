@@ -263,10 +263,16 @@ export class RedisQueryCache implements QueryCache {
       const ttl = this.connected ? this.opts.ttlMs : Math.min(this.opts.ttlMs, this.opts.fallbackTtlMs ?? 30_000);
       this.l1.set(l1Key, json, ttl, scopes, json.length);
       if (sharedKey && this.sharedUsable(scopes)) {
-        void this.cmd.set(this.entryKey(sharedKey), json, 'PX', this.opts.ttlMs).catch((err: unknown) => {
-          this.counters.errors++;
-          this.noteError(err);
-        });
+        // Not awaited (the answer does not wait for Redis), but tracked: settled() waits for it.
+        void this.track(
+          this.cmd.set(this.entryKey(sharedKey), json, 'PX', this.opts.ttlMs).then(
+            () => {},
+            (err: unknown) => {
+              this.counters.errors++;
+              this.noteError(err);
+            },
+          ),
+        );
       }
     }
     return { value, hit: null };

@@ -1,16 +1,9 @@
 /** What MCP tools can reach in the daemon: the engine, status, the queue, the audit log. */
 import type { Engine } from '../engine.js';
-import type { DaemonStatus } from '../server/status.js';
+import type { AuditEntry, DaemonStatus } from '../types.js';
 import type { Freshness } from '../index/freshness.js';
 
-export interface AuditEntry {
-  at: number;
-  tool: string;
-  args: unknown;
-  durationMs: number;
-  hits: number | null;
-  error: string | null;
-}
+export type { AuditEntry } from '../types.js';
 
 export interface McpContext {
   engine: Engine;

@@ -3,15 +3,14 @@ import { resolve } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ContextdError, errorMessage, isContextdError } from '../errors.js';
 import type { McpContext, McpSession } from './context.js';
+import { isInside } from '../repo/confine.js';
 
 export interface ToolDeps {
   ctx: McpContext;
   session: McpSession;
 }
 
-function within(root: string, p: string): boolean {
-  return p === root || p.startsWith(root.endsWith('/') ? root : root + '/');
-}
+const within = isInside;
 
 /**
  * The repository a call is about: the `repo` argument (must be registered), else

@@ -19,10 +19,17 @@ export interface ConfinedPath {
   abs: string;
 }
 
-function inside(root: string, abs: string): boolean {
-  const r = relative(root, abs);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+/**
+ * Whether `path` is `root` or inside it, lexically (resolve symlinks first where they matter).
+ * The one "path inside root" test of the code base: every entry point asks this.
+ */
+export function isInside(root: string, path: string): boolean {
+  const r = relative(root, path);
+  // `..x` is a name inside root; only `..` itself or a `../` prefix leaves it.
+  return r === '' || (r !== '..' && !r.startsWith(`..${sep}`) && !isAbsolute(r));
 }
+
+const inside = isInside;
 
 /**
  * Resolves `path` (repo-relative to `defaultRoot`, or absolute) against the

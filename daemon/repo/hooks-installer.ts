@@ -14,6 +14,7 @@
 import { constants } from 'node:fs';
 import { access, chmod, lstat, mkdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isInside } from './confine.js';
 import { findRepoRoot, runGit } from './git.js';
 import {
   CHAINED_SUFFIX,
@@ -102,10 +103,6 @@ export interface HookStatusReport extends HooksLocation {
   hooks: { hook: ManagedHook; path: string; state: HookState; chained: ChainState }[];
 }
 
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
-}
 
 /** Resolve symlinks of the longest existing prefix, so /tmp vs /private/tmp style aliases compare equal. */
 async function realpathLoose(p: string): Promise<string> {
@@ -140,7 +137,7 @@ export async function locateHooks(repoRoot: string): Promise<HooksLocation> {
   if (hooksPath) {
     const [realHooks, realTop, realCommon] = await Promise.all([hooksDir, worktree, commonDir].map(realpathLoose));
     const globalScope = hooksPath.scope === 'global' || hooksPath.scope === 'system';
-    shared = globalScope || !(isInside(realHooks, realTop) || isInside(realHooks, realCommon));
+    shared = globalScope || !(isInside(realTop, realHooks) || isInside(realCommon, realHooks));
   }
   return { worktree, hooksDir, hooksPath, shared };
 }

@@ -1,5 +1,5 @@
 /** Messages between the search pool (main thread) and its workers, and errors across the thread boundary. */
-import { ContextdError } from '../errors.js';
+import { ContextdError, knownCode } from '../errors.js';
 import type { ChunkRow, ViewFilter } from '../store/types.js';
 import type { SearchHit, SearchOptions } from './search.js';
 
@@ -31,6 +31,6 @@ export function serializeError(err: unknown): WireError {
 }
 
 export function deserializeError(e: WireError): Error {
-  if (e.code) return new ContextdError(e.code, e.message, { hint: e.hint, exitCode: e.exitCode });
+  if (e.code) return new ContextdError(knownCode(e.code, 'daemon-error'), e.message, { hint: e.hint, exitCode: e.exitCode });
   return new Error(e.message);
 }

@@ -3,15 +3,10 @@
  * count, error) in the data dir, plus in-memory counters for `contextd status`.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { AuditEntry } from '../mcp/context.js';
+import type { AuditEntry, AuditSummary } from '../types.js';
 
-export interface AuditSummary {
-  log: string;
-  calls: number;
-  errors: number;
-  lastCallAt: number | null;
-  byTool: Record<string, { calls: number; errors: number; avgMs: number }>;
-}
+export type { AuditSummary } from '../types.js';
+
 
 export class AuditLog {
   private calls = 0;

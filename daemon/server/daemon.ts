@@ -100,19 +100,17 @@ export class Daemon {
         onBackendEvent: (level, message, data) => this.log[level](data ?? {}, message),
         searchWorkers: this.config.search.workers,
       });
-      const corrupt = this.engine.store.checkIntegrity?.();
-      if (corrupt) this.log.error({ problem: corrupt, database: this.engine.store.location }, 'the index database failed its integrity check; `contextd status` says how to fix it');
+      const corrupt = this.engine.checkIntegrity();
+      if (corrupt) this.log.error({ problem: corrupt, database: this.engine.storeInfo.location }, 'the index database failed its integrity check; `contextd status` says how to fix it');
       this.scheduler = new Scheduler(this.engine, this.log);
       this.deferred = new DeferredQueue(async (root) => {
-        const repo = await this.engine.store.getRepo(root);
-        if (!repo?.registered) return;
-        await this.engine.store.enqueue(repo.id, null, 'events while the store was down');
-        this.scheduler.kick();
+        const repo = await this.engine.repos.getRepo(root);
+        if (repo?.registered) await this.scheduler.schedule(repo.id, null, 'events while the store was down');
       }, this.log);
       // Catch up with whatever happened while we were down (a reconcile reads only changed
       // files), queued before the sockets answer: nobody may see an idle daemon that is not.
-      const registered = (await this.engine.store.listRepos()).filter((r) => r.registered);
-      for (const repo of registered) await this.engine.store.enqueue(repo.id, null, 'startup');
+      const registered = (await this.engine.repos.listRepos()).filter((r) => r.registered);
+      for (const repo of registered) await this.engine.jobs.enqueue(repo.id, null, 'startup');
       prepareSocketDir(socketDir);
       this.control = createControlServer({
         handlers: this.handlers(),
@@ -137,17 +135,16 @@ export class Daemon {
       this.kickEmbedding();
       // The store's own watch (a database file deleted or replaced underneath us is noticed,
       // and a deleted one restored, within seconds, not at the next status call).
-      this.storeWatch = setInterval(() => void this.engine.store.health().then((h) => this.reportStore(h)), STORE_WATCH_MS);
+      this.storeWatch = setInterval(() => void this.engine.storeHealth().then((h) => this.reportStore(h)), STORE_WATCH_MS);
       this.storeWatch.unref();
       this.stopMaintenance = scheduleMaintenance(
         {
           reconcile: async () => {
-            for (const repo of await this.engine.store.listRepos()) {
+            for (const repo of await this.engine.repos.listRepos()) {
               if (!repo.registered) continue;
               await this.repairHooks(repo.root);
-              await this.engine.store.enqueue(repo.id, null, 'periodic reconcile');
+              await this.scheduler.schedule(repo.id, null, 'periodic reconcile');
             }
-            this.scheduler.kick();
             this.kickEmbedding();
           },
           prune: async () => {
@@ -203,13 +200,12 @@ export class Daemon {
       status: () => this.status(),
       askAvailable: async () => (await this.engine.backendReports()).some((b) => b.name === 'llm' && b.state === 'ok'),
       reindex: async (root, paths) => {
-        const repo = await this.engine.store.getRepo(root);
+        const repo = await this.engine.repos.getRepo(root);
         if (!repo) throw new ContextdError('not-registered', `${root} is not registered`);
-        await this.engine.store.enqueue(repo.id, paths ?? null, 'mcp reindex');
-        this.scheduler.kick();
+        await this.scheduler.schedule(repo.id, paths ?? null, 'mcp reindex');
       },
       audit: (entry) => this.audit.record(entry),
-      registeredRoots: async () => (await this.engine.store.listRepos()).filter((r) => r.registered).map((r) => r.root),
+      registeredRoots: async () => (await this.engine.repos.listRepos()).filter((r) => r.registered).map((r) => r.root),
       repoForPath: (path, registered) => this.repoForClientPath(path, registered),
       freshness: (root) => this.freshness(root),
     };
@@ -263,10 +259,10 @@ export class Daemon {
 
   /** Freshness from what the daemon knows (queue, HEAD on disk): no git process per answer. */
   async freshness(root: string): Promise<Freshness> {
-    const repo = await this.engine.store.getRepo(root);
+    const repo = await this.engine.repos.getRepo(root);
     if (!repo) throw new ContextdError('not-registered', `${root} is not registered`);
-    const pending = (await this.engine.store.pendingJobs()).get(repo.id) ?? 0;
-    const queued = pending ? await this.engine.store.takeJobs(repo.id, 200) : null;
+    const pending = (await this.engine.jobs.pendingJobs()).get(repo.id) ?? 0;
+    const queued = pending ? await this.engine.jobs.takeJobs(repo.id, 200) : null;
     const running = this.scheduler.isBusy(repo.id);
     return queuedFreshness(root, repo.indexedCommit, queued, pending + (running ? 1 : 0));
   }
@@ -289,15 +285,13 @@ export class Daemon {
       ignoreDirs: [this.config.paths.dataDir],
       debounceMs: this.opts.debounceMs ?? 300,
       onPaths: (paths) => {
-        void this.engine.store
-          .enqueue(repoId, paths, 'file events')
-          .then(() => this.scheduler.kick())
+        void this.scheduler
+          .schedule(repoId, paths, 'file events')
           .catch((err) => (storeDown(err) ? this.deferred?.add(root, err) : this.log.error({ err: errorMessage(err) }, 'cannot queue file events')));
       },
       onHeadMoved: () => {
-        void this.engine.store
-          .enqueue(repoId, null, 'HEAD moved')
-          .then(() => this.scheduler.kick())
+        void this.scheduler
+          .schedule(repoId, null, 'HEAD moved')
           .catch((err) => (storeDown(err) ? this.deferred?.add(root, err) : this.log.error({ err: errorMessage(err) }, 'cannot queue reconcile')));
       },
       onError: (err) => this.log.warn({ repo: root, err: err.message }, 'file watcher error'),
@@ -345,27 +339,26 @@ export class Daemon {
 
   private async registerRepo(path: string): Promise<{ root: string; repoId: number; hooks: unknown }> {
     const root = await findRepoRoot(resolve(path));
-    const repo = await this.engine.store.ensureRepo(root, root.split('/').pop() || root);
-    await this.engine.store.updateRepo(repo.id, { registered: true });
+    const repo = await this.engine.repos.ensureRepo(root, root.split('/').pop() || root);
+    await this.engine.repos.updateRepo(repo.id, { registered: true });
     let hooks: unknown = null;
     if (this.opts.installHooks ?? true) {
       hooks = await installHooks(root, this.hookCommand());
     }
     await this.watch(repo.id, root);
-    await this.engine.store.enqueue(repo.id, null, 'added');
-    this.scheduler.kick();
+    await this.scheduler.schedule(repo.id, null, 'added');
     this.log.info({ repo: root }, 'repository registered');
     return { root, repoId: repo.id, hooks };
   }
 
   private async unregisterRepo(path: string): Promise<{ root: string }> {
     const root = await findRepoRoot(resolve(path)).catch(() => resolve(path));
-    const repo = await this.engine.store.getRepo(root);
+    const repo = await this.engine.repos.getRepo(root);
     if (!repo) throw new ContextdError('not-registered', `${root} is not registered`, { hint: 'see `contextd list`' });
     await this.watchers.get(repo.id)?.stop();
     this.watchers.delete(repo.id);
     if (this.opts.installHooks ?? true) await uninstallHooks(root).catch((err) => this.log.warn({ err: errorMessage(err) }, 'cannot remove hooks'));
-    await this.engine.store.removeRepo(repo.id);
+    await this.engine.repos.removeRepo(repo.id);
     this.log.info({ repo: root }, 'repository removed');
     return { root };
   }
@@ -384,24 +377,22 @@ export class Daemon {
         const worktree = str(p, 'worktree')!;
         const event = str(p, 'event')!;
         try {
-          const repo = await this.engine.store.getRepo(resolve(worktree));
+          const repo = await this.engine.repos.getRepo(resolve(worktree));
           if (!repo || !repo.registered) return { queued: false, reason: 'repository not registered' };
-          await this.engine.store.enqueue(repo.id, null, event);
+          await this.scheduler.schedule(repo.id, null, event);
         } catch (err) {
           if (!storeDown(err)) throw err;
           this.deferred?.add(resolve(worktree), err);
           return { queued: true, deferred: true };
         }
-        this.scheduler.kick();
         return { queued: true };
       },
       reindex: async (p) => {
         const path = str(p, 'path')!;
         const root = await findRepoRoot(resolve(path));
-        const repo = await this.engine.store.getRepo(root);
+        const repo = await this.engine.repos.getRepo(root);
         if (!repo) throw new ContextdError('not-registered', `${root} is not registered`, { hint: `run: contextd add ${JSON.stringify(root)}` });
-        await this.engine.store.enqueue(repo.id, null, 'reindex');
-        this.scheduler.kick();
+        await this.scheduler.schedule(repo.id, null, 'reindex');
         return { queued: true, root };
       },
       wait: async (p) => {
@@ -426,13 +417,13 @@ export class Daemon {
 
   async status(): Promise<DaemonStatus> {
     // A store that does not answer (a database server that went away) makes the status unhealthy, not unavailable.
-    let store = await this.engine.store.health();
+    let store = await this.engine.storeHealth();
     let repos: Awaited<ReturnType<MetadataStore['listRepos']>> = [];
     let pending = new Map<number, number>();
     if (store.healthy) {
       try {
-        repos = await this.engine.store.listRepos();
-        pending = await this.engine.store.pendingJobs();
+        repos = await this.engine.repos.listRepos();
+        pending = await this.engine.jobs.pendingJobs();
       } catch (err) {
         store = { ...store, healthy: false, error: errorMessage(err), hint: (err as ContextdError).hint };
       }
@@ -442,9 +433,9 @@ export class Daemon {
     const repoStatus = await Promise.all(
       repos.map(async (r): Promise<RepoStatus> => {
         const [stats, head, history] = await Promise.all([
-          this.engine.store.stats(r.id).catch(() => noStats),
+          this.engine.repos.stats(r.id).catch(() => noStats),
           headCommit(r.root).catch(() => undefined),
-          this.engine.store.historyStats(r.id).catch(() => null),
+          this.engine.repos.historyStats(r.id).catch(() => null),
         ]);
         const act = activity.get(r.id);
         const jobs = pending.get(r.id) ?? 0;
@@ -500,14 +491,14 @@ export class Daemon {
         mcpSocket: this.mcpPath,
         lspSocket: this.lspPath,
         dataDir: paths.dataDir,
-        database: this.engine.store.location,
+        database: this.engine.storeInfo.location,
         log: logFilePath(paths.dataDir),
         configFile: this.config.configFile,
       },
       backends: [
         {
           name: 'store',
-          kind: this.engine.store.backend,
+          kind: this.engine.storeInfo.backend,
           healthy: store.healthy,
           detail: store.healthy
             ? `${store.location} (${store.version}, ${store.latencyMs} ms)`

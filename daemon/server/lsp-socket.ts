@@ -6,7 +6,7 @@
  * handed to the session untouched. Buffers are parsed on a small parse pool of
  * their own, so an editor's keystrokes never wait behind a large index run.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import type { Logger } from 'pino';
 import type { LspContext } from '../../lsp/context.js';
 import { createLspSession, type LspSession } from '../../lsp/session.js';

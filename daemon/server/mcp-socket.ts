@@ -4,7 +4,7 @@
  * `{"contextdBridge":{"cwd":"..."}}`, so the session knows the client's working
  * directory; any other first line is MCP and is handed to the server untouched.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Logger } from 'pino';

@@ -1,6 +1,6 @@
 /** A one-shot JSON-RPC client for control.sock (the CLI's side). */
 import { connect } from 'node:net';
-import { ContextdError } from '../errors.js';
+import { ContextdError, knownCode } from '../errors.js';
 import { RPC_APP_ERROR, readLines, type RpcResponse } from './json-rpc.js';
 
 export class DaemonUnavailableError extends ContextdError {
@@ -51,7 +51,7 @@ export async function callDaemon<T>(socketPath: string, method: string, params?:
           finish(() =>
             reject(
               e.code === RPC_APP_ERROR
-                ? new ContextdError(e.data?.code ?? 'daemon-error', e.message, { hint: e.data?.hint })
+                ? new ContextdError(knownCode(e.data?.code, 'daemon-error'), e.message, { hint: e.data?.hint })
                 : new ContextdError('daemon-error', `daemon error ${e.code}: ${e.message}`),
             ),
           );

@@ -45,7 +45,7 @@ export class Scheduler {
       this.again = true;
       return;
     }
-    this.pass = this.schedule()
+    this.pass = this.startPending()
       .catch((err) => {
         // The store is unreachable (a database server that went away): the queue is still there.
         this.log.warn({ err: errorMessage(err) }, 'cannot read the job queue; will look again');
@@ -64,12 +64,18 @@ export class Scheduler {
     return [...this.running.values()].map((r) => r.activity);
   }
 
+  /** Queues work for a repository and starts it when a runner is free: the one way front ends schedule work. */
+  async schedule(repoId: number, paths: string[] | null, reason: string): Promise<void> {
+    await this.engine.jobs.enqueue(repoId, paths, reason);
+    this.kick();
+  }
+
   isBusy(repoId: number): boolean {
     return this.running.has(repoId);
   }
 
-  private async schedule(): Promise<void> {
-    const pending = await this.engine.store.pendingJobs();
+  private async startPending(): Promise<void> {
+    const pending = await this.engine.jobs.pendingJobs();
     const now = Date.now();
     for (const [repoId] of pending) {
       if (this.running.size >= this.concurrency) break;
@@ -97,12 +103,12 @@ export class Scheduler {
   }
 
   private async runRepo(repoId: number, activity: RepoActivity): Promise<void> {
-    const { store } = this.engine;
-    const repo = await store.getRepoById(repoId);
-    const batch = await store.takeJobs(repoId, BATCH_PATHS);
+    const { repos, jobs } = this.engine;
+    const repo = await repos.getRepoById(repoId);
+    const batch = await jobs.takeJobs(repoId, BATCH_PATHS);
     if (!batch) return;
     if (!repo) {
-      await store.finishJobs(repoId, batch);
+      await jobs.finishJobs(repoId, batch);
       return;
     }
     activity.full = batch.full;
@@ -116,7 +122,7 @@ export class Scheduler {
           activity.progress = p;
         },
       });
-      await store.finishJobs(repoId, batch);
+      await jobs.finishJobs(repoId, batch);
       this.retryAfter.delete(repoId);
       this.totals.runs++;
       this.totals.parsed += summary.parsed;
@@ -157,7 +163,7 @@ export class Scheduler {
       }
       this.retryAfter.set(repoId, Date.now() + RETRY_MS);
       setTimeout(() => this.kick(), RETRY_MS).unref();
-      await store.updateRepo(repoId, { lastError: errorMessage(err) }).catch(() => {});
+      await repos.updateRepo(repoId, { lastError: errorMessage(err) }).catch(() => {});
       this.log.error({ repo: repo.root, err: errorMessage(err) }, 'index run failed; will retry');
     }
   }
@@ -177,7 +183,7 @@ export class Scheduler {
   async idle(timeoutMs = 60_000, repoId?: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const pending = await this.engine.store.pendingJobs();
+      const pending = await this.engine.jobs.pendingJobs();
       const quiet = repoId === undefined ? !pending.size && !this.running.size && !this.pass : !pending.get(repoId) && !this.running.has(repoId);
       if (quiet) return true;
       await new Promise((r) => setTimeout(r, 50));

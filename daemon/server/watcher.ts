@@ -6,6 +6,7 @@
  */
 import watcher, { type AsyncSubscription } from '@parcel/watcher';
 import { relative, sep } from 'node:path';
+import { isInside } from '../repo/confine.js';
 
 export interface RepoWatcherOptions {
   root: string;
@@ -33,7 +34,7 @@ export class RepoWatcher {
   constructor(private readonly opts: RepoWatcherOptions) {}
 
   async start(): Promise<void> {
-    const ignore = [...ALWAYS_IGNORED, ...this.opts.ignoreDirs.map((d) => relative(this.opts.root, d)).filter((r) => r && !r.startsWith('..'))];
+    const ignore = [...ALWAYS_IGNORED, ...this.opts.ignoreDirs.filter((d) => isInside(this.opts.root, d)).map((d) => relative(this.opts.root, d)).filter((r) => r)];
     this.sub = await watcher.subscribe(
       this.opts.root,
       (err, events) => {
@@ -44,7 +45,7 @@ export class RepoWatcher {
         let headMoved = false;
         for (const ev of events) {
           const rel = relative(this.opts.root, ev.path).split(sep).join('/');
-          if (!rel || rel.startsWith('..')) continue;
+          if (!rel || !isInside(this.opts.root, ev.path)) continue;
           if (rel === '.git' || rel.startsWith('.git/')) {
             if (HEAD_FILES.test(rel) && !rel.endsWith('.lock')) headMoved = true;
             continue;

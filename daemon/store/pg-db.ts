@@ -10,6 +10,7 @@ import pg from 'pg';
 import { sql, type QuerySqlToken } from 'slonik';
 import type { z, ZodTypeAny } from 'zod';
 import { ContextdError, errorMessage } from '../errors.js';
+import type { SqlPort } from './sql-port.js';
 
 export { sql };
 
@@ -80,6 +81,8 @@ export interface Queryable {
   one<T extends ZodTypeAny>(q: QuerySqlToken<T>): Promise<z.infer<T>>;
   /** Runs a statement; returns the number of rows it affected. */
   exec(q: QuerySqlToken): Promise<number>;
+  /** Plain text with `$n` placeholders (what store/sql-port's shared SQL becomes here). */
+  query(text: string, values: readonly unknown[]): Promise<{ rows: Row[]; rowCount: number | null }>;
 }
 
 export interface TxConnection extends Queryable {
@@ -134,6 +137,7 @@ function queryable(run: RawRunner): Queryable {
       const res = await run(toPgText(token.sql), token.values);
       return res.rowCount ?? 0;
     },
+    query: run,
   };
   return q;
 }
@@ -254,6 +258,9 @@ export class PgDb implements Queryable {
   exec(q: QuerySqlToken): Promise<number> {
     return this.direct.exec(q);
   }
+  query(text: string, values: readonly unknown[]): Promise<{ rows: Row[]; rowCount: number | null }> {
+    return this.direct.query(text, values);
+  }
 
   /** A dedicated connection for as long as fn runs (advisory locks live on one session). */
   async withClient<T>(fn: (c: pg.PoolClient, q: Queryable) => Promise<T>): Promise<T> {
@@ -343,4 +350,52 @@ export function openError(target: PgTarget, err: unknown): ContextdError {
     });
   }
   return new ContextdError('store-open', `cannot open the PostgreSQL store at ${where}: ${errorMessage(cause)}`, { cause });
+}
+
+/** `?` placeholders as `$n` (the shared SQL has no `?` inside string literals; jsonb's `?&` / `?|` stay). */
+function numbered(text: string): string {
+  let n = 0;
+  return text.replace(/\?(?![&|])/g, () => `$${++n}`);
+}
+
+/** The pool (or a transaction) as a store/sql-port `SqlPort`. */
+export function pgPort(db: PgDb, on: Queryable | TxConnection = db): SqlPort {
+  const port: SqlPort = {
+    dialect: 'postgres',
+    async all<T>(text: string, params: readonly unknown[] = []) {
+      return (await on.query(numbered(text), params)).rows as T[];
+    },
+    async get<T>(text: string, params: readonly unknown[] = []) {
+      return (await on.query(numbered(text), params)).rows[0] as T | undefined;
+    },
+    async run(text, params = []) {
+      return (await on.query(numbered(text), params)).rowCount ?? 0;
+    },
+    tx<T>(fn: (c: SqlPort) => Promise<T>): Promise<T> {
+      if ('savepoint' in on) return on.savepoint((s) => fn(pgPort(db, s)));
+      return db.tx((c) => fn(pgPort(db, c)));
+    },
+    inList(expr, values, params) {
+      params.push(values);
+      return `${expr} = ANY(?)`;
+    },
+    regexOp: '~',
+    lost: isConnectionError,
+    idle: () => null,
+  };
+  return port;
+}
+
+/** A slonik fragment inside port SQL: its `$slonik_N` placeholders as `?`, values appended to params. */
+export function fragmentText(f: { sql: string; values: readonly unknown[] }, params: unknown[]): string {
+  return f.sql.replace(/\$slonik_(\d+)/g, (_m, n: string) => (params.push(f.values[Number(n) - 1]), '?'));
+}
+
+/** Port SQL (`?` placeholders) as a slonik fragment, for queries written with slonik; lists bound as arrays. */
+export function toFragment(text: string, params: readonly unknown[]): ReturnType<typeof sql.fragment> {
+  const parts = text.split(/\?(?![&|])/);
+  // slonik accepts only what a template literal passes: strings with a frozen `raw`.
+  const strings = Object.freeze(Object.assign([...parts], { raw: Object.freeze([...parts]) })) as unknown as TemplateStringsArray;
+  const values = params.map((v) => (Array.isArray(v) ? sql.array(v as never[], typeof v[0] === 'number' ? 'int8' : 'text') : v));
+  return sql.fragment(strings, ...(values as never[]));
 }

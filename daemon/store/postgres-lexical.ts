@@ -82,6 +82,7 @@ export function lexicalDocs(pairs: readonly [string, string][], weights: readonl
 
 export { parseMatch, type MatchNode, type ParsedMatch } from './fts-match.js';
 import { countingGates, parseMatch, type MatchNode } from './fts-match.js';
+import { batchesFor, valuesList, type SqlPort } from './sql-port.js';
 
 // ---- SQL ----
 
@@ -259,4 +260,21 @@ export function bm25Rows(match: string, lt: LexicalTable, known?: LexicalKnown):
     FROM m, h, st
     WHERE ${matches(parsed.root, 'm')}
   )`;
+}
+
+/**
+ * Stores rows of a lexical table for (id, column 0, column 1) texts already `indexText()`ed,
+ * and adds them to its FTS5-style totals (rows and tokens ever inserted).
+ */
+export async function insertLexical(c: SqlPort, lt: LexicalTable, rows: readonly { id: number; text: [string, string] }[]): Promise<void> {
+  if (!rows.length) return;
+  const docs = lexicalDocs(rows.map((r) => r.text), lt.weights);
+  for (const part of batchesFor(docs.map((d, i) => [rows[i].id, d.tsv, d.tf, d.ntok, d.c0, d.c1]), 6)) {
+    const params: unknown[] = [];
+    await c.run(
+      `INSERT INTO ${lt.table} (id, tsv, tf, ntok, c0, c1) SELECT id::int8, tsv::tsvector, tf::jsonb, ntok::int4, c0, c1 FROM (VALUES ${valuesList(part, params)}) AS t(id, tsv, tf, ntok, c0, c1)`,
+      params,
+    );
+  }
+  await c.run(`UPDATE ${lt.stats} SET nrow = nrow + ?, ntok = ntok + ?, version = version + 1`, [docs.length, docs.reduce((n, d) => n + d.ntok, 0)]);
 }

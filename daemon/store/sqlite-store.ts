@@ -8,75 +8,64 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ContextdError } from '../errors.js';
 import { indexText } from '../search/tokenize.js';
-import type { ChunkKind, SymbolKind } from '../lang/types.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
-import { historyFilterSql, SqliteHistory } from './sqlite-history.js';
+import { historyFilterSql, SqlHistory, type CommitLexicon, type ViewSql } from './history-store.js';
+import { SqlJobQueue } from './job-queue.js';
 import { NO_REPO_LOCK } from './repo-lock.js';
+import { SqlRepos, viewSql } from './repos.js';
 import { createOwnerOnly, SqliteFileGuard, tightenModes } from './sqlite-file-guard.js';
-import { parseMatch } from './fts-match.js';
-import { candidatesToRescore, docsizeTokens, matchPhraseKeys, phraseMatch, rescoreByRepository, rescoreWindow, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
-import type {
-  BlameWork,
-  BlameWrite,
-  CoChangeCounts,
-  CommitChunkRow,
-  CommitQuery,
-  CommitRecord,
-  CommitSearchQuery,
-  CommitWithFiles,
-  FileCommit,
-  HistoryState,
-  HistoryStats,
-  LineRangeQuery,
-  LogUpdate,
-  RangeBlame,
-  RenameRecord,
-  StoredBlame,
-  ChunkRow,
-  JobBatch,
-  FileRecord,
-  FileWrite,
-  LexicalQuery,
-  LexicalRow,
-  MetadataStore,
-  RepoRecord,
-  StoreHealth,
-  SymbolLookup,
-  SymbolRow,
-  ViewFilter,
-  ViewStats,
-  WriteOutcome,
-} from './types.js';
+import { docsizeTokens, phraseMatch, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
+import { batchesFor, delegate, sqlitePort, valuesList, type SqlPort } from './sql-port.js';
+import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
+import { CHUNK_COLS, toChunkRow, type Row } from './tables.js';
+import { rescoredLexicalSearch, SqlChunkReads } from './chunk-reads.js';
+import type { ChunkStore, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth } from './types.js';
 
-interface RepoRow {
-  id: number;
-  root: string;
-  name: string;
-  added_at: number;
-  indexed_commit: string | null;
-  indexed_at: number | null;
-  last_summary: string | null;
-  last_error: string | null;
-  registered: number;
+/** FTS5 syntax errors are the query's fault, not the store's. */
+function ftsError(err: unknown, what: string): unknown {
+    if ((err as { code?: string }).code === 'SQLITE_ERROR' && /fts5|syntax/i.test((err as Error).message)) {
+    return new ContextdError('bad-query', `cannot search ${what}: ${(err as Error).message}`);
+  }
+  return err;
 }
 
-function toRepo(r: RepoRow): RepoRecord {
-  return {
-    id: r.id,
-    root: r.root,
-    name: r.name,
-    addedAt: r.added_at,
-    indexedCommit: r.indexed_commit,
-    indexedAt: r.indexed_at,
-    lastSummary: r.last_summary,
-    lastError: r.last_error,
-    registered: r.registered === 1,
-  };
-}
+/** Chunk occurrences in FTS5 (chunk_fts, rowid = parse_chunks.id). */
+const CHUNK_FTS: ChunkLexicon = {
+  async add(c, rows) {
+    for (const part of batchesFor(rows, 3)) {
+      const params: unknown[] = [];
+      await c.run(`INSERT INTO chunk_fts (rowid, symbol, body) VALUES ${valuesList(part.map((r) => [r.id, ...r.text]), params)}`, params);
+    }
+  },
+};
+
+/** Commit messages in FTS5 (commit_fts, rowid = commits.id); authors matched by contextd_icontains. */
+const COMMIT_FTS: CommitLexicon = {
+  async add(c, rows) {
+    for (const r of rows) await c.run('INSERT INTO commit_fts (rowid, subject, body) VALUES (?, ?, ?)', [r.id, indexText(r.subject), indexText(r.body)]);
+  },
+  async remove(c, ids) {
+    for (const id of ids) await c.run('DELETE FROM commit_fts WHERE rowid = ?', [id]);
+  },
+  async matches(match, params) {
+    params.push(match);
+    return '(SELECT rowid AS id, -bm25(commit_fts, 2.0, 1.0) AS score FROM commit_fts WHERE commit_fts MATCH ?)';
+  },
+  author(alias, needle, params) {
+    params.push(needle.toLowerCase(), needle.toLowerCase());
+    return `(contextd_icontains(${alias}.author_name, ?) OR contextd_icontains(${alias}.author_email, ?))`;
+  },
+  extra: () => ({}),
+  fixedJoin: 'CROSS JOIN',
+  queryError: (err) => ftsError(err, 'commit messages for that query'),
+};
 
 export interface SqliteStoreOptions {
   readonly?: boolean;
 }
+
+/** The concerns' shared implementations (repos.ts, job-queue.ts, history-store.ts, chunk-reads.ts), bound onto the store. */
+export interface SqliteStore extends RepoStore, JobQueue, HistoryStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
 
 export class SqliteStore implements MetadataStore {
   readonly backend = 'sqlite';
@@ -85,7 +74,9 @@ export class SqliteStore implements MetadataStore {
   readonly repoLock = NO_REPO_LOCK;
   private readonly db: Db;
   private readonly stmts: ReturnType<SqliteStore['prepare']>;
-  private readonly history: SqliteHistory;
+  private readonly port: SqlPort;
+  private readonly view: ViewSql;
+  private readonly history: SqlHistory;
   private namesCache: string[] | null = null;
   /** `PRAGMA data_version` when namesCache was filled: it changes when another connection commits. */
   private namesVersion = -1;
@@ -129,9 +120,28 @@ export class SqliteStore implements MetadataStore {
       }
       return re.test(value) ? 1 : 0;
     });
+    // Case-insensitive substring for any script (SQLite's LIKE and lower() only fold ASCII); the needle arrives lowercased.
+    this.db.function('contextd_icontains', { deterministic: true }, (hay: unknown, needle: unknown) =>
+      typeof hay === 'string' && typeof needle === 'string' && hay.toLowerCase().includes(needle) ? 1 : 0,
+    );
     this.guard = new SqliteFileGuard(this.db, path);
     this.stmts = this.prepare();
-    this.history = new SqliteHistory(this.db, (f, params, alias) => this.viewWhere(f, params, alias));
+    this.port = sqlitePort(this.db);
+    this.view = viewSql(this.port, null);
+    this.history = new SqlHistory(this.port, this.view, COMMIT_FTS);
+    let seq = 0;
+    const nextSeqs = async (n: number) => {
+      if (seq === 0) seq = ((await this.port.get<{ s: number | null }>('SELECT MAX(seq) AS s FROM jobs'))?.s ?? 0) + 1;
+      return Array.from({ length: n }, () => seq++);
+    };
+    delegate(
+      this,
+      new SqlRepos(this.port, null),
+      new SqlJobQueue(this.port, null, nextSeqs),
+      this.history,
+      new SqlChunkReads(this.port, this.view, COMMIT_FTS, (e) => e),
+      new SqlChunkWriter(this.port, CHUNK_FTS, () => (this.namesCache = null)),
+    );
   }
 
   private migrate(): void {
@@ -164,36 +174,7 @@ export class SqliteStore implements MetadataStore {
   private prepare() {
     const db = this.db;
     return {
-      repoByRoot: db.prepare<[string], RepoRow>('SELECT * FROM repos WHERE root = ?'),
-      repoById: db.prepare<[number], RepoRow>('SELECT * FROM repos WHERE id = ?'),
-      repos: db.prepare<[], RepoRow>('SELECT * FROM repos ORDER BY root'),
-      insertRepo: db.prepare('INSERT INTO repos (root, name, added_at) VALUES (?, ?, ?)'),
-      files: db.prepare<[number], { path: string; blob: string; content_key: string; size: number; language: string | null; status: string; skip_reason: string | null; parse_id: number | null }>(
-        'SELECT path, blob, content_key, size, language, status, skip_reason, parse_id FROM files WHERE repo_id = ?',
-      ),
       parseByKey: db.prepare<[string], { id: number }>('SELECT id FROM parses WHERE parse_key = ?'),
-      insertParse: db.prepare('INSERT INTO parses (parse_key, language, fallback, parse_error, created_at) VALUES (?, ?, ?, ?, ?)'),
-      insertChunk: db.prepare('INSERT OR IGNORE INTO chunks (hash, language, text) VALUES (?, ?, ?)'),
-      insertParseChunk: db.prepare(
-        'INSERT INTO parse_chunks (parse_id, ord, chunk_hash, start_line, end_line, symbol, kind) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      insertFts: db.prepare('INSERT INTO chunk_fts (rowid, symbol, body) VALUES (?, ?, ?)'),
-      insertSymbol: db.prepare(
-        'INSERT INTO symbols (parse_id, name, kind, container, start_line, end_line, name_line, name_col, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
-      upsertFile: db.prepare(
-        `INSERT INTO files (repo_id, path, blob, content_key, size, language, encoding, status, skip_reason, parse_id, indexed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (repo_id, path) DO UPDATE SET blob = excluded.blob, content_key = excluded.content_key, size = excluded.size, language = excluded.language,
-           encoding = excluded.encoding, status = excluded.status, skip_reason = excluded.skip_reason,
-           parse_id = excluded.parse_id, indexed_at = excluded.indexed_at`,
-      ),
-      deleteFile: db.prepare('DELETE FROM files WHERE repo_id = ? AND path = ?'),
-      fileChunks: db.prepare<[number, string], RawChunkRow>(
-        `SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, c.text
-         FROM files f JOIN parse_chunks pc ON pc.parse_id = f.parse_id JOIN chunks c ON c.hash = pc.chunk_hash
-         WHERE f.repo_id = ? AND f.path = ? ORDER BY pc.ord`,
-      ),
       symbolNames: db.prepare<[], { name: string }>('SELECT DISTINCT name FROM symbols'),
     };
   }
@@ -225,191 +206,27 @@ export class SqliteStore implements MetadataStore {
     this.guard.noteError(err);
   }
 
-  async ensureRepo(root: string, name: string): Promise<RepoRecord> {
-    const existing = this.stmts.repoByRoot.get(root);
-    if (existing) return toRepo(existing);
-    this.stmts.insertRepo.run(root, name, Date.now());
-    return toRepo(this.stmts.repoByRoot.get(root)!);
-  }
-
-  async getRepo(root: string): Promise<RepoRecord | null> {
-    const r = this.stmts.repoByRoot.get(root);
-    return r ? toRepo(r) : null;
-  }
-
-  async getRepoById(id: number): Promise<RepoRecord | null> {
-    const r = this.stmts.repoById.get(id);
-    return r ? toRepo(r) : null;
-  }
-
-  async listRepos(): Promise<RepoRecord[]> {
-    return this.stmts.repos.all().map(toRepo);
-  }
-
-  async updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'indexedCommit' | 'indexedAt' | 'lastSummary' | 'lastError' | 'registered'>>): Promise<void> {
-    const cols: Record<string, string> = {
-      indexedCommit: 'indexed_commit',
-      indexedAt: 'indexed_at',
-      lastSummary: 'last_summary',
-      lastError: 'last_error',
-      registered: 'registered',
-    };
-    const sets: string[] = [];
-    const values: unknown[] = [];
-    for (const [key, value] of Object.entries(patch)) {
-      if (value === undefined || !(key in cols)) continue;
-      sets.push(`${cols[key]} = ?`);
-      values.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
-    }
-    if (!sets.length) return;
-    this.db.prepare(`UPDATE repos SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
-  }
-
-  async removeRepo(id: number): Promise<void> {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM files WHERE repo_id = ?').run(id);
-      this.db.prepare('DELETE FROM repos WHERE id = ?').run(id);
-    })();
-  }
-
-  async listFiles(repoId: number): Promise<Map<string, FileRecord>> {
-    const out = new Map<string, FileRecord>();
-    for (const r of this.stmts.files.iterate(repoId)) {
-      out.set(r.path, {
-        path: r.path,
-        blob: r.blob,
-        contentKey: r.content_key,
-        size: r.size,
-        language: r.language,
-        status: r.status as FileRecord['status'],
-        skipReason: r.skip_reason,
-        parseId: r.parse_id,
-      });
-    }
-    return out;
-  }
-
   async findParse(parseKey: string): Promise<number | null> {
+    while (this.port.idle()) await this.port.idle();
     return this.stmts.parseByKey.get(parseKey)?.id ?? null;
   }
 
-  async writeFile(repoId: number, file: FileWrite): Promise<WriteOutcome> {
-    return this.db.transaction(() => this.writeOne(repoId, file))();
-  }
-
-  async writeFiles(repoId: number, files: FileWrite[]): Promise<WriteOutcome[]> {
-    // Nested better-sqlite3 transactions are savepoints: one bad file rolls back alone.
-    const one = this.db.transaction((f: FileWrite) => this.writeOne(repoId, f));
-    return this.db.transaction(() =>
-      files.map((f): WriteOutcome => {
-        try {
-          return one(f);
-        } catch (err) {
-          return { parseId: null, newChunks: 0, error: (err as Error).message };
-        }
-      }),
-    )();
-  }
-
-  private writeOne(repoId: number, file: FileWrite): WriteOutcome {
-    {
-      const now = Date.now();
-      const content = file.content;
-      let parseId: number | null = null;
-      let newChunks = 0;
-      if (content.kind === 'reuse') {
-        parseId = content.parseId;
-      } else if (content.kind === 'parsed') {
-        const existing = this.stmts.parseByKey.get(file.contentKey);
-        if (existing) {
-          parseId = existing.id;
-        } else {
-          const { parsed, chunkHashes, lexical } = content;
-          parseId = Number(
-            this.stmts.insertParse.run(file.contentKey, parsed.language, parsed.fallback ? 1 : 0, parsed.parseError ?? null, now).lastInsertRowid,
-          );
-          parsed.chunks.forEach((chunk, ord) => {
-            const hash = chunkHashes[ord];
-            newChunks += this.stmts.insertChunk.run(hash, parsed.language, chunk.text).changes;
-            const occ = this.stmts.insertParseChunk.run(parseId, ord, hash, chunk.startLine, chunk.endLine, chunk.symbol, chunk.kind).lastInsertRowid;
-            const lex = lexical?.[ord];
-            this.stmts.insertFts.run(occ, lex ? lex.symbol : chunk.symbol ? indexText(chunk.symbol) : '', lex ? lex.body : indexText(chunk.text));
-          });
-          for (const s of parsed.symbols) {
-            this.stmts.insertSymbol.run(parseId, s.name, s.kind, s.container, s.startLine, s.endLine, s.nameLine, s.nameColumn, s.signature);
-          }
-          if (parsed.symbols.length) this.namesCache = null;
-        }
-      }
-      this.stmts.upsertFile.run(
-        repoId,
-        file.path,
-        file.blob,
-        file.contentKey,
-        file.size,
-        file.language,
-        file.encoding,
-        content.kind === 'skipped' ? 'skipped' : 'indexed',
-        content.kind === 'skipped' ? content.reason : null,
-        parseId,
-        now,
-      );
-      return { parseId, newChunks };
-    }
-  }
-
-  async deleteFiles(repoId: number, paths: string[]): Promise<void> {
-    this.db.transaction(() => {
-      for (const p of paths) this.stmts.deleteFile.run(repoId, p);
-    })();
-  }
-
-  private viewWhere(filter: ViewFilter, params: unknown[], alias = 'f'): string {
-    const clauses: string[] = [];
-    if (filter.repoIds?.length) {
-      clauses.push(`${alias}.repo_id IN (${filter.repoIds.map(() => '?').join(',')})`);
-      params.push(...filter.repoIds);
-    }
-    if (filter.languages?.length) {
-      clauses.push(`${alias}.language IN (${filter.languages.map(() => '?').join(',')})`);
-      params.push(...filter.languages);
-    }
-    if (filter.pathRegexes?.length) {
-      clauses.push(`(${filter.pathRegexes.map(() => `${alias}.path REGEXP ?`).join(' OR ')})`);
-      params.push(...filter.pathRegexes);
-    }
-    return clauses.length ? ' AND ' + clauses.join(' AND ') : '';
-  }
-
   async searchLexical(q: LexicalQuery): Promise<LexicalRow[]> {
-    // Candidates: the view's best `fetch` rows by FTS5's table-wide bm25(), scored in FTS5 alone
-    // first and capped at the best `inner` before joining the views (a common word can match most
-    // of a 100k-chunk index, and joining every match costs more than the search). Rows outside that
-    // set score lower than all inside it, so the candidates are exact unless filters leave fewer
-    // than `fetch` rows: then search without the cap. The candidates (all of the view's matches when
-    // there are fewer than `fetch`) are then scored with their own repository's statistics
-    // (repo-bm25.ts), so what else is indexed does not change a ranking.
-    const { fetch } = rescoreWindow(q.limit);
-    const inner = Math.max(fetch * 5, 500);
-    const capped = this.lexicalRows(q, fetch, inner);
-    const rows = this.withText(candidatesToRescore(capped.length >= fetch || !capped.capHit ? capped.rows : this.lexicalRows(q, fetch, null).rows, q.limit));
-    if (!rows.length) return rows;
-    const stats = this.repoLexStats([...new Set(rows.map((r) => r.repoId))], matchPhraseKeys(parseMatch(q.match)));
-    return rescoreByRepository(q.match, rows, stats).slice(0, q.limit);
-  }
-
-  /** The rows with their chunks' text (one read for all). */
-  private withText(rows: LexicalRow[]): LexicalRow[] {
-    if (!rows.length) return rows;
-    const hashes = [...new Set(rows.map((r) => r.chunkHash))];
-    const texts = new Map<string, string>();
-    for (let i = 0; i < hashes.length; i += 500) {
-      const part = hashes.slice(i, i + 500);
-      for (const r of this.db.prepare<string[], { hash: string; text: string }>(`SELECT hash, text FROM chunks WHERE hash IN (${part.map(() => '?').join(',')})`).all(...part)) {
-        texts.set(r.hash, r.text);
-      }
-    }
-    return rows.map((r) => ({ ...r, text: texts.get(r.chunkHash) ?? '' }));
+    while (this.port.idle()) await this.port.idle();
+    // FTS5 scores alone first (its table-wide bm25()), then the views are joined (chunk-reads.ts).
+    // Each step reads the connection directly: after waiting out any port transaction, with no await in between (sql-port.ts).
+    return rescoredLexicalSearch(
+      this.port,
+      q,
+      async (limit, inner) => {
+        while (this.port.idle()) await this.port.idle();
+        return this.lexicalRows(q, limit, inner);
+      },
+      async (ids, keys) => {
+        while (this.port.idle()) await this.port.idle();
+        return this.repoLexStats(ids, keys);
+      },
+    );
   }
 
   /** Cache of per-repository lexical statistics, valid while no connection writes (data_version, total_changes). */
@@ -451,18 +268,18 @@ export class SqliteStore implements MetadataStore {
     return out;
   }
 
-  private lexicalRows(q: LexicalQuery, limit: number, inner: number | null): { rows: LexicalRow[]; length: number; capHit: boolean } {
+  private lexicalRows(q: LexicalQuery, limit: number, inner: number | null): { rows: LexicalRow[]; capHit: boolean } {
     const params: unknown[] = [q.match];
     if (inner !== null) params.push(inner);
-    let where = this.viewWhere(q, params);
-    if (q.history) where += ' AND ' + historyFilterSql(q.history, params, 'pc.start_line', 'pc.end_line');
+    let where = ' AND ' + this.view.where(q, params);
+    if (q.history) where += ' AND ' + historyFilterSql(COMMIT_FTS, q.history, params, 'pc.start_line', 'pc.end_line');
     params.push(limit);
     // bm25() is lower-is-better; symbol names weigh more than body text. Rank and filter on ids
     // first, and load chunk text only for the rows that survive the LIMIT. Equal scores (the same
     // text at two paths) are ordered by place, so every backend returns the same list.
     const cap = inner !== null ? ' ORDER BY score DESC LIMIT ?' : '';
     // Text is loaded afterwards, for the candidates only (withText).
-    const sql = `SELECT pc.id AS occ, pc.chunk_hash, f.repo_id, f.path, f.language, pc.start_line, pc.end_line, pc.symbol, pc.kind, hits.score, '' AS text
+    const sql = `SELECT ${CHUNK_COLS}, hits.score
         FROM (SELECT rowid AS occ, -bm25(chunk_fts, 4.0, 1.0) AS score FROM chunk_fts WHERE chunk_fts MATCH ?${cap}) hits
         JOIN parse_chunks pc ON pc.id = hits.occ
         JOIN files f ON f.parse_id = pc.parse_id
@@ -470,19 +287,16 @@ export class SqliteStore implements MetadataStore {
         ORDER BY hits.score DESC, f.path, pc.start_line, pc.end_line, f.repo_id LIMIT ?`;
     try {
       const rows = this.db
-        .prepare<unknown[], RawChunkRow & { score: number }>(sql)
+        .prepare<unknown[], Row>(sql)
         .all(...params)
-        .map((r) => ({ ...toChunkRow(r), bm25: r.score }));
+        .map((r) => ({ ...toChunkRow(r), bm25: r.score as number }));
       let capHit = false;
       if (inner !== null && rows.length < limit) {
         capHit = this.db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM (SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH ? LIMIT ?)').get(q.match, inner)!.n >= inner;
       }
-      return { rows, length: rows.length, capHit };
+      return { rows, capHit };
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_ERROR' && /fts5|syntax/i.test((err as Error).message)) {
-        throw new ContextdError('bad-query', `cannot search for that query: ${(err as Error).message}`);
-      }
-      throw err;
+      throw ftsError(err, 'for that query');
     }
   }
 
@@ -492,6 +306,7 @@ export class SqliteStore implements MetadataStore {
   private vocabReady = false;
 
   async documentFrequencies(tokens: string[], repoIds?: number[]): Promise<{ total: number; df: Map<string, number> }> {
+    while (this.port.idle()) await this.port.idle();
     // Scoped to repositories: their views' counts (what their lexical scores use), never other repositories'.
     if (repoIds?.length) return sumRepoStats(this.repoLexStats(repoIds, tokens), tokens);
     // A temp fts5vocab table over the lexical index: per-term document counts from the index itself.
@@ -518,6 +333,7 @@ export class SqliteStore implements MetadataStore {
   }
 
   async symbolNames(): Promise<string[]> {
+    while (this.port.idle()) await this.port.idle();
     // Another connection (the CLI next to the daemon, another daemon) may have written symbols.
     const version = this.db.pragma('data_version', { simple: true }) as number;
     if (version !== this.namesVersion) {
@@ -528,114 +344,8 @@ export class SqliteStore implements MetadataStore {
     return this.namesCache;
   }
 
-  async lookupSymbols(q: SymbolLookup): Promise<SymbolRow[]> {
-    if (!q.names.length) return [];
-    const params: unknown[] = [...q.names];
-    let sql = `SELECT f.repo_id, f.path, f.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.name_line, s.name_col, s.signature
-      FROM symbols s JOIN files f ON f.parse_id = s.parse_id
-      WHERE s.name IN (${q.names.map(() => '?').join(',')})`;
-    sql += this.viewWhere(q, params);
-    if (q.history) sql += ' AND ' + historyFilterSql(q.history, params, 's.start_line', 's.end_line');
-    if (q.kinds?.length) {
-      sql += ` AND s.kind IN (${q.kinds.map(() => '?').join(',')})`;
-      params.push(...q.kinds);
-    }
-    sql += ' ORDER BY f.repo_id, f.path, s.start_line, s.name_line, s.name_col, s.name, s.kind LIMIT ?';
-    params.push(q.limit);
-    return this.db
-      .prepare<unknown[], RawSymbolRow>(sql)
-      .all(...params)
-      .map((r) => ({
-        repoId: r.repo_id,
-        path: r.path,
-        language: r.language,
-        name: r.name,
-        kind: r.kind as SymbolKind,
-        container: r.container,
-        startLine: r.start_line,
-        endLine: r.end_line,
-        nameLine: r.name_line,
-        nameColumn: r.name_col,
-        signature: r.signature,
-      }));
-  }
-
-  async fileChunks(repoId: number, path: string): Promise<ChunkRow[]> {
-    return this.stmts.fileChunks.all(repoId, path).map(toChunkRow);
-  }
-
-  async stats(repoId?: number): Promise<ViewStats> {
-    const params: unknown[] = [];
-    const where = repoId === undefined ? '' : ' WHERE f.repo_id = ?';
-    if (repoId !== undefined) params.push(repoId);
-    const files = this.db
-      .prepare<unknown[], { status: string; language: string | null; n: number; bytes: number }>(
-        `SELECT status, language, COUNT(*) AS n, SUM(size) AS bytes FROM files f${where} GROUP BY status, language`,
-      )
-      .all(...params);
-    const out: ViewStats = { files: 0, skipped: 0, chunks: 0, symbols: 0, bytes: 0, languages: {} };
-    for (const r of files) {
-      if (r.status === 'skipped') {
-        out.skipped += r.n;
-        continue;
-      }
-      out.files += r.n;
-      out.bytes += r.bytes ?? 0;
-      if (r.language) out.languages[r.language] = (out.languages[r.language] ?? 0) + r.n;
-    }
-    out.chunks = this.db
-      .prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM files f JOIN parse_chunks pc ON pc.parse_id = f.parse_id${where}`)
-      .get(...params)!.n;
-    out.symbols = this.db
-      .prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM files f JOIN symbols s ON s.parse_id = f.parse_id${where}`)
-      .get(...params)!.n;
-    return out;
-  }
-
-  private jobSeq = 0;
-
-  async enqueue(repoId: number, paths: string[] | null, reason: string): Promise<void> {
-    if (this.jobSeq === 0) this.jobSeq = (this.db.prepare<[], { s: number | null }>('SELECT MAX(seq) AS s FROM jobs').get()?.s ?? 0) + 1;
-    const stmt = this.db.prepare(
-      `INSERT INTO jobs (repo_id, path, seq, reason, created_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (repo_id, path) DO UPDATE SET seq = excluded.seq, reason = excluded.reason`,
-    );
-    const now = Date.now();
-    this.db.transaction(() => {
-      for (const p of paths ?? ['']) stmt.run(repoId, p, this.jobSeq++, reason, now);
-    })();
-  }
-
-  async pendingJobs(): Promise<Map<number, number>> {
-    const rows = this.db.prepare<[], { repo_id: number; n: number }>('SELECT repo_id, COUNT(*) AS n FROM jobs GROUP BY repo_id').all();
-    return new Map(rows.map((r) => [r.repo_id, r.n]));
-  }
-
-  async takeJobs(repoId: number, max: number): Promise<JobBatch | null> {
-    const full = this.db.prepare<[number], { seq: number; reason: string }>("SELECT seq, reason FROM jobs WHERE repo_id = ? AND path = ''").get(repoId);
-    const rows = full
-      ? this.db.prepare<[number], { path: string; seq: number; reason: string }>('SELECT path, seq, reason FROM jobs WHERE repo_id = ?').all(repoId)
-      : this.db
-          .prepare<[number, number], { path: string; seq: number; reason: string }>('SELECT path, seq, reason FROM jobs WHERE repo_id = ? ORDER BY seq LIMIT ?')
-          .all(repoId, max);
-    if (!rows.length) return null;
-    return {
-      full: !!full,
-      paths: rows.filter((r) => r.path !== '').map((r) => r.path),
-      reasons: [...new Set(rows.map((r) => r.reason))],
-      taken: rows.map((r) => [r.path, r.seq]),
-    };
-  }
-
-  async finishJobs(repoId: number, batch: JobBatch): Promise<void> {
-    const del = this.db.prepare('DELETE FROM jobs WHERE repo_id = ? AND path = ? AND seq <= ?');
-    this.db.transaction(() => {
-      for (const [path, seq] of batch.taken) del.run(repoId, path, seq);
-    })();
-  }
-
   async prune(): Promise<{ parses: number; chunks: number; commits?: number }> {
-    return this.db.transaction(() => {
+    return this.port.tx(async (c) => {
       const orphanParses = this.db
         .prepare<[], { id: number }>('SELECT p.id FROM parses p WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.parse_id = p.id)')
         .all();
@@ -645,83 +355,11 @@ export class SqliteStore implements MetadataStore {
         delFts.run(id);
         delParse.run(id);
       }
-      const chunks = this.db
-        .prepare('DELETE FROM chunks WHERE NOT EXISTS (SELECT 1 FROM parse_chunks pc WHERE pc.chunk_hash = chunks.hash)')
-        .run().changes;
+      const chunks = this.db.prepare('DELETE FROM chunks WHERE NOT EXISTS (SELECT 1 FROM parse_chunks pc WHERE pc.chunk_hash = chunks.hash)').run().changes;
       if (orphanParses.length) this.namesCache = null;
-      const commits = this.history.pruneCommits();
+      const commits = await this.history.pruneCommits(c);
       return { parses: orphanParses.length, chunks, ...(commits ? { commits } : {}) };
-    })();
-  }
-
-  // ---- git history (SQL in sqlite-history.ts) ----
-
-  async historyState(repoId: number): Promise<HistoryState | null> {
-    return this.history.historyState(repoId);
-  }
-
-  async resetHistoryLog(repoId: number): Promise<void> {
-    this.history.resetHistoryLog(repoId);
-  }
-
-  async addCommits(repoId: number, commits: CommitRecord[]): Promise<number> {
-    return this.history.addCommits(repoId, commits);
-  }
-
-  async finishLogUpdate(repoId: number, update: LogUpdate): Promise<{ alreadyStale: string[] }> {
-    return this.history.finishLogUpdate(repoId, update);
-  }
-
-  async commitPaths(shas: string[]): Promise<string[]> {
-    return this.history.commitPaths(shas);
-  }
-
-  async soleAdditions(repoId: number, paths: string[]): Promise<Map<string, string>> {
-    return this.history.soleAdditions(repoId, paths);
-  }
-
-  async blameWork(repoId: number, paths?: string[]): Promise<BlameWork> {
-    return this.history.blameWork(repoId, paths);
-  }
-
-  async writeBlames(repoId: number, files: BlameWrite[]): Promise<(string | null)[]> {
-    return this.history.writeBlames(repoId, files);
-  }
-
-  async deleteBlames(repoId: number, paths: string[]): Promise<void> {
-    this.history.deleteBlames(repoId, paths);
-  }
-
-  async fileBlame(repoId: number, path: string): Promise<StoredBlame | null> {
-    return this.history.fileBlame(repoId, path);
-  }
-
-  async blameForRanges(queries: LineRangeQuery[]): Promise<RangeBlame[]> {
-    return this.history.blameForRanges(queries);
-  }
-
-  async searchCommitChunks(query: CommitSearchQuery): Promise<CommitChunkRow[]> {
-    return this.history.searchCommitChunks(query);
-  }
-
-  async fileCommits(repoId: number, paths: string[], limit: number): Promise<FileCommit[]> {
-    return this.history.fileCommits(repoId, paths, limit);
-  }
-
-  async renames(repoId: number): Promise<RenameRecord[]> {
-    return this.history.renames(repoId);
-  }
-
-  async coChange(repoId: number, paths: string[], maxFiles: number): Promise<CoChangeCounts> {
-    return this.history.coChange(repoId, paths, maxFiles);
-  }
-
-  async recentCommits(query: CommitQuery): Promise<CommitWithFiles[]> {
-    return this.history.recentCommits(query);
-  }
-
-  async historyStats(repoId: number): Promise<HistoryStats> {
-    return this.history.historyStats(repoId);
+    });
   }
 
   async close(): Promise<void> {
@@ -765,46 +403,3 @@ function reusePreparedStatements(db: Db): void {
     return stmt;
   };
 }
-
-interface RawChunkRow {
-  occ: number;
-  chunk_hash: string;
-  repo_id: number;
-  path: string;
-  language: string;
-  start_line: number;
-  end_line: number;
-  symbol: string | null;
-  kind: string;
-  text: string;
-}
-
-interface RawSymbolRow {
-  repo_id: number;
-  path: string;
-  language: string;
-  name: string;
-  kind: string;
-  container: string | null;
-  start_line: number;
-  end_line: number;
-  name_line: number;
-  name_col: number;
-  signature: string;
-}
-
-function toChunkRow(r: RawChunkRow): ChunkRow {
-  return {
-    occurrenceId: r.occ,
-    chunkHash: r.chunk_hash,
-    repoId: r.repo_id,
-    path: r.path,
-    language: r.language,
-    startLine: r.start_line,
-    endLine: r.end_line,
-    symbol: r.symbol,
-    kind: r.kind as ChunkKind,
-    text: r.text,
-  };
-}
-

@@ -1,8 +1,7 @@
 /**
- * The metadata store: repositories, file views, content-addressed parses and
- * chunks, symbols and the lexical index. One interface, one module per backend
- * (SQLite now; PostgreSQL behind the same contract). Async so that network
- * backends fit; the SQLite backend simply resolves at once.
+ * The metadata store's interfaces, one per concern (repositories and views, chunks and the
+ * lexical index, the job queue, history; vectors in vector-types.ts), and the plain data
+ * they exchange. Async so that network backends fit; the SQLite backend resolves at once.
  */
 import type { ChunkKind, ParsedFile, SymbolKind } from '../lang/types.js';
 import type { RepoLock } from './repo-lock.js';
@@ -154,27 +153,21 @@ export interface StoreHealth {
   hint?: string;
 }
 
-export interface MetadataStore {
-  readonly backend: string;
-  /** Where the data lives, for status output (a path or a redacted URL). */
-  readonly location: string;
-  /** Held around an index run so two processes sharing the store never index one repository at once. */
-  readonly repoLock: RepoLock;
-  /** A live probe: answers, version, round trip. Never throws. */
-  health(): Promise<StoreHealth>;
-  /** An integrity check of the stored data (SQLite: `PRAGMA quick_check`): the problem found, or null. */
-  checkIntegrity?(): string | null;
-  /** A query failed with `err`: a store that recognises corruption reports it in `health()` from now on. */
-  noteError?(err: unknown): void;
-
+/** Repositories and their views (which content is at which path). */
+export interface RepoStore {
   ensureRepo(root: string, name: string): Promise<RepoRecord>;
   getRepo(root: string): Promise<RepoRecord | null>;
   getRepoById(id: number): Promise<RepoRecord | null>;
   listRepos(): Promise<RepoRecord[]>;
   updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'indexedCommit' | 'indexedAt' | 'lastSummary' | 'lastError' | 'registered'>>): Promise<void>;
   removeRepo(id: number): Promise<void>;
-
   listFiles(repoId: number): Promise<Map<string, FileRecord>>;
+  deleteFiles(repoId: number, paths: string[]): Promise<void>;
+  stats(repoId?: number): Promise<ViewStats>;
+}
+
+/** Content-addressed parses: chunks, symbols and the lexical index over them. */
+export interface ChunkStore {
   /** Parse id for a content key when the store already holds that parse. */
   findParse(contentKey: string): Promise<number | null>;
   /** Stores one file atomically: its parse (when new), chunks, symbols, index rows and view row. */
@@ -184,8 +177,6 @@ export interface MetadataStore {
    * batching only saves commits, which dominate the cost of a large index).
    */
   writeFiles(repoId: number, files: FileWrite[]): Promise<WriteOutcome[]>;
-  deleteFiles(repoId: number, paths: string[]): Promise<void>;
-
   searchLexical(query: LexicalQuery): Promise<LexicalRow[]>;
   /**
    * In how many indexed chunks each lexical token occurs, and how many chunks there
@@ -200,9 +191,10 @@ export interface MetadataStore {
   lookupSymbols(query: SymbolLookup): Promise<SymbolRow[]>;
   /** Chunks of a file in the current view, in order. */
   fileChunks(repoId: number, path: string): Promise<ChunkRow[]>;
+}
 
-  stats(repoId?: number): Promise<ViewStats>;
-
+/** The persistent job queue (see the invariants in ARCHITECTURE.md). */
+export interface JobQueue {
   /** Queue work for a repository: some paths, or (null) a reconcile of the whole tree. */
   enqueue(repoId: number, paths: string[] | null, reason: string): Promise<void>;
   /** Pending job counts per repository. */
@@ -211,11 +203,10 @@ export interface MetadataStore {
   takeJobs(repoId: number, max: number): Promise<JobBatch | null>;
   /** Removes the jobs of a batch, unless they were queued again since it was taken. */
   finishJobs(repoId: number, batch: JobBatch): Promise<void>;
-  /** Deletes parses and chunks no view references, and commits no repository reaches or blames. Returns what was removed (`commits` only when some were). */
-  prune(): Promise<{ parses: number; chunks: number; commits?: number }>;
+}
 
-  // ---- Git history: commits, blame per file, co-change (see daemon/index/history.ts) ----
-
+/** Git history: commits, blame per file, co-change (see daemon/index/history.ts). */
+export interface HistoryStore {
   /** Where the repository's commit table stands, or null before its first history run. */
   historyState(repoId: number): Promise<HistoryState | null>;
   /** Forgets the log tip and which commits belong to the repository (a full log walk follows). */
@@ -259,7 +250,23 @@ export interface MetadataStore {
   recentCommits(query: CommitQuery): Promise<CommitWithFiles[]>;
   /** Counts for status output. */
   historyStats(repoId: number): Promise<HistoryStats>;
+}
 
+/** The whole metadata store: every concern's interface, on one connection, plus its own upkeep. */
+export interface MetadataStore extends RepoStore, ChunkStore, JobQueue, HistoryStore {
+  readonly backend: string;
+  /** Where the data lives, for status output (a path or a redacted URL). */
+  readonly location: string;
+  /** Held around an index run so two processes sharing the store never index one repository at once. */
+  readonly repoLock: RepoLock;
+  /** A live probe: answers, version, round trip. Never throws. */
+  health(): Promise<StoreHealth>;
+  /** An integrity check of the stored data (SQLite: `PRAGMA quick_check`): the problem found, or null. */
+  checkIntegrity?(): string | null;
+  /** A query failed with `err`: a store that recognises corruption reports it in `health()` from now on. */
+  noteError?(err: unknown): void;
+  /** Deletes parses and chunks no view references, and commits no repository reaches or blames. Returns what was removed (`commits` only when some were). */
+  prune(): Promise<{ parses: number; chunks: number; commits?: number }>;
   close(): Promise<void>;
 }
 
