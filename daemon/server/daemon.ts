@@ -93,7 +93,7 @@ export class Daemon {
   async start(): Promise<void> {
     const { dataDir, socketDir } = this.config.paths;
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    this.lock = acquireLock(dataDir);
+    this.lock = acquireLock(dataDir, { socketDir });
     try {
       this.logger = createLogger(dataDir, { stderr: this.opts.stderrLogs ?? true });
       this.engine = await Engine.open(this.config, {
@@ -208,6 +208,13 @@ export class Daemon {
         await this.engine.store.enqueue(repo.id, paths ?? null, 'mcp reindex');
         this.scheduler.kick();
       },
+      indexActivity: async (root) => {
+        const repo = await this.engine.repoFor(root);
+        const act = this.scheduler.activity().find((a) => a.repoId === repo.id);
+        const p = act?.progress;
+        return { running: !!act, pending: await this.engine.pendingWork(root), progress: p ? { phase: p.phase, done: p.done, total: p.total } : null, lastError: repo.lastError };
+      },
+      cancelIndex: async (root, reason) => this.scheduler.cancel((await this.engine.repoFor(root)).id, reason),
       audit: (entry) => this.audit.record(entry),
       registeredRoots: async () => (await this.engine.store.listRepos()).filter((r) => r.registered).map((r) => r.root),
       repoForPath: (path, registered) => this.repoForClientPath(path, registered),
