@@ -5,7 +5,7 @@
  * repository, no symlink or hard link out, no git internals, no secrets.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, ListResourcesRequestSchema, ListResourceTemplatesRequestSchema, McpError, ReadResourceRequestSchema, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ListResourcesRequestSchema, ListResourceTemplatesRequestSchema, ReadResourceRequestSchema, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { isContextdError } from '../errors.js';
 import { confinePath, readConfined, readConfinedAt } from '../repo/confine.js';
 import type { ToolDeps } from './toolkit.js';
@@ -58,7 +58,8 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
       audit(err instanceof Error ? err.message : String(err));
       if (isContextdError(err)) {
         const missing = err.code === 'path-missing' || err.code === 'not-registered';
-        throw new McpError(missing ? RESOURCE_NOT_FOUND : ErrorCode.InvalidParams, `${err.message}${err.hint ? ` (${err.hint})` : ''}`, { uri });
+        // A plain error with a code (not McpError, whose message repeats "MCP error <code>:" and the client adds its own).
+        throw Object.assign(new Error(`${err.message}${err.hint ? ` (${err.hint})` : ''}`), { code: missing ? RESOURCE_NOT_FOUND : ErrorCode.InvalidParams, data: { uri } });
       }
       throw err;
     }
