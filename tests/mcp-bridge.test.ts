@@ -12,7 +12,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ListRootsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { buildFixture } from '../fixtures/repos.js';
 import { resolvePaths, runtimeDir } from '../daemon/config/paths.js';
-import { CLI, isolatedEnv, runCli, runJson, tempDir } from './helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI, REPO_ROOT, isolatedEnv, runCli, runJson, tempDir } from './helpers/cli.js';
 import { startDaemon } from './helpers/daemon.js';
 import { ChildProcessTransport } from './helpers/child-transport.js';
 
@@ -156,4 +157,52 @@ t.test('the daemon dying mid-call: the call fails, the bridge exits 1; a restart
   t.match(text(again), /ConfigLoader \(class, exact\)/, 'answered by the new daemon on the same session');
   await lasting.client.close();
   t.equal(await lasting.transport.exited, 0);
+});
+
+t.test('the MCP Inspector CLI (which cleans the environment) reaches a daemon started elsewhere and shows titles and annotations', async (t) => {
+  const dir = tempDir(t);
+  const env = daemonEnv(join(dir, 'home'));
+  const repo = join(dir, 'basic');
+  await buildFixture('basic', repo);
+  const daemon = await startDaemon(env);
+  t.teardown(() => daemon.stop());
+  await runJson(['add', repo, '--wait'], { env });
+  const inspector = join(REPO_ROOT, 'node_modules', '.bin', 'mcp-inspector-cli');
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      // No -e flags: the server gets the Inspector's default environment (no XDG_RUNTIME_DIR). cwd: see tests/mcp.test.ts.
+      const child = spawn(inspector, ['--cli', process.execPath, CLI, 'mcp', ...args], { env: { ...env, CONTEXTD_NO_AUTOSTART: '1' }, cwd: join(REPO_ROOT, 'tests') });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('close', (code) => resolve({ code, out, err }));
+    });
+  const list = await run(['--method', 'tools/list']);
+  t.equal(list.code, 0, list.err);
+  const tools = (JSON.parse(list.out) as { tools: { name: string; title?: string; annotations?: { readOnlyHint?: boolean } }[] }).tools;
+  t.ok(tools.length >= 13);
+  t.ok(tools.every((x) => x.title && x.annotations && typeof x.annotations.readOnlyHint === 'boolean'), 'every tool shows a title and annotations');
+  const call = await run(['--method', 'tools/call', '--tool-name', 'find_symbol', '--tool-arg', 'name=ConfigLoader', `repo=${repo}`]);
+  t.equal(call.code, 0, call.err);
+  t.match(JSON.parse(call.out).content[0].text, /ConfigLoader \(class, exact\)/, 'answered by the daemon of the other shell');
+});
+
+t.test('contextd lsp exits 1 when the daemon goes away', async (t) => {
+  const dir = tempDir(t);
+  const env = daemonEnv(join(dir, 'home'));
+  const daemon = await startDaemon(env);
+  t.teardown(() => daemon.stop());
+  const child = spawn(process.execPath, [CLI, 'lsp'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
+  const answered = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  child.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  await answered; // the session is up
+  daemon.child.kill('SIGKILL');
+  t.equal(await exited, 1, 'a dead daemon is an error for the editor, not a clean exit');
+  t.match(err, /daemon stopped/);
+  child.stdin.destroy();
 });

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
+import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { ContextdError } from '../errors.js';
 
 export const RESOURCE_TEMPLATES = [
@@ -72,3 +73,11 @@ export function parseFileUri(uri: string, roots: readonly string[]): FileRef {
   }
   return ref;
 }
+
+/** A resource_link content block for a hit: clients open it with resources/read. */
+export function resourceLink(uri: string, name: string, title?: string | null): ResourceLink {
+  return { type: 'resource_link', uri, name, ...(title ? { title } : {}), mimeType: 'text/plain' };
+}
+
+/** Links are a convenience beside the structured result: a long answer gets the first ones only. */
+export const MAX_LINKS = 20;

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { defineTool, resolveRepo, type ToolDeps } from '../toolkit.js';
-import { fileUri } from '../resource-uri.js';
+import { fileUri, MAX_LINKS, resourceLink } from '../resource-uri.js';
 import { repoArg } from '../schemas.js';
 
 export function registerFindSymbol(server: McpServer, deps: ToolDeps): void {
@@ -43,10 +43,12 @@ export function registerFindSymbol(server: McpServer, deps: ToolDeps): void {
         const full = h.container ? `${h.container}.${h.name}` : h.name;
         return `${full} (${h.kind}, ${h.match})  ${h.repo === root ? '' : h.repo + ':'}${h.path}:${h.startLine}-${h.endLine}\n  ${h.signature}`;
       });
+      const uris = hits.map((h) => fileUri({ root: h.repo, path: h.path, start: h.startLine, end: h.endLine }, roots));
       return {
         text: lines.join('\n'),
+        extra: hits.slice(0, MAX_LINKS).map((h, i) => resourceLink(uris[i], `${h.path}:${h.startLine}-${h.endLine}`, h.container ? `${h.container}.${h.name}` : h.name)),
         structured: {
-          symbols: hits.map((h) => ({
+          symbols: hits.map((h, i) => ({
             repo: h.repo,
             name: h.name,
             kind: h.kind,
@@ -57,7 +59,7 @@ export function registerFindSymbol(server: McpServer, deps: ToolDeps): void {
             signature: h.signature,
             language: h.language,
             match: h.match,
-            uri: fileUri({ root: h.repo, path: h.path, start: h.startLine, end: h.endLine }, roots),
+            uri: uris[i],
           })),
         },
         hits: hits.length,

@@ -7,7 +7,7 @@ import { parseTimeSpec } from '../../search/time.js';
 import { redactSecrets } from '../../secrets.js';
 import { CHARS_PER_TOKEN, DEFAULT_MAX_TOKENS } from '../budget.js';
 import { defineTool, resolveRepo, type ToolDeps } from '../toolkit.js';
-import { fileUri } from '../resource-uri.js';
+import { fileUri, MAX_LINKS, resourceLink } from '../resource-uri.js';
 import { authorArg, languagesArg, maxTokensArg, pathsArg, repoArg, sinceArg, untilArg } from '../schemas.js';
 
 /** Files whose blame is read for the author/since/until filter (each is one store read). */
@@ -93,7 +93,12 @@ export function registerGrepCode(server: McpServer, deps: ToolDeps): void {
       }));
       const nFiles = new Set(out.map((m) => m.path)).size;
       const head = out.length ? `${out.length} line(s) in ${nFiles} file(s)${truncated ? ' (more matched: narrow with paths, languages or a longer pattern, or raise limit)' : ''}` : `No indexed file of ${root} has ${JSON.stringify(args.pattern)}${byHistory ? ' in lines changed by the given author/time' : ''}.`;
-      return { text: [head, ...lines].join('\n'), structured: { repo: root, matches: out, files: nFiles, truncated }, hits: out.length };
+      return {
+        text: [head, ...lines].join('\n'),
+        extra: out.slice(0, MAX_LINKS).map((m) => resourceLink(m.uri, `${m.path}:${m.line}`)),
+        structured: { repo: root, matches: out, files: nFiles, truncated },
+        hits: out.length,
+      };
     },
   });
 }

@@ -1,5 +1,4 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { DEFAULT_MAX_TOKENS, fitPage, trimLines } from '../budget.js';
 import { defineTool, resolveRepo, type ToolDeps } from '../toolkit.js';
@@ -8,7 +7,7 @@ import { freshnessLine } from '../../index/freshness.js';
 import { SEARCH_MODES } from '../../search/semantic.js';
 import { toPublicHit } from '../../search/public-hit.js';
 import { makeCursor, readCursor } from '../cursor.js';
-import { fileUri } from '../resource-uri.js';
+import { fileUri, resourceLink } from '../resource-uri.js';
 import { authorArg, cursorArg, freshness, languagesArg, maxTokensArg, pathsArg, publicHit, repoArg, sinceArg, untilArg } from '../schemas.js';
 
 export function registerSearchCode(server: McpServer, deps: ToolDeps): void {
@@ -89,13 +88,7 @@ export function registerSearchCode(server: McpServer, deps: ToolDeps): void {
         next ? `(${hits.length - page.shown} more hit(s) did not fit the ${budget}-token budget: call again with cursor "${next}")` : '',
       ].filter(Boolean);
       const uris = shown.map((h) => fileUri({ root: h.repo, path: h.path, start: h.startLine, end: h.endLine }, roots));
-      const links: ContentBlock[] = shown.map((h, i) => ({
-        type: 'resource_link',
-        uri: uris[i],
-        name: `${h.path}:${h.startLine}-${h.endLine}`,
-        title: h.symbol ?? undefined,
-        mimeType: 'text/plain',
-      }));
+      const links = shown.map((h, i) => resourceLink(uris[i], `${h.path}:${h.startLine}-${h.endLine}`, h.symbol));
       return {
         text: [page.text, ...notes].join('\n') + freshText,
         extra: links,
