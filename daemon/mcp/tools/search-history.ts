@@ -62,9 +62,17 @@ export function registerSearchHistory(server: McpServer, deps: ToolDeps): void {
         signal: call.signal,
       };
       const where = args.in ?? 'both';
+      // A pickaxe over a long history takes seconds: a client that asked for progress hears of each search as it ends.
+      const parts = where === 'both' ? 2 : 1;
+      let ended = 0;
+      const search = async (what: 'messages' | 'diffs') => {
+        const found = await searchHistory(root, { ...common, where: what });
+        await call.progress(++ended, parts, `${what} searched: ${found.length} commit(s)`);
+        return found;
+      };
       const [messages, diffs] = await Promise.all([
-        where !== 'diffs' ? searchHistory(root, { ...common, where: 'messages' }) : Promise.resolve([] as HistoryMatch[]),
-        where !== 'messages' ? searchHistory(root, { ...common, where: 'diffs' }) : Promise.resolve([] as HistoryMatch[]),
+        where !== 'diffs' ? search('messages') : Promise.resolve([] as HistoryMatch[]),
+        where !== 'messages' ? search('diffs') : Promise.resolve([] as HistoryMatch[]),
       ]);
       const bySha = new Map<string, HistoryMatch & { matched: ('message' | 'diff')[] }>();
       for (const m of messages) bySha.set(m.sha, { ...m, matched: ['message'] });
