@@ -188,21 +188,40 @@ t.test('the MCP Inspector CLI (which cleans the environment) reaches a daemon st
   t.match(JSON.parse(call.out).content[0].text, /ConfigLoader \(class, exact\)/, 'answered by the daemon of the other shell');
 });
 
-t.test('contextd lsp exits 1 when the daemon goes away', async (t) => {
+t.test('contextd lsp: a request the daemon died on gets an error, and the bridge exits 1', async (t) => {
   const dir = tempDir(t);
   const env = daemonEnv(join(dir, 'home'));
   const daemon = await startDaemon(env);
   t.teardown(() => daemon.stop());
-  const child = spawn(process.execPath, [CLI, 'lsp'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'lsp'], { env: { ...env, CONTEXTD_BRIDGE_TRACE: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
-  const answered = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-  child.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-  await answered; // the session is up
+  let out = '';
+  const waiters: (() => void)[] = [];
+  child.stderr.on('data', (d) => {
+    err += d;
+    waiters.splice(0).forEach((w) => w());
+  });
+  child.stdout.on('data', (d) => {
+    out += d;
+    waiters.splice(0).forEach((w) => w());
+  });
+  const until = async (ok: () => boolean) => {
+    while (!ok()) await new Promise<void>((r) => waiters.push(r));
+  };
+  const send = (msg: object) => {
+    const body = JSON.stringify({ jsonrpc: '2.0', ...msg });
+    child.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  };
+  send({ id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
+  await until(() => /"id":1/.test(out)); // the session is up
+  // Frozen, the daemon cannot answer: the bridge has the request in flight when the daemon dies.
+  daemon.child.kill('SIGSTOP');
+  send({ id: 2, method: 'workspace/symbol', params: { query: 'x' } });
+  await until(() => err.includes('-> workspace/symbol 2'));
   daemon.child.kill('SIGKILL');
   t.equal(await exited, 1, 'a dead daemon is an error for the editor, not a clean exit');
+  t.match(out, /"id":2,"error":\{"code":-32803,"message":"the contextd daemon stopped before answering/, 'the pending request is answered with an error');
   t.match(err, /daemon stopped/);
   child.stdin.destroy();
 });

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { ContextdError } from '../errors.js';
 import { ensureDaemon } from './daemon-client.js';
 import { clientSocketDir } from './socket-dir.js';
+import { LspFrameReader, lspFrame } from './lsp-frames.js';
 
 export function dial(path: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -51,19 +52,51 @@ export async function openDaemonSocket(socketName: string): Promise<Socket> {
   }
 }
 
+/** CONTEXTD_BRIDGE_TRACE=1: one stderr line per request and answer that passes (which calls were in flight when something broke). */
+export function trace(line: string): void {
+  if (process.env.CONTEXTD_BRIDGE_TRACE === '1') process.stderr.write(`contextd bridge: ${line}\n`);
+}
+
+/** LSP's RequestFailed: the request was valid but the server could not answer it. */
+const LSP_REQUEST_FAILED = -32803;
+
 /**
  * The byte-copying bridge (LSP). The client closing stdin ends the session (exit 0), and
  * so does the daemon closing it while it still listens (the session ended: LSP `exit`).
- * The daemon going away is a failure the editor must see (exit 1, with why on stderr),
- * so that it restarts its language server instead of waiting on a silent one.
+ * The daemon going away is a failure the editor must see: every request it had not
+ * answered gets an error, and the bridge exits 1 (with why on stderr), so that the editor
+ * restarts its language server instead of waiting on a silent one.
  */
-export async function runBridge(socketName: string, header: string | null): Promise<number> {
+export async function runLspBridge(socketName: string, header: string | null): Promise<number> {
   const socket = await openDaemonSocket(socketName);
+  const pending = new Map<string, string | number>();
+  const idOf = (body: Buffer): { id: string | number; request: boolean; method: string } | null => {
+    try {
+      const m = JSON.parse(body.toString('utf8')) as { id?: unknown; method?: unknown };
+      return typeof m.id === 'string' || typeof m.id === 'number' ? { id: m.id, request: typeof m.method === 'string', method: String(m.method ?? '') } : null;
+    } catch {
+      return null;
+    }
+  };
+  const fromClient = new LspFrameReader((body) => {
+    const m = idOf(body);
+    if (!m?.request) return;
+    pending.set(JSON.stringify(m.id), m.id);
+    trace(`-> ${m.method} ${JSON.stringify(m.id)}`);
+  });
+  const fromDaemon = new LspFrameReader((body) => {
+    const m = idOf(body);
+    if (!m || m.request) return;
+    pending.delete(JSON.stringify(m.id));
+    trace(`<- ${JSON.stringify(m.id)}`);
+  });
   return new Promise<number>((resolve) => {
     let clientDone = false;
     if (header) socket.write(header + '\n');
+    process.stdin.on('data', (chunk: Buffer) => fromClient.push(chunk));
+    socket.on('data', (chunk: Buffer) => fromDaemon.push(chunk));
     process.stdin.pipe(socket);
-    socket.pipe(process.stdout);
+    socket.pipe(process.stdout, { end: false });
     process.stdin.on('end', () => {
       clientDone = true;
       socket.end();
@@ -77,6 +110,9 @@ export async function runBridge(socketName: string, header: string | null): Prom
           resolve(0);
         },
         () => {
+          for (const id of pending.values()) {
+            process.stdout.write(lspFrame({ jsonrpc: '2.0', id, error: { code: LSP_REQUEST_FAILED, message: 'the contextd daemon stopped before answering this request' } }));
+          }
           process.stderr.write(`contextd: the daemon stopped (${socketName} closed); ending this session\n`);
           resolve(1);
         },

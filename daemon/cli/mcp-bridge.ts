@@ -14,7 +14,7 @@
 import type { Socket } from 'node:net';
 import { LineReader } from '../frames.js';
 import { BRIDGE_HEADER_KEY, MCP_SOCKET } from '../server/constants.js';
-import { bridgeSocketPath, dial, openDaemonSocket } from './bridge.js';
+import { bridgeSocketPath, dial, openDaemonSocket, trace } from './bridge.js';
 
 /** The SDK's ErrorCode.ConnectionClosed: what a client expects when its server goes away. */
 const CONNECTION_CLOSED = -32000;
@@ -105,7 +105,10 @@ export async function runMcpBridge(opts: McpBridgeOptions): Promise<number> {
             toClient(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }));
             continue;
           }
-          if (isResponse(msg)) pending.delete(JSON.stringify(msg.id));
+          if (isResponse(msg)) {
+            pending.delete(JSON.stringify(msg.id));
+            trace(`<- ${JSON.stringify(msg.id)}`);
+          }
           toClient(line);
         }
       });
@@ -157,6 +160,7 @@ export async function runMcpBridge(opts: McpBridgeOptions): Promise<number> {
         const msg = envelope(line);
         if (isRequest(msg)) {
           pending.set(JSON.stringify(msg.id), msg.id);
+          trace(`-> ${msg.method} ${JSON.stringify(msg.id)}`);
           if (msg.method === 'initialize') initializeLine = line;
         } else if (msg?.method === 'notifications/initialized') initializedLine = line;
         send(line);

@@ -4,6 +4,9 @@ import { citationWarnings, sourcesText } from '../../ask/format.js';
 import { defineTool, resolveRepo, type ToolDeps } from '../toolkit.js';
 import { repoArg } from '../schemas.js';
 
+/** Tokens between two progress notifications. */
+const TOKENS_PER_PROGRESS = 20;
+
 export function registerAskCodebase(server: McpServer, deps: ToolDeps): RegisteredTool {
   return defineTool(server, deps, {
     name: 'ask_codebase',
@@ -31,9 +34,18 @@ export function registerAskCodebase(server: McpServer, deps: ToolDeps): Register
         uncited: z.array(z.string()).describe('statements about the code with no citation'),
       }),
     },
-    async run(args) {
+    async run(args, call) {
       const root = await resolveRepo(deps, args.repo);
-      const r = await deps.ctx.engine.ask(args.question, { repo: root ?? undefined, contextChunks: args.max_context_chunks });
+      // Generation takes seconds: progress every few tokens for a client that asked, and a cancel stops the model.
+      let tokens = 0;
+      const r = await deps.ctx.engine.ask(args.question, {
+        repo: root ?? undefined,
+        contextChunks: args.max_context_chunks,
+        signal: call.signal,
+        onToken: () => {
+          if (++tokens % TOKENS_PER_PROGRESS === 0) void call.progress(tokens, undefined, `${tokens} tokens generated`);
+        },
+      });
       const warnings = citationWarnings(r);
       const text = [r.answer.trim(), sourcesText(r), warnings.length ? `Citation check:\n${warnings.map((w) => `  - ${w}`).join('\n')}` : 'Citation check: every statement cites code it was given.']
         .filter(Boolean)
