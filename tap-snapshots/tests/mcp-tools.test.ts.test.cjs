@@ -750,12 +750,17 @@ Array [
           },
           "type": "array",
         },
+        "truncated": Object {
+          "description": "more than 1000 symbols: the first ones are listed",
+          "type": "boolean",
+        },
       },
       "required": Array [
         "repo",
         "path",
         "language",
         "lines",
+        "truncated",
         "symbols",
       ],
       "type": "object",

@@ -6,6 +6,9 @@ import { defineTool, resolveRepo, type ToolDeps } from '../toolkit.js';
 import { fileUri } from '../resource-uri.js';
 import { repoArg } from '../schemas.js';
 
+/** Symbols listed at most (structured and text). */
+const MAX_SYMBOLS = 1000;
+
 export function registerOutline(server: McpServer, deps: ToolDeps): void {
   defineTool(server, deps, {
     name: 'outline',
@@ -22,6 +25,7 @@ export function registerOutline(server: McpServer, deps: ToolDeps): void {
       path: z.string(),
       language: z.string(),
       lines: z.number().int(),
+      truncated: z.boolean().describe(`more than ${MAX_SYMBOLS} symbols: the first ones are listed`),
       symbols: z.array(
         z.object({
           name: z.string(),
@@ -44,14 +48,19 @@ export function registerOutline(server: McpServer, deps: ToolDeps): void {
       if (record.status !== 'indexed' || !record.language) throw new ContextdError('not-indexed', `${target.rel} is not parsed (${record.skipReason ?? 'no language'})`);
       const served = await readConfined(target);
       const parsed = await deps.ctx.engine.parseText(target.rel, served.text, record.language);
-      const symbols = [...parsed.symbols].sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine);
+      const all = [...parsed.symbols].sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine);
+      // A generated file can define thousands: the first MAX_SYMBOLS, and the answer says so.
+      const symbols = all.slice(0, MAX_SYMBOLS);
+      const cut = all.length > symbols.length ? `\n… ${all.length - symbols.length} more symbol(s) after line ${symbols.at(-1)!.endLine}; get_code reads the rest` : '';
       const depth = (c: string | null) => (c ? c.split('.').length : 0);
       const text = symbols.length
         ? [`${target.rel} (${record.language}, ${served.lines.length} lines)`, ...symbols.map((s) => `${'  '.repeat(depth(s.container) + 1)}${s.name} (${s.kind}) ${s.startLine}-${s.endLine}: ${s.signature}`)].join('\n')
         : `${target.rel} (${record.language}) defines no symbols${parsed.fallback ? ' the parser recognizes' : ''}.`;
+      const truncated = cut !== '';
       return {
-        text,
+        text: text + cut,
         structured: {
+          truncated,
           repo: target.root,
           path: target.rel,
           language: record.language,
