@@ -10,6 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LATEST_PROTOCOL_VERSION, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { daemonWithRepo } from './helpers/daemon.js';
+import { runCli } from './helpers/cli.js';
 import type { DaemonStatus } from '../daemon/server/status.js';
 
 function post(url: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
@@ -27,9 +28,10 @@ function post(url: string, headers: Record<string, string>, body: unknown): Prom
 const initialize = (version: string) => ({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
 
 t.test('Streamable HTTP at /mcp: token, Host and Origin checks, protocol revisions', async (t) => {
-  const { repo, daemon } = await daemonWithRepo(t, 'basic', { CONTEXTD_HTTP_PORT: '0' });
+  const { repo, daemon, env } = await daemonWithRepo(t, 'basic', { CONTEXTD_HTTP_PORT: '0' });
   const st = await daemon.call<DaemonStatus>('status');
   const url = st.paths.mcpHttp!;
+  t.match((await runCli(['status'], { env })).stdout, new RegExp(`mcp http ${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}  \\(bearer token in `), '`contextd status` shows where to connect');
   t.match(url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/, 'loopback only');
   t.equal(statSync(st.paths.httpTokenFile!).mode & 0o777, 0o600, 'the token file is owner-only');
   const token = readFileSync(st.paths.httpTokenFile!, 'utf8').trim();
