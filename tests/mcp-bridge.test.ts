@@ -14,7 +14,7 @@ import { buildFixture } from '../fixtures/repos.js';
 import { resolvePaths, runtimeDir } from '../daemon/config/paths.js';
 import { spawn } from 'node:child_process';
 import { CLI, REPO_ROOT, isolatedEnv, runCli, runJson, tempDir } from './helpers/cli.js';
-import { startDaemon } from './helpers/daemon.js';
+import { startDaemon, type DaemonProcess } from './helpers/daemon.js';
 import { ChildProcessTransport } from './helpers/child-transport.js';
 
 const text = (r: unknown) => (r as CallToolResult).content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
@@ -25,6 +25,18 @@ function daemonEnv(home: string): NodeJS.ProcessEnv {
   delete env.XDG_DATA_HOME;
   delete env.XDG_CONFIG_HOME;
   return env;
+}
+
+/** A daemon in daemonEnv with the basic fixture added and indexed (stopped at teardown). */
+async function basicDaemon(t: Tap): Promise<{ dir: string; env: NodeJS.ProcessEnv; repo: string; daemon: DaemonProcess }> {
+  const dir = tempDir(t);
+  const env = daemonEnv(join(dir, 'home'));
+  const repo = join(dir, 'basic');
+  await buildFixture('basic', repo);
+  const daemon = await startDaemon(env);
+  t.teardown(() => daemon.stop());
+  await runJson(['add', repo, '--wait'], { env });
+  return { dir, env, repo, daemon };
 }
 
 /** What the MCP SDK's StdioClientTransport passes by default (getDefaultEnvironment): no XDG variables at all. */
@@ -59,13 +71,7 @@ t.test('the runtime dir comes from the uid when XDG_RUNTIME_DIR is missing', asy
 });
 
 t.test('a bridge with a cleaned environment reaches the daemon another shell started', async (t) => {
-  const dir = tempDir(t);
-  const env = daemonEnv(join(dir, 'home'));
-  const repo = join(dir, 'basic');
-  await buildFixture('basic', repo);
-  const daemon = await startDaemon(env);
-  t.teardown(() => daemon.stop());
-  await runJson(['add', repo, '--wait'], { env });
+  const { dir, env, repo, daemon } = await basicDaemon(t);
 
   const clean = cleanedEnv(env, { CONTEXTD_NO_AUTOSTART: '1' });
   const status = await runCli(['status', '--json'], { env: clean });
@@ -120,13 +126,10 @@ t.test('an unregistered repository is an error that says how to add it', async (
 });
 
 t.test('the daemon dying mid-call: the call fails, the bridge exits 1; a restarted daemon continues the session', async (t) => {
-  const dir = tempDir(t);
-  const env = daemonEnv(join(dir, 'home'));
-  const repo = join(dir, 'basic');
-  await buildFixture('basic', repo);
-  let daemon = await startDaemon(env);
-  t.teardown(() => daemon.stop());
-  await runJson(['add', repo, '--wait'], { env });
+  const started = await basicDaemon(t);
+  const { env, repo } = started;
+  let daemon = started.daemon;
+  t.teardown(() => daemon.stop()); // the restarted one
 
   // The daemon asks the client for its roots while resolving the repository: the client
   // kills the daemon right then, so the call is certainly in flight when it dies.
@@ -160,13 +163,7 @@ t.test('the daemon dying mid-call: the call fails, the bridge exits 1; a restart
 });
 
 t.test('the MCP Inspector CLI (which cleans the environment) reaches a daemon started elsewhere and shows titles and annotations', async (t) => {
-  const dir = tempDir(t);
-  const env = daemonEnv(join(dir, 'home'));
-  const repo = join(dir, 'basic');
-  await buildFixture('basic', repo);
-  const daemon = await startDaemon(env);
-  t.teardown(() => daemon.stop());
-  await runJson(['add', repo, '--wait'], { env });
+  const { env, repo } = await basicDaemon(t);
   const inspector = join(REPO_ROOT, 'node_modules', '.bin', 'mcp-inspector-cli');
   const run = (args: string[]) =>
     new Promise<{ code: number | null; out: string; err: string }>((resolve) => {

@@ -12,6 +12,8 @@ import { fixtureGit } from '../fixtures/repo-builder.js';
 import { daemonWithRepo } from './helpers/daemon.js';
 import { UnixSocketClientTransport } from './helpers/mcp-socket-transport.js';
 
+/** The text of a resources/read answer's first content (text, not blob). */
+const readText = (r: { contents: ({ text: string } | { blob: string })[] }) => { const c = r.contents[0]; return c && 'text' in c ? c.text : ''; };
 const text = (r: unknown) => (r as CallToolResult).content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 
 async function connect(t: Tap, env: NodeJS.ProcessEnv): Promise<Client> {
@@ -83,7 +85,7 @@ t.test('every tool answers with valid, non-empty structured content; filters and
   const read = await client.readResource({ uri: link!.uri });
   const hit = (search.structuredContent as { hits: Hit[] }).hits[0];
   t.equal(link!.uri, hit.uri);
-  t.equal(read.contents[0].text, (await call('get_code', { path: hit.path, start: hit.startLine, end: hit.endLine })).structuredContent!.text, 'resources/read serves the lines get_code serves');
+  t.equal(readText(read), (await call('get_code', { path: hit.path, start: hit.startLine, end: hit.endLine })).structuredContent!.text, 'resources/read serves the lines get_code serves');
 
   // grep_code: exact and regex, with the same history filters.
   const grep = (await call('grep_code', { pattern: 'self.hits' })).structuredContent as { matches: { path: string; line: number; text: string }[] };
@@ -141,17 +143,17 @@ t.test('resources: repositories listed, templates, reads confined like get_code'
   const { resourceTemplates } = await client.listResourceTemplates();
   t.same(resourceTemplates.map((r) => r.uriTemplate), ['contextd://{repo}/{+path}', 'contextd://{repo}/{+path}?lines={start}-{end}', 'contextd://{repo}/{+path}?rev={rev}']);
   const listing = await client.readResource({ uri: base });
-  t.match(listing.contents[0].text, /src\/config_loader\.py/, 'reading a repository lists its files');
+  t.match(readText(listing), /src\/config_loader\.py/, 'reading a repository lists its files');
   const lines = await client.readResource({ uri: `${base}src/config_loader.py?lines=1-4` });
-  t.equal(lines.contents[0].text, (await client.callTool({ name: 'get_code', arguments: { repo, path: 'src/config_loader.py', start: 1, end: 4 } }).then((r) => (r as CallToolResult).structuredContent!.text)));
+  t.equal(readText(lines), (await client.callTool({ name: 'get_code', arguments: { repo, path: 'src/config_loader.py', start: 1, end: 4 } }).then((r) => (r as CallToolResult).structuredContent!.text)));
   // A file at a commit: before the last change.
   const first = fixtureGit(repo, ['rev-list', '--max-parents=0', 'HEAD']).trim();
   const atFirst = await client.readResource({ uri: `${base}src/configLoader.ts?rev=${first}` }).then(
-    (r) => r.contents[0].text as string,
+    (r) => readText(r),
     (err: Error) => `error: ${err.message}`,
   );
   const now = await client.readResource({ uri: `${base}src/configLoader.ts` });
-  t.not(atFirst, now.contents[0].text, 'the file at its first commit differs from today');
+  t.not(atFirst, readText(now), 'the file at its first commit differs from today');
   t.notMatch(atFirst, /^error/, atFirst);
   for (const [uri, why] of [
     [`${base}.env`, /secret/],

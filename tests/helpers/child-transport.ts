@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { deliver } from './mcp-socket-transport.js';
 
 export class ChildProcessTransport implements Transport {
   private child: ChildProcess | null = null;
@@ -33,20 +34,7 @@ export class ChildProcessTransport implements Transport {
     this.child = child;
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
     child.stderr!.on('data', (d) => (this.err += d));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      this.buffer.append(chunk);
-      for (;;) {
-        let msg: JSONRPCMessage | null;
-        try {
-          msg = this.buffer.readMessage();
-        } catch (err) {
-          this.onerror?.(err as Error);
-          continue;
-        }
-        if (!msg) break;
-        this.onmessage?.(msg);
-      }
-    });
+    child.stdout!.on('data', (chunk: Buffer) => deliver(this.buffer, chunk, this));
     child.on('close', () => this.onclose?.());
     return new Promise((resolve, reject) => {
       child.once('spawn', () => resolve());

@@ -65,8 +65,8 @@ export function registerGrepCode(server: McpServer, deps: ToolDeps): void {
       let matches = found.matches;
       let truncated = found.truncated;
       if (byHistory) {
-        const kept = await filterByLastChange(deps, root, matches, { author: args.author, since: args.since, until: args.until });
-        truncated = truncated || kept.length > limit || kept.blameCut;
+        const { kept, blameCut } = await filterByLastChange(deps, root, matches, { author: args.author, since: args.since, until: args.until });
+        truncated = truncated || kept.length > limit || blameCut;
         matches = kept.slice(0, limit);
       }
       const roots = await deps.ctx.registeredRoots();
@@ -113,17 +113,17 @@ async function filterByLastChange(
   root: string,
   matches: GrepMatch[],
   f: { author?: string; since?: string; until?: string },
-): Promise<GrepMatch[] & { blameCut: boolean }> {
+): Promise<{ kept: GrepMatch[]; blameCut: boolean }> {
   const since = f.since ? parseTimeSpec(f.since, 'start', 'since') : undefined;
   const until = f.until ? parseTimeSpec(f.until, 'end', 'until') : undefined;
   const who = f.author?.toLowerCase();
   const owners = new Map<string, Map<number, { author: string; email: string; date: number }> | null>();
-  const kept = [] as unknown as GrepMatch[] & { blameCut: boolean };
-  kept.blameCut = false;
+  const kept: GrepMatch[] = [];
+  let blameCut = false;
   for (const m of matches) {
     if (!owners.has(m.path)) {
       if (owners.size >= MAX_BLAMED_FILES) {
-        kept.blameCut = true;
+        blameCut = true;
         break;
       }
       const report = await deps.ctx.engine.history(m.path, { repo: root, cwd: root }).catch(() => null);
@@ -141,5 +141,5 @@ async function filterByLastChange(
     if (until !== undefined && !(owner.date <= until)) continue;
     kept.push(m);
   }
-  return kept;
+  return { kept, blameCut };
 }
