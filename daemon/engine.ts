@@ -3,6 +3,7 @@
  * offers index/search/symbols. The CLI (in-process commands) and the daemon's
  * servers both go through it; neither touches the store directly.
  */
+import type { ParsedFile } from './lang/types.js';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -291,6 +292,24 @@ export class Engine {
       },
       pending,
     );
+  }
+
+  /** Jobs queued for the indexed repository around `path` (0 when none). */
+  async pendingWork(path: string): Promise<number> {
+    const repo = await this.repoFor(path);
+    return (await this.store.pendingJobs()).get(repo.id) ?? 0;
+  }
+
+  /** The files in the index view of the repository around `path`, by path (skipped files included, with their reason). */
+  async indexedFiles(path: string): Promise<{ root: string; files: FileRecord[] }> {
+    const repo = await this.repoFor(path);
+    const files = [...(await this.store.listFiles(repo.id)).values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { root: repo.root, files };
+  }
+
+  /** Parses text as the indexer would (symbols, chunks), on the parse pool; nothing is stored. */
+  parseText(path: string, text: string, language: string): Promise<ParsedFile> {
+    return this.parsePool().parse(path, text, language);
   }
 
   async symbols(query: string, scope: QueryScope & { kinds?: string[] } = {}): Promise<EngineSymbolHit[]> {

@@ -17,6 +17,9 @@ export const ERROR_CODES = {
   'bad-path': 'a path cannot be used as given',
   'bad-query': 'a search query cannot be parsed (FTS5 MATCH syntax)',
   'bad-socket-dir': 'the socket directory is missing, not ours, or too open',
+  'bad-uri': 'an MCP resource URI is malformed or names no registered repository',
+  'bad-rev': 'a revision cannot be resolved in the repository',
+  'bad-token-file': 'the HTTP bearer token file is not ours, too open, or unreadable',
   aborted: 'the operation was cancelled',
   // paths and repositories
   'no-repo': 'no repository applies to the request',

@@ -93,7 +93,20 @@ export interface DaemonStatus {
   startedAt: number;
   uptimeMs: number;
   node: string;
-  paths: { socketDir: string; controlSocket: string; mcpSocket: string; lspSocket: string; dataDir: string; database: string; log: string; configFile: string | null };
+  paths: {
+    socketDir: string;
+    controlSocket: string;
+    mcpSocket: string;
+    lspSocket: string;
+    /** MCP over Streamable HTTP: its URL, why it does not listen, or null when off ([mcp] httpPort). */
+    mcpHttp: string | null;
+    /** The bearer token for mcpHttp. */
+    httpTokenFile: string | null;
+    dataDir: string;
+    database: string;
+    log: string;
+    configFile: string | null;
+  };
   /** Background embedding for semantic search. */
   embedding: EmbeddingProgress;
   /** Backends that are stuck: what, since when (epoch ms), why, and how much work waits on them. */

@@ -5,6 +5,7 @@
  * Locations (so any client can list or jump to them) that also carry the hit's
  * symbol, kind, score, snippet and repo-relative path.
  */
+import { toPublicHit, type PublicHit } from '../daemon/search/public-hit.js';
 import { join } from 'node:path';
 import { ErrorCodes, ResponseError, type Location } from 'vscode-languageserver/node';
 import type { Engine, EngineSearchHit, SearchScope } from '../daemon/engine.js';
@@ -32,20 +33,9 @@ export interface SearchOptions {
   mode?: string;
 }
 
-export interface SearchLocation extends Location {
-  repo: string;
-  path: string;
-  /** 1-based, inclusive (as everywhere else in contextd). */
-  startLine: number;
-  endLine: number;
-  symbol: string | null;
-  kind: string;
-  language: string;
-  score: number;
-  snippet: string;
-  /** Freshness: the file changed since it was indexed; the commit the index reflects; index = HEAD and tree. */
-  stale?: boolean;
-  indexedCommit?: string | null;
+/** A search hit as an LSP Location: the public hit shape (daemon/search/public-hit.ts) plus uri and range. */
+export interface SearchLocation extends Location, PublicHit {
+  /** Freshness: index = HEAD and tree (null when unknown). */
   indexFresh?: boolean | null;
 }
 
@@ -115,20 +105,13 @@ export function parseSearchArgs(args: unknown): { query: string; options: Search
   return { query: query.trim(), options: parseSearchOptions(options) };
 }
 
-export function toSearchLocation(h: EngineSearchHit): SearchLocation {
+export function toSearchLocation(h: EngineSearchHit, fresh: Freshness | null = null): SearchLocation {
   return {
     uri: pathToUri(join(h.repo, h.path)),
     // Whole lines: from the start of the first to the start of the line after the last.
     range: { start: { line: h.startLine - 1, character: 0 }, end: { line: h.endLine, character: 0 } },
-    repo: h.repo,
-    path: h.path,
-    startLine: h.startLine,
-    endLine: h.endLine,
-    symbol: h.symbol,
-    kind: h.kind,
-    language: h.language,
-    score: h.score,
-    snippet: h.snippet,
+    ...toPublicHit(h, fresh),
+    indexFresh: fresh?.fresh ?? null,
   };
 }
 
@@ -164,8 +147,7 @@ export async function runSearch(
     const freshness = new Map<string, Freshness | null>();
     for (const repo of new Set(hits.map((h) => h.repo))) freshness.set(repo, await freshnessOf(repo).catch(() => null));
     return hits.map((h) => {
-      const f = freshness.get(h.repo) ?? null;
-      return { ...toSearchLocation(h), stale: !!f?.changedFiles.includes(h.path), indexedCommit: f?.indexedCommit ?? null, indexFresh: f?.fresh ?? null };
+      return toSearchLocation(h, freshness.get(h.repo) ?? null);
     });
   } catch (err) {
     if (isContextdError(err)) throw new ResponseError(ErrorCodes.InvalidParams, err.hint ? `${err.message} (${err.hint})` : err.message);

@@ -14,7 +14,7 @@ import { UnixSocketClientTransport } from './helpers/mcp-socket-transport.js';
 import type { DaemonStatus } from '../daemon/server/status.js';
 
 // ask_codebase is listed only while a local model answers (none here): tests/mcp-tool-list.test.ts.
-const TOOLS = ['search_code', 'find_symbol', 'get_code', 'code_history', 'recent_changes', 'related_files', 'index_status', 'reindex'];
+const TOOLS = ['search_code', 'grep_code', 'find_symbol', 'outline', 'list_files', 'get_code', 'code_history', 'search_history', 'recent_changes', 'related_files', 'index_status', 'get_config', 'reindex'];
 
 function text(r: unknown): string {
   const res = r as CallToolResult;
@@ -45,7 +45,7 @@ t.test('MCP over the daemon socket and through `contextd mcp`', async (t) => {
   t.teardown(() => client.close());
 
   const tools = await client.listTools();
-  t.same(tools.tools.map((x) => x.name).sort(), [...TOOLS].sort(), 'every tool listed');
+  t.same(tools.tools.map((x) => x.name), TOOLS, 'every tool listed, in a fixed order');
   for (const tool of tools.tools) t.ok((tool.description ?? '').length > 40, `${tool.name} has a real description`);
 
   const search = (await client.callTool({ name: 'search_code', arguments: { query: 'json config', repo } })) as CallToolResult;
@@ -100,11 +100,23 @@ t.test('MCP over the daemon socket and through `contextd mcp`', async (t) => {
   const budget = (await client.callTool({ name: 'search_code', arguments: { ...wide, max_tokens: 200 } })) as CallToolResult;
   t.match(text(budget), /shortened to fit the 200-token budget/, 'budget trims and says so');
   t.ok(text(budget).length < text(full).length, 'and the answer is shorter');
-  t.equal(
-    (budget.structuredContent as { hits: unknown[] }).hits.length,
-    (full.structuredContent as { hits: unknown[] }).hits.length,
-    'no hit dropped',
-  );
+  // What did not fit is paged, never dropped: following next_cursor yields every hit, in order.
+  type Page = { hits: { path: string; startLine: number }[]; next_cursor: string | null };
+  const fullHits = (full.structuredContent as Page).hits.map((h) => `${h.path}:${h.startLine}`);
+  const paged: string[] = [];
+  let page = budget.structuredContent as Page;
+  t.ok(page.next_cursor, 'a page cut by the budget has a next_cursor');
+  t.match(text(budget), /did not fit the 200-token budget: call again with cursor/);
+  for (let n = 0; ; n++) {
+    paged.push(...page.hits.map((h) => `${h.path}:${h.startLine}`));
+    if (!page.next_cursor || n > 30) break;
+    const next = (await client.callTool({ name: 'search_code', arguments: { ...wide, max_tokens: 200, cursor: page.next_cursor } })) as CallToolResult;
+    t.notOk(next.isError, text(next));
+    page = next.structuredContent as Page;
+  }
+  t.same(paged, fullHits, 'the pages hold every hit of the full answer, in order');
+  const foreign = (await client.callTool({ name: 'search_code', arguments: { query: 'other words', repo, cursor: (budget.structuredContent as Page).next_cursor! } })) as CallToolResult;
+  t.equal(foreign.isError, true, 'a cursor is bound to its arguments');
 
   const status = (await client.callTool({ name: 'index_status', arguments: {} })) as CallToolResult;
   t.match(text(status), new RegExp(`${repo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: up to date`));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { BRIDGE_HEADER_KEY, LSP_SOCKET } from '../server/constants.js';
-import { runBridge } from './bridge.js';
+import { runLspBridge } from './bridge.js';
 
 export function registerLspCommand(program: Command): void {
   program
@@ -12,6 +12,6 @@ export function registerLspCommand(program: Command): void {
       '\nEditors that can dial a UNIX socket may connect to lsp.sock in the socket directory instead (see `contextd status --json`).\nSet CONTEXTD_NO_AUTOSTART=1 to fail instead of starting the daemon.',
     )
     .action(async () => {
-      process.exitCode = await runBridge(LSP_SOCKET, JSON.stringify({ [BRIDGE_HEADER_KEY]: { cwd: process.cwd() } }));
+      process.exitCode = await runLspBridge(LSP_SOCKET, JSON.stringify({ [BRIDGE_HEADER_KEY]: { cwd: process.cwd() } }));
     });
 }

@@ -1,13 +1,16 @@
 import type { Command } from 'commander';
-import { BRIDGE_HEADER_KEY, MCP_SOCKET } from '../server/constants.js';
-import { runBridge } from './bridge.js';
+import { runMcpBridge } from './mcp-bridge.js';
 
 export function registerMcpCommand(program: Command): void {
   program
     .command('mcp')
     .description('MCP server on stdio for agents that spawn a command (claude mcp add contextd -- contextd mcp); bridges to the daemon, starting it if needed')
-    .addHelpText('after', '\nSet CONTEXTD_NO_AUTOSTART=1 to fail instead of starting the daemon.')
+    .addHelpText(
+      'after',
+      '\nSet CONTEXTD_NO_AUTOSTART=1 to fail instead of starting the daemon.' +
+        '\nIf the daemon stops mid-session, pending calls fail at once and the bridge redials for CONTEXTD_BRIDGE_RECONNECT_MS (default 10000) before exiting 1.',
+    )
     .action(async () => {
-      process.exitCode = await runBridge(MCP_SOCKET, JSON.stringify({ [BRIDGE_HEADER_KEY]: { cwd: process.cwd() } }));
+      process.exitCode = await runMcpBridge({ cwd: process.cwd() });
     });
 }

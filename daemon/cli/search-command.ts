@@ -6,6 +6,7 @@ import { ContextdError } from '../errors.js';
 import { formatGutter, numberExcerpt, queryWords } from './gutter.js';
 import { SEARCH_MODES, type SearchMode } from '../search/semantic.js';
 import { day, shortSha } from './history-format.js';
+import { toPublicHit } from '../search/public-hit.js';
 
 interface SearchFlags {
   repo?: string;
@@ -72,26 +73,7 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
         const fresh = repo ? await engine.freshness(repo).catch(() => null) : null;
         const changed = new Set(fresh?.changedFiles ?? []);
         if (flags.json) {
-          printJson(
-            hits.map((h) => ({
-              repo: h.repo,
-              path: h.path,
-              startLine: h.startLine,
-              endLine: h.endLine,
-              symbol: h.symbol,
-              kind: h.kind,
-              language: h.language,
-              score: h.score,
-              snippet: h.snippet,
-              retrievers: h.retrievers,
-              // Ranking notes beyond the retrievers' scores (a test file ranked below implementation code).
-              why: h.why,
-              history: h.history,
-              // The file changed since it was indexed: lines may have moved.
-              stale: changed.has(h.path),
-              indexedCommit: fresh?.indexedCommit ?? null,
-            })),
-          );
+          printJson(hits.map((h) => toPublicHit(h, fresh)));
           return;
         }
         const freshLine = fresh ? dim(freshnessLine(fresh)) : null;

@@ -83,6 +83,11 @@ export interface McpConfig {
    * so nothing is parsed or embedded twice.
    */
   autoRegisterWorktrees: boolean;
+  /**
+   * Streamable HTTP at http://127.0.0.1:PORT/mcp (bearer token in the data dir's
+   * `http-token`); null: off (a network listener is opt-in, even on loopback). 0: any free port.
+   */
+  httpPort: number | null;
 }
 
 export interface StoreConfig {
@@ -163,7 +168,7 @@ const DEFAULTS = {
   index: { maxFileBytes: 1024 * 1024, exclude: [] as string[], workers: 2 },
   search: { defaultLimit: 10, workers: 2 },
   lsp: { autoRegister: true, definitionFallback: false as boolean | string[], workspaceSymbolLimit: 100 },
-  mcp: { autoRegisterWorktrees: true },
+  mcp: { autoRegisterWorktrees: true, httpPort: null as number | null },
   embed: { provider: 'builtin' as const, model: 'nomic-embed-text', ollamaHost: 'http://127.0.0.1:11434', batchSize: 0, workers: 2, annThreshold: 20_000, callTimeoutMs: 60_000 },
   history: { enabled: true, maxBlameBytes: 512 * 1024, maxCommitFiles: 50, blameConcurrency: 2, blameTimeoutMs: 60_000, commitGraph: true },
   store: { poolSize: 8 },
@@ -236,6 +241,13 @@ function embedProvider(value: Json | string | undefined): EmbedConfig['provider'
   throw new ContextdError('bad-config', `config: embed.provider (CONTEXTD_EMBEDDER) must be builtin, ollama or off (got ${JSON.stringify(value)})`);
 }
 
+function portOrOff(value: Json | string | undefined, where: string): number | null {
+  if (value === undefined || value === '' || value === null || value === 'off' || value === false) return null;
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535) throw new ContextdError('bad-config', `config: ${where} must be a port from 0 to 65535, or off (got ${JSON.stringify(value)})`);
+  return n;
+}
+
 function nonEmpty(value: Json | string | undefined, where: string, fallback: string): string {
   if (value === undefined || value === '') return fallback;
   if (typeof value !== 'string') throw new ContextdError('bad-config', `config: ${where} must be a string (got ${JSON.stringify(value)})`);
@@ -306,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
         'mcp.autoRegisterWorktrees',
         DEFAULTS.mcp.autoRegisterWorktrees,
       ),
+      httpPort: portOrOff(env.CONTEXTD_HTTP_PORT ?? section(data, 'mcp').httpPort, 'mcp.httpPort (CONTEXTD_HTTP_PORT)'),
     },
     embed: {
       provider: embedProvider(env.CONTEXTD_EMBEDDER ?? embed.provider),

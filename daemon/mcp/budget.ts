@@ -38,3 +38,18 @@ export function fitToBudget<T>(items: T[], render: (item: T, maxCodeLines: numbe
   parts = renderAll();
   return { text: parts.join('\n'), trimmedItems: limits.filter((l) => l < maxCodeLines).length };
 }
+
+/**
+ * A page of items within the budget: code shrinks first (as fitToBudget); when even
+ * one-line code does not fit, the page ends early (never before its first item) and
+ * `shown` says where the next page starts.
+ */
+export function fitPage<T>(items: T[], render: (item: T, maxCodeLines: number) => string, maxTokens: number, maxCodeLines = 40): { text: string; shown: number; trimmedItems: number } {
+  let shown = items.length;
+  for (;;) {
+    const page = fitToBudget(items.slice(0, shown), render, maxTokens, maxCodeLines);
+    if (shown <= 1 || tokensOf(page.text) + shown <= maxTokens) return { ...page, shown };
+    // Drop from the end, a share at a time: the answer must stay cheap for 50 hits.
+    shown = Math.max(1, Math.min(shown - 1, Math.floor((shown * maxTokens) / Math.max(1, tokensOf(page.text) + shown))));
+  }
+}

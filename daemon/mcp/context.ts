@@ -21,8 +21,19 @@ export interface McpContext {
   repoForPath?(path: string, registered: string[]): Promise<string | null>;
   /** Whether a local model answers `ask` now (Ollama reachable, model pulled); cached probes. */
   askAvailable(): Promise<boolean>;
+  /** What the daemon is doing for a registered repository now: a run (with its progress) and queued jobs. */
+  indexActivity(root: string): Promise<IndexActivity>;
+  /** Stops the index run of a repository (a cancelled reindex); the work stays queued. Resolves once it stopped; false when none ran. */
+  cancelIndex(root: string, reason: string): Promise<boolean>;
   /** Freshness of a repository's index as the daemon knows it (no git process per call). */
   freshness(root: string): Promise<Freshness>;
+}
+
+export interface IndexActivity {
+  running: boolean;
+  pending: number;
+  progress: { phase: string; done: number; total: number } | null;
+  lastError: string | null;
 }
 
 /** Per-connection state: the client's working directory (bridge) and MCP roots. */

@@ -1,11 +1,14 @@
 /**
- * One MCP server per connection, with every contextd tool registered. Tools are
- * one module each under tools/; this file only assembles them.
+ * One MCP server per connection, with every contextd tool and the resources
+ * registered. Tools are one module each under tools/; this file only assembles them,
+ * in a fixed order (tools/list answers in registration order: clients and the
+ * snapshot test see the same list every time).
  */
 import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { VERSION } from '../version.js';
 import type { McpContext, McpSession } from './context.js';
 import type { ToolDeps } from './toolkit.js';
+import { registerResources } from './resources.js';
 import { registerFindSymbol } from './tools/find-symbol.js';
 import { registerGetCode } from './tools/get-code.js';
 import { registerIndexStatus } from './tools/index-status.js';
@@ -15,17 +18,28 @@ import { registerAskCodebase } from './tools/ask-codebase.js';
 import { registerCodeHistory } from './tools/code-history.js';
 import { registerRecentChanges } from './tools/recent-changes.js';
 import { registerRelatedFiles } from './tools/related-files.js';
+import { registerGrepCode } from './tools/grep-code.js';
+import { registerSearchHistory } from './tools/search-history.js';
+import { registerOutline } from './tools/outline.js';
+import { registerListFiles } from './tools/list-files.js';
+import { registerGetConfig } from './tools/get-config.js';
 
 export type ToolRegistrar = (server: McpServer, deps: ToolDeps) => unknown;
 
+/** Finding code, reading it, its history, then the index itself. ask_codebase comes last (it follows the local model). */
 export const TOOL_REGISTRARS: ToolRegistrar[] = [
   registerSearchCode,
+  registerGrepCode,
   registerFindSymbol,
+  registerOutline,
+  registerListFiles,
   registerGetCode,
   registerCodeHistory,
+  registerSearchHistory,
   registerRecentChanges,
   registerRelatedFiles,
   registerIndexStatus,
+  registerGetConfig,
   registerReindex,
 ];
 
@@ -33,13 +47,18 @@ export const TOOL_REGISTRARS: ToolRegistrar[] = [
 export const ASK_PROBE_MS = Number(process.env.CONTEXTD_BACKEND_PROBE_MS) || 30_000;
 
 export const SERVER_INSTRUCTIONS =
-  'contextd indexes the git repositories the user registered. Use search_code to find code by meaning or by name, ' +
-  'find_symbol for definitions, get_code to read a file or symbol with its history, index_status to see what is indexed and how fresh, ' +
-  'and ask_codebase for an answer from the local model (when Ollama is configured) with path:line citations. ' +
-  'Paths in results are repo-relative with 1-based inclusive line ranges.';
+  'contextd indexes the git repositories the user registered (default: the one the client works in). ' +
+  'Find code with search_code (by meaning or name), grep_code (exact text or regex), find_symbol (a definition by name); ' +
+  'see structure with outline (one file) and list_files (a glob); read with get_code or resources/read on a hit\'s contextd:// URI; ' +
+  'learn why with code_history (one piece of code), search_history (when something was added or removed), recent_changes and related_files. ' +
+  'index_status says how fresh the index is. ask_codebase (when a local model is configured) answers with path:line citations. ' +
+  'Paths are repo-relative; lines are 1-based and inclusive.';
 
 export function createMcpServer(ctx: McpContext, cwd: string | null): McpServer {
-  const server = new McpServer({ name: 'contextd', version: VERSION }, { capabilities: { tools: { listChanged: true }, logging: {} }, instructions: SERVER_INSTRUCTIONS });
+  const server = new McpServer(
+    { name: 'contextd', title: 'contextd', version: VERSION },
+    { capabilities: { tools: { listChanged: true }, resources: {}, logging: {} }, instructions: SERVER_INSTRUCTIONS },
+  );
   const session: McpSession = {
     cwd,
     roots: async () => {
@@ -51,6 +70,7 @@ export function createMcpServer(ctx: McpContext, cwd: string | null): McpServer 
   const deps: ToolDeps = { ctx, session };
   for (const register of TOOL_REGISTRARS) register(server, deps);
   followAskModel(server, registerAskCodebase(server, deps), ctx);
+  registerResources(server, deps);
   return server;
 }
 

@@ -11,6 +11,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { ContextdError } from '../errors.js';
 import { classifyContent } from './content-filter.js';
 import { isSecretPath } from './path-rules.js';
+import { runGit } from './git.js';
 
 export interface ConfinedPath {
   root: string;
@@ -149,4 +150,29 @@ async function readRange(target: ConfinedPath, start: number, end: number): Prom
   if (!kept.length) return { text: '', lines: [], firstLine: start, more: false };
   const text = decodeServed(target.rel, Buffer.from(kept.join('\n'), 'utf8'));
   return { text, lines: text.split('\n'), firstLine: start, more };
+}
+
+/**
+ * Reads a confined path as committed at `rev` (a sha, branch or tag): the same name and
+ * content rules as the working tree (secrets, binary, generated); the blob is read by git,
+ * so symlinks and hard links of the work tree play no part. Whole blobs up to
+ * MAX_SERVED_BYTES only.
+ */
+export async function readConfinedAt(target: ConfinedPath, rev: string, range?: { start?: number; end?: number }): Promise<ServedText> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(rev) || rev.includes('..')) throw new ContextdError('bad-rev', `${rev} is not a commit name (a sha, branch or tag)`);
+  const object = `${rev}:${target.rel}`;
+  const size = await runGit(target.root, ['cat-file', '-s', object]).then(
+    (r) => Number(r.stdout.trim()),
+    () => {
+      throw new ContextdError('path-missing', `${target.rel} does not exist at ${rev} in ${target.root}`);
+    },
+  );
+  if (size > MAX_SERVED_BYTES) throw new ContextdError('too-large', `${target.rel} at ${rev} is larger than ${MAX_SERVED_BYTES} bytes`);
+  const { stdout } = await runGit(target.root, ['cat-file', 'blob', object], { encoding: 'buffer', timeoutMs: 10_000 });
+  const text = decodeServed(target.rel, stdout);
+  const lines = text.split('\n');
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  const from = Math.min(Math.max(1, range?.start ?? 1), Math.max(1, lines.length));
+  const to = Math.min(range?.end ?? lines.length, lines.length);
+  return { text, lines: lines.slice(from - 1, to), firstLine: from, more: to < lines.length };
 }

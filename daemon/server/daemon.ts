@@ -22,6 +22,8 @@ import { queuedFreshness, type Freshness } from '../index/freshness.js';
 import { createControlServer, type RpcHandler } from './control-server.js';
 import { RPC_INVALID_PARAMS, RpcError } from './json-rpc.js';
 import { acquireLock, type DaemonLock } from './lock.js';
+import { startMcpHttp, type McpHttpEndpoint } from './mcp-http.js';
+import { HTTP_TOKEN_FILE, loadOrCreateToken } from './http-token.js';
 import { clearStartFailure, recordStartFailure } from './start-failure.js';
 import { createLogger, logFilePath, rotateLog, type DaemonLogger } from './logger.js';
 import { scheduleMaintenance } from './maintenance.js';
@@ -66,6 +68,8 @@ export class Daemon {
   private mcpPath = '';
   private lsp: Server | null = null;
   private lspPath = '';
+  private http: McpHttpEndpoint | null = null;
+  private httpError: string | null = null;
   private audit!: AuditLog;
   private readonly watchers = new Map<number, RepoWatcher>();
   private stopMaintenance: (() => void) | null = null;
@@ -93,7 +97,7 @@ export class Daemon {
   async start(): Promise<void> {
     const { dataDir, socketDir } = this.config.paths;
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    this.lock = acquireLock(dataDir);
+    this.lock = acquireLock(dataDir, { socketDir });
     try {
       this.logger = createLogger(dataDir, { stderr: this.opts.stderrLogs ?? true });
       this.engine = await Engine.open(this.config, {
@@ -123,6 +127,16 @@ export class Daemon {
       this.mcpPath = await listenOwnerOnly(this.mcp, socketDir, MCP_SOCKET, inherited.get('mcp'));
       this.lsp = createLspSocketServer(this.lspContext(), this.log);
       this.lspPath = await listenOwnerOnly(this.lsp, socketDir, LSP_SOCKET, inherited.get('lsp'));
+      if (this.config.mcp.httpPort !== null) {
+        // Opt-in, and never fatal: a port someone else holds costs the HTTP endpoint, not the daemon.
+        try {
+          this.http = await startMcpHttp(this.mcpContext(), this.log, { port: this.config.mcp.httpPort, token: loadOrCreateToken(dataDir) });
+          this.log.info({ url: this.http.url }, 'MCP over HTTP listening');
+        } catch (err) {
+          this.httpError = errorMessage(err);
+          this.log.error({ port: this.config.mcp.httpPort, err: this.httpError }, 'MCP over HTTP could not start');
+        }
+      }
 
       for (const repo of registered) await this.watch(repo.id, repo.root);
       this.scheduler.kick();
@@ -204,6 +218,13 @@ export class Daemon {
         if (!repo) throw new ContextdError('not-registered', `${root} is not registered`);
         await this.scheduler.schedule(repo.id, paths ?? null, 'mcp reindex');
       },
+      indexActivity: async (root) => {
+        const repo = await this.engine.repoFor(root);
+        const act = this.scheduler.activity().find((a) => a.repoId === repo.id);
+        const p = act?.progress;
+        return { running: !!act, pending: await this.engine.pendingWork(root), progress: p ? { phase: p.phase, done: p.done, total: p.total } : null, lastError: repo.lastError };
+      },
+      cancelIndex: async (root, reason) => this.scheduler.cancel((await this.engine.repoFor(root)).id, reason),
       audit: (entry) => this.audit.record(entry),
       registeredRoots: async () => (await this.engine.repos.listRepos()).filter((r) => r.registered).map((r) => r.root),
       repoForPath: (path, registered) => this.repoForClientPath(path, registered),
@@ -490,6 +511,8 @@ export class Daemon {
         controlSocket: this.controlPath,
         mcpSocket: this.mcpPath,
         lspSocket: this.lspPath,
+        mcpHttp: this.http ? this.http.url : this.httpError ? `not listening: ${this.httpError}` : null,
+        httpTokenFile: this.http ? join(paths.dataDir, HTTP_TOKEN_FILE) : null,
         dataDir: paths.dataDir,
         database: this.engine.storeInfo.location,
         log: logFilePath(paths.dataDir),
@@ -547,9 +570,10 @@ export class Daemon {
       if (this.storeWatch) clearInterval(this.storeWatch);
       this.deferred?.stop();
       if (this.embedRetry) clearTimeout(this.embedRetry);
-      const closing = Promise.all(
-        [this.control, this.mcp, this.lsp].map((srv) => (srv ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve())),
-      );
+      const closing = Promise.all([
+        ...[this.control, this.mcp, this.lsp].map((srv) => (srv ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve())),
+        this.http?.close().catch(() => undefined),
+      ]);
       const winddown = (async () => {
         await Promise.allSettled([...this.watchers.values()].map((w) => w.stop()));
         this.watchers.clear();

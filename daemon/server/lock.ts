@@ -15,6 +15,17 @@ interface LockOwner {
   pid: number;
   /** Process start time as the OS reports it (Linux: clock ticks since boot; elsewhere `ps -o lstart`); null when unknown. */
   start: string | null;
+  /**
+   * Where the owner's sockets are: a client whose environment differs from the daemon's
+   * (no XDG_RUNTIME_DIR) finds them through the data dir, which depends on HOME only.
+   */
+  socketDir: string | null;
+}
+
+/** The live daemon holding a data dir's lock: its pid and, when it wrote it, its socket directory. */
+export interface LockHolder {
+  pid: number;
+  socketDir: string | null;
 }
 
 export interface ProcessState {
@@ -52,10 +63,12 @@ export function processState(pid: number): ProcessState {
 
 function parseOwner(text: string): LockOwner | null {
   const t = text.trim();
-  if (/^\d+$/.test(t)) return { pid: Number(t), start: null };
+  if (/^\d+$/.test(t)) return { pid: Number(t), start: null, socketDir: null };
   try {
-    const v = JSON.parse(t) as { pid?: unknown; start?: unknown };
-    if (typeof v.pid === 'number' && Number.isInteger(v.pid) && v.pid > 0) return { pid: v.pid, start: typeof v.start === 'string' ? v.start : null };
+    const v = JSON.parse(t) as { pid?: unknown; start?: unknown; socketDir?: unknown };
+    if (typeof v.pid === 'number' && Number.isInteger(v.pid) && v.pid > 0) {
+      return { pid: v.pid, start: typeof v.start === 'string' ? v.start : null, socketDir: typeof v.socketDir === 'string' ? v.socketDir : null };
+    }
   } catch {
     // unreadable: nobody owns it
   }
@@ -64,6 +77,11 @@ function parseOwner(text: string): LockOwner | null {
 
 /** The live daemon that holds the lock in `dataDir`, if any (pid and start time both match). */
 export function lockOwner(dataDir: string): number | null {
+  return lockHolder(dataDir)?.pid ?? null;
+}
+
+/** Like lockOwner, with the socket directory the owner recorded. */
+export function lockHolder(dataDir: string): LockHolder | null {
   const path = join(dataDir, 'daemon.lock');
   let text: string;
   let written: number;
@@ -77,9 +95,10 @@ export function lockOwner(dataDir: string): number | null {
   if (!owner || owner.pid === process.pid) return null;
   const now = processState(owner.pid);
   if (!now.alive) return null;
-  if (owner.start !== null) return now.start === null || now.start === owner.start ? owner.pid : null;
+  const holder = { pid: owner.pid, socketDir: owner.socketDir };
+  if (owner.start !== null) return now.start === null || now.start === owner.start ? holder : null;
   // A bare pid (older lock): only a daemon process already running when the lock was written can own it.
-  return startedBefore(owner.pid, written) && runsDaemon(owner.pid) ? owner.pid : null;
+  return startedBefore(owner.pid, written) && runsDaemon(owner.pid) ? holder : null;
 }
 
 /** Whether the process's command line is a `… daemon` invocation (what a contextd daemon runs as). */
@@ -112,9 +131,9 @@ export interface DaemonLock {
   release(): void;
 }
 
-export function acquireLock(dataDir: string): DaemonLock {
+export function acquireLock(dataDir: string, opts: { socketDir?: string } = {}): DaemonLock {
   const path = join(dataDir, 'daemon.lock');
-  const me = JSON.stringify({ pid: process.pid, start: processState(process.pid).start });
+  const me = JSON.stringify({ pid: process.pid, start: processState(process.pid).start, ...(opts.socketDir ? { socketDir: opts.socketDir } : {}) });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);
@@ -132,12 +151,8 @@ export function acquireLock(dataDir: string): DaemonLock {
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = lockOwner(dataDir);
-      if (owner !== null) {
-        throw new ContextdError('daemon-running', `another contextd daemon (pid ${owner}) already uses ${dataDir}`, {
-          hint: 'stop it with `contextd stop`, or give this one its own CONTEXTD_DATA_DIR',
-        });
-      }
+      const owner = lockHolder(dataDir);
+      if (owner !== null) throw daemonRunningError(dataDir, owner);
       try {
         unlinkSync(path); // stale: its owner is gone, or the pid now belongs to another process
       } catch (e) {
@@ -146,4 +161,11 @@ export function acquireLock(dataDir: string): DaemonLock {
     }
   }
   throw new ContextdError('daemon-lock', `cannot take the daemon lock ${path}`);
+}
+
+/** The error for a data dir another live daemon holds: names it, and where its sockets are. */
+export function daemonRunningError(dataDir: string, owner: LockHolder): ContextdError {
+  return new ContextdError('daemon-running', `another contextd daemon (pid ${owner.pid}) already uses ${dataDir}${owner.socketDir ? ` (sockets in ${owner.socketDir})` : ''}`, {
+    hint: 'stop it with `contextd stop`, or give this one its own CONTEXTD_DATA_DIR',
+  });
 }

@@ -23,7 +23,7 @@ const RETRY_MS = 30_000;
 const SOON_MS = 5_000;
 
 export class Scheduler {
-  private readonly running = new Map<number, { activity: RepoActivity; done: Promise<void> }>();
+  private readonly running = new Map<number, { activity: RepoActivity; done: Promise<void>; cancel: AbortController }>();
   private readonly retryAfter = new Map<number, number>();
   private readonly abort = new AbortController();
   private pass: Promise<void> | null = null;
@@ -88,7 +88,8 @@ export class Scheduler {
 
   private start(repoId: number): void {
     const activity: RepoActivity = { repoId, since: Date.now(), full: false, reasons: [], progress: null };
-    const done = this.runRepo(repoId, activity)
+    const cancel = new AbortController();
+    const done = this.runRepo(repoId, activity, cancel.signal)
       .catch((err) => {
         // Taking the jobs failed (store unreachable): they are still queued.
         this.retryAfter.set(repoId, Date.now() + SOON_MS);
@@ -99,10 +100,24 @@ export class Scheduler {
         this.running.delete(repoId);
         this.kick();
       });
-    this.running.set(repoId, { activity, done });
+    this.running.set(repoId, { activity, done, cancel });
   }
 
-  private async runRepo(repoId: number, activity: RepoActivity): Promise<void> {
+  /**
+   * Stops the run working on `repoId` (a client cancelled its reindex): the indexer stops
+   * between files; the jobs stay queued (nothing is lost) and are taken again after
+   * RETRY_MS or the next start, not at once (that would undo the cancel).
+   * Resolves when the run has stopped; false when nothing was running.
+   */
+  async cancel(repoId: number, reason: string): Promise<boolean> {
+    const run = this.running.get(repoId);
+    if (!run) return false;
+    run.cancel.abort(new Error(reason));
+    await run.done;
+    return true;
+  }
+
+  private async runRepo(repoId: number, activity: RepoActivity, cancelled: AbortSignal): Promise<void> {
     const { repos, jobs } = this.engine;
     const repo = await repos.getRepoById(repoId);
     const batch = await jobs.takeJobs(repoId, BATCH_PATHS);
@@ -117,7 +132,7 @@ export class Scheduler {
     try {
       const summary = await this.engine.index(repo.root, {
         paths: batch.full ? undefined : batch.paths,
-        signal: this.abort.signal,
+        signal: AbortSignal.any([this.abort.signal, cancelled]),
         onProgress: (p) => {
           activity.progress = p;
         },
@@ -146,6 +161,12 @@ export class Scheduler {
       );
     } catch (err) {
       if (this.abort.signal.aborted) return; // shutting down: the jobs stay queued
+      if (cancelled.aborted) {
+        this.retryAfter.set(repoId, Date.now() + RETRY_MS);
+        setTimeout(() => this.kick(), RETRY_MS).unref();
+        this.log.info({ repo: repo.root, reason: errorMessage(cancelled.reason) }, 'index run cancelled; the work stays queued');
+        return;
+      }
       if (isContextdError(err) && err.code === 'repo-busy') {
         // Another daemon sharing the store holds the repository's lock: not a failure; the jobs stay queued.
         this.retryAfter.set(repoId, Date.now() + SOON_MS);

@@ -27,20 +27,7 @@ export class UnixSocketClientTransport implements Transport {
         if (this.header) socket.write(this.header + '\n');
         resolve();
       });
-      socket.on('data', (chunk: Buffer) => {
-        this.buffer.append(chunk);
-        for (;;) {
-          let msg: JSONRPCMessage | null;
-          try {
-            msg = this.buffer.readMessage();
-          } catch (err) {
-            this.onerror?.(err as Error);
-            continue;
-          }
-          if (!msg) break;
-          this.onmessage?.(msg);
-        }
-      });
+      socket.on('data', (chunk: Buffer) => deliver(this.buffer, chunk, this));
       socket.on('close', () => this.onclose?.());
     });
   }
@@ -52,5 +39,21 @@ export class UnixSocketClientTransport implements Transport {
   async close(): Promise<void> {
     this.socket?.destroy();
     this.socket = null;
+  }
+}
+
+/** Appends a chunk of newline-delimited JSON-RPC and hands each whole message (or parse error) to the transport's callbacks. */
+export function deliver(buffer: ReadBuffer, chunk: Buffer, to: Pick<Transport, 'onmessage' | 'onerror'>): void {
+  buffer.append(chunk);
+  for (;;) {
+    let msg: JSONRPCMessage | null;
+    try {
+      msg = buffer.readMessage();
+    } catch (err) {
+      to.onerror?.(err as Error);
+      continue;
+    }
+    if (!msg) break;
+    to.onmessage?.(msg);
   }
 }

@@ -2,26 +2,47 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { ContextdError } from '../../errors.js';
 import { confinePath } from '../../repo/confine.js';
-import { audited, resolveRepo, textResult, type ToolDeps } from '../toolkit.js';
+import { defineTool, resolveRepo, type ToolDeps } from '../toolkit.js';
+import { historySummary, repoArg } from '../schemas.js';
 
 export function registerCodeHistory(server: McpServer, deps: ToolDeps): void {
-  server.registerTool(
-    'code_history',
-    {
-      title: 'Code history',
-      description:
-        'The commits that shaped a piece of code, newest first: sha, author, date, subject, and the lines each commit still owns (git blame). ' +
-        'Give a path plus a line range (start/end, 1-based), or a path and a symbol, or a whole file. Use it to learn why code is the way it is.',
-      inputSchema: {
-        path: z.string().min(1).describe('repo-relative path (or absolute inside a registered repository)'),
-        start: z.number().int().min(1).optional().describe('first line (1-based)'),
-        end: z.number().int().min(1).optional().describe('last line (inclusive)'),
-        symbol: z.string().min(1).optional().describe('a symbol in that file (e.g. Cache.invalidate) instead of a range'),
-        repo: z.string().optional().describe('absolute path of a registered repository (default: the current one)'),
-        limit: z.number().int().min(1).max(100).optional().describe('most commits listed (default 15)'),
-      },
+  defineTool(server, deps, {
+    name: 'code_history',
+    title: 'Code history',
+    description:
+      'Why code is the way it is: the commits that shaped a line range, a symbol or a file, newest first (sha, author, date, subject, the lines each still owns: git blame). ' +
+      'Use it on code you are about to change; search_history finds when something was added or removed anywhere.',
+    input: {
+      path: z.string().min(1).describe('repo-relative path (or absolute inside a registered repository)'),
+      start: z.number().int().min(1).optional().describe('first line (1-based)'),
+      end: z.number().int().min(1).optional().describe('last line (inclusive)'),
+      symbol: z.string().min(1).optional().describe('a symbol in that file (e.g. Cache.invalidate) instead of a range'),
+      repo: repoArg,
+      limit: z.number().int().min(1).max(100).optional().describe('most commits listed (default 15)'),
     },
-    audited(deps, 'code_history', async (args: { path: string; start?: number; end?: number; symbol?: string; repo?: string; limit?: number }) => {
+    output: {
+      repo: z.string(),
+      path: z.string(),
+      startLine: z.number().int(),
+      endLine: z.number().int(),
+      symbol: z.string().nullable(),
+      summary: historySummary,
+      commits: z.array(
+        z.object({
+          sha: z.string().nullable().describe('null: lines not committed yet'),
+          author: z.string().nullable(),
+          email: z.string().nullable(),
+          date: z.string().nullable(),
+          subject: z.string(),
+          body: z.string(),
+          lines: z.number().int(),
+          ranges: z.array(z.tuple([z.number().int(), z.number().int()])),
+        }),
+      ),
+      fileCommits: z.number().int(),
+      formerNames: z.array(z.string()),
+    },
+    async run(args) {
       const root = await resolveRepo(deps, args.repo);
       const target = confinePath(args.path, await deps.ctx.registeredRoots(), root);
       if (args.start !== undefined && args.end !== undefined && args.end < args.start) throw new ContextdError('bad-arguments', `end (${args.end}) is before start (${args.start})`);
@@ -38,7 +59,7 @@ export function registerCodeHistory(server: McpServer, deps: ToolDeps): void {
       ];
       if (r.commits.length > commits.length) lines.push(`… ${r.commits.length - commits.length} more`);
       if (r.summary.note) lines.push(`note: ${r.summary.note}`);
-      return { result: textResult(lines.join('\n'), { ...r, commits } as unknown as Record<string, unknown>), hits: commits.length };
-    }),
-  );
+      return { text: lines.join('\n'), structured: { ...r, commits }, hits: commits.length };
+    },
+  });
 }

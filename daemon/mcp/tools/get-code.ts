@@ -4,26 +4,36 @@ import { ContextdError } from '../../errors.js';
 import { DEFAULT_MAX_TOKENS, CHARS_PER_TOKEN } from '../budget.js';
 import { confinePath, readConfined } from '../../repo/confine.js';
 import { formatHistoryLine } from '../format.js';
-import { audited, resolveRepo, textResult, type ToolDeps } from '../toolkit.js';
+import { defineTool, resolveRepo, type ToolDeps } from '../toolkit.js';
+import { fileUri } from '../resource-uri.js';
+import { historySummary, maxTokensArg, repoArg } from '../schemas.js';
 
 export function registerGetCode(server: McpServer, deps: ToolDeps): void {
-  server.registerTool(
-    'get_code',
-    {
-      title: 'Get code',
-      description:
-        'Read code from a registered repository: a whole file, a line range (start/end, 1-based inclusive), or a symbol (its definition). ' +
-        'Returns numbered lines and, when known, who last changed them and why.',
-      inputSchema: {
-        path: z.string().min(1).optional().describe('repo-relative path (or absolute inside a registered repository)'),
-        start: z.number().int().min(1).optional().describe('first line (1-based)'),
-        end: z.number().int().min(1).optional().describe('last line (inclusive)'),
-        symbol: z.string().min(1).optional().describe('a symbol name (e.g. Cache.invalidate) instead of a line range'),
-        repo: z.string().optional().describe('absolute path of a registered repository (default: the current one)'),
-        max_tokens: z.number().int().min(200).max(50_000).optional().describe(`output budget (default ${DEFAULT_MAX_TOKENS})`),
-      },
+  defineTool(server, deps, {
+    name: 'get_code',
+    title: 'Get code',
+    description:
+      'Read code from a registered repository: a whole file, a line range (start/end, 1-based inclusive), or a symbol\'s definition (Cache.invalidate). ' +
+      'Returns numbered lines and who last changed them. Use it to read a hit from search_code in full; secrets and files outside the repository are refused.',
+    input: {
+      path: z.string().min(1).optional().describe('repo-relative path (or absolute inside a registered repository)'),
+      start: z.number().int().min(1).optional().describe('first line (1-based)'),
+      end: z.number().int().min(1).optional().describe('last line (inclusive)'),
+      symbol: z.string().min(1).optional().describe('a symbol name (e.g. Cache.invalidate) instead of a line range'),
+      repo: repoArg,
+      max_tokens: maxTokensArg,
     },
-    audited(deps, 'get_code', async (args: { path?: string; start?: number; end?: number; symbol?: string; repo?: string; max_tokens?: number }) => {
+    output: {
+      repo: z.string(),
+      path: z.string(),
+      startLine: z.number().int(),
+      endLine: z.number().int(),
+      truncated: z.boolean().describe('stopped before the end of the range to fit the budget'),
+      text: z.string(),
+      history: historySummary.nullable(),
+      uri: z.string(),
+    },
+    async run(args) {
       const root = await resolveRepo(deps, args.repo);
       let path = args.path;
       let start = args.start;
@@ -41,7 +51,8 @@ export function registerGetCode(server: McpServer, deps: ToolDeps): void {
       }
       if (!path) throw new ContextdError('bad-arguments', 'give path (with optional start/end) or symbol');
       if (start !== undefined && end !== undefined && end < start) throw new ContextdError('bad-arguments', `end (${end}) is before start (${start})`);
-      const target = confinePath(path, await deps.ctx.registeredRoots(), root);
+      const roots = await deps.ctx.registeredRoots();
+      const target = confinePath(path, roots, root);
       const served = await readConfined(target, { start, end });
       const lines = served.lines;
       const from = served.firstLine;
@@ -65,9 +76,19 @@ export function registerGetCode(server: McpServer, deps: ToolDeps): void {
       const header = `${target.rel}:${from}-${to}${hist ? `\n${hist}` : ''}`;
       const note = truncated ? `\n… stopped at line ${to} to fit the budget; ask for start=${to + 1}` : '';
       return {
-        result: textResult(`${header}\n\`\`\`\n${body}\`\`\`${note}`, { repo: target.root, path: target.rel, startLine: from, endLine: to, truncated, text: lines.slice(0, to - from + 1).join('\n'), history: history ?? null }),
+        text: `${header}\n\`\`\`\n${body}\`\`\`${note}`,
+        structured: {
+          repo: target.root,
+          path: target.rel,
+          startLine: from,
+          endLine: to,
+          truncated,
+          text: lines.slice(0, to - from + 1).join('\n'),
+          history: history ?? null,
+          uri: fileUri({ root: target.root, path: target.rel, ...(to >= from ? { start: from, end: to } : {}) }, roots),
+        },
         hits: 1,
       };
-    }),
-  );
+    },
+  });
 }

@@ -1,16 +1,41 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
 import { backendWord } from '../../backends/health.js';
-import { audited, textResult, type ToolDeps } from '../toolkit.js';
+import { defineTool, type ToolDeps } from '../toolkit.js';
 
 export function registerIndexStatus(server: McpServer, deps: ToolDeps): void {
-  server.registerTool(
-    'index_status',
-    {
-      title: 'Index status',
-      description: 'What contextd has indexed: each repository with its indexed commit vs HEAD, files, chunks, pending work, errors, and backend health.',
-      inputSchema: {},
+  defineTool(server, deps, {
+    name: 'index_status',
+    title: 'Index status',
+    description:
+      'What contextd has indexed: each registered repository with its indexed commit vs HEAD, files, chunks, symbols, queued work and errors, plus backend health. ' +
+      'Use it when results look stale or missing, or to find the repository paths to pass as repo.',
+    input: {},
+    output: {
+      version: z.string(),
+      healthy: z.boolean(),
+      uptimeMs: z.number(),
+      queue: z.object({ pending: z.number().int(), running: z.number().int() }),
+      backends: z.array(z.object({ name: z.string(), kind: z.string(), healthy: z.boolean(), detail: z.string(), state: z.string().optional(), fix: z.string().optional() })),
+      repos: z.array(
+        z.object({
+          root: z.string(),
+          name: z.string(),
+          registered: z.boolean(),
+          state: z.string(),
+          indexedCommit: z.string().nullable(),
+          head: z.string().nullable(),
+          upToDate: z.boolean(),
+          files: z.number().int(),
+          chunks: z.number().int(),
+          symbols: z.number().int(),
+          pendingJobs: z.number().int(),
+          progress: z.object({ phase: z.string(), done: z.number().int(), total: z.number().int() }).nullable(),
+          lastError: z.string().nullable(),
+        }),
+      ),
     },
-    audited(deps, 'index_status', async () => {
+    async run() {
       const s = await deps.ctx.status();
       const lines = [`contextd ${s.version}, up ${Math.round(s.uptimeMs / 1000)} s, queue ${s.queue.pending} pending / ${s.queue.running} running`];
       for (const b of s.backends) {
@@ -26,7 +51,7 @@ export function registerIndexStatus(server: McpServer, deps: ToolDeps): void {
         );
       }
       if (!s.repos.length) lines.push('no repositories registered: run `contextd add <path>`');
-      return { result: textResult(lines.join('\n'), { ...s } as unknown as Record<string, unknown>), hits: s.repos.length };
-    }),
-  );
+      return { text: lines.join('\n'), structured: s, hits: s.repos.length };
+    },
+  });
 }
