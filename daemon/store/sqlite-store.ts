@@ -363,6 +363,8 @@ export class SqliteStore implements MetadataStore {
   }
 
   async close(): Promise<void> {
+    // A port transaction still open across an await finishes first (closing would roll it back under it).
+    while (this.port.idle()) await this.port.idle();
     if (this.db.open) {
       try {
         this.db.pragma('optimize');
