@@ -74,7 +74,7 @@ export class Engine {
     readonly config: ContextdConfig,
     /**
      * The store, for the engine's own modules and for tests. Front ends (daemon, MCP, LSP, CLI)
-     * use the facets below; scripts/check-layers.ts rejects `engine.store` anywhere else.
+     * use the facets below; .ci/check-layers.ts rejects `engine.store` anywhere else.
      */
     readonly store: MetadataStore,
   ) {}

@@ -1,11 +1,11 @@
 /**
- * The layering check (scripts/check-layers.ts) as part of the test run: no upward import,
+ * The layering check (.ci/check-layers.ts) as part of the test run: no upward import,
  * no import cycle, no `engine.store` outside the engine. Also that the check catches each.
  */
 import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkLayers } from '../scripts/check-layers.js';
+import { checkLayers } from '../.ci/check-layers.js';
 
 t.test('the tree keeps its layers', async (t) => {
   const problems = checkLayers(resolve(import.meta.dirname, '..'));
