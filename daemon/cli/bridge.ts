@@ -11,7 +11,7 @@
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { ContextdError } from '../errors.js';
-import { ensureDaemon } from './daemon-client.js';
+import { daemonCall, ensureDaemon } from './daemon-client.js';
 import { clientSocketDir } from './socket-dir.js';
 import { LspFrameReader, lspFrame } from './lsp-frames.js';
 
@@ -104,11 +104,9 @@ export async function runLspBridge(socketName: string, header: string | null): P
     socket.on('error', () => undefined); // 'close' follows
     socket.on('close', () => {
       if (clientDone) return resolve(0);
-      dial(bridgeSocketPath(socketName)).then(
-        (probe) => {
-          probe.destroy();
-          resolve(0);
-        },
+      // Alive means answering a ping (a dial alone can land in the backlog of a dying daemon's socket).
+      daemonCall('ping', {}, 2000).then(
+        () => resolve(0),
         () => {
           for (const id of pending.values()) {
             process.stdout.write(lspFrame({ jsonrpc: '2.0', id, error: { code: LSP_REQUEST_FAILED, message: 'the contextd daemon stopped before answering this request' } }));
