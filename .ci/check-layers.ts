@@ -16,7 +16,16 @@ import ts from 'typescript';
  */
 export const LAYERS: readonly (readonly string[])[] = [
   // Leaves: no imports of ours but errors (backoff/health: what every network client shares; tokenize: the FTS text both stores write).
-  ['daemon/errors.ts', 'daemon/version.ts', 'daemon/secrets.ts', 'daemon/frames.ts', 'daemon/threads.ts', 'daemon/backends/backoff.ts', 'daemon/backends/health.ts', 'daemon/search/tokenize.ts'],
+  [
+    'daemon/errors.ts',
+    'daemon/version.ts',
+    'daemon/secrets.ts',
+    'daemon/frames.ts',
+    'daemon/threads.ts',
+    'daemon/backends/backoff.ts',
+    'daemon/backends/health.ts',
+    'daemon/search/tokenize.ts',
+  ],
   ['daemon/config/'],
   ['daemon/repo/', 'daemon/lang/'],
   ['daemon/store/'],
@@ -68,7 +77,12 @@ function importsOf(root: string, file: string): string[] {
   return info.importedFiles
     .map((f) => f.fileName)
     .filter((n) => n.startsWith('.'))
-    .map((n) => relative(root, resolve(root, dirname(file), n)).split(sep).join('/').replace(/\.js$/, '.ts'));
+    .map((n) =>
+      relative(root, resolve(root, dirname(file), n))
+        .split(sep)
+        .join('/')
+        .replace(/\.js$/, '.ts'),
+    );
 }
 
 export function checkLayers(root: string): Violation[] {
@@ -80,7 +94,8 @@ export function checkLayers(root: string): Violation[] {
     if (mine < 0) out.push({ kind: 'unlayered', message: `${file} is in no layer (add its folder to LAYERS and to ARCHITECTURE.md)` });
     for (const dep of deps) {
       const theirs = layerOf(dep);
-      if (mine >= 0 && theirs > mine) out.push({ kind: 'upward', message: `${file} imports ${dep}, a layer above it (${LAYERS[mine][0]} < ${LAYERS[theirs][0]})` });
+      if (mine >= 0 && theirs > mine)
+        out.push({ kind: 'upward', message: `${file} imports ${dep}, a layer above it (${LAYERS[mine][0]} < ${LAYERS[theirs][0]})` });
     }
     if (!MAY_USE_STORE.includes(file) && /\bengine(\(\))?\??\.store\b/.test(readFileSync(join(root, file), 'utf8'))) {
       out.push({ kind: 'engine-store', message: `${file} uses engine.store: ask the Engine (or its repos / jobs facets) instead` });

@@ -31,13 +31,34 @@ import { summarize } from './stats.js';
 
 const QUERIES = [
   // identifiers
-  'urlparse', 'HTTPConnection', 'JSONDecoder', 'ThreadPoolExecutor', 'getaddrinfo', 'TextIOWrapper', 'namedtuple', 'SequenceMatcher',
+  'urlparse',
+  'HTTPConnection',
+  'JSONDecoder',
+  'ThreadPoolExecutor',
+  'getaddrinfo',
+  'TextIOWrapper',
+  'namedtuple',
+  'SequenceMatcher',
   // keywords
-  'parse json config', 'http request headers', 'read file lines', 'decode utf8 bytes', 'socket connect timeout', 'tarfile extract member',
-  'email message parser', 'datetime timezone offset', 'sqlite cursor execute', 'logging handler format', 'zip file write', 'csv reader dialect',
+  'parse json config',
+  'http request headers',
+  'read file lines',
+  'decode utf8 bytes',
+  'socket connect timeout',
+  'tarfile extract member',
+  'email message parser',
+  'datetime timezone offset',
+  'sqlite cursor execute',
+  'logging handler format',
+  'zip file write',
+  'csv reader dialect',
   // sentences
-  'where are http response headers parsed', 'how does the thread pool shut down its workers', 'retry a failed network connection after a timeout',
-  'convert a relative path into an absolute one', 'compute the difference between two sequences of lines', 'escape special characters in a regular expression',
+  'where are http response headers parsed',
+  'how does the thread pool shut down its workers',
+  'retry a failed network connection after a timeout',
+  'convert a relative path into an absolute one',
+  'compute the difference between two sequences of lines',
+  'escape special characters in a regular expression',
 ];
 
 function answers(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -65,7 +86,22 @@ async function redisUrl(work: string): Promise<{ url: string; source: string; st
     });
   });
   const pidfile = join(work, 'redis.pid');
-  execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', pidfile, '--dir', work]);
+  execFileSync('redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'yes',
+    '--pidfile',
+    pidfile,
+    '--dir',
+    work,
+  ]);
   for (let i = 0; i < 200 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 25));
   return {
     url: `redis://127.0.0.1:${port}`,
@@ -92,7 +128,13 @@ async function pass(engine: Engine, root: string): Promise<number[]> {
 
 const work = mkdtempSync(join(tmpdir(), 'contextd-cache-bench-'));
 const repo = stdlibRepo();
-const baseEnv = { ...process.env, CONTEXTD_DATA_DIR: join(work, 'data'), CONTEXTD_CONFIG_DIR: join(work, 'cfg'), CONTEXTD_REDIS_URL: '', CONTEXTD_QDRANT_URL: '' };
+const baseEnv = {
+  ...process.env,
+  CONTEXTD_DATA_DIR: join(work, 'data'),
+  CONTEXTD_CONFIG_DIR: join(work, 'cfg'),
+  CONTEXTD_REDIS_URL: '',
+  CONTEXTD_QDRANT_URL: '',
+};
 mkdirSync(join(work, 'cfg'), { recursive: true });
 
 console.error('indexing the stdlib (and embedding it with the built-in model)…');
@@ -136,7 +178,7 @@ rmSync(join(work, 'cfg', 'config.toml'));
 const redis = await redisUrl(work);
 console.error(`redis: ${redis.source} (${redis.url})`);
 const redisEnv = { ...baseEnv, CONTEXTD_REDIS_URL: redis.url, CONTEXTD_REDIS_PREFIX: `contextd-bench-${process.pid}` };
-let redisVersion: string | null = null;
+let redisVersion: string | null;
 {
   const a = await Engine.open(loadConfig(redisEnv));
   await a.search('warm up the connection', { repo, limit: 1 });

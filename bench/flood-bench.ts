@@ -21,7 +21,16 @@ import { daemonReady } from './daemon-ready.js';
 
 const CLI = join(process.cwd(), 'dist/daemon/cli/main.js');
 const home = mkdtempSync(join(tmpdir(), 'contextd-flood-bench-'));
-const env = { ...process.env, HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config'), XDG_RUNTIME_DIR: join(home, 'run'), CONTEXTD_LOG_LEVEL: 'warn', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+const env = {
+  ...process.env,
+  HOME: home,
+  XDG_DATA_HOME: join(home, 'data'),
+  XDG_CONFIG_HOME: join(home, 'config'),
+  XDG_RUNTIME_DIR: join(home, 'run'),
+  CONTEXTD_LOG_LEVEL: 'warn',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+};
 mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
 const sockDir = join(env.XDG_RUNTIME_DIR, 'contextd');
 const control = join(sockDir, 'control.sock');
@@ -88,11 +97,26 @@ for (const name of ['control.sock', 'mcp.sock', 'lsp.sock']) {
     if (r.dropped) dropped++;
   }
   const s = summarize(samples);
-  results[name] = { p50: round(s.p50), p95: round(s.p95), max: round(s.max), n: s.n, droppedRuns: `${dropped}/5`, addedP50Ms: round(s.p50 - base.p50), addedMaxMs: round(s.max - base.max) };
+  results[name] = {
+    p50: round(s.p50),
+    p95: round(s.p95),
+    max: round(s.max),
+    n: s.n,
+    droppedRuns: `${dropped}/5`,
+    addedP50Ms: round(s.p50 - base.p50),
+    addedMaxMs: round(s.max - base.max),
+  };
   console.log(`status during an 8 MB flood on ${name}: p50 ${round(s.p50)} ms, max ${round(s.max)} ms; connection dropped ${dropped}/5`);
 }
 daemon.kill('SIGTERM');
 await new Promise((r) => daemon.on('exit', r));
 rmSync(home, { recursive: true, force: true });
 mkdirSync(join(process.cwd(), 'bench/results'), { recursive: true });
-writeFileSync(join(process.cwd(), 'bench/results/flood.json'), JSON.stringify({ date: new Date().toISOString(), machine: `${process.platform} ${process.arch}, node ${process.version}`, statusLatencyMs: results }, null, 2) + '\n');
+writeFileSync(
+  join(process.cwd(), 'bench/results/flood.json'),
+  JSON.stringify(
+    { date: new Date().toISOString(), machine: `${process.platform} ${process.arch}, node ${process.version}`, statusLatencyMs: results },
+    null,
+    2,
+  ) + '\n',
+);

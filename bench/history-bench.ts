@@ -24,7 +24,15 @@ import { BENCH_CACHE, selfRepo } from './corpus.js';
 import { replayRepo } from './history-replay.js';
 import { round, summarize } from './stats.js';
 
-const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+const gitEnv = {
+  ...process.env,
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'Bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.com',
+  GIT_COMMITTER_NAME: 'Bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.com',
+};
 const git = (cwd: string, args: string[]) => execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8', maxBuffer: 1 << 28 });
 
 function rng(seed: number): () => number {
@@ -57,7 +65,11 @@ async function countBlames<T>(fn: () => Promise<T>): Promise<{ value: T; blames:
   process.env.GIT_TRACE = trace;
   try {
     const value = await fn();
-    const n = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter((l) => /built-in: git blame /.test(l)).length : 0;
+    const n = existsSync(trace)
+      ? readFileSync(trace, 'utf8')
+          .split('\n')
+          .filter((l) => /built-in: git blame /.test(l)).length
+      : 0;
     return { value, blames: n };
   } finally {
     delete process.env.GIT_TRACE;
@@ -99,7 +111,14 @@ async function benchRepo(label: string, repo: string, opts: { queries: string[];
   const paths = git(repo, ['ls-files', '*.py', '*.ts']).split('\n').filter(Boolean);
   const pick = () => paths[Math.floor(rand() * paths.length)];
   const repoRec = await engine.repoFor(repo);
-  const lat = { searchNoHistory: [] as number[], searchDefault: [] as number[], searchHistory: [] as number[], history: [] as number[], related: [] as number[], changes: [] as number[] };
+  const lat = {
+    searchNoHistory: [] as number[],
+    searchDefault: [] as number[],
+    searchHistory: [] as number[],
+    history: [] as number[],
+    related: [] as number[],
+    changes: [] as number[],
+  };
   for (const q of opts.queries.slice(0, 3)) await engine.search(q, { repo }); // warm-up
   for (const q of opts.queries) {
     // All three through searchCode with the same scope: the difference is the history retriever.
@@ -123,7 +142,10 @@ async function benchRepo(label: string, repo: string, opts: { queries: string[];
     const { value, blames } = await countBlames(() => time(() => engine.index(repo)));
     return { totalMs: value.ms, historyMs: value.value.history!.durationMs, blames, derived: value.value.history!.derived, reparsed: value.value.parsed };
   };
-  const incremental: Record<string, { totalMs: ReturnType<typeof summarize>; historyMs: ReturnType<typeof summarize>; blames: number[]; derived: number[]; reparsed: number[] }> = {};
+  const incremental: Record<
+    string,
+    { totalMs: ReturnType<typeof summarize>; historyMs: ReturnType<typeof summarize>; blames: number[]; derived: number[]; reparsed: number[] }
+  > = {};
   for (const n of [1, 20]) {
     const runs = [];
     for (let r = 0; r < 5; r++) runs.push(await commitAndIndex(n, r));
@@ -175,7 +197,11 @@ async function benchRepo(label: string, repo: string, opts: { queries: string[];
       ratioToLexical: round(noGraph.value.history!.durationMs / lexical.ms, 2),
     },
     newCommitToUpdatedHistory: incremental,
-    newCommitBlamePath: { totalMs: summarize(blamePath.map((x) => x.totalMs)), historyMs: summarize(blamePath.map((x) => x.historyMs)), blames: blamePath.map((x) => x.blames) },
+    newCommitBlamePath: {
+      totalMs: summarize(blamePath.map((x) => x.totalMs)),
+      historyMs: summarize(blamePath.map((x) => x.historyMs)),
+      blames: blamePath.map((x) => x.blames),
+    },
     queryLatencyMs: Object.fromEntries(Object.entries(lat).map(([k, v]) => [k, summarize(v)])),
   };
 }
@@ -190,23 +216,43 @@ async function main(): Promise<void> {
   const replay = replayRepo(replayDir, { files: 300, commits: 2000 });
   const replayBuildMs = Math.round(performance.now() - t0);
 
-  const queries = ['parse header', 'retry timeout', 'fix race', 'encoding error', 'read config', 'cache invalidation', 'refactor handling', 'socket close', 'speed up', 'lock'];
+  const queries = [
+    'parse header',
+    'retry timeout',
+    'fix race',
+    'encoding error',
+    'read config',
+    'cache invalidation',
+    'refactor handling',
+    'socket close',
+    'speed up',
+    'lock',
+  ];
   const results = [
     await benchRepo('contextd (this repository)', self, { queries, since: '1y' }),
     await benchRepo('stdlib replay: 300 modules, 2,000 commits', replay, { queries, since: '2022-06-01' }),
   ];
   const out = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAvgAtStart: loadavg().map((l) => round(l, 2)), node: process.version, git: git(self, ['--version']).trim() },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      loadAvgAtStart: loadavg().map((l) => round(l, 2)),
+      node: process.version,
+      git: git(self, ['--version']).trim(),
+    },
     notes: [
       'lexicalIndex: history off, fresh database, OS file cache warmed by a previous run (parse workers included).',
       'enrichment: log walk + blame of every file, fresh commit table; the commit-graph is removed first, so its writing is included.',
-      'newCommitToUpdatedHistory: wall time of engine.index() right after `git commit` (scan, re-parse of the changed files, log, attribution of the changed files); blames counted by GIT_TRACE; derived = files whose blame was carried across the commit\'s diff instead of re-blamed.',
+      "newCommitToUpdatedHistory: wall time of engine.index() right after `git commit` (scan, re-parse of the changed files, log, attribution of the changed files); blames counted by GIT_TRACE; derived = files whose blame was carried across the commit's diff instead of re-blamed.",
       'newCommitBlamePath: the same 20-file change split over two commits before one index run, so the diff shortcut does not apply and every changed file is re-blamed.',
       'queryLatencyMs: search* are searchCode() in-process with the same scope (history retriever off / default weight / --history weight); history, related and changes are the Engine calls behind the commands, including resolving the repository (one git rev-parse).',
       'The machine is shared (load average above): numbers are wall-clock under that load.',
     ],
-    replay: { buildMs: replayBuildMs, how: 'bench/history-replay.ts: git fast-import of 300 stdlib modules, then 2,000 commits (1-6 files each, mostly one directory; 9 authors; --no-ff merges every 100 commits; a rename every 150)' },
+    replay: {
+      buildMs: replayBuildMs,
+      how: 'bench/history-replay.ts: git fast-import of 300 stdlib modules, then 2,000 commits (1-6 files each, mostly one directory; 9 authors; --no-ff merges every 100 commits; a rename every 150)',
+    },
     results,
     durationMs: Date.now() - started,
   };
@@ -215,11 +261,22 @@ async function main(): Promise<void> {
   for (const r of results) {
     console.log(`\n${r.label}: ${r.files} files, ${r.commits} commits`);
     console.log(`  lexical index     ${r.lexicalIndex.totalMs} ms (${r.lexicalIndex.perFileMs} ms/file)`);
-    console.log(`  enrichment        ${r.enrichment.totalMs} ms (${r.enrichment.perFileMs} ms/file, x${r.enrichment.ratioToLexical} lexical); log ${r.enrichment.logMs} ms, blame ${r.enrichment.blameMs} ms, commit-graph ${r.enrichment.commitGraph}`);
+    console.log(
+      `  enrichment        ${r.enrichment.totalMs} ms (${r.enrichment.perFileMs} ms/file, x${r.enrichment.ratioToLexical} lexical); log ${r.enrichment.logMs} ms, blame ${r.enrichment.blameMs} ms, commit-graph ${r.enrichment.commitGraph}`,
+    );
     console.log(`  without graph     ${r.enrichmentWithoutCommitGraph.totalMs} ms (${r.enrichmentWithoutCommitGraph.perFileMs} ms/file)`);
-    for (const [k, v] of Object.entries(r.newCommitToUpdatedHistory)) console.log(`  ${k.padEnd(17)} total p50 ${v.totalMs.p50} ms (max ${v.totalMs.max}), history p50 ${v.historyMs.p50} ms; blames ${v.blames.join(',')}; derived ${v.derived.join(',')}`);
-    console.log(`  2 commits, 20 files (blame path): total p50 ${r.newCommitBlamePath.totalMs.p50} ms, history p50 ${r.newCommitBlamePath.historyMs.p50} ms; blames ${r.newCommitBlamePath.blames.join(',')}`);
-    console.log(`  query p50 ms      ${Object.entries(r.queryLatencyMs).map(([k, v]) => `${k} ${v.p50}`).join(', ')}`);
+    for (const [k, v] of Object.entries(r.newCommitToUpdatedHistory))
+      console.log(
+        `  ${k.padEnd(17)} total p50 ${v.totalMs.p50} ms (max ${v.totalMs.max}), history p50 ${v.historyMs.p50} ms; blames ${v.blames.join(',')}; derived ${v.derived.join(',')}`,
+      );
+    console.log(
+      `  2 commits, 20 files (blame path): total p50 ${r.newCommitBlamePath.totalMs.p50} ms, history p50 ${r.newCommitBlamePath.historyMs.p50} ms; blames ${r.newCommitBlamePath.blames.join(',')}`,
+    );
+    console.log(
+      `  query p50 ms      ${Object.entries(r.queryLatencyMs)
+        .map(([k, v]) => `${k} ${v.p50}`)
+        .join(', ')}`,
+    );
   }
 }
 

@@ -125,7 +125,12 @@ export function replayRepo(dir: string, opts: ReplayOptions): string {
   const all = [...content.keys()];
   for (let i = 0; i < all.length; i += 40) {
     const batch = all.slice(i, i + 40);
-    mainTip = commit('refs/heads/main', `Import ${dirOf(batch[0]) || 'lib'} and neighbours (${batch.length} modules)`, batch.map((p) => put(p, content.get(p)!)), mainTip ? { from: mainTip } : {});
+    mainTip = commit(
+      'refs/heads/main',
+      `Import ${dirOf(batch[0]) || 'lib'} and neighbours (${batch.length} modules)`,
+      batch.map((p) => put(p, content.get(p)!)),
+      mainTip ? { from: mainTip } : {},
+    );
   }
 
   const words = (lines: string[]): string[] => {

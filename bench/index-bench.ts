@@ -38,7 +38,9 @@ async function queryLatency(dataDir: string, repo: string) {
   const env = { ...process.env, CONTEXTD_DATA_DIR: dataDir };
   const engine = await Engine.open(loadConfig(env));
   const raw = new SqliteStore(join(dataDir, 'index.db'), { readonly: true });
-  const names = (raw.raw.prepare("SELECT DISTINCT name FROM symbols WHERE kind IN ('function','method','class') AND length(name) > 3").all() as { name: string }[]).map((r) => r.name);
+  const names = (
+    raw.raw.prepare("SELECT DISTINCT name FROM symbols WHERE kind IN ('function','method','class') AND length(name) > 3").all() as { name: string }[]
+  ).map((r) => r.name);
   await raw.close();
   const rand = rng(42);
   const pick = () => names[Math.floor(rand() * names.length)];

@@ -16,7 +16,14 @@ import { summarize } from './stats.js';
 
 const CLI = join(process.cwd(), 'dist/daemon/cli/main.js');
 const home = mkdtempSync(join(tmpdir(), 'contextd-lsp-bench-'));
-const env = { ...process.env, HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config'), XDG_RUNTIME_DIR: join(home, 'run'), CONTEXTD_LOG_LEVEL: 'warn' };
+const env = {
+  ...process.env,
+  HOME: home,
+  XDG_DATA_HOME: join(home, 'data'),
+  XDG_CONFIG_HOME: join(home, 'config'),
+  XDG_RUNTIME_DIR: join(home, 'run'),
+  CONTEXTD_LOG_LEVEL: 'warn',
+};
 mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
 const sockDir = join(env.XDG_RUNTIME_DIR, 'contextd');
 const repo = stdlibRepo();
@@ -58,13 +65,36 @@ const bridge = spawn(process.execPath, [CLI, 'lsp'], { env, cwd: repo, stdio: ['
 const conn = createMessageConnection(new StreamMessageReader(bridge.stdout), new StreamMessageWriter(bridge.stdin));
 conn.onRequest('window/workDoneProgress/create', () => null);
 conn.listen();
-await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(repo).href, workspaceFolders: [{ uri: pathToFileURL(repo).href, name: 'stdlib' }], capabilities: {} });
+await conn.sendRequest('initialize', {
+  processId: process.pid,
+  rootUri: pathToFileURL(repo).href,
+  workspaceFolders: [{ uri: pathToFileURL(repo).href, name: 'stdlib' }],
+  capabilities: {},
+});
 await conn.sendNotification('initialized', {});
 
 const SHORT = ['a', 's', 'x', 'p', 're', 'ht', 'io', 'ab', 'url', 'get', 'tmp', 'dec', 'pars', 'json', 'sock', 'read', 'Time', 'Err', 'enc', 'gz'];
 const FULL = [
-  'HTTPConnection', 'urlparse', 'ThreadPoolExecutor', 'JSONDecoder', 'TemporaryDirectory', 'defaultdict', 'ArgumentParser', 'Decimal',
-  'OrderedDict', 'getaddrinfo', 'namedtuple', 'TextIOWrapper', 'SequenceMatcher', 'ZipFile', 'SMTP', 'parse_args', 'read_text', 'Popen', 'HTMLParser', 'deepcopy',
+  'HTTPConnection',
+  'urlparse',
+  'ThreadPoolExecutor',
+  'JSONDecoder',
+  'TemporaryDirectory',
+  'defaultdict',
+  'ArgumentParser',
+  'Decimal',
+  'OrderedDict',
+  'getaddrinfo',
+  'namedtuple',
+  'TextIOWrapper',
+  'SequenceMatcher',
+  'ZipFile',
+  'SMTP',
+  'parse_args',
+  'read_text',
+  'Popen',
+  'HTMLParser',
+  'deepcopy',
 ];
 
 async function measure(queries: string[], rounds: number): Promise<{ samples: number[]; results: number[] }> {
@@ -89,7 +119,10 @@ const short = await measure(SHORT, 10);
 const full = await measure(FULL, 10);
 // Hover (history of the line and its enclosing symbol) on the first definitions of 20 files.
 const hoverSamples: number[] = [];
-const targets = (await conn.sendRequest<{ location: { uri: string; range: { start: { line: number } } } }[]>('workspace/symbol', { query: 'get' })).slice(0, 20);
+const targets = (await conn.sendRequest<{ location: { uri: string; range: { start: { line: number } } } }[]>('workspace/symbol', { query: 'get' })).slice(
+  0,
+  20,
+);
 for (let r = 0; r < 5; r++) {
   for (const s of targets) {
     const t = performance.now();
@@ -117,7 +150,12 @@ const results = {
   path: 'workspace/symbol through `contextd lsp` (stdio) -> lsp.sock -> daemon; cap 100 results',
   indexSeconds: Math.round(indexSeconds * 10) / 10,
   backgroundWorkAfterIndexSeconds: Math.round(settleSeconds * 10) / 10,
-  workspaceSymbolMs: { short1to4: summarize(short.samples), ...byLength, fullName: summarize(full.samples), emptyQueryTransportOnly: summarize(baseline.samples) },
+  workspaceSymbolMs: {
+    short1to4: summarize(short.samples),
+    ...byLength,
+    fullName: summarize(full.samples),
+    emptyQueryTransportOnly: summarize(baseline.samples),
+  },
   hoverMs: summarize(hoverSamples),
   meanResults: {
     short1to4: Math.round(short.results.reduce((a, b) => a + b, 0) / short.results.length),

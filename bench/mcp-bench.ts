@@ -16,7 +16,14 @@ import { daemonReady } from './daemon-ready.js';
 
 const CLI = join(process.cwd(), 'dist/daemon/cli/main.js');
 const home = mkdtempSync(join(tmpdir(), 'contextd-mcp-bench-'));
-const env = { ...process.env, HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config'), XDG_RUNTIME_DIR: join(home, 'run'), CONTEXTD_LOG_LEVEL: 'warn' };
+const env = {
+  ...process.env,
+  HOME: home,
+  XDG_DATA_HOME: join(home, 'data'),
+  XDG_CONFIG_HOME: join(home, 'config'),
+  XDG_RUNTIME_DIR: join(home, 'run'),
+  CONTEXTD_LOG_LEVEL: 'warn',
+};
 mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
 const sockDir = join(env.XDG_RUNTIME_DIR, 'contextd');
 const repo = stdlibRepo();
@@ -34,9 +41,26 @@ for (;;) {
 }
 
 const QUERIES = [
-  'parse json config', 'http request headers', 'read file lines', 'thread pool executor', 'decode utf8 bytes', 'socket connect timeout',
-  'tarfile extract', 'email message parser', 'datetime timezone offset', 'random choice', 'sqlite cursor execute', 'unittest assert equal',
-  'logging handler format', 'urlparse query string', 'zip file write', 'subprocess pipe', 'csv reader dialect', 'pickle load', 'shutil copytree', 'heapq merge',
+  'parse json config',
+  'http request headers',
+  'read file lines',
+  'thread pool executor',
+  'decode utf8 bytes',
+  'socket connect timeout',
+  'tarfile extract',
+  'email message parser',
+  'datetime timezone offset',
+  'random choice',
+  'sqlite cursor execute',
+  'unittest assert equal',
+  'logging handler format',
+  'urlparse query string',
+  'zip file write',
+  'subprocess pipe',
+  'csv reader dialect',
+  'pickle load',
+  'shutil copytree',
+  'heapq merge',
 ];
 
 async function client(): Promise<Client> {
@@ -46,8 +70,38 @@ async function client(): Promise<Client> {
 }
 
 // Distinct queries (every call misses the query cache): word pairs from the stdlib's vocabulary.
-const WORDS = ['parse', 'json', 'http', 'request', 'header', 'file', 'line', 'thread', 'pool', 'decode', 'socket', 'timeout', 'archive', 'message',
-  'date', 'zone', 'random', 'cursor', 'assert', 'handler', 'format', 'query', 'write', 'pipe', 'reader', 'pickle', 'copy', 'merge', 'buffer', 'stream'];
+const WORDS = [
+  'parse',
+  'json',
+  'http',
+  'request',
+  'header',
+  'file',
+  'line',
+  'thread',
+  'pool',
+  'decode',
+  'socket',
+  'timeout',
+  'archive',
+  'message',
+  'date',
+  'zone',
+  'random',
+  'cursor',
+  'assert',
+  'handler',
+  'format',
+  'query',
+  'write',
+  'pipe',
+  'reader',
+  'pickle',
+  'copy',
+  'merge',
+  'buffer',
+  'stream',
+];
 let nextQuery = 0;
 function distinctQuery(): string {
   const n = nextQuery++;
@@ -80,7 +134,10 @@ const twentyWarm = await run(20, 10, false);
 await call('stop').catch(() => {});
 await new Promise((r) => daemon.once('exit', r));
 rmSync(home, { recursive: true, force: true });
-const results = { date: new Date().toISOString(), corpus: 'python stdlib (734 files)', searchCodeMs: {
+const results = {
+  date: new Date().toISOString(),
+  corpus: 'python stdlib (734 files)',
+  searchCodeMs: {
     distinctQueries: { oneClient: summarize(one), twentyClients: summarize(twenty) },
     repeatedQueries: { oneClient: summarize(oneWarm), twentyClients: summarize(twentyWarm) },
   },

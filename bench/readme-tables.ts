@@ -14,7 +14,17 @@ const load = <T>(name: string): T | null => {
 };
 
 function indexTable(): string | null {
-  const r = load<{ date: string; trees: { corpus: string; files: number; mb: number; contextd: Record<string, number>; ctags: Record<string, number>; latencyMs: { search: Stat; symbols: Stat } }[] }>('index.json');
+  const r = load<{
+    date: string;
+    trees: {
+      corpus: string;
+      files: number;
+      mb: number;
+      contextd: Record<string, number>;
+      ctags: Record<string, number>;
+      latencyMs: { search: Stat; symbols: Stat };
+    }[];
+  }>('index.json');
   if (!r) return null;
   const rows = r.trees.map(
     (t) =>
@@ -30,7 +40,17 @@ function indexTable(): string | null {
 }
 
 function daemonTable(): string | null {
-  const r = load<{ date: string; repo: string; initialIndexMs: number; embeddingDoneMs?: number; commitToSearchableMs: { oneFile: Stat; twentyFiles: Stat }; branchSwitch100FilesMs: Stat; branchSwitchReparse: { parsed: number; newChunks: number; reused: number; vectorsAdded?: number }; rssMiB: { idle: number; peakWhileIndexing: number }; idleCpuPercent: number }>('daemon.json');
+  const r = load<{
+    date: string;
+    repo: string;
+    initialIndexMs: number;
+    embeddingDoneMs?: number;
+    commitToSearchableMs: { oneFile: Stat; twentyFiles: Stat };
+    branchSwitch100FilesMs: Stat;
+    branchSwitchReparse: { parsed: number; newChunks: number; reused: number; vectorsAdded?: number };
+    rssMiB: { idle: number; peakWhileIndexing: number };
+    idleCpuPercent: number;
+  }>('daemon.json');
   if (!r) return null;
   return [
     `Measured ${r.date.slice(0, 10)} on ${r.repo}. Goals: 1-file commit searchable p50 < 1 s; 100-file branch switch < 5 s with zero re-embedding; idle CPU < 1%.`,
@@ -38,7 +58,9 @@ function daemonTable(): string | null {
     '| measure | result |',
     '|---|---|',
     `| first index after \`contextd add\` (searchable) | ${(r.initialIndexMs / 1000).toFixed(1)} s |`,
-    ...(r.embeddingDoneMs ? [`| … and background embedding done (training the built-in model on the repository, then vectors) | ${(r.embeddingDoneMs / 1000).toFixed(1)} s |`] : []),
+    ...(r.embeddingDoneMs
+      ? [`| … and background embedding done (training the built-in model on the repository, then vectors) | ${(r.embeddingDoneMs / 1000).toFixed(1)} s |`]
+      : []),
     `| commit → searchable, 1 file (p50 / p95 of 20) | ${r.commitToSearchableMs.oneFile.p50} / ${r.commitToSearchableMs.oneFile.p95} ms |`,
     `| commit → searchable, 20 files (p50 / p95 of 20) | ${r.commitToSearchableMs.twentyFiles.p50} / ${r.commitToSearchableMs.twentyFiles.p95} ms |`,
     `| branch switch, 100 files differ (p50 / p95 of 4) | ${r.branchSwitch100FilesMs.p50} / ${r.branchSwitch100FilesMs.p95} ms |`,
@@ -49,7 +71,10 @@ function daemonTable(): string | null {
 }
 
 function mcpTable(): string | null {
-  const r = load<{ date: string; searchCodeMs: { distinctQueries: { oneClient: Stat; twentyClients: Stat }; repeatedQueries: { oneClient: Stat; twentyClients: Stat } } }>('mcp.json');
+  const r = load<{
+    date: string;
+    searchCodeMs: { distinctQueries: { oneClient: Stat; twentyClients: Stat }; repeatedQueries: { oneClient: Stat; twentyClients: Stat } };
+  }>('mcp.json');
   if (!r?.searchCodeMs?.distinctQueries) return null;
   const d = r.searchCodeMs;
   return [
@@ -89,7 +114,18 @@ function qualityTable(): string | null {
     fusion: { semantic: number; minSimilarity: number; testFileFactor: number; tunedOn?: string };
     maxQueriesPerSet: number;
     splits: Record<'dev' | 'report', { sets: number } & Record<string, M>>;
-    sets: { name: string; language: string; split: string; files: number; chunks: number; queries: number; quality: Record<string, M>; hybridWithoutTestPreference: M & { testShare: number }; testShare: Record<string, number>; latencyMs: Record<string, Stat> }[];
+    sets: {
+      name: string;
+      language: string;
+      split: string;
+      files: number;
+      chunks: number;
+      queries: number;
+      quality: Record<string, M>;
+      hybridWithoutTestPreference: M & { testShare: number };
+      testShare: Record<string, number>;
+      latencyMs: Record<string, Stat>;
+    }[];
   }>('quality.json');
   if (!r?.splits) return null;
   const cell = (m: M) => `${m.mrr10.toFixed(3)} / ${m.recall10.toFixed(2)}`;
@@ -116,7 +152,10 @@ function qualityTable(): string | null {
     '',
     '| set | test-file share without / with | hybrid MRR@10 without / with |',
     '|---|---|---|',
-    ...withTests.map((s) => `| ${s.name} (${s.split}) | ${(s.hybridWithoutTestPreference.testShare * 100).toFixed(0)}% / ${(s.testShare.hybrid * 100).toFixed(0)}% | ${s.hybridWithoutTestPreference.mrr10.toFixed(3)} / ${s.quality.hybrid.mrr10.toFixed(3)} |`),
+    ...withTests.map(
+      (s) =>
+        `| ${s.name} (${s.split}) | ${(s.hybridWithoutTestPreference.testShare * 100).toFixed(0)}% / ${(s.testShare.hybrid * 100).toFixed(0)}% | ${s.hybridWithoutTestPreference.mrr10.toFixed(3)} / ${s.quality.hybrid.mrr10.toFixed(3)} |`,
+    ),
   ].join('\n');
 }
 

@@ -29,15 +29,40 @@ import { summarize } from './stats.js';
 
 const QUERIES = [
   // identifiers
-  'urlparse', 'HTTPConnection', 'JSONDecoder', 'ThreadPoolExecutor', 'getaddrinfo', 'TextIOWrapper', 'namedtuple', 'SequenceMatcher',
-  'parse_qsl', 'make_archive', '__init__', 'readline',
+  'urlparse',
+  'HTTPConnection',
+  'JSONDecoder',
+  'ThreadPoolExecutor',
+  'getaddrinfo',
+  'TextIOWrapper',
+  'namedtuple',
+  'SequenceMatcher',
+  'parse_qsl',
+  'make_archive',
+  '__init__',
+  'readline',
   // keywords
-  'parse json config', 'http request headers', 'read file lines', 'decode utf8 bytes', 'socket connect timeout', 'tarfile extract member',
-  'email message parser', 'datetime timezone offset', 'sqlite cursor execute', 'logging handler format', 'zip file write', 'csv reader dialect',
-  'self', 'return none',
+  'parse json config',
+  'http request headers',
+  'read file lines',
+  'decode utf8 bytes',
+  'socket connect timeout',
+  'tarfile extract member',
+  'email message parser',
+  'datetime timezone offset',
+  'sqlite cursor execute',
+  'logging handler format',
+  'zip file write',
+  'csv reader dialect',
+  'self',
+  'return none',
   // sentences
-  'where are http response headers parsed', 'how does the thread pool shut down its workers', 'retry a failed network connection after a timeout',
-  'convert a relative path into an absolute one', 'compute the difference between two sequences of lines', 'escape special characters in a regular expression',
+  'where are http response headers parsed',
+  'how does the thread pool shut down its workers',
+  'retry a failed network connection after a timeout',
+  'convert a relative path into an absolute one',
+  'compute the difference between two sequences of lines',
+  'escape special characters in a regular expression',
 ];
 
 const work = mkdtempSync(join(tmpdir(), 'contextd-store-bench-'));
@@ -100,19 +125,30 @@ for (const backend of ['sqlite', 'postgres'] as const) {
   const engine = await Engine.open(loadConfig(envFor(backend)));
   const { value: summary, ms } = await timed(() => engine.index(repo));
   const health = await engine.store.health();
-  console.error(`  ${summary.files} files, ${summary.chunks} chunks, ${summary.symbols} symbols in ${Math.round(ms)} ms (history ${summary.history ? 'on' : 'off'})`);
+  console.error(
+    `  ${summary.files} files, ${summary.chunks} chunks, ${summary.symbols} symbols in ${Math.round(ms)} ms (history ${summary.history ? 'on' : 'off'})`,
+  );
   // Steady state: one warm-up pass loads caches (symbol names, pages, plans).
   await pass(engine, (q) => engine.search(q, { repo, limit: 10 }));
   const search = [...(await pass(engine, (q) => engine.search(q, { repo, limit: 10 }))), ...(await pass(engine, (q) => engine.search(q, { repo, limit: 10 })))];
   await pass(engine, (q) => engine.search(q, { repo, limit: 10, mode: 'lexical' }));
-  const lexical = [...(await pass(engine, (q) => engine.search(q, { repo, limit: 10, mode: 'lexical' }))), ...(await pass(engine, (q) => engine.search(q, { repo, limit: 10, mode: 'lexical' })))];
+  const lexical = [
+    ...(await pass(engine, (q) => engine.search(q, { repo, limit: 10, mode: 'lexical' }))),
+    ...(await pass(engine, (q) => engine.search(q, { repo, limit: 10, mode: 'lexical' }))),
+  ];
   const symbols = await pass(engine, (q) => engine.symbols(q, { repo }));
   hits[backend] = new Map();
   for (const q of QUERIES) hits[backend].set(q, await engine.search(q, { repo, limit: 10, mode: 'lexical' }));
   for (const q of QUERIES) hits[backend].set(`hybrid: ${q}`, await engine.search(q, { repo, limit: 10 }));
   results[backend] = {
     version: health.version,
-    index: { ms: Math.round(ms), files: summary.files, chunks: summary.chunks, symbols: summary.symbols, historyMs: summary.history ? Math.round((summary.history as { durationMs?: number }).durationMs ?? 0) : null },
+    index: {
+      ms: Math.round(ms),
+      files: summary.files,
+      chunks: summary.chunks,
+      symbols: summary.symbols,
+      historyMs: summary.history ? Math.round((summary.history as { durationMs?: number }).durationMs ?? 0) : null,
+    },
     searchMs: summarize(search),
     lexicalMs: summarize(lexical),
     symbolsMs: summarize(symbols),
@@ -131,7 +167,9 @@ for (const q of [...QUERIES, ...QUERIES.map((x) => `hybrid: ${x}`)]) {
   if (strip(hits.sqlite.get(q)!) === strip(hits.postgres.get(q)!)) identical++;
   else differing.push(q);
 }
-console.error(`parity: ${identical}/${2 * QUERIES.length} searches (lexical and hybrid) with identical hits${differing.length ? ` (differ: ${differing.join(', ')})` : ''}`);
+console.error(
+  `parity: ${identical}/${2 * QUERIES.length} searches (lexical and hybrid) with identical hits${differing.length ? ` (differ: ${differing.join(', ')})` : ''}`,
+);
 
 // The query cache on top of PostgreSQL (the Redis engineer's bench/cache-bench.ts covers SQLite).
 const cache: Record<string, Sample> = {};

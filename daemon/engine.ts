@@ -34,7 +34,18 @@ import type { EmbeddingProgress } from './embed/types.js';
 import type { FusionSettings, SemanticRetriever } from './search/semantic.js';
 import { fusionFor } from './search/fusion-weights.js';
 import { LocalVectorIndex } from './store/local-vector-index.js';
-import type { FileRecord, HistoryStore, JobQueue, MetadataStore, RangeBlame, RepoRecord, RepoStore, StoreHealth, SymbolRow, ViewFilter } from './store/types.js';
+import type {
+  FileRecord,
+  HistoryStore,
+  JobQueue,
+  MetadataStore,
+  RangeBlame,
+  RepoRecord,
+  RepoStore,
+  StoreHealth,
+  SymbolRow,
+  ViewFilter,
+} from './store/types.js';
 import { computeFreshness, type Freshness } from './index/freshness.js';
 import { openQueryCache } from './cache/open.js';
 import { storeNamespace } from './cache/keys.js';
@@ -52,7 +63,8 @@ export type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchSco
 export type BackendEventSink = (level: 'info' | 'warn', message: string, data?: Record<string, unknown>) => void;
 
 /** What the front ends may read and change of repositories and their views (writes bump the query cache, as every store write). */
-export type RepoDirectory = Pick<RepoStore, 'getRepo' | 'getRepoById' | 'listRepos' | 'ensureRepo' | 'updateRepo' | 'removeRepo' | 'stats'> & Pick<HistoryStore, 'historyStats'>;
+export type RepoDirectory = Pick<RepoStore, 'getRepo' | 'getRepoById' | 'listRepos' | 'ensureRepo' | 'updateRepo' | 'removeRepo' | 'stats'> &
+  Pick<HistoryStore, 'historyStats'>;
 /** The persistent job queue, as the daemon's scheduler uses it. */
 export type WorkQueue = Pick<JobQueue, 'enqueue' | 'pendingJobs' | 'takeJobs' | 'finishJobs'>;
 
@@ -108,7 +120,8 @@ export class Engine {
   async symbolsNamed(names: string[], repos: RepoRecord[], limit: number): Promise<SymbolRow[]> {
     const { scopes, state, local } = this.cacheScope(repos, false, false);
     const repoIds = repos.map((r) => r.id);
-    return (await this.cache.fetch('symbols-named', { names, repoIds, limit, state }, scopes, () => this.store.lookupSymbols({ names, repoIds, limit }), local)).value;
+    return (await this.cache.fetch('symbols-named', { names, repoIds, limit, state }, scopes, () => this.store.lookupSymbols({ names, repoIds, limit }), local))
+      .value;
   }
 
   /** Who owns lines start..end of a file now, and the shallow clone's grafts (LSP hover), through the query cache. */
@@ -119,7 +132,10 @@ export class Engine {
       { path, startLine, endLine, state },
       scopes,
       async () => {
-        const [[blame], history] = await Promise.all([this.store.blameForRanges([{ repoId: repo.id, path, startLine, endLine }]), this.store.historyState(repo.id)]);
+        const [[blame], history] = await Promise.all([
+          this.store.blameForRanges([{ repoId: repo.id, path, startLine, endLine }]),
+          this.store.historyState(repo.id),
+        ]);
         return { blame, grafts: history?.grafts ?? [] };
       },
       local,
@@ -150,9 +166,19 @@ export class Engine {
     const storeId = storeNamespace(`${store.backend}:${store.backend === 'sqlite' ? `${hostname()}:` : ''}${store.location}`);
     const sink = opts.onBackendEvent;
     const cache = await openQueryCache(config.cache, storeId, {
-      onEvent: sink && ((event, detail) => (event === 'error' ? undefined : sink(event === 'down' ? 'warn' : 'info', `redis ${event === 'down' ? 'unreachable: using the in-memory cache' : 'connected: shared cache on'}`, { detail }))),
+      onEvent:
+        sink &&
+        ((event, detail) =>
+          event === 'error'
+            ? undefined
+            : sink(event === 'down' ? 'warn' : 'info', `redis ${event === 'down' ? 'unreachable: using the in-memory cache' : 'connected: shared cache on'}`, {
+                detail,
+              })),
     });
-    const engine = new Engine(config, trackViewWrites(store, (scopes) => cache.bump(scopes)));
+    const engine = new Engine(
+      config,
+      trackViewWrites(store, (scopes) => cache.bump(scopes)),
+    );
     engine.cache = cache;
     engine.storeId = storeId;
     engine.foreignWrites = dataVersion;
@@ -188,11 +214,7 @@ export class Engine {
       });
     }
     try {
-      return await indexRepository(
-        { store: this.store, pool: this.parsePool(), config: this.config.index, history: this.config.history },
-        root,
-        opts,
-      );
+      return await indexRepository({ store: this.store, pool: this.parsePool(), config: this.config.index, history: this.config.history }, root, opts);
     } finally {
       await lease.release();
     }
@@ -258,7 +280,8 @@ export class Engine {
     let degraded = false;
     const semantic = async (q: string, filter: ViewFilter, limit: number) => {
       const hits = await this.embedding.search(q, filter, limit);
-      if (this.embedding.progress().stalled || (this.vectorIndex as VectorIndex & { report?: () => BackendReport }).report?.().state === 'down') degraded = true;
+      if (this.embedding.progress().stalled || (this.vectorIndex as VectorIndex & { report?: () => BackendReport }).report?.().state === 'down')
+        degraded = true;
       return hits;
     };
     const { value } = await this.cache.fetch(
@@ -324,7 +347,12 @@ export class Engine {
     return this.cachedSymbols(query, { repoIds: repos?.map((r) => r.id), limit }, roots, repos ?? all);
   }
 
-  private async cachedSymbols(query: string, opts: Parameters<typeof findSymbols>[2], roots: Map<number, string>, repos: RepoRecord[]): Promise<EngineSymbolHit[]> {
+  private async cachedSymbols(
+    query: string,
+    opts: Parameters<typeof findSymbols>[2],
+    roots: Map<number, string>,
+    repos: RepoRecord[],
+  ): Promise<EngineSymbolHit[]> {
     const repoIds = opts.repoIds;
     const { scopes, state, local } = this.cacheScope(repos, !repoIds, false);
     const { value } = await this.cache.fetch(
@@ -439,7 +467,13 @@ export class Engine {
     const vectors = this.vectorIndex as VectorIndex & { report?: () => BackendReport };
     const out: BackendReport[] = [
       this.cache.report(),
-      vectors.report?.() ?? { name: 'vectors', kind: this.vectorIndex.backend, state: 'ok', configured: false, detail: 'embedded index under the data directory' },
+      vectors.report?.() ?? {
+        name: 'vectors',
+        kind: this.vectorIndex.backend,
+        state: 'ok',
+        configured: false,
+        detail: 'embedded index under the data directory',
+      },
     ];
     if (!this.ollamaReports || Date.now() - this.ollamaReports.at > (Number(process.env.CONTEXTD_BACKEND_PROBE_MS) || 30_000)) {
       const { probeOllama } = await import('./backends/probes.js');
@@ -509,9 +543,21 @@ export function ollamaTargets(config: ContextdConfig): { host: string; targets: 
     else out.push({ host, targets: [t] });
   };
   if (config.embed.provider === 'ollama') {
-    add(config.embed.ollamaHost, { name: 'embedder', model: config.embed.model, configured: true, without: 'semantic search is off (lexical, symbol and history search answer)', modelSetting: '[embed] model / CONTEXTD_EMBED_MODEL' });
+    add(config.embed.ollamaHost, {
+      name: 'embedder',
+      model: config.embed.model,
+      configured: true,
+      without: 'semantic search is off (lexical, symbol and history search answer)',
+      modelSetting: '[embed] model / CONTEXTD_EMBED_MODEL',
+    });
   }
-  add(config.ask.ollamaHost, { name: 'llm', model: config.ask.model, configured: config.ask.configured, without: '`contextd ask` and ask_codebase are unavailable (search is unaffected)', modelSetting: '[ask] model / CONTEXTD_ASK_MODEL' });
+  add(config.ask.ollamaHost, {
+    name: 'llm',
+    model: config.ask.model,
+    configured: config.ask.configured,
+    without: '`contextd ask` and ask_codebase are unavailable (search is unaffected)',
+    modelSetting: '[ask] model / CONTEXTD_ASK_MODEL',
+  });
   return out;
 }
 
@@ -527,7 +573,6 @@ function realOr(p: string): string {
     return p;
   }
 }
-
 
 /** The closest existing ancestor of a path (a deleted file's directory may be gone too). */
 function nearestExisting(p: string): string {

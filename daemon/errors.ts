@@ -10,7 +10,7 @@
 export const ERROR_CODES = {
   // the caller asked for something malformed or impossible
   'bad-argument': 'a command-line or request argument is malformed',
-  'bad-arguments': 'an MCP tool call\'s arguments contradict each other (MCP\'s spelling of bad-argument)',
+  'bad-arguments': "an MCP tool call's arguments contradict each other (MCP's spelling of bad-argument)",
   'bad-config': 'the configuration file or an environment variable is invalid',
   'bad-data-dir': 'the data directory is not a usable directory',
   'bad-glob': 'a path filter cannot be compiled',

@@ -63,4 +63,3 @@ export function redactSecrets(text: string): string {
   }
   return out;
 }
-

@@ -64,7 +64,6 @@ export interface BackendHealth {
   fix?: string;
 }
 
-
 export interface RepoStatus {
   root: string;
   name: string;
@@ -83,7 +82,6 @@ export interface RepoStatus {
   /** Git history enrichment: commits known, shallow clone, files still to blame. */
   history: { commits: number; shallow: boolean; pendingFiles: number } | null;
 }
-
 
 export interface DaemonStatus {
   running: true;

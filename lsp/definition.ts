@@ -17,7 +17,26 @@ import { pathToUri, uriToPath } from './workspace.js';
 
 const WORD = /[\p{L}\p{N}_$]/u;
 const MAX_LOCATIONS = 20;
-const KIND_ORDER = ['class', 'interface', 'struct', 'enum', 'trait', 'type', 'module', 'namespace', 'function', 'method', 'constructor', 'macro', 'constant', 'variable', 'property', 'field', 'impl', 'section'];
+const KIND_ORDER = [
+  'class',
+  'interface',
+  'struct',
+  'enum',
+  'trait',
+  'type',
+  'module',
+  'namespace',
+  'function',
+  'method',
+  'constructor',
+  'macro',
+  'constant',
+  'variable',
+  'property',
+  'field',
+  'impl',
+  'section',
+];
 
 /** The identifier at a 0-based (line, UTF-16 character) position, if any. */
 export function wordAt(text: string, line: number, character: number): string | null {
@@ -59,13 +78,23 @@ export async function definition(deps: DefinitionDeps, params: DefinitionParams)
   ];
   const sorted = rows
     .map((r) => ({ r, k: rank(r) }))
-    .sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.k[2] - b.k[2] || a.k[3] - b.k[3] || (a.r.path < b.r.path ? -1 : a.r.path > b.r.path ? 1 : a.r.nameLine - b.r.nameLine));
+    .sort(
+      (a, b) =>
+        a.k[0] - b.k[0] ||
+        a.k[1] - b.k[1] ||
+        a.k[2] - b.k[2] ||
+        a.k[3] - b.k[3] ||
+        (a.r.path < b.r.path ? -1 : a.r.path > b.r.path ? 1 : a.r.nameLine - b.r.nameLine),
+    );
   const out: Location[] = [];
   for (const { r } of sorted.slice(0, MAX_LOCATIONS)) {
     const root = roots.get(r.repoId);
     if (!root) continue;
     const line = Math.max(0, r.nameLine - 1);
-    out.push({ uri: pathToUri(join(root, r.path)), range: { start: { line, character: r.nameColumn }, end: { line, character: r.nameColumn + r.name.length } } });
+    out.push({
+      uri: pathToUri(join(root, r.path)),
+      range: { start: { line, character: r.nameColumn }, end: { line, character: r.nameColumn + r.name.length } },
+    });
   }
   return out.length ? out : null;
 }

@@ -79,7 +79,12 @@ export function enclosingSymbol(symbols: readonly SymbolInfo[], line: number): S
   let best: SymbolInfo | null = null;
   for (const s of symbols) {
     if (s.startLine > line || s.endLine < line) continue;
-    if (!best || s.endLine - s.startLine < best.endLine - best.startLine || (s.endLine - s.startLine === best.endLine - best.startLine && s.startLine > best.startLine)) best = s;
+    if (
+      !best ||
+      s.endLine - s.startLine < best.endLine - best.startLine ||
+      (s.endLine - s.startLine === best.endLine - best.startLine && s.startLine > best.startLine)
+    )
+      best = s;
   }
   return best;
 }

@@ -104,7 +104,10 @@ export async function readDiskChecked(engine: Engine, path: string): Promise<{ t
     const roots = (await engine.listRepos()).map((r) => r.root);
     return { text: (await readConfined(confinePath(path, roots, null))).text };
   } catch (err) {
-    return { text: null, why: isContextdError(err) && (err.code === 'path-missing' || (err.code === 'read-failed' && /ENOENT/.test(err.message))) ? 'missing' : 'refused' };
+    return {
+      text: null,
+      why: isContextdError(err) && (err.code === 'path-missing' || (err.code === 'read-failed' && /ENOENT/.test(err.message))) ? 'missing' : 'refused',
+    };
   }
 }
 

@@ -64,7 +64,8 @@ export function engineHistorySource(engine: Engine): HistorySource {
         const commit = c ? { sha: c.sha, author: c.authorName, email: c.authorEmail, date: isoTime(c.authorTime), subject: c.subject } : null;
         for (const [from, to] of o.ranges) owners.push({ from, to, commit });
       }
-      const status: RangeHistory['status'] = s.status === 'blamed' ? 'ok' : s.status === 'uncommitted' ? 'uncommitted' : s.status === 'pending' ? 'pending' : 'unavailable';
+      const status: RangeHistory['status'] =
+        s.status === 'blamed' ? 'ok' : s.status === 'uncommitted' ? 'uncommitted' : s.status === 'pending' ? 'pending' : 'unavailable';
       return {
         status,
         note: s.note,

@@ -70,8 +70,7 @@ export function hoverMarkdown(input: {
     else if (owner) {
       parts.push(`Last changed by ${commitLine(owner, now)}`);
       shown = owner.sha;
-    }
-    else if (h.note) parts.push(`_${escapeMd(h.note)}_`);
+    } else if (h.note) parts.push(`_${escapeMd(h.note)}_`);
   }
   if (input.symbol && h && (h.status === 'ok' || h.status === 'uncommitted')) {
     const name = `\`${symbolPath(input.symbol)}\` (${input.symbol.kind})`;

@@ -37,7 +37,10 @@ export class LineMap {
   }
 
   static identity(lines: number): LineMap {
-    return new LineMap(Int32Array.from({ length: lines }, (_, i) => i), true);
+    return new LineMap(
+      Int32Array.from({ length: lines }, (_, i) => i),
+      true,
+    );
   }
 
   /** The original's 0-based line for a buffer line, or null when the line is new or edited. */

@@ -225,7 +225,8 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
   connection.onDocumentSymbol(async (params) => {
     const doc = await documents.text(params.textDocument.uri);
     if (!doc) {
-      if (await documents.missing(params.textDocument.uri)) throw new ResponseError(ErrorCodes.InvalidParams, `cannot read ${params.textDocument.uri}: no such file; open it first or check the path`);
+      if (await documents.missing(params.textDocument.uri))
+        throw new ResponseError(ErrorCodes.InvalidParams, `cannot read ${params.textDocument.uri}: no such file; open it first or check the path`);
       // Outside the indexed repositories, a secret, a hard link out: nothing to show, nothing said.
       return [];
     }
@@ -244,7 +245,8 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
   const search = async (args: unknown) =>
     runSearch(ctx.engine, args, await workspace.repos(), ctx.engine.config.search.defaultLimit, ctx.freshness ? (root) => ctx.freshness!(root) : undefined);
   connection.onExecuteCommand(async (params) => {
-    if (params.command !== SEARCH_COMMAND) throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${params.command}; contextd offers ${SEARCH_COMMAND}`);
+    if (params.command !== SEARCH_COMMAND)
+      throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${params.command}; contextd offers ${SEARCH_COMMAND}`);
     return search(params.arguments ?? []);
   });
   connection.onRequest(SEARCH_REQUEST, (params: unknown) => search(params));

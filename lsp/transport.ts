@@ -125,7 +125,6 @@ export class SafeMessageReader extends AbstractMessageReader implements MessageR
       // Header: search only the bytes that can complete "\r\n\r\n" (the last 3 held + the new chunk).
       const from = Math.max(0, this.head.length - 3);
       this.head = this.head.length ? Buffer.concat([this.head, chunk]) : chunk;
-      chunk = Buffer.alloc(0);
       const end = this.head.indexOf(HEADER_END, from);
       if (end < 0) {
         if (this.head.length > MAX_HEADER_BYTES) {

@@ -32,7 +32,18 @@ t.test('query analysis: intent and entities', async (t) => {
   t.same(analyzeQuestion('What is this project about?').symbols, [], 'plain English names nothing');
 });
 
-const ctx = (over: Partial<ContextChunk>): ContextChunk => ({ n: 1, repo: '/r', path: 'src/a.py', startLine: 10, endLine: 20, symbol: 'f', language: 'python', text: '', via: ['search'], ...over });
+const ctx = (over: Partial<ContextChunk>): ContextChunk => ({
+  n: 1,
+  repo: '/r',
+  path: 'src/a.py',
+  startLine: 10,
+  endLine: 20,
+  symbol: 'f',
+  language: 'python',
+  text: '',
+  via: ['search'],
+  ...over,
+});
 
 t.test('citations: found, checked against the excerpts, uncited statements flagged', async (t) => {
   t.same(
@@ -52,7 +63,10 @@ t.test('citations: found, checked against the excerpts, uncited statements flagg
     'The excerpts do not show how the results are rendered.',
   ].join('\n');
   const r = checkCitations(answer, context);
-  t.same(r.citations.map((c) => c.status), ['ok', 'outside', 'unknown-path']);
+  t.same(
+    r.citations.map((c) => c.status),
+    ['ok', 'outside', 'unknown-path'],
+  );
   t.equal(r.citations[0].chunk, 1);
   t.same(r.uncited, ['The cache is never cleared when the configuration file changes on disk.']);
   t.equal(r.ok, false);
@@ -84,7 +98,12 @@ t.test('streamChat against a fake Ollama: streams tokens, request shape, clear e
   t.equal(r.endpoint, 'chat');
   const req = fake.requests[0];
   t.equal(req.path, '/api/chat');
-  t.match(req.body, { model: 'qwen2.5-coder:7b', stream: true, options: { temperature: 0.1, num_ctx: 8192 }, messages: [{ role: 'system' }, { role: 'user' }] });
+  t.match(req.body, {
+    model: 'qwen2.5-coder:7b',
+    stream: true,
+    options: { temperature: 0.1, num_ctx: 8192 },
+    messages: [{ role: 'system' }, { role: 'user' }],
+  });
 
   const base = { host: fake.url, messages: [{ role: 'user' as const, content: 'q' }], temperature: 0, numCtx: 2048, timeoutMs: 400 };
   const missing = await streamChat({ ...base, model: 'llama9' }).catch((e: unknown) => e);
@@ -115,7 +134,14 @@ t.test('streamChat against a fake Ollama: streams tokens, request shape, clear e
   t.match((broken as ContextdError).message, /llama runner process has terminated/);
 
   fake.mode = 'no-chat-endpoint';
-  const old = await streamChat({ ...base, model: 'qwen2.5-coder:7b', messages: [{ role: 'system', content: 'rules' }, { role: 'user', content: 'q' }] });
+  const old = await streamChat({
+    ...base,
+    model: 'qwen2.5-coder:7b',
+    messages: [
+      { role: 'system', content: 'rules' },
+      { role: 'user', content: 'q' },
+    ],
+  });
   t.equal(old.endpoint, 'generate', 'an Ollama without /api/chat is asked through /api/generate');
   t.equal(old.text, 'The config is parsed by parseJsonConfig (src/configLoader.ts:1-3) and returned as is.');
   const gen = fake.requests.at(-1)!;
@@ -170,7 +196,7 @@ t.test('Engine.ask, the ask_codebase MCP tool and `contextd ask`: grounded, stre
   t.equal(r.intent, 'find');
   t.same(r.analysis.symbols, ['parseJsonConfig']);
   t.ok(r.context.length > 0 && r.context.length <= 8);
-  t.equal(r.context[0].path, 'src/configLoader.ts', 'the named symbol\'s definition comes first');
+  t.equal(r.context[0].path, 'src/configLoader.ts', "the named symbol's definition comes first");
   t.ok(r.context[0].via.some((v) => v.startsWith('symbol parseJsonConfig')));
   t.equal(streamed.join(''), r.answer);
   const prompt = fake.requests.at(-1)!.body.messages!;
@@ -182,13 +208,26 @@ t.test('Engine.ask, the ask_codebase MCP tool and `contextd ask`: grounded, stre
   t.equal(r.citations.uncited.length, 1, 'a claim without a citation is flagged');
 
   // MCP: the final text with sources and the citation check.
-  const server = createMcpServer({ engine, registeredRoots: async () => [root], askAvailable: async () => true, audit: () => {}, status: async () => ({}) as never, reindex: async () => {} } as McpContext, root);
+  const server = createMcpServer(
+    {
+      engine,
+      registeredRoots: async () => [root],
+      askAvailable: async () => true,
+      audit: () => {},
+      status: async () => ({}) as never,
+      reindex: async () => {},
+    } as McpContext,
+    root,
+  );
   const [a, b] = InMemoryTransport.createLinkedPair();
   await server.connect(a);
   const client = new Client({ name: 'test', version: '1' });
   await client.connect(b);
   t.teardown(() => client.close());
-  t.ok((await client.listTools()).tools.some((x) => x.name === 'ask_codebase'), 'ask_codebase is listed');
+  t.ok(
+    (await client.listTools()).tools.some((x) => x.name === 'ask_codebase'),
+    'ask_codebase is listed',
+  );
   const res = (await client.callTool({ name: 'ask_codebase', arguments: { question: 'how is the JSON config parsed?' } })) as CallToolResult;
   t.notOk(res.isError);
   const text = (res.content[0] as { text: string }).text;
@@ -215,7 +254,10 @@ t.test('Engine.ask, the ask_codebase MCP tool and `contextd ask`: grounded, stre
   const port = await freePort();
   const noOllama = await runCli(['ask', 'where is parseJsonConfig?', '--repo', root], { env: { ...env, CONTEXTD_OLLAMA_HOST: `http://127.0.0.1:${port}` } });
   t.equal(noOllama.code, 1);
-  t.match(noOllama.stderr, /contextd: error: no Ollama server answers at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); `contextd ask` needs a local model through Ollama\n {2}hint: start it \(`ollama serve`, then `ollama pull qwen2\.5-coder:7b`\), or set CONTEXTD_OLLAMA_HOST/);
+  t.match(
+    noOllama.stderr,
+    /contextd: error: no Ollama server answers at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); `contextd ask` needs a local model through Ollama\n {2}hint: start it \(`ollama serve`, then `ollama pull qwen2\.5-coder:7b`\), or set CONTEXTD_OLLAMA_HOST/,
+  );
   const noModel = await runCli(['ask', 'where is parseJsonConfig?', '--repo', root, '--model', 'nope'], { env });
   t.equal(noModel.code, 1);
   t.match(noModel.stderr, /has no model nope[^\n]*\n {2}hint: run: ollama pull nope/);
@@ -229,12 +271,22 @@ t.test('live Ollama generation (set OLLAMA_HOST, and CONTEXTD_ASK_MODEL)', { ski
   const root = join(dir, 'repo');
   await buildFixture('basic', root);
   const engine = await Engine.open(
-    loadConfig({ ...process.env, CONTEXTD_DATA_DIR: join(dir, 'data'), CONTEXTD_CONFIG_DIR: join(dir, 'cfg'), CONTEXTD_OLLAMA_HOST: host, CONTEXTD_EMBEDDER: 'off', CONTEXTD_ASK_TIMEOUT_MS: '600000' }),
+    loadConfig({
+      ...process.env,
+      CONTEXTD_DATA_DIR: join(dir, 'data'),
+      CONTEXTD_CONFIG_DIR: join(dir, 'cfg'),
+      CONTEXTD_OLLAMA_HOST: host,
+      CONTEXTD_EMBEDDER: 'off',
+      CONTEXTD_ASK_TIMEOUT_MS: '600000',
+    }),
   );
   t.teardown(() => engine.close());
   await engine.index(root);
   let pieces = 0;
   const r = await engine.ask('Where is parseJsonConfig defined?', { repo: root, onToken: () => pieces++ });
   t.ok(r.answer.length > 0 && pieces > 1, 'streamed an answer');
-  t.ok(r.citations.citations.some((c) => c.status === 'ok'), `cites the code it was given: ${r.answer}`);
+  t.ok(
+    r.citations.citations.some((c) => c.status === 'ok'),
+    `cites the code it was given: ${r.answer}`,
+  );
 });

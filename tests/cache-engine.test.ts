@@ -56,11 +56,19 @@ t.test('memory cache: hits, and no stale hit after a commit, also from another p
   t.ok(sym.length > 0);
   await b.search('parseJsonConfig', { repo: root });
 
-  commit(root, 'src/strict_config.ts', 'export function parseJsonConfigStrict(text: string): unknown {\n  return JSON.parse(text);\n}\n', 'Add strict config parsing');
+  commit(
+    root,
+    'src/strict_config.ts',
+    'export function parseJsonConfigStrict(text: string): unknown {\n  return JSON.parse(text);\n}\n',
+    'Add strict config parsing',
+  );
   // b (another engine on the same database, like the CLI next to the daemon) writes.
   await b.index(root);
   const afterA = await a.search('parseJsonConfig', { repo: root });
-  t.ok(paths(afterA).some((p) => p.startsWith('src/strict_config.ts')), 'a sees b\'s write: no stale hit');
+  t.ok(
+    paths(afterA).some((p) => p.startsWith('src/strict_config.ts')),
+    "a sees b's write: no stale hit",
+  );
   const symA = await a.symbols('parseJsonConfigStrict', { repo: root });
   t.equal(symA[0]?.name, 'parseJsonConfigStrict');
   const afterB = await b.search('parseJsonConfig', { repo: root });
@@ -92,11 +100,19 @@ t.test('redis cache: daemons sharing a store share answers and never serve stale
   t.same(paths(fromB), paths(fromA));
   t.equal(b.cache.stats().sharedHits, 1, 'b answered from Redis');
 
-  commit(root, 'src/strict_config.ts', 'export function parseJsonConfigStrict(text: string): unknown {\n  return JSON.parse(text);\n}\n', 'Add strict config parsing');
+  commit(
+    root,
+    'src/strict_config.ts',
+    'export function parseJsonConfigStrict(text: string): unknown {\n  return JSON.parse(text);\n}\n',
+    'Add strict config parsing',
+  );
   await a.index(root);
   await a.cache.settled();
   const bAfter = await b.search('parseJsonConfig', { repo: root });
-  t.ok(paths(bAfter).some((p) => p.startsWith('src/strict_config.ts')), 'b sees a\'s commit at once');
+  t.ok(
+    paths(bAfter).some((p) => p.startsWith('src/strict_config.ts')),
+    "b sees a's commit at once",
+  );
   t.ok(b.cache.stats().remoteBumps > 0, 'through pub/sub');
 });
 

@@ -53,9 +53,16 @@ t.test('backoff: jittered, growing, capped; breaker opens and half-opens', async
   let now = 0;
   const b = new CircuitBreaker({ baseMs: 1000, random: () => 1, now: () => now });
   t.equal(b.state, 'closed');
-  await t.rejects(b.run('x', async () => Promise.reject(new Error('boom'))), /boom/);
+  await t.rejects(
+    b.run('x', async () => Promise.reject(new Error('boom'))),
+    /boom/,
+  );
   t.equal(b.state, 'open');
-  await t.rejects(b.run('x', async () => 1), /x is unavailable \(boom\)/, 'open: fails fast');
+  await t.rejects(
+    b.run('x', async () => 1),
+    /x is unavailable \(boom\)/,
+    'open: fails fast',
+  );
   now = 1001;
   t.equal(b.state, 'half-open');
   t.equal(await b.run('x', async () => 7), 7, 'a probe goes through');
@@ -98,7 +105,17 @@ t.test('a bump during a computation: the result is not served after the bump', a
 });
 
 function redisCache(url: string, namespace: string, extra: Partial<RedisCacheOptions> = {}): RedisQueryCache {
-  return new RedisQueryCache({ url, namespace, ttlMs: 60_000, maxEntries: 100, timeoutMs: 300, connectWaitMs: 2000, retryBaseMs: 50, retryMaxMs: 300, ...extra });
+  return new RedisQueryCache({
+    url,
+    namespace,
+    ttlMs: 60_000,
+    maxEntries: 100,
+    timeoutMs: 300,
+    connectWaitMs: 2000,
+    retryBaseMs: 50,
+    retryMaxMs: 300,
+    ...extra,
+  });
 }
 
 t.test('redis: shared entries between daemons, pub/sub invalidation, namespaces', async (t) => {
@@ -134,7 +151,7 @@ t.test('redis: shared entries between daemons, pub/sub invalidation, namespaces'
   t.equal(after.hit, null, 'b misses after a bump by a');
   t.equal((after.value as { answer: string }).answer, 'v2', 'and computes the fresh answer');
   await b.settled();
-  t.equal((await get(a, src)).hit, 'redis', 'a now shares b\'s fresh entry');
+  t.equal((await get(a, src)).hit, 'redis', "a now shares b's fresh entry");
 
   // Bumps that have not reached Redis yet keep this daemon off the shared layer for that scope.
   t.equal(a.report().state, 'ok');
@@ -205,10 +222,14 @@ t.test('redis that hangs (SIGSTOP): every call bounded by the timeout', async (t
   t.equal(cache.report().state, 'down');
   process.kill(serverPid, 'SIGCONT');
   // Recovery: a later lookup probes it, succeeds, and the queued invalidation is pushed.
-  await eventually(async () => {
-    await get(cache, src, ['repo:9'], { q: `probe-${Date.now()}` });
-    return cache.report().state === 'ok';
-  }, 10_000, 100);
+  await eventually(
+    async () => {
+      await get(cache, src, ['repo:9'], { q: `probe-${Date.now()}` });
+      return cache.report().state === 'ok';
+    },
+    10_000,
+    100,
+  );
   t.equal(cache.report().state, 'ok', 'recovered when the server answered again');
   await cache.settled();
   t.notMatch(cache.report().detail, /queued/);

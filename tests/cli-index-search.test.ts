@@ -88,7 +88,10 @@ t.test('index, search and symbols on a real repository', async (t) => {
   t.match(syms[0], { name: 'ConfigLoader', kind: 'class', path: 'src/config_loader.py', startLine: 4, match: 'exact' });
   const initials = await runJson<Sym[]>(['symbols', 'pjc', '--repo', repo], { env });
   t.same(
-    initials.slice(0, 2).map((s) => s.name).sort(),
+    initials
+      .slice(0, 2)
+      .map((s) => s.name)
+      .sort(),
     ['parseJsonConfig', 'parse_json_config'],
     'camel and snake initials',
   );

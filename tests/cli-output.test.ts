@@ -54,7 +54,18 @@ t.test('embedding counts say they count distinct chunks: copies share one vector
   const repo = join(dir, 'copies');
   const body = 'def alpha(x):\n    return x + 1\n\n\ndef beta(y):\n    return y * 2\n';
   await buildRepo(repo, {
-    steps: [{ type: 'commit', author: { name: 'A', email: 'a@example.com' }, date: '2024-01-01T00:00:00Z', subject: 'two copies', ops: [{ op: 'write', path: 'a.py', content: body }, { op: 'write', path: 'b.py', content: body }] }],
+    steps: [
+      {
+        type: 'commit',
+        author: { name: 'A', email: 'a@example.com' },
+        date: '2024-01-01T00:00:00Z',
+        subject: 'two copies',
+        ops: [
+          { op: 'write', path: 'a.py', content: body },
+          { op: 'write', path: 'b.py', content: body },
+        ],
+      },
+    ],
   });
   const r = await runCli(['index', repo], { env });
   t.equal(r.code, 0);

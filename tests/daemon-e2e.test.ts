@@ -129,11 +129,15 @@ t.test('kill -9 during the first index: the restart completes it consistently', 
 
   const first = await startDaemon(env);
   await runJson(['add', repo], { env });
-  const midway = await eventually(async () => {
-    const s = await first.call<DaemonStatus>('status');
-    const p = s.repos[0]?.progress;
-    return p && p.phase === 'index' && p.done > 20 && p.done < p.total ? p : null;
-  }, 30_000, 20);
+  const midway = await eventually(
+    async () => {
+      const s = await first.call<DaemonStatus>('status');
+      const p = s.repos[0]?.progress;
+      return p && p.phase === 'index' && p.done > 20 && p.done < p.total ? p : null;
+    },
+    30_000,
+    20,
+  );
   t.ok(midway, `caught the index midway (${midway ? `${midway.done}/${midway.total}` : 'missed'})`);
   first.child.kill('SIGKILL');
   await first.exited;
@@ -151,7 +155,11 @@ t.test('kill -9 during the first index: the restart completes it consistently', 
   t.equal(one('SELECT COUNT(*) AS n FROM files'), FILES, 'every file indexed exactly once');
   t.equal(one('SELECT COUNT(*) AS n FROM (SELECT path FROM files GROUP BY repo_id, path HAVING COUNT(*) > 1)'), 0, 'no duplicate view rows');
   t.equal(one('SELECT COUNT(*) AS n FROM parses p WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.parse_id = p.id)'), 0, 'no orphan parses');
-  t.equal(one('SELECT COUNT(*) AS n FROM parse_chunks pc WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.hash = pc.chunk_hash)'), 0, 'no dangling chunk references');
+  t.equal(
+    one('SELECT COUNT(*) AS n FROM parse_chunks pc WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.hash = pc.chunk_hash)'),
+    0,
+    'no dangling chunk references',
+  );
   t.equal(one('SELECT COUNT(*) AS n FROM chunk_fts'), one('SELECT COUNT(*) AS n FROM parse_chunks'), 'one lexical row per chunk occurrence');
   t.equal(one('SELECT COUNT(*) AS n FROM jobs'), 0, 'queue drained');
   check.close();

@@ -56,12 +56,23 @@ t.test('contextd doctor: every configured service checked, failures explained wi
 
   // Nothing configured: the embedded defaults are fine; Ollama absent is "off", not a failure.
   const port = await freePort();
-  const plain = await runCli(['doctor', '--json'], { env: { ...env, CONTEXTD_OLLAMA_HOST: undefined, CONTEXTD_REDIS_URL: undefined, CONTEXTD_QDRANT_URL: undefined } as NodeJS.ProcessEnv });
+  const plain = await runCli(['doctor', '--json'], {
+    env: { ...env, CONTEXTD_OLLAMA_HOST: undefined, CONTEXTD_REDIS_URL: undefined, CONTEXTD_QDRANT_URL: undefined } as NodeJS.ProcessEnv,
+  });
   t.equal(plain.code, 0, plain.stderr);
   const p = JSON.parse(plain.stdout) as DoctorReport;
-  t.match(p.checks.find((c) => c.name === 'cache'), { kind: 'memory', state: 'ok', configured: false });
-  t.match(p.checks.find((c) => c.name === 'vectors'), { kind: 'usearch', state: 'ok' });
-  t.match(p.checks.find((c) => c.name === 'embedder'), { kind: 'builtin', state: 'ok' });
+  t.match(
+    p.checks.find((c) => c.name === 'cache'),
+    { kind: 'memory', state: 'ok', configured: false },
+  );
+  t.match(
+    p.checks.find((c) => c.name === 'vectors'),
+    { kind: 'usearch', state: 'ok' },
+  );
+  t.match(
+    p.checks.find((c) => c.name === 'embedder'),
+    { kind: 'builtin', state: 'ok' },
+  );
   void port;
   const help = await runCli(['doctor', '--help'], { env });
   t.match(help.stdout, /Exit status: 0 when everything configured works/);
@@ -80,7 +91,13 @@ t.test('contextd status shows each backend with version, latency and health; a d
     await qdrant.close();
     await ollama.close();
   });
-  const env = { ...base, CONTEXTD_REDIS_URL: redis.url, CONTEXTD_REDIS_PREFIX: uniquePrefix('status'), CONTEXTD_QDRANT_URL: qdrant.url, CONTEXTD_OLLAMA_HOST: ollama.url };
+  const env = {
+    ...base,
+    CONTEXTD_REDIS_URL: redis.url,
+    CONTEXTD_REDIS_PREFIX: uniquePrefix('status'),
+    CONTEXTD_QDRANT_URL: qdrant.url,
+    CONTEXTD_OLLAMA_HOST: ollama.url,
+  };
   const daemon = await startDaemon(env);
   t.teardown(() => daemon.stop());
   await runJson(['add', repo, '--wait'], { env });

@@ -27,11 +27,20 @@ async function populate(db: string, n: number) {
   const vectors = new SqliteEmbeddingStore(store.raw);
   const rand = rng(1);
   const hashes: string[] = [];
-  for (const [r, lang] of [['/repo/one', 'python'], ['/repo/two', 'go']] as const) {
+  for (const [r, lang] of [
+    ['/repo/one', 'python'],
+    ['/repo/two', 'go'],
+  ] as const) {
     const repo = await store.ensureRepo(r, r);
     const writes: FileWrite[] = [];
     for (let f = 0; f < n / 2 / 10; f++) {
-      const chunks = Array.from({ length: 10 }, (_, i) => ({ startLine: i * 3 + 1, endLine: i * 3 + 3, text: `${r} file ${f} chunk ${i}`, symbol: `f${i}`, kind: 'function' as const }));
+      const chunks = Array.from({ length: 10 }, (_, i) => ({
+        startLine: i * 3 + 1,
+        endLine: i * 3 + 3,
+        text: `${r} file ${f} chunk ${i}`,
+        symbol: `f${i}`,
+        kind: 'function' as const,
+      }));
       const chunkHashes = chunks.map((c) => chunkHash(lang, 1, c.text));
       hashes.push(...chunkHashes);
       writes.push({
@@ -81,19 +90,29 @@ t.test('the HNSW index matches brute force on a sample, filters by view, and sur
   const repoTwo = (await store.getRepo('/repo/two'))!;
   const filtered = await index.search({ modelId: MODEL, vector: queries[0], limit: 10, repoIds: [repoTwo.id], languages: ['go'] });
   t.equal(filtered.length, 10);
-  t.ok(filtered.every((h) => h.repoId === repoTwo.id && h.language === 'go'), 'every hit in the filtered view');
+  t.ok(
+    filtered.every((h) => h.repoId === repoTwo.id && h.language === 'go'),
+    'every hit in the filtered view',
+  );
   const narrow = await index.search({ modelId: MODEL, vector: queries[0], limit: 5, pathRegexes: ['^src/f3\\.py$'] });
   t.ok(narrow.length === 5 && narrow.every((h) => h.path === 'src/f3.py'), 'a narrow path filter still fills the page (exact fallback)');
 
   await index.close();
-  t.ok(readdirSync(vecDir).some((f) => f.endsWith('.usearch')), 'graph saved under the data dir');
+  t.ok(
+    readdirSync(vecDir).some((f) => f.endsWith('.usearch')),
+    'graph saved under the data dir',
+  );
   t.equal(index.stats.builds, 1);
 
   // Restart: the saved graph loads, and the rows stored since are appended.
   index = new LocalVectorIndex(vectors, { dir: vecDir, annThreshold: 500 });
   for (const [i, q] of queries.slice(0, 10).entries()) {
     const hits = await index.search({ modelId: MODEL, vector: q, limit: 10 });
-    t.same(hits.map((h) => h.chunkHash), firstResults[i], `same answer after restart (${i})`);
+    t.same(
+      hits.map((h) => h.chunkHash),
+      firstResults[i],
+      `same answer after restart (${i})`,
+    );
   }
   t.equal(index.stats.loadsFromDisk, 1, 'loaded from disk');
   t.equal(index.stats.builds, 0, 'not rebuilt');

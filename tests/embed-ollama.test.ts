@@ -104,11 +104,15 @@ t.test('a server that does not answer in time', async (t) => {
   t.match(err.message, /did not answer in time/);
 });
 
-t.test('live Ollama (set OLLAMA_HOST, and CONTEXTD_EMBED_MODEL if not nomic-embed-text)', { skip: process.env.OLLAMA_HOST ? false : 'OLLAMA_HOST is not set' }, async (t) => {
-  const host = process.env.OLLAMA_HOST!.startsWith('http') ? process.env.OLLAMA_HOST! : `http://${process.env.OLLAMA_HOST}`;
-  const e = new OllamaEmbedder({ host, model: process.env.CONTEXTD_EMBED_MODEL ?? 'nomic-embed-text' });
-  const [q] = await e.embed(['remove an entry from the cache'], 'query');
-  const [a, b] = await e.embed(['def evict(self, key):\n    del self._store[key]', 'def render(template):\n    return template.format()'], 'document');
-  const cos = (x: Float32Array, y: Float32Array) => x.reduce((s, v, i) => s + v * y[i], 0) / (Math.hypot(...x) * Math.hypot(...y));
-  t.ok(cos(q, a) > cos(q, b), 'similar code ranks above unrelated code');
-});
+t.test(
+  'live Ollama (set OLLAMA_HOST, and CONTEXTD_EMBED_MODEL if not nomic-embed-text)',
+  { skip: process.env.OLLAMA_HOST ? false : 'OLLAMA_HOST is not set' },
+  async (t) => {
+    const host = process.env.OLLAMA_HOST!.startsWith('http') ? process.env.OLLAMA_HOST! : `http://${process.env.OLLAMA_HOST}`;
+    const e = new OllamaEmbedder({ host, model: process.env.CONTEXTD_EMBED_MODEL ?? 'nomic-embed-text' });
+    const [q] = await e.embed(['remove an entry from the cache'], 'query');
+    const [a, b] = await e.embed(['def evict(self, key):\n    del self._store[key]', 'def render(template):\n    return template.format()'], 'document');
+    const cos = (x: Float32Array, y: Float32Array) => x.reduce((s, v, i) => s + v * y[i], 0) / (Math.hypot(...x) * Math.hypot(...y));
+    t.ok(cos(q, a) > cos(q, b), 'similar code ranks above unrelated code');
+  },
+);

@@ -32,7 +32,7 @@ class FakeEmbedder implements Embedder {
   async close(): Promise<void> {}
 }
 
-async function indexed(t: Tap.Test, repos = ['basic']): Promise<{ dir: string; db: string; roots: string[] }> {
+async function indexed(t: TapTest, repos = ['basic']): Promise<{ dir: string; db: string; roots: string[] }> {
   const dir = tempDir(t);
   const env = { ...process.env, CONTEXTD_DATA_DIR: join(dir, 'data'), CONTEXTD_CONFIG_DIR: join(dir, 'cfg'), CONTEXTD_HISTORY: 'off' };
   const engine = await Engine.open(loadConfig(env));
@@ -61,12 +61,18 @@ function service(db: string, fakes: Map<string, FakeEmbedder>, settings: Partial
     },
     retryDelaysMs: [0, 0],
   });
-  return { store, vectors, svc, close: async () => { await svc.close(); await store.close(); } };
+  return {
+    store,
+    vectors,
+    svc,
+    close: async () => {
+      await svc.close();
+      await store.close();
+    },
+  };
 }
 
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
-}
+type TapTest = Parameters<Parameters<typeof t.test>[1]>[0];
 
 t.test('embedding cache: a chunk is embedded once, across runs, re-indexes and repositories', async (t) => {
   // Two copies of the same fixture: identical chunks, one vector each.
@@ -108,7 +114,10 @@ t.test('a model change re-embeds in the background while the old vectors serve',
   t.equal(done.promoted, true);
   t.equal(await s.svc.servingModel(true), 'ollama:b', 'the new model serves once complete');
   t.equal((await s.vectors.counts('ollama:a')).embedded, 0, 'old vectors dropped');
-  t.same((await s.vectors.listModels()).map((m) => m.id), ['ollama:b']);
+  t.same(
+    (await s.vectors.listModels()).map((m) => m.id),
+    ['ollama:b'],
+  );
   await s.close();
 });
 

@@ -32,7 +32,10 @@ t.test('tokenizer: identifier-split lowercase subwords, whole identifiers, no 1-
 });
 
 t.test('tokenizer parity with the training pipeline (golden sample written by extract.ts)', async (t) => {
-  const golden = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'daemon', 'embed', 'model', 'tokenizer-golden.json'), 'utf8')) as { text: string; tokens: string[] }[];
+  const golden = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'daemon', 'embed', 'model', 'tokenizer-golden.json'), 'utf8')) as {
+    text: string;
+    tokens: string[];
+  }[];
   t.ok(golden.length >= 20, `golden sample of ${golden.length} functions`);
   let same = 0;
   for (const g of golden) if (JSON.stringify(tokenize(g.text, TRAIN_DOC_TOKENS)) === JSON.stringify(g.tokens)) same++;
@@ -67,7 +70,10 @@ t.test('the shipped model loads; vectors are deterministic and unit length', asy
   t.same(Array.from(e.embedOne(text, 'document')), Array.from(a), 'same vector on a later call (no state leaks between texts)');
   t.ok(Math.abs(Math.hypot(...a) - 1) < 1e-5, 'unit length');
   t.notSame(Array.from(e.embedOne(text, 'query')), Array.from(a), 'queries use their own token weights');
-  t.ok(e.embedOne('!!! ??? ...', 'query').every((x) => x === 0), 'no known token: zero vector');
+  t.ok(
+    e.embedOne('!!! ??? ...', 'query').every((x) => x === 0),
+    'no known token: zero vector',
+  );
   const long = 'value = compute(value)\n'.repeat(5000);
   t.equal(e.embedOne(long, 'document').length, e.dimension, `a huge chunk is capped at ${DOCUMENT_MAX_TOKENS} tokens`);
 });
@@ -101,7 +107,12 @@ t.test('a docstring-like query is closest to its own function', async (t) => {
 
 t.test('held-out rules: the pinned list, vendored paths and body hashes', async (t) => {
   const spec = loadHeldout();
-  t.doesNotThrow(() => checkPinnedList(spec, [{ registry: 'debian', name: 'python3-attr', version: '1' }, { registry: 'npm', name: 'ws', version: '1' }]));
+  t.doesNotThrow(() =>
+    checkPinnedList(spec, [
+      { registry: 'debian', name: 'python3-attr', version: '1' },
+      { registry: 'npm', name: 'ws', version: '1' },
+    ]),
+  );
   for (const bad of [
     { registry: 'debian' as const, name: 'python3-flask', version: '1' },
     { registry: 'debian' as const, name: 'golang-github-gin-gonic-gin-dev', version: '1' },
@@ -139,12 +150,17 @@ t.test('the corpus check fails when a reserved file slips into a (synthetic) pac
   mkdirSync(join(site, 'tool/util'), { recursive: true });
   const own = 'def add_numbers(a, b):\n    """Add two numbers and return the sum."""\n    total = a + b\n    return total\n';
   // A function copied from a reserved project (its body is on the deny list), under an innocent path.
-  const reserved = 'def merge_setting(request_setting, session_setting, dict_class=dict):\n    """Determines appropriate setting for a given request."""\n    if session_setting is None:\n        return request_setting\n    if request_setting is None:\n        return session_setting\n    return dict_class(session_setting)\n';
+  const reserved =
+    'def merge_setting(request_setting, session_setting, dict_class=dict):\n    """Determines appropriate setting for a given request."""\n    if session_setting is None:\n        return request_setting\n    if request_setting is None:\n        return session_setting\n    return dict_class(session_setting)\n';
   writeFileSync(join(site, 'tool/util/core.py'), own);
   writeFileSync(join(site, 'tool/util/copied.py'), reserved);
   writeFileSync(join(site, 'tool/_vendor/requests/sessions.py'), reserved);
   const files = filesOf({ registry: 'debian', name: 'python3-tool', version: '1', language: 'python' }, pkg);
-  t.same(files.map((f) => f.rel).sort(), ['usr/lib/python3/dist-packages/tool/_vendor/requests/sessions.py', 'usr/lib/python3/dist-packages/tool/util/copied.py', 'usr/lib/python3/dist-packages/tool/util/core.py']);
+  t.same(files.map((f) => f.rel).sort(), [
+    'usr/lib/python3/dist-packages/tool/_vendor/requests/sessions.py',
+    'usr/lib/python3/dist-packages/tool/util/copied.py',
+    'usr/lib/python3/dist-packages/tool/util/core.py',
+  ]);
   const deny = new Set((await functionsOf('sessions.py', reserved, 'python')).map((f) => bodyKey(f.code)));
   t.equal(deny.size, 1);
   const hashes = async (rel: string) => (await functionsOf(rel, readFileSync(join(pkg, rel), 'utf8'), 'python')).map((f) => bodyKey(f.code));
@@ -158,29 +174,46 @@ t.test('the corpus check fails when a reserved file slips into a (synthetic) pac
   t.doesNotThrow(() => verifyCorpus(spec, [rec(coreRel)], coreHashes, deny));
   t.throws(() => verifyCorpus(spec, [rec(coreRel), rec(vendRel)], coreHashes, deny), /vendored copy of requests/, 'a vendored reserved file fails the run');
   const copiedHashes = await hashes(copiedRel);
-  t.throws(() => verifyCorpus(spec, [rec(coreRel), rec(copiedRel)], [...coreHashes, ...copiedHashes], deny), /matches a held-out project/, 'a copied reserved body fails the run');
-  t.throws(() => verifyCorpus(spec, [{ registry: 'npm', package: 'express', path: 'package/index.js' }], [], deny), HeldoutViolation, 'a reserved package fails the run');
+  t.throws(
+    () => verifyCorpus(spec, [rec(coreRel), rec(copiedRel)], [...coreHashes, ...copiedHashes], deny),
+    /matches a held-out project/,
+    'a copied reserved body fails the run',
+  );
+  t.throws(
+    () => verifyCorpus(spec, [{ registry: 'npm', package: 'express', path: 'package/index.js' }], [], deny),
+    HeldoutViolation,
+    'a reserved package fails the run',
+  );
 });
 
 t.test('extraction: the docstring is removed from the code it pairs with', async (t) => {
-  const py = 'class A:\n    def area(self, r):\n        """Return the area of a circle.\n\n        More words here.\n        """\n        x = r * r\n        return 3.14 * x\n';
+  const py =
+    'class A:\n    def area(self, r):\n        """Return the area of a circle.\n\n        More words here.\n        """\n        x = r * r\n        return 3.14 * x\n';
   const [f] = await functionsOf('a.py', py, 'python');
   t.equal(f.name, 'area');
   t.equal(f.doc.split('\n')[0], 'Return the area of a circle.');
   t.notMatch(f.code, /area of a circle/);
   t.match(f.code, /return 3\.14/);
-  const go = 'package p\n\n// Sum adds the numbers\n// and returns the total.\nfunc Sum(xs []int) int {\n\tt := 0\n\tfor _, x := range xs {\n\t\tt += x\n\t}\n\treturn t\n}\n';
+  const go =
+    'package p\n\n// Sum adds the numbers\n// and returns the total.\nfunc Sum(xs []int) int {\n\tt := 0\n\tfor _, x := range xs {\n\t\tt += x\n\t}\n\treturn t\n}\n';
   const [g] = await functionsOf('a.go', go, 'go');
   t.equal(g.doc, 'Sum adds the numbers\nand returns the total.');
   t.notMatch(g.code, /adds the numbers/);
-  const java = 'class A {\n  /**\n   * Returns the larger value.\n   * @param a first\n   */\n  static int max(int a, int b) {\n    return a > b ? a : b;\n  }\n}\n';
+  const java =
+    'class A {\n  /**\n   * Returns the larger value.\n   * @param a first\n   */\n  static int max(int a, int b) {\n    return a > b ? a : b;\n  }\n}\n';
   const [j] = await functionsOf('A.java', java, 'java');
   t.equal(j.doc, 'Returns the larger value.');
 });
 
 t.test('built-in provider: no training at index time; a second repository embeds only its own new chunks', async (t) => {
   const dir = tempDir(t);
-  const env = { ...process.env, CONTEXTD_DATA_DIR: join(dir, 'data'), CONTEXTD_CONFIG_DIR: join(dir, 'cfg'), CONTEXTD_HISTORY: 'off', CONTEXTD_EMBEDDER: 'builtin' };
+  const env = {
+    ...process.env,
+    CONTEXTD_DATA_DIR: join(dir, 'data'),
+    CONTEXTD_CONFIG_DIR: join(dir, 'cfg'),
+    CONTEXTD_HISTORY: 'off',
+    CONTEXTD_EMBEDDER: 'builtin',
+  };
   const engine = await Engine.open(loadConfig(env));
   t.teardown(() => engine.close());
   await buildFixture('basic', join(dir, 'a'));

@@ -118,7 +118,10 @@ t.test('secrets in commit messages are found by no front end and are not in the 
   const lsp = await dialLsp(join(env.XDG_RUNTIME_DIR!, 'contextd', 'lsp.sock'));
   t.teardown(() => lsp.close());
   await lsp.initialize([repo]);
-  const hover = await lsp.conn.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri: uri(join(repo, 'src/deploy.ts')) }, position: { line: 0, character: 18 } });
+  const hover = await lsp.conn.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', {
+    textDocument: { uri: uri(join(repo, 'src/deploy.ts')) },
+    position: { line: 0, character: 18 },
+  });
   t.ok(hover, 'hover answers');
   t.notOk(leaks(hover?.contents.value ?? ''), 'LSP hover shows no secret');
   await lsp.close();
@@ -203,7 +206,10 @@ t.test('a database deleted under the running daemon is noticed, restored, and no
   const again = await startDaemon(env);
   t.teardown(() => again.stop());
   const repos = await runJson<{ root: string; registered: boolean }[]>(['list', '--json'], { env });
-  t.ok(repos.some((r) => r.root === repo && r.registered), 'the registration survived the restart');
+  t.ok(
+    repos.some((r) => r.root === repo && r.registered),
+    'the registration survived the restart',
+  );
 });
 
 /** Overwrites `pages` 4 KiB pages of a file from byte `at`, as a bad disk would. */

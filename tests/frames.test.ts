@@ -54,7 +54,18 @@ t.test('credentials in commit messages are redacted before anything stores them'
   t.equal(redactSecrets(`deploy with ${FAKE_AWS_KEY_ID} and ${FAKE_GITHUB_TOKEN}`), 'deploy with [redacted: AWS access key id] and [redacted: GitHub token]');
   t.equal(redactSecrets("token.startsWith('ghp_')"), "token.startsWith('ghp_')", 'a mere prefix is kept');
   const p = new LogParser();
-  const fields = ['\x1e' + 'a'.repeat(40), '', 'Ada', 'ada@example.com', '1700000000', 'Ada', 'ada@example.com', '1700000000', `Rotate ${FAKE_GITHUB_TOKEN}`, `key ${FAKE_AWS_KEY_ID}\n`];
+  const fields = [
+    '\x1e' + 'a'.repeat(40),
+    '',
+    'Ada',
+    'ada@example.com',
+    '1700000000',
+    'Ada',
+    'ada@example.com',
+    '1700000000',
+    `Rotate ${FAKE_GITHUB_TOKEN}`,
+    `key ${FAKE_AWS_KEY_ID}\n`,
+  ];
   for (const f of fields) p.push(Buffer.from(f));
   const c = p.finish();
   t.equal(c?.subject, 'Rotate [redacted: GitHub token]');

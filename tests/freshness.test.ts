@@ -33,7 +33,10 @@ function treeFunctions(repo: string): string[] {
 
 async function indexedFunctions(repo: string, env: NodeJS.ProcessEnv): Promise<string[]> {
   const syms = await runJson<{ name: string }[]>(['symbols', 'fn_', '--repo', repo, '--limit', '500'], { env });
-  return syms.map((s) => s.name).filter((n) => n.startsWith('fn_')).sort();
+  return syms
+    .map((s) => s.name)
+    .filter((n) => n.startsWith('fn_'))
+    .sort();
 }
 
 t.test('freshness is reported with every answer, without the daemon', async (t) => {
@@ -69,16 +72,23 @@ t.test('history rewrites: pull, reset, amend, rebase dropping a commit, gc after
   await runJson(['add', repo, '--wait'], { env });
 
   const settles = async (label: string) => {
-    const ok = await eventually(async () => {
-      const want = treeFunctions(repo);
-      const got = await indexedFunctions(repo, env);
-      const s = await daemon.call<DaemonStatus>('status');
-      const r = s.repos.find((x) => x.root === repo);
-      return JSON.stringify(want) === JSON.stringify(got) && r?.upToDate ? { want, got } : null;
-    }, 20_000, 200);
+    const ok = await eventually(
+      async () => {
+        const want = treeFunctions(repo);
+        const got = await indexedFunctions(repo, env);
+        const s = await daemon.call<DaemonStatus>('status');
+        const r = s.repos.find((x) => x.root === repo);
+        return JSON.stringify(want) === JSON.stringify(got) && r?.upToDate ? { want, got } : null;
+      },
+      20_000,
+      200,
+    );
     t.ok(ok, `${label}: the index equals the working tree and HEAD`);
     const hits = await runJson<{ stale: boolean }[]>(['search', 'fn_', '--repo', repo, '--limit', '50'], { env });
-    t.ok(hits.every((h) => !h.stale), `${label}: no hit is marked stale once settled`);
+    t.ok(
+      hits.every((h) => !h.stale),
+      `${label}: no hit is marked stale once settled`,
+    );
   };
   await settles('initial');
 

@@ -36,7 +36,13 @@ t.test('the daemon keeps history fresh: first index, uncommitted edits, commits 
   fixtureGit(h.dir, ['add', 'src/store.py']);
   execFileSync('git', ['commit', '-q', '-m', 'Add a height helper'], {
     cwd: h.dir,
-    env: { ...env, GIT_AUTHOR_NAME: 'Dana Reyes', GIT_AUTHOR_EMAIL: 'dana@example.com', GIT_COMMITTER_NAME: 'Dana Reyes', GIT_COMMITTER_EMAIL: 'dana@example.com' },
+    env: {
+      ...env,
+      GIT_AUTHOR_NAME: 'Dana Reyes',
+      GIT_AUTHOR_EMAIL: 'dana@example.com',
+      GIT_COMMITTER_NAME: 'Dana Reyes',
+      GIT_COMMITTER_EMAIL: 'dana@example.com',
+    },
   });
   const head = fixtureGit(h.dir, ['rev-parse', 'HEAD']).trim();
   const committed = await eventually(async () => {
@@ -46,5 +52,9 @@ t.test('the daemon keeps history fresh: first index, uncommitted edits, commits 
   t.ok(committed, 'history follows the commit');
   await daemon.idle();
   const byDana = await runJson<{ path: string; symbol: string | null }[]>(['search', 'height', '--author', 'dana', '--repo', h.dir], { env });
-  t.same(byDana.map((x) => [x.path, x.symbol]), [['src/store.py', 'height']], '--author finds the new code');
+  t.same(
+    byDana.map((x) => [x.path, x.symbol]),
+    [['src/store.py', 'height']],
+    '--author finds the new code',
+  );
 });

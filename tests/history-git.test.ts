@@ -40,7 +40,9 @@ t.test('blame parser: groups in any order, merged, uncommitted lines, gaps rejec
   const zero = '0'.repeat(40);
   const p = new BlameParser();
   const feed = (s: string) => s.split('\n').forEach((l) => p.push(Buffer.from(l, 'latin1')));
-  feed(`${b} 5 4 2\nauthor Bob\nauthor-mail <bob@x>\nauthor-time 200\ncommitter Bob\ncommitter-mail <bob@x>\ncommitter-time 201\nsummary second\nprevious ${a} f.py\nfilename f.py`);
+  feed(
+    `${b} 5 4 2\nauthor Bob\nauthor-mail <bob@x>\nauthor-time 200\ncommitter Bob\ncommitter-mail <bob@x>\ncommitter-time 201\nsummary second\nprevious ${a} f.py\nfilename f.py`,
+  );
   feed(`${a} 1 1 3\nauthor Jos\xe9\nauthor-mail <jose@x>\nauthor-time 100\nsummary first\nboundary\nfilename f.py`);
   feed(`${zero} 6 6 1\nauthor Not Committed Yet\nauthor-mail <not.committed.yet>\nauthor-time 300\nsummary Version of f.py from f.py\nfilename f.py`);
   feed(`${b} 7 7 1\nfilename f.py`);
@@ -68,9 +70,33 @@ t.test('log parser: fields, renames, merges without files, bodies, Latin-1', asy
   const c2 = '2'.repeat(40);
   const rec = (s: string) => Buffer.from(s, 'latin1');
   const stream = [
-    `\x1e${c2}`, `${c1} ${'3'.repeat(40)}`, 'Alice', 'alice@x', '300', 'Alice', 'alice@x', '301', "Merge branch 'x'", '',
-    `\x1e${c1}`, '', 'Ren\xe9', 'rene@x', '100', 'Ren\xe9', 'rene@x', '101', 'Move util', 'Body line one\nline two\n',
-    '\nR087', 'src/util.py', 'src/helpers.py', 'M', 'a b/c.py', 'D', 'gone.txt',
+    `\x1e${c2}`,
+    `${c1} ${'3'.repeat(40)}`,
+    'Alice',
+    'alice@x',
+    '300',
+    'Alice',
+    'alice@x',
+    '301',
+    "Merge branch 'x'",
+    '',
+    `\x1e${c1}`,
+    '',
+    'Ren\xe9',
+    'rene@x',
+    '100',
+    'Ren\xe9',
+    'rene@x',
+    '101',
+    'Move util',
+    'Body line one\nline two\n',
+    '\nR087',
+    'src/util.py',
+    'src/helpers.py',
+    'M',
+    'a b/c.py',
+    'D',
+    'gone.txt',
   ].map(rec);
   const p = new LogParser();
   const out = stream.map((r) => p.push(r)).filter((c) => c !== null) as LogCommit[];
@@ -95,15 +121,27 @@ t.test('against real git: blame matches git line by line, log matches rev-list, 
     t.equal(ours.lines, theirs.length, `${path}: line count`);
     const expanded: string[] = [];
     for (const r of ours.ranges) for (let l = r.start; l <= r.end; l++) expanded.push(r.sha ?? 'uncommitted');
-    t.same(expanded, theirs.map((l) => l.sha), `${path}: every line attributed as git does`);
+    t.same(
+      expanded,
+      theirs.map((l) => l.sha),
+      `${path}: every line attributed as git does`,
+    );
     for (const r of ours.ranges) t.equal(ours.commits.get(r.sha!)?.authorName, theirs[r.start - 1].author);
   }
   // helpers.py was renamed from util.py: blame follows it to the first commit.
   const helpers = await blameFile(h.dir, 'src/helpers.py', { rev: 'HEAD' });
-  t.same(helpers.ranges.map((r) => r.sha), [h.commits[0].sha], 'rename followed to the original commit');
+  t.same(
+    helpers.ranges.map((r) => r.sha),
+    [h.commits[0].sha],
+    'rename followed to the original commit',
+  );
 
   const log = await allCommits(h.dir, ['HEAD']);
-  t.same(log.map((c) => c.sha), fixtureGit(h.dir, ['rev-list', 'HEAD']).trim().split('\n'), 'every reachable commit, newest first');
+  t.same(
+    log.map((c) => c.sha),
+    fixtureGit(h.dir, ['rev-list', 'HEAD']).trim().split('\n'),
+    'every reachable commit, newest first',
+  );
   const merge = log.find((c) => c.parents.length === 2)!;
   t.equal(merge.subject, "Merge branch 'feature/metrics'");
   t.same(merge.files, [], 'a merge lists no files of its own');
@@ -114,7 +152,11 @@ t.test('against real git: blame matches git line by line, log matches rev-list, 
   t.match(race.body, /hold the lock around both/);
 
   const since = await allCommits(h.dir, ['HEAD', `^${h.commits[7].sha}`]);
-  t.same(since.map((c) => c.subject), ['Mark evicted rows in the store', 'Stop the thundering herd when entries expire'], 'an incremental range');
+  t.same(
+    since.map((c) => c.subject),
+    ['Mark evicted rows in the store', 'Stop the thundering herd when entries expire'],
+    'an incremental range',
+  );
 
   // Uncommitted lines, through --contents.
   const edited = fixtureGit(h.dir, ['show', 'HEAD:src/store.py']) + 'EXTRA = 1\n';
@@ -186,14 +228,33 @@ t.test('moving a blame across a diff', async (t) => {
   ];
   // insert two lines at the top (-0,0 +1,2)
   t.same(applyHunks(old, 4, [{ oldStart: 0, oldCount: 0, newStart: 1, newCount: 2 }], C), {
-    ranges: [{ start: 1, end: 2, sha: C }, { start: 3, end: 4, sha: A }, { start: 5, end: 6, sha: B }],
+    ranges: [
+      { start: 1, end: 2, sha: C },
+      { start: 3, end: 4, sha: A },
+      { start: 5, end: 6, sha: B },
+    ],
     lines: 6,
   });
   // change line 2, delete line 4 (-2 +2; -4,1 +3,0)
-  t.same(applyHunks(old, 4, [{ oldStart: 2, oldCount: 1, newStart: 2, newCount: 1 }, { oldStart: 4, oldCount: 1, newStart: 3, newCount: 0 }], C), {
-    ranges: [{ start: 1, end: 1, sha: A }, { start: 2, end: 2, sha: C }, { start: 3, end: 3, sha: B }],
-    lines: 3,
-  });
+  t.same(
+    applyHunks(
+      old,
+      4,
+      [
+        { oldStart: 2, oldCount: 1, newStart: 2, newCount: 1 },
+        { oldStart: 4, oldCount: 1, newStart: 3, newCount: 0 },
+      ],
+      C,
+    ),
+    {
+      ranges: [
+        { start: 1, end: 1, sha: A },
+        { start: 2, end: 2, sha: C },
+        { start: 3, end: 3, sha: B },
+      ],
+      lines: 3,
+    },
+  );
   // delete everything, write one line
   t.same(applyHunks(old, 4, [{ oldStart: 1, oldCount: 4, newStart: 1, newCount: 1 }], C), { ranges: [{ start: 1, end: 1, sha: C }], lines: 1 });
   // hunks that do not fit the old blame: refuse (the caller blames instead)
@@ -220,7 +281,13 @@ t.test('moving a blame across a diff', async (t) => {
   ];
   for (const l of text) p.push(Buffer.from(l));
   const [renamed, pure] = p.finish();
-  t.match(renamed, { oldPath: 'x.py', newPath: 'déjà vu.py', oldBlob: '1'.repeat(40), newBlob: '2'.repeat(40), hunks: [{ oldStart: 3, oldCount: 1, newStart: 3, newCount: 2 }] });
+  t.match(renamed, {
+    oldPath: 'x.py',
+    newPath: 'déjà vu.py',
+    oldBlob: '1'.repeat(40),
+    newBlob: '2'.repeat(40),
+    hunks: [{ oldStart: 3, oldCount: 1, newStart: 3, newCount: 2 }],
+  });
   t.match(pure, { oldPath: 'y.py', newPath: 'z.py', newBlob: null, hunks: [] });
   t.equal(unquoteGitPath('"tab\\there"'), 'tab\there');
   t.equal(unquoteGitPath('plain.py'), 'plain.py');

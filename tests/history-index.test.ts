@@ -10,7 +10,12 @@ import { enrichHistory } from '../daemon/index/history.js';
 import type { MetadataStore } from '../daemon/store/types.js';
 import { tempDir } from './helpers/cli.js';
 
-const COMMITTER = { GIT_AUTHOR_NAME: 'Dana Reyes', GIT_AUTHOR_EMAIL: 'dana@example.com', GIT_COMMITTER_NAME: 'Dana Reyes', GIT_COMMITTER_EMAIL: 'dana@example.com' };
+const COMMITTER = {
+  GIT_AUTHOR_NAME: 'Dana Reyes',
+  GIT_AUTHOR_EMAIL: 'dana@example.com',
+  GIT_COMMITTER_NAME: 'Dana Reyes',
+  GIT_COMMITTER_EMAIL: 'dana@example.com',
+};
 
 /** A commit made the way a user would (not through the fixture builder). */
 function commit(dir: string, message: string, date = '2024-02-01T12:00:00Z'): string {
@@ -23,7 +28,9 @@ function commit(dir: string, message: string, date = '2024-02-01T12:00:00Z'): st
 }
 
 async function openEngine(t: { teardown: (fn: () => unknown) => void }, dir: string, extra: Record<string, string> = {}): Promise<Engine> {
-  const engine = await Engine.open(loadConfig({ ...process.env, CONTEXTD_DATA_DIR: join(dir, 'data'), CONTEXTD_CONFIG_DIR: join(dir, 'config'), CONTEXTD_WORKERS: '0', ...extra }));
+  const engine = await Engine.open(
+    loadConfig({ ...process.env, CONTEXTD_DATA_DIR: join(dir, 'data'), CONTEXTD_CONFIG_DIR: join(dir, 'config'), CONTEXTD_WORKERS: '0', ...extra }),
+  );
   t.teardown(() => engine.close());
   return engine;
 }
@@ -108,10 +115,14 @@ t.test('every chunk: blame aggregated exactly as git blame says', async (t) => {
   t.equal(cache.fileCommits, 4);
   const helpers = await engine.history('src/helpers.py', { repo: h.dir });
   t.same(helpers.formerNames, ['src/util.py'], 'the rename is known');
-  t.same(helpers.commits.map((c) => [c.subject, c.lines]), [
-    ['Move string helpers into a helpers module', 0],
-    ['Add LRU cache and row store', 2],
-  ], 'whole-file history: the rename owns no line, the original commit owns both');
+  t.same(
+    helpers.commits.map((c) => [c.subject, c.lines]),
+    [
+      ['Move string helpers into a helpers module', 0],
+      ['Add LRU cache and row store', 2],
+    ],
+    'whole-file history: the rename owns no line, the original commit owns both',
+  );
 });
 
 t.test('a merge that resolves a conflict owns the lines it wrote', async (t) => {
@@ -148,11 +159,17 @@ t.test('a merge that resolves a conflict owns the lines it wrote', async (t) => 
     t.same(mine, theirs, `${path}: lines per commit as git blame says`);
   }
   const merge = fixtureGit(h.dir, ['rev-parse', 'HEAD']).trim();
-  t.ok((await engine.history('src/util2.py', { repo: h.dir })).commits.some((c) => c.sha === merge && c.lines === 1), 'the merge owns the line it changed');
+  t.ok(
+    (await engine.history('src/util2.py', { repo: h.dir })).commits.some((c) => c.sha === merge && c.lines === 1),
+    'the merge owns the line it changed',
+  );
   t.ok(s.history!.attributed >= 1);
   // Co-change ignores merges: schema.py and util2.py changed together only in the merge and in Topic work.
   const rel = await engine.related('src/util2.py', { repo: h.dir });
-  t.same(rel.related.map((r) => [r.path, r.count]), [['src/schema.py', 1]]);
+  t.same(
+    rel.related.map((r) => [r.path, r.count]),
+    [['src/schema.py', 1]],
+  );
   t.equal(rel.commits, 1);
 });
 
@@ -163,7 +180,11 @@ async function assertMatchesGit(t: Tap, engine: Engine, dir: string, label: stri
     const stored = await engine.store.fileBlame(repo.id, path);
     const mine: (string | null)[] = [];
     for (const r of stored?.ranges ?? []) for (let l = r.start; l <= r.end; l++) mine.push(r.sha);
-    t.same(mine, gitBlame(dir, path).map((l) => l.sha), `${label}: ${path} attributed as git blame does`);
+    t.same(
+      mine,
+      gitBlame(dir, path).map((l) => l.sha),
+      `${label}: ${path} attributed as git blame does`,
+    );
   }
 }
 type Tap = { same: (a: unknown, b: unknown, m?: string) => void };
@@ -186,7 +207,11 @@ t.test('incremental: after a commit only its files are re-attributed; nothing is
   const height = await engine.history('src/store.py#height', { repo: h.dir });
   t.equal(height.summary.status, 'uncommitted');
   t.equal(height.summary.uncommittedLines, 2);
-  t.same(height.commits.map((c) => c.sha), [null], 'not committed yet');
+  t.same(
+    height.commits.map((c) => c.sha),
+    [null],
+    'not committed yet',
+  );
 
   // A run on file events (paths) looks at its paths only, not at the whole view.
   appendFileSync(join(h.dir, 'README.md'), '\nMore notes.\n');
@@ -222,13 +247,13 @@ t.test('incremental: after a commit only its files are re-attributed; nothing is
   fixtureGit(h.dir, ['mv', 'src/metrics.py', 'src/stats.py']);
   commit(h.dir, 'Schema height, one more test, rename metrics');
   const four = await tracingBlame(dir, () => engine.index(h.dir));
-  t.same(four.result.history?.updatedPaths, ['src/cache.py', 'src/schema.py', 'src/stats.py', 'tests/test_cache.py'], 'exactly the commit\'s files');
+  t.same(four.result.history?.updatedPaths, ['src/cache.py', 'src/schema.py', 'src/stats.py', 'tests/test_cache.py'], "exactly the commit's files");
   t.same(four.blamed, [], 'all carried across the diff');
   t.equal(four.result.history?.dropped, 1, 'the old name leaves the blame table');
   await assertMatchesGit(t, engine, h.dir, 'after a 4-file commit');
   const stats = await engine.history('src/stats.py', { repo: h.dir });
   t.same(stats.formerNames, ['src/metrics.py']);
-  t.equal(stats.summary.lastChange?.subject, 'Export a metrics snapshot', 'a rename keeps the lines\' owners');
+  t.equal(stats.summary.lastChange?.subject, 'Export a metrics snapshot', "a rename keeps the lines' owners");
 
   // Two commits before the next run: no single diff to carry across; blame runs, for their files only.
   appendFileSync(join(h.dir, 'src/helpers.py'), '\n\ndef dasherize(text):\n    return text.replace("_", "-")\n');
@@ -270,7 +295,10 @@ t.test('branch switch, detached HEAD, rewritten history', async (t) => {
   t.match(amended.history, { commits: 10, commitsRemoved: 1, commitsWalked: 1 });
   const schema = await engine.history('src/schema.py', { repo: h.dir });
   t.equal(schema.summary.lastChange?.subject, 'Mark evicted rows (amended)');
-  t.notOk(schema.commits.some((c) => c.subject === 'Mark evicted rows in the store'), 'the rewritten commit is gone');
+  t.notOk(
+    schema.commits.some((c) => c.subject === 'Mark evicted rows in the store'),
+    'the rewritten commit is gone',
+  );
   const pruned = await engine.store.prune();
   t.equal(pruned.commits, 1, 'prune drops the commit no repository reaches any more');
   t.equal((await engine.history('src/cache.py', { repo: h.dir })).summary.commits, 4, 'and nothing still in use');
@@ -355,7 +383,11 @@ t.test('a crash never marks unfinished work done', async (t) => {
   let failLog = true;
   const flaky = new Proxy(engine.store, {
     get(target, prop, receiver) {
-      if (prop === 'finishLogUpdate' && failLog) return async () => { failLog = false; throw new Error('simulated crash'); };
+      if (prop === 'finishLogUpdate' && failLog)
+        return async () => {
+          failLog = false;
+          throw new Error('simulated crash');
+        };
       const v = Reflect.get(target, prop, receiver);
       return typeof v === 'function' ? v.bind(target) : v;
     },

@@ -10,7 +10,9 @@ import { formatHistoryLine } from '../daemon/mcp/format.js';
 import { isolatedEnv, runCli, runJson, tempDir } from './helpers/cli.js';
 
 async function openEngine(t: { teardown: (fn: () => unknown) => void }, dir: string): Promise<Engine> {
-  const engine = await Engine.open(loadConfig({ ...process.env, CONTEXTD_DATA_DIR: join(dir, 'data'), CONTEXTD_CONFIG_DIR: join(dir, 'config'), CONTEXTD_WORKERS: '0' }));
+  const engine = await Engine.open(
+    loadConfig({ ...process.env, CONTEXTD_DATA_DIR: join(dir, 'data'), CONTEXTD_CONFIG_DIR: join(dir, 'config'), CONTEXTD_WORKERS: '0' }),
+  );
   t.teardown(() => engine.close());
   return engine;
 }
@@ -30,7 +32,6 @@ function gitBlame(dir: string, path: string): { sha: string; email: string; time
   return lines;
 }
 
-const sec = (iso: string) => Date.parse(iso) / 1000;
 const key = (h: { path: string; startLine: number }) => `${h.path}:${h.startLine}`;
 
 t.test('history search finds code by the commit messages that changed it', async (t) => {
@@ -42,7 +43,10 @@ t.test('history search finds code by the commit messages that changed it', async
   // None of these words is in the code (the fixture test checks it with git grep); only commit messages hold them.
   const herd = await engine.search('thundering herd', { repo: h.dir });
   t.ok(herd.length >= 2, 'found by history');
-  t.ok(herd.every((x) => x.retrievers.join() === 'history'), 'by the history retriever alone');
+  t.ok(
+    herd.every((x) => x.retrievers.join() === 'history'),
+    'by the history retriever alone',
+  );
   t.same(new Set(herd.slice(0, 2).map(key)), new Set(['src/cache.py:1', 'tests/test_cache.py:24']), 'the class and the test that commit changed');
   t.equal(herd[0].history.matched?.[0].subject, 'Stop the thundering herd when entries expire', 'each hit says which commit matched');
   const cacheHit = herd.find((x) => x.path === 'src/cache.py')!;
@@ -61,7 +65,10 @@ t.test('history search finds code by the commit messages that changed it', async
   t.ok(weighted[0].score > plain[0].score * 3, `weighted ${weighted[0].score} > plain ${plain[0].score}`);
 
   // MCP shows it in one line per hit.
-  t.equal(formatHistoryLine(herd.find((x) => x.path === 'src/cache.py')!), 'last change 798d1b4d 2023-08-20 Carol Diaz: "Stop the thundering herd when entries expire" · 4 commits · 3 authors');
+  t.equal(
+    formatHistoryLine(herd.find((x) => x.path === 'src/cache.py')!),
+    'last change 798d1b4d 2023-08-20 Carol Diaz: "Stop the thundering herd when entries expire" · 4 commits · 3 authors',
+  );
 
   // Every hit carries its history summary.
   const hits = await engine.search('cache', { repo: h.dir, limit: 20 });
@@ -90,7 +97,11 @@ t.test('--author, --since and --until keep exactly the code with a matching line
   for (const c of cases) {
     const label = JSON.stringify(c.scope);
     const got = await engine.search('cache store', { repo: h.dir, limit: 100, ...c.scope });
-    const want = all.filter((hit) => gitBlame(h.dir, hit.path).slice(hit.startLine - 1, hit.endLine).some(c.ok));
+    const want = all.filter((hit) =>
+      gitBlame(h.dir, hit.path)
+        .slice(hit.startLine - 1, hit.endLine)
+        .some(c.ok),
+    );
     t.same(new Set(got.map(key)), new Set(want.map(key)), `${label}: the hits with a matching line, and only those`);
     t.ok(want.length > 0 && want.length < all.length, `${label}: filters something (${want.length}/${all.length})`);
   }
@@ -117,7 +128,11 @@ t.test('recent and churn boosts are off by default and re-rank when asked', asyn
   const churn = await engine.search('cache', { repo: h.dir, limit: 30, history: false, boostChurn: true });
   const most = Math.max(...churn.map((x) => x.history.commits));
   t.equal(churn[0].history.commits, most, 'the most-changed chunk leads with the churn boost');
-  t.same(base.map((x) => x.score), (await engine.search('cache', { repo: h.dir, limit: 30, history: false })).map((x) => x.score), 'no boost by default');
+  t.same(
+    base.map((x) => x.score),
+    (await engine.search('cache', { repo: h.dir, limit: 30, history: false })).map((x) => x.score),
+    'no boost by default',
+  );
 });
 
 t.test('CLI: history, related, changes, search flags, errors', async (t) => {
@@ -136,7 +151,11 @@ t.test('CLI: history, related, changes, search flags, errors', async (t) => {
   t.match(human.stdout, /last change 798d1b4d 2023-08-20 Carol Diaz: Stop the thundering herd when entries expire/);
   t.match(human.stdout, /3 commits · 3 authors/);
   const order = lines.filter((l) => /^\s+[0-9a-f]{8}\s/.test(l)).map((l) => l.trim().slice(0, 8));
-  t.same(order, [h.commits[8].sha, h.commits[1].sha, h.commits[0].sha].map((s) => s.slice(0, 8)), 'newest first');
+  t.same(
+    order,
+    [h.commits[8].sha, h.commits[1].sha, h.commits[0].sha].map((s) => s.slice(0, 8)),
+    'newest first',
+  );
   t.match(human.stdout, /fix race in cache invalidation\s+·\s+2 lines \(21-22\)/);
 
   interface Report {
@@ -149,7 +168,10 @@ t.test('CLI: history, related, changes, search flags, errors', async (t) => {
   }
   const json = await runJson<Report>(['history', 'src/helpers.py:1-2', '--repo', h.dir], { env });
   t.match(json, { path: 'src/helpers.py', startLine: 1, endLine: 2, summary: { commits: 1, authors: 1 }, formerNames: ['src/util.py'] });
-  t.same(json.commits.map((c) => [c.sha, c.author, c.date, c.lines, c.ranges]), [[h.commits[0].sha, 'Alice Chen', '2023-05-01T10:00:00Z', 2, [[1, 2]]]]);
+  t.same(
+    json.commits.map((c) => [c.sha, c.author, c.date, c.lines, c.ranges]),
+    [[h.commits[0].sha, 'Alice Chen', '2023-05-01T10:00:00Z', 2, [[1, 2]]]],
+  );
 
   appendFileSync(join(h.dir, 'src/schema.py'), 'EXTRA = 1\n');
   await runCli(['index', h.dir, '--no-progress'], { env });
@@ -171,11 +193,17 @@ t.test('CLI: history, related, changes, search flags, errors', async (t) => {
   t.equal(store.related[0].count, 3);
   const cut = await runJson<Related>(['related', 'src/store.py', '--repo', h.dir, '--max-files', '5'], { env });
   t.match(cut, { commits: 2, ignoredCommits: 1 }, 'the 6-file first commit is over the cut-off');
-  t.same(cut.related.map((r) => [r.path, r.count]), [['src/schema.py', 2]]);
+  t.same(
+    cut.related.map((r) => [r.path, r.count]),
+    [['src/schema.py', 2]],
+  );
   const cache = await runJson<Related>(['related', 'src/cache.py', '--repo', h.dir], { env });
   t.match(cache.related[0], { path: 'tests/test_cache.py', count: 4, confidence: 1 });
   const schema = await runJson<Related>(['related', 'src/schema.py', '--repo', h.dir], { env });
-  t.ok(schema.related.some((r) => r.path === 'src/helpers.py' && r.count === 1), 'a partner is reported under its current name');
+  t.ok(
+    schema.related.some((r) => r.path === 'src/helpers.py' && r.count === 1),
+    'a partner is reported under its current name',
+  );
   t.notOk(schema.related.some((r) => r.path === 'src/util.py'));
   const relHuman = await runCli(['related', 'src/store.py', '--repo', h.dir], { env });
   t.match(relHuman.stdout, /src\/schema\.py\s+3\s+1\.00/);
@@ -188,7 +216,13 @@ t.test('CLI: history, related, changes, search flags, errors', async (t) => {
   const ch = await runJson<Changes>(['changes', '--since', '2023-07-01', '--until', '2023-08-31', '--repo', h.dir], { env });
   t.same(
     ch.commits.map((c) => c.subject),
-    ['Stop the thundering herd when entries expire', "Merge branch 'feature/metrics'", 'Document the eviction policy', 'Export a metrics snapshot', 'Count cache hits for the dashboard'],
+    [
+      'Stop the thundering herd when entries expire',
+      "Merge branch 'feature/metrics'",
+      'Document the eviction policy',
+      'Export a metrics snapshot',
+      'Count cache hits for the dashboard',
+    ],
   );
   t.same(ch.files.map((f) => [f.path, f.status]).sort(), [
     ['README.md', 'modified'],
@@ -197,10 +231,13 @@ t.test('CLI: history, related, changes, search flags, errors', async (t) => {
     ['tests/test_cache.py', 'modified'],
   ]);
   const tests = ch.files.find((f) => f.path === 'tests/test_cache.py')!;
-  t.same(tests.symbols.map((s) => [s.symbol, s.commits.map((x) => x.slice(0, 7))]), [
-    ['test_counts_hits', [h.commits[4].sha.slice(0, 7)]],
-    ['test_pending_entry_is_shared', [h.commits[8].sha.slice(0, 7)]],
-  ]);
+  t.same(
+    tests.symbols.map((s) => [s.symbol, s.commits.map((x) => x.slice(0, 7))]),
+    [
+      ['test_counts_hits', [h.commits[4].sha.slice(0, 7)]],
+      ['test_pending_entry_is_shared', [h.commits[8].sha.slice(0, 7)]],
+    ],
+  );
   const carol = await runJson<Changes>(['changes', '--since', '2023-01-01', '--author', 'carol', '--repo', h.dir], { env });
   t.ok(carol.commits.length === 3 && carol.files.every((f) => f.commits.every((c) => /thundering|eviction|expiry/i.test(c.subject))));
 
@@ -208,7 +245,22 @@ t.test('CLI: history, related, changes, search flags, errors', async (t) => {
   const hits = await runJson<Record<string, unknown>[]>(['search', 'invalidate', '--repo', h.dir, '--author', 'bob'], { env });
   t.ok(hits.length > 0);
   for (const hit of hits) {
-    t.same(Object.keys(hit), ['repo', 'path', 'startLine', 'endLine', 'symbol', 'kind', 'language', 'score', 'snippet', 'retrievers', 'why', 'history', 'stale', 'indexedCommit']);
+    t.same(Object.keys(hit), [
+      'repo',
+      'path',
+      'startLine',
+      'endLine',
+      'symbol',
+      'kind',
+      'language',
+      'score',
+      'snippet',
+      'retrievers',
+      'why',
+      'history',
+      'stale',
+      'indexedCommit',
+    ]);
   }
   const bySubject = await runCli(['search', 'thundering', 'herd', '--history', '--repo', h.dir], { env });
   t.match(bySubject.stdout, /src\/cache\.py:1-22/);

@@ -9,16 +9,7 @@ type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { installHooks } from '../daemon/repo/hooks-installer.js';
-import {
-  git,
-  gitEnv,
-  makeRepo,
-  NOTIFY_SCRIPT,
-  run,
-  startControlServer,
-  writeAndCommit,
-  type ControlServer,
-} from './hooks-support.js';
+import { git, gitEnv, makeRepo, NOTIFY_SCRIPT, run, startControlServer, writeAndCommit, type ControlServer } from './hooks-support.js';
 
 // runGit (used by the installer) inherits this process's env: keep the user's git config out.
 process.env.GIT_CONFIG_GLOBAL = '/dev/null';

@@ -71,7 +71,10 @@ t.test('husky: user hooks run behind ours, a husky rewrite is chained again, uni
 
   const installed = await installHooks(repo, HOOK_OPTS);
   t.equal(installed.hooksDir, path.join(repo, '.husky', '_'));
-  t.same(installed.hooks.map((h) => h.action), ['chained', 'chained', 'chained', 'chained']);
+  t.same(
+    installed.hooks.map((h) => h.action),
+    ['chained', 'chained', 'chained', 'chained'],
+  );
   await writeAndCommit(repo, 'c.txt', 'c\n', 'with contextd', env);
   t.ok(await waitFor(() => server.messages.length === 1), 'the daemon is told');
   t.same(lines(log), ['post-commit ', 'post-commit '], "the user's husky hook still runs (husky finds it by the hook's name in $0)");
@@ -82,16 +85,25 @@ t.test('husky: user hooks run behind ours, a husky rewrite is chained again, uni
 
   // `npm install` runs husky again: every stub is rewritten over our wrappers.
   runHusky(repo);
-  t.same((await hookStatus(repo)).hooks.map((h) => h.state), ['foreign', 'foreign', 'foreign', 'foreign']);
+  t.same(
+    (await hookStatus(repo)).hooks.map((h) => h.state),
+    ['foreign', 'foreign', 'foreign', 'foreign'],
+  );
   const again = await installHooks(repo, HOOK_OPTS);
-  t.same(again.hooks.map((h) => h.action), ['rechained', 'rechained', 'rechained', 'rechained']);
+  t.same(
+    again.hooks.map((h) => h.action),
+    ['rechained', 'rechained', 'rechained', 'rechained'],
+  );
   server.messages.length = 0;
   await writeAndCommit(repo, 'd.txt', 'd\n', 'after npm install', env);
   t.ok(await waitFor(() => server.messages.length === 1), 'notified again');
   t.equal(lines(log).at(-1), 'post-commit ', 'and the user hook ran again');
 
   const removed = await uninstallHooks(repo);
-  t.same(removed.hooks.map((h) => h.action), ['restored', 'restored', 'restored', 'restored']);
+  t.same(
+    removed.hooks.map((h) => h.action),
+    ['restored', 'restored', 'restored', 'restored'],
+  );
   for (const h of MANAGED_HOOKS) {
     t.equal(readFileSync(path.join(repo, '.husky', '_', h), 'utf8'), STUB, `${h} is husky's stub again`);
     t.notOk(existsSync(path.join(repo, '.husky', '_', h + CHAINED_SUFFIX)));
@@ -110,11 +122,17 @@ t.test('a restarted daemon puts back hooks that husky rewrote', async (t) => {
   const first = await startDaemon(env);
   t.teardown(() => first.stop());
   await runJson(['add', repo, '--wait'], { env });
-  t.same((await hookStatus(repo)).hooks.map((h) => h.state), ['installed', 'installed', 'installed', 'installed']);
+  t.same(
+    (await hookStatus(repo)).hooks.map((h) => h.state),
+    ['installed', 'installed', 'installed', 'installed'],
+  );
   t.equal(await first.stop(), 0);
 
   runHusky(repo); // npm install while the daemon was down
-  t.same((await hookStatus(repo)).hooks.map((h) => h.state), ['foreign', 'foreign', 'foreign', 'foreign']);
+  t.same(
+    (await hookStatus(repo)).hooks.map((h) => h.state),
+    ['foreign', 'foreign', 'foreign', 'foreign'],
+  );
 
   const second = await startDaemon(env);
   t.teardown(() => second.stop());

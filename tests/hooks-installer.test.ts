@@ -6,24 +6,9 @@
 import t from 'tap';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  hookStatus,
-  installHooks,
-  MANAGED_HOOKS,
-  uninstallHooks,
-} from '../daemon/repo/hooks-installer.js';
+import { hookStatus, installHooks, MANAGED_HOOKS, uninstallHooks } from '../daemon/repo/hooks-installer.js';
 import { CHAINED_SUFFIX, renderHookScript } from '../daemon/repo/hook-script.js';
-import {
-  git,
-  gitEnv,
-  makeRepo,
-  NOTIFY_SCRIPT,
-  removeDir,
-  run,
-  shortTmpDir,
-  startControlServer,
-  writeAndCommit,
-} from './hooks-support.js';
+import { git, gitEnv, makeRepo, NOTIFY_SCRIPT, removeDir, run, shortTmpDir, startControlServer, writeAndCommit } from './hooks-support.js';
 
 process.env.GIT_CONFIG_GLOBAL = '/dev/null';
 process.env.GIT_CONFIG_NOSYSTEM = '1';
@@ -54,7 +39,10 @@ t.test('fresh repository: four wrappers, 0755, idempotent, status', async (t) =>
   t.equal(r1.createdHooksDir, false);
   t.equal(r1.hooksPath, null);
   t.equal(r1.shared, false);
-  t.same(r1.hooks.map((h) => [h.hook, h.action, h.chained]), MANAGED_HOOKS.map((h) => [h, 'created', 'none']));
+  t.same(
+    r1.hooks.map((h) => [h.hook, h.action, h.chained]),
+    MANAGED_HOOKS.map((h) => [h, 'created', 'none']),
+  );
   for (const h of MANAGED_HOOKS) {
     const p = path.join(hooksOf(repo), h);
     t.equal(lstatSync(p).mode & 0o777, 0o755, `${h} is 0755`);
@@ -63,29 +51,53 @@ t.test('fresh repository: four wrappers, 0755, idempotent, status', async (t) =>
   const installed = snapshot(hooksOf(repo));
 
   const r2 = await installHooks(repo, OPTS);
-  t.same(r2.hooks.map((h) => h.action), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+  t.same(
+    r2.hooks.map((h) => h.action),
+    ['unchanged', 'unchanged', 'unchanged', 'unchanged'],
+  );
   t.same(snapshot(hooksOf(repo)), installed, 'second install touches nothing');
 
   const status = await hookStatus(repo, OPTS);
-  t.same(status.hooks.map((h) => h.state), ['installed', 'installed', 'installed', 'installed']);
+  t.same(
+    status.hooks.map((h) => h.state),
+    ['installed', 'installed', 'installed', 'installed'],
+  );
 
   // Another node (e.g. after an nvm upgrade): ours get rewritten, and status says outdated before that.
   const otherNode = path.join(root, 'other-node');
   symlinkSync(process.execPath, otherNode);
   const moved = { ...OPTS, node: otherNode };
-  t.same((await hookStatus(repo, moved)).hooks.map((h) => h.state), ['outdated', 'outdated', 'outdated', 'outdated']);
+  t.same(
+    (await hookStatus(repo, moved)).hooks.map((h) => h.state),
+    ['outdated', 'outdated', 'outdated', 'outdated'],
+  );
   const r3 = await installHooks(repo, moved);
-  t.same(r3.hooks.map((h) => h.action), ['updated', 'updated', 'updated', 'updated']);
+  t.same(
+    r3.hooks.map((h) => h.action),
+    ['updated', 'updated', 'updated', 'updated'],
+  );
   t.match(readFileSync(path.join(hooksOf(repo), 'post-commit'), 'utf8'), `'${otherNode}'`);
   // A mode drift alone is repaired too.
   chmodSync(path.join(hooksOf(repo), 'post-merge'), 0o644);
-  t.same((await installHooks(repo, moved)).hooks.map((h) => h.action), ['unchanged', 'unchanged', 'updated', 'unchanged']);
+  t.same(
+    (await installHooks(repo, moved)).hooks.map((h) => h.action),
+    ['unchanged', 'unchanged', 'updated', 'unchanged'],
+  );
 
   const u = await uninstallHooks(repo);
-  t.same(u.hooks.map((h) => h.action), ['removed', 'removed', 'removed', 'removed']);
+  t.same(
+    u.hooks.map((h) => h.action),
+    ['removed', 'removed', 'removed', 'removed'],
+  );
   t.same(snapshot(hooksOf(repo)), before, 'only the samples are left, as before');
-  t.same((await uninstallHooks(repo)).hooks.map((h) => h.action), ['absent', 'absent', 'absent', 'absent']);
-  t.same((await hookStatus(repo)).hooks.map((h) => h.state), ['missing', 'missing', 'missing', 'missing']);
+  t.same(
+    (await uninstallHooks(repo)).hooks.map((h) => h.action),
+    ['absent', 'absent', 'absent', 'absent'],
+  );
+  t.same(
+    (await hookStatus(repo)).hooks.map((h) => h.state),
+    ['missing', 'missing', 'missing', 'missing'],
+  );
 });
 
 t.test('user hooks keep running, with stdin and exit status, before and after uninstall', async (t) => {
@@ -136,7 +148,10 @@ t.test('user hooks keep running, with stdin and exit status, before and after un
     ],
   );
   t.equal(lstatSync(path.join(hooks, 'post-merge' + CHAINED_SUFFIX)).mode & 0o777, 0o644, 'non-executable hook kept as is');
-  t.same((await installHooks(repo, OPTS)).hooks.map((h) => h.action), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+  t.same(
+    (await installHooks(repo, OPTS)).hooks.map((h) => h.action),
+    ['unchanged', 'unchanged', 'unchanged', 'unchanged'],
+  );
 
   const wrapped = await exercise('with');
   t.equal(wrapped.checkoutCode, plain.checkoutCode, 'with contextd: the chained failure still fails checkout');
@@ -152,7 +167,10 @@ t.test('user hooks keep running, with stdin and exit status, before and after un
   t.same(events, ['post-commit', 'post-commit', 'post-rewrite', 'post-checkout', 'post-commit', 'post-checkout', 'post-merge']);
 
   const u = await uninstallHooks(repo);
-  t.same(u.hooks.map((h) => h.action), ['restored', 'restored', 'restored', 'restored']);
+  t.same(
+    u.hooks.map((h) => h.action),
+    ['restored', 'restored', 'restored', 'restored'],
+  );
   t.same(snapshot(hooks), before, 'content, mode, mtime and inode of every file as before');
 
   server.messages.length = 0;
@@ -217,7 +235,10 @@ t.test('missing hooks directory is created; a symlinked user hook is chained and
   symlinkSync(target, path.join(hooks, 'post-merge'));
   const before = snapshot(hooks);
   const r2 = await installHooks(repo, OPTS);
-  t.same(r2.hooks.map((h) => h.action), ['created', 'created', 'chained', 'created']);
+  t.same(
+    r2.hooks.map((h) => h.action),
+    ['created', 'created', 'chained', 'created'],
+  );
   t.equal(r2.hooks[2].chained, 'active');
   await uninstallHooks(repo);
   t.ok(lstatSync(path.join(hooks, 'post-merge')).isSymbolicLink());
@@ -265,7 +286,10 @@ t.test('linked worktree: hooks go to the main repository, shared by its worktree
   const r = await installHooks(wt, OPTS);
   t.equal(r.hooksDir, hooksOf(repo));
   t.equal(r.shared, false);
-  t.same((await hookStatus(repo, OPTS)).hooks.map((h) => h.state), ['installed', 'installed', 'installed', 'installed']);
+  t.same(
+    (await hookStatus(repo, OPTS)).hooks.map((h) => h.state),
+    ['installed', 'installed', 'installed', 'installed'],
+  );
 });
 
 t.test('bad input', async (t) => {

@@ -6,17 +6,7 @@ import t from 'tap';
 import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { installHooks } from '../daemon/repo/hooks-installer.js';
-import {
-  git,
-  gitEnv,
-  makeRepo,
-  NOTIFY_SCRIPT,
-  removeDir,
-  run,
-  shortTmpDir,
-  startControlServer,
-  type ControlServer,
-} from './hooks-support.js';
+import { git, gitEnv, makeRepo, NOTIFY_SCRIPT, removeDir, run, shortTmpDir, startControlServer, type ControlServer } from './hooks-support.js';
 
 process.env.GIT_CONFIG_GLOBAL = '/dev/null';
 process.env.GIT_CONFIG_NOSYSTEM = '1';
@@ -55,14 +45,17 @@ t.test('sends the request and exits 0 without a word', async (t) => {
   const r = await notify(['post-merge', '1'], { CONTEXTD_SOCKET_DIR: s.socketDir });
   t.same([r.code, r.stdout, r.stderr], [0, '', '']);
   t.equal(s.messages.length, 1);
-  t.same({ ...params(s), at: 0 }, {
-    event: 'post-merge',
-    worktree: repo,
-    gitDir: path.join(repo, '.git'),
-    args: ['1'],
-    head: HEAD,
-    at: 0,
-  });
+  t.same(
+    { ...params(s), at: 0 },
+    {
+      event: 'post-merge',
+      worktree: repo,
+      gitDir: path.join(repo, '.git'),
+      args: ['1'],
+      head: HEAD,
+      at: 0,
+    },
+  );
 });
 
 t.test('ignores what is not a branch-moving hook', async (t) => {
@@ -99,8 +92,7 @@ t.test('socket precedence: SOCKET_DIR, CONTROL_SOCKET, --socket, XDG_RUNTIME_DIR
     HOME: home,
   };
   const arg = ['--socket', argS.socketPath, 'post-commit'];
-  const without = (...keys: (keyof typeof all)[]) =>
-    Object.fromEntries(Object.entries(all).filter(([k]) => !keys.includes(k as keyof typeof all)));
+  const without = (...keys: (keyof typeof all)[]) => Object.fromEntries(Object.entries(all).filter(([k]) => !keys.includes(k as keyof typeof all)));
 
   await notify(arg, all);
   await notify(arg, without('CONTEXTD_SOCKET_DIR'));
@@ -146,27 +138,33 @@ t.test('unborn branch: head is null; outside a repository: cwd-based fallbacks',
   await git(root, ['-c', 'init.defaultBranch=main', 'init', '-q', '--', unborn]);
   const unbornReal = realpathSync(unborn);
   await notify(['post-checkout', '0'.repeat(40), '0'.repeat(40), '1'], e, unbornReal);
-  t.same({ ...params(s, 0), at: 0 }, {
-    event: 'post-checkout',
-    worktree: unbornReal,
-    gitDir: path.join(unbornReal, '.git'),
-    args: ['0'.repeat(40), '0'.repeat(40), '1'],
-    head: null,
-    at: 0,
-  });
+  t.same(
+    { ...params(s, 0), at: 0 },
+    {
+      event: 'post-checkout',
+      worktree: unbornReal,
+      gitDir: path.join(unbornReal, '.git'),
+      args: ['0'.repeat(40), '0'.repeat(40), '1'],
+      head: null,
+      at: 0,
+    },
+  );
 
   const plain = shortTmpDir(); // t.testdir() is inside this project's own work tree
   t.teardown(() => removeDir(plain));
   const r = await notify(['post-commit'], e, plain);
   t.same([r.code, r.stdout, r.stderr], [0, '', '']);
-  t.same({ ...params(s, 1), at: 0 }, {
-    event: 'post-commit',
-    worktree: plain,
-    gitDir: path.join(plain, '.git'),
-    args: [],
-    head: null,
-    at: 0,
-  });
+  t.same(
+    { ...params(s, 1), at: 0 },
+    {
+      event: 'post-commit',
+      worktree: plain,
+      gitDir: path.join(plain, '.git'),
+      args: [],
+      head: null,
+      at: 0,
+    },
+  );
 });
 
 t.test('the wrapper passes arguments through verbatim, and an embedded --socket is used', async (t) => {

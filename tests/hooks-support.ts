@@ -50,11 +50,7 @@ export interface Run {
 }
 
 /** Run a program without a shell; never throws on a non-zero exit. */
-export function run(
-  cmd: string,
-  args: readonly string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
-): Promise<Run> {
+export function run(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? gitEnv(), stdio: 'pipe' });
@@ -88,13 +84,7 @@ export async function makeRepo(dir: string): Promise<string> {
   return real;
 }
 
-export async function writeAndCommit(
-  repo: string,
-  file: string,
-  content: string,
-  subject: string,
-  env: NodeJS.ProcessEnv = gitEnv(),
-): Promise<void> {
+export async function writeAndCommit(repo: string, file: string, content: string, subject: string, env: NodeJS.ProcessEnv = gitEnv()): Promise<void> {
   await writeFile(path.join(repo, file), content);
   await git(repo, ['add', '--', file], env);
   await git(repo, ['commit', '-q', '-m', subject], env);

@@ -61,8 +61,14 @@ t.test('a syntax error keeps the definitions around it', async (t) => {
   const java = 'class A {\n  void ok() { return; }\n  void bad( { int x = ; }\n  void alsoOk() {}\n}\n';
   const j = await parseFile('A.java', java, 'java');
   t.equal(j.fallback, false);
-  t.ok(j.symbols.some((s) => s.name === 'A' && s.kind === 'class'), 'class survives');
-  t.ok(j.symbols.some((s) => s.name === 'ok'), 'method before the error survives');
+  t.ok(
+    j.symbols.some((s) => s.name === 'A' && s.kind === 'class'),
+    'class survives',
+  );
+  t.ok(
+    j.symbols.some((s) => s.name === 'ok'),
+    'method before the error survives',
+  );
   t.strictSame(violations(java, j), [], 'chunk invariants');
 });
 
@@ -98,7 +104,10 @@ t.test('5,000 nested brackets: no crash, bounded time, later definitions still f
     const ms = performance.now() - started;
     // Liveness (no pathological blow-up), not speed: parse throughput is in bench/parse-throughput.ts.
     t.ok(ms < 30_000, `${language} parsed in ${ms.toFixed(0)} ms`);
-    t.ok(r.symbols.some((s) => s.name === name), `${language}: ${name} found`);
+    t.ok(
+      r.symbols.some((s) => s.name === name),
+      `${language}: ${name} found`,
+    );
     t.equal(r.chunks.at(-1)?.symbol, name);
     t.strictSame(violations(text, r), [], 'chunk invariants');
   }
@@ -117,7 +126,10 @@ t.test('a huge one-line file is one chunk (chunks never cut a line) and stays fa
   t.strictSame(r.chunks.map(row), ['1-1 function f0']);
   t.equal(r.chunks[0].text, js);
   t.equal(r.symbols.length, 30000, 'every function is still a symbol');
-  t.ok(r.symbols.every((s) => s.signature.length <= 200), 'signatures are bounded');
+  t.ok(
+    r.symbols.every((s) => s.signature.length <= 200),
+    'signatures are bounded',
+  );
 
   const json = `[${Array.from({ length: 100000 }, (_, i) => i).join(',')}]`;
   const j = await parseFile('data.json', json, 'json');
@@ -153,10 +165,19 @@ t.test('an oversized definition becomes bounded windows that keep its symbol', a
   const r = await parseFile('big.py', text, 'python');
   const windows = r.chunks.filter((c) => c.symbol === 'big');
   t.ok(windows.length >= 3, `${windows.length} windows`);
-  t.ok(windows.every((c) => c.kind === 'function'), 'kind kept');
-  t.ok(windows.every((c) => c.endLine - c.startLine + 1 <= 120), 'each within maxChunkLines');
+  t.ok(
+    windows.every((c) => c.kind === 'function'),
+    'kind kept',
+  );
+  t.ok(
+    windows.every((c) => c.endLine - c.startLine + 1 <= 120),
+    'each within maxChunkLines',
+  );
   t.equal(windows[0].startLine, 1);
-  t.ok(windows.every((c, i) => i === 0 || c.startLine > windows[i - 1].endLine), 'consecutive');
+  t.ok(
+    windows.every((c, i) => i === 0 || c.startLine > windows[i - 1].endLine),
+    'consecutive',
+  );
   t.ok(windows.at(-1)!.endLine - windows.at(-1)!.startLine + 1 >= 30, 'no sliver at the end');
   t.equal(r.chunks.at(-1)?.symbol, 'small');
   t.strictSame(violations(text, r), [], 'chunk invariants');
@@ -199,7 +220,10 @@ t.test('tiny neighbours merge; definitions never merge with each other', async (
   // Merging never pushes a chunk that fits over the bounds.
   const bounded = await parseFile('m.go', go, 'go', { maxChunkLines: 2 });
   t.ok(bounded.chunks.every((c) => c.endLine - c.startLine + 1 <= 2));
-  t.ok(bounded.chunks.some((c) => c.kind === 'statements'), 'the run stayed on its own');
+  t.ok(
+    bounded.chunks.some((c) => c.kind === 'statements'),
+    'the run stayed on its own',
+  );
 });
 
 t.test('symbol-only declarations get their own chunk when long or documented', async (t) => {
@@ -210,7 +234,11 @@ t.test('symbol-only declarations get their own chunk when long or documented', a
   const h = 'int a(void);\nint b(void);\nint c(void);\n\n/* Frees a ring.\n * Safe on NULL.\n * Never fails.\n */\nvoid ring_free(void *r);\n';
   const c = await parseFile('ring.h', h, 'c');
   t.strictSame(c.chunks.map(row), ['1-3 statements -', '5-9 function ring_free']);
-  t.strictSame(c.symbols.map((s) => s.name), ['a', 'b', 'c', 'ring_free'], 'prototypes are symbols either way');
+  t.strictSame(
+    c.symbols.map((s) => s.name),
+    ['a', 'b', 'c', 'ring_free'],
+    'prototypes are symbols either way',
+  );
 
   const py = 'CONFIG = {\n    "a": 1,\n    "b": 2,\n    "c": 3,\n}\nLIMIT = 3\n';
   const p = await parseFile('conf.py', py, 'python');

@@ -35,7 +35,10 @@ t.test('workers return exactly what in-process parseFile returns', async (t) => 
   const small = await pool.parse('python/cache.py', samples.find((s) => s.path === 'python/cache.py')!.text, 'python', {
     maxChunkLines: 20,
   });
-  t.ok(small.chunks.some((c) => c.kind === 'header'), 'chunk options reach the worker');
+  t.ok(
+    small.chunks.some((c) => c.kind === 'header'),
+    'chunk options reach the worker',
+  );
   t.equal(pool.mode, 'workers');
   t.equal(pool.lastError, null);
 });
@@ -108,7 +111,10 @@ t.test('close() rejects queued and running jobs and later calls', async (t) => {
   const jobs = Promise.allSettled(Array.from({ length: 5 }, (_, i) => pool.parse(`big-${i}.py`, big, 'python')));
   await pool.close();
   const settled = await jobs;
-  t.ok(settled.every((s) => s.status === 'rejected'), 'nothing left pending');
+  t.ok(
+    settled.every((s) => s.status === 'rejected'),
+    'nothing left pending',
+  );
   await t.rejects(pool.parse('late.py', 'x = 1\n', 'python'), /closed/);
   await pool.close(); // idempotent
 });

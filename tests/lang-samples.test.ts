@@ -21,8 +21,7 @@ interface Case {
 }
 
 const chunkRow = (c: Chunk) => `${c.startLine}-${c.endLine} ${c.kind} ${c.symbol ?? '-'}`;
-const symbolRow = (s: SymbolInfo) =>
-  `${s.kind} ${s.container ?? ''}::${s.name} ${s.startLine}-${s.endLine} @${s.nameLine}:${s.nameColumn}`;
+const symbolRow = (s: SymbolInfo) => `${s.kind} ${s.container ?? ''}::${s.name} ${s.startLine}-${s.endLine} @${s.nameLine}:${s.nameColumn}`;
 
 function sample(file: string): string {
   return readFileSync(new URL(`../fixtures/samples/${file}`, import.meta.url), 'utf8');
@@ -32,14 +31,7 @@ const CASES: Case[] = [
   {
     file: 'python/cache.py',
     language: 'python',
-    chunks: [
-      '1-11 statements -',
-      '14-15 class CacheError',
-      '18-58 class LRUCache',
-      '61-71 function memoize',
-      '74-74 function warm',
-      '77-80 statements -',
-    ],
+    chunks: ['1-11 statements -', '14-15 class CacheError', '18-58 class LRUCache', '61-71 function memoize', '74-74 function warm', '77-80 statements -'],
     symbols: [
       'constant ::K 7-7 @7:0',
       'constant ::V 8-8 @8:0',
@@ -80,13 +72,7 @@ const CASES: Case[] = [
   {
     file: 'javascript/router.js',
     language: 'javascript',
-    chunks: [
-      '1-5 statements -',
-      '7-13 function splitPath',
-      '15-20 function compose',
-      '22-49 class Router',
-      '51-58 function walk',
-    ],
+    chunks: ['1-5 statements -', '7-13 function splitPath', '15-20 function compose', '22-49 class Router', '51-58 function walk'],
     symbols: [
       'constant ::METHODS 4-4 @4:6',
       'variable ::requestCount 5-5 @5:4',
@@ -121,17 +107,8 @@ const CASES: Case[] = [
   {
     file: 'jsx/Counter.jsx',
     language: 'jsx',
-    chunks: [
-      '1-11 function Counter',
-      '13-13 function Badge',
-      '15-26 class Panel',
-    ],
-    symbols: [
-      'function ::Counter 4-11 @4:16',
-      'function ::Badge 13-13 @13:6',
-      'class ::Panel 15-24 @15:13',
-      'method Panel::render 16-23 @16:2',
-    ],
+    chunks: ['1-11 function Counter', '13-13 function Badge', '15-26 class Panel'],
+    symbols: ['function ::Counter 4-11 @4:16', 'function ::Badge 13-13 @13:6', 'class ::Panel 15-24 @15:13', 'method Panel::render 16-23 @16:2'],
   },
   {
     file: 'typescript/store.ts',
@@ -203,11 +180,7 @@ const CASES: Case[] = [
   {
     file: 'tsx/Form.tsx',
     language: 'tsx',
-    chunks: [
-      '1-6 interface FormProps',
-      '8-20 function Form',
-      '22-22 function Title',
-    ],
+    chunks: ['1-6 interface FormProps', '8-20 function Form', '22-22 function Title'],
     symbols: [
       'interface ::FormProps 3-6 @3:10',
       'method FormProps::onSubmit 4-4 @4:2',
@@ -219,13 +192,7 @@ const CASES: Case[] = [
   {
     file: 'java/TaskQueue.java',
     language: 'java',
-    chunks: [
-      '1-5 statements -',
-      '7-55 class TaskQueue',
-      '57-61 interface Listener',
-      '63-67 class Pair',
-      '69-69 interface ThreadSafe',
-    ],
+    chunks: ['1-5 statements -', '7-55 class TaskQueue', '57-61 interface Listener', '63-67 class Pair', '69-69 interface ThreadSafe'],
     symbols: [
       'class ::TaskQueue 10-55 @11:13',
       'field TaskQueue::DEFAULT_CAPACITY 12-12 @12:29',
@@ -315,10 +282,7 @@ const CASES: Case[] = [
   {
     file: 'cpp/geometry.cpp',
     language: 'cpp',
-    chunks: [
-      '1-46 namespace geo',
-      '48-53 function clamp',
-    ],
+    chunks: ['1-46 namespace geo', '48-53 function clamp'],
     symbols: [
       'namespace ::geo 4-46 @4:10',
       'struct geo::Vec2 7-10 @7:7',
@@ -464,10 +428,7 @@ const CASES: Case[] = [
   {
     file: 'ruby/inventory.rb',
     language: 'ruby',
-    chunks: [
-      '1-46 module Shop',
-      '48-52 function report',
-    ],
+    chunks: ['1-46 module Shop', '48-52 function report'],
     symbols: [
       'module ::Shop 5-46 @5:7',
       'constant Shop::VERSION 6-6 @6:2',
@@ -502,9 +463,7 @@ const CASES: Case[] = [
   {
     file: 'csharp/Scheduler.cs',
     language: 'csharp',
-    chunks: [
-      '1-44 namespace Acme.Jobs',
-    ],
+    chunks: ['1-44 namespace Acme.Jobs'],
     symbols: [
       'namespace ::Acme.Jobs 4-44 @4:10',
       'class Acme.Jobs::Scheduler 7-33 @8:24',
@@ -540,14 +499,8 @@ const CASES: Case[] = [
   {
     file: 'csharp/Program.cs',
     language: 'csharp',
-    chunks: [
-      '1-10 class Acme.App.Program',
-    ],
-    symbols: [
-      'namespace ::Acme.App 1-10 @1:10',
-      'class Acme.App::Program 3-10 @3:22',
-      'method Acme.App.Program::Main 5-9 @5:23',
-    ],
+    chunks: ['1-10 class Acme.App.Program'],
+    symbols: ['namespace ::Acme.App 1-10 @1:10', 'class Acme.App::Program 3-10 @3:22', 'method Acme.App.Program::Main 5-9 @5:23'],
   },
   {
     file: 'php/UserRepository.php',
@@ -595,9 +548,7 @@ const CASES: Case[] = [
   {
     file: 'markdown/guide.md',
     language: 'markdown',
-    chunks: [
-      '1-26 section contextd guide',
-    ],
+    chunks: ['1-26 section contextd guide'],
     symbols: [
       'section ::contextd guide 1-26 @1:2',
       'section contextd guide::Install 5-12 @5:3',
@@ -611,30 +562,19 @@ const CASES: Case[] = [
     file: 'markdown/guide.md',
     language: 'markdown',
     opts: { maxChunkLines: 8 },
-    chunks: [
-      '1-3 section contextd guide',
-      '5-12 section Install',
-      '14-21 section Usage',
-      '23-26 section Configuration',
-    ],
+    chunks: ['1-3 section contextd guide', '5-12 section Install', '14-21 section Usage', '23-26 section Configuration'],
   },
   {
     file: 'yaml/ci.yml',
     language: 'yaml',
-    chunks: [
-      '1-13 window -',
-    ],
+    chunks: ['1-13 window -'],
     symbols: [],
   },
   {
     file: 'yaml/ci.yml',
     language: 'yaml',
     opts: { maxChunkLines: 5 },
-    chunks: [
-      '1-5 window -',
-      '7-11 window -',
-      '12-13 window -',
-    ],
+    chunks: ['1-5 window -', '7-11 window -', '12-13 window -'],
   },
 ];
 

@@ -9,7 +9,10 @@ import { checkLayers } from '../.ci/check-layers.js';
 
 t.test('the tree keeps its layers', async (t) => {
   const problems = checkLayers(resolve(import.meta.dirname, '..'));
-  t.same(problems.map((p) => `${p.kind}: ${p.message}`), []);
+  t.same(
+    problems.map((p) => `${p.kind}: ${p.message}`),
+    [],
+  );
 });
 
 t.test('an upward import, a cycle and engine.store are each reported', async (t) => {
@@ -22,6 +25,8 @@ t.test('an upward import, a cycle and engine.store are each reported', async (t)
   write('daemon/engine.ts', "import { a } from './store/a.js';\n");
   write('daemon/server/s.ts', 'export const n = (engine: { store: number }) => engine.store;\n');
   write('lsp/l.ts', "import { n } from '../daemon/server/s.js';\n");
-  const kinds = checkLayers(root).map((p) => p.kind).sort();
+  const kinds = checkLayers(root)
+    .map((p) => p.kind)
+    .sort();
   t.same(kinds, ['cycle', 'engine-store', 'upward', 'upward']);
 });

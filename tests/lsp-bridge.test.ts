@@ -61,7 +61,12 @@ t.test('contextd lsp: autostart, progress, symbols, search, hover, two editors, 
   t.teardown(() => Promise.all(clients.map((c) => c.close())));
   const init = await a.initialize([basic]);
   t.equal(init.serverInfo?.name, 'contextd');
-  t.match(init.capabilities, { workspaceSymbolProvider: true, hoverProvider: true, documentSymbolProvider: {}, executeCommandProvider: { commands: ['contextd.search'] } });
+  t.match(init.capabilities, {
+    workspaceSymbolProvider: true,
+    hoverProvider: true,
+    documentSymbolProvider: {},
+    executeCommandProvider: { commands: ['contextd.search'] },
+  });
 
   // The workspace folder is registered and its first index reported with $/progress.
   const ended = await eventually(async () => a.progress.some((p) => p.value.kind === 'end'), 90_000, 100);
@@ -69,7 +74,11 @@ t.test('contextd lsp: autostart, progress, symbols, search, hover, two editors, 
   t.ok(a.serverRequests.includes('window/workDoneProgress/create'), 'the server created a progress token');
   t.match(a.progress[0]?.value, { kind: 'begin', title: 'contextd: indexing basic' });
   const st = await callDaemon<DaemonStatus>(control, 'status');
-  t.match(st.repos.find((r) => r.root === basic), { registered: true, upToDate: true }, 'registered by initialize');
+  t.match(
+    st.repos.find((r) => r.root === basic),
+    { registered: true, upToDate: true },
+    'registered by initialize',
+  );
   t.match(st.paths.lspSocket, /\/contextd\/lsp\.sock$/, 'status names the LSP socket');
   // History runs in the same index pass; wait until it is in as well.
   await callDaemon(control, 'wait', { timeoutMs: 60_000 }, 65_000);
@@ -81,7 +90,11 @@ t.test('contextd lsp: autostart, progress, symbols, search, hover, two editors, 
     location: { uri: uri(join(basic, 'src/config_loader.py')), range: { start: { line: 3, character: 6 }, end: { line: 3, character: 18 } } },
   });
   const fuzzy = await a.conn.sendRequest<SymbolInformation[]>('workspace/symbol', { query: 'pjc' });
-  t.same(fuzzy.map((s) => s.name), ['parseJsonConfig', 'parse_json_config'], 'initials across languages');
+  t.same(
+    fuzzy.map((s) => s.name),
+    ['parseJsonConfig', 'parse_json_config'],
+    'initials across languages',
+  );
   const method = await a.conn.sendRequest<SymbolInformation[]>('workspace/symbol', { query: 'load' });
   t.match(method[0], { name: 'load', kind: 6, containerName: 'ConfigLoader' });
 
@@ -97,14 +110,22 @@ t.test('contextd lsp: autostart, progress, symbols, search, hover, two editors, 
   t.match(req[0], { uri: cmd[0].uri, symbol: cmd[0].symbol, range: cmd[0].range }, 'with the same best hit');
 
   const file = uri(join(basic, 'src/config_loader.py'));
-  const hover = await a.conn.sendRequest<{ contents: { kind: string; value: string } }>('textDocument/hover', { textDocument: { uri: file }, position: { line: 10, character: 8 } });
+  const hover = await a.conn.sendRequest<{ contents: { kind: string; value: string } }>('textDocument/hover', {
+    textDocument: { uri: file },
+    position: { line: 10, character: 8 },
+  });
   t.equal(hover.contents.kind, 'markdown');
   t.match(hover.contents.value, /^Last changed by \*\*Ada Lovelace\*\*, 2024-01-10 .*`[0-9a-f]{8}`: Initial project layout/);
   t.match(hover.contents.value, /`ConfigLoader.load` \(method\): shaped by 1 commit from 1 author \(Ada Lovelace\)/);
-  const ts = await a.conn.sendRequest<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: uri(join(basic, 'src/configLoader.ts')) }, position: { line: 2, character: 4 } });
+  const ts = await a.conn.sendRequest<{ contents: { value: string } }>('textDocument/hover', {
+    textDocument: { uri: uri(join(basic, 'src/configLoader.ts')) },
+    position: { line: 2, character: 4 },
+  });
   t.match(ts.contents.value, /Grace Hopper.*Reject non-object JSON configs/);
 
-  const docSymbols = await a.conn.sendRequest<{ name: string; children?: { name: string }[] }[]>('textDocument/documentSymbol', { textDocument: { uri: file } });
+  const docSymbols = await a.conn.sendRequest<{ name: string; children?: { name: string }[] }[]>('textDocument/documentSymbol', {
+    textDocument: { uri: file },
+  });
   t.same(
     docSymbols.map((s) => [s.name, (s.children ?? []).map((c) => c.name)]),
     [
@@ -132,19 +153,29 @@ t.test('contextd lsp: autostart, progress, symbols, search, hover, two editors, 
   ]);
   t.ok(fromA.length > 0 && fromA.every((s) => s.location.uri.startsWith(uri(basic) + '/')), 'editor A: only its repository');
   t.ok(fromB.length > 0 && fromB.every((s) => s.location.uri.startsWith(uri(history) + '/')), 'editor B: only its repository');
-  const bHover = await b.conn.sendRequest<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: uri(join(history, 'src/cache.py')) }, position: { line: 20, character: 8 } });
+  const bHover = await b.conn.sendRequest<{ contents: { value: string } }>('textDocument/hover', {
+    textDocument: { uri: uri(join(history, 'src/cache.py')) },
+    position: { line: 20, character: 8 },
+  });
   t.match(bHover.contents.value, /Bob Okafor.*fix race in cache invalidation/);
   t.match(bHover.contents.value, /shaped by 3 commits from 3 authors/);
   const parallel = await Promise.all(
     Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).conn.sendRequest<SymbolInformation[]>('workspace/symbol', { query: i % 2 ? 'parse' : 'invalidate' })),
   );
-  t.ok(parallel.every((r) => r.length > 0), 'interleaved requests from both editors are all answered');
+  t.ok(
+    parallel.every((r) => r.length > 0),
+    'interleaved requests from both editors are all answered',
+  );
 
   // An editor may dial lsp.sock directly instead of running the bridge.
   const direct = await dialLsp(st.paths.lspSocket);
   clients.push(direct);
   await direct.initialize([basic]);
-  t.equal((await direct.conn.sendRequest<SymbolInformation[]>('workspace/symbol', { query: 'ConfigLoader' }))[0]?.name, 'ConfigLoader', 'lsp.sock serves without the bridge');
+  t.equal(
+    (await direct.conn.sendRequest<SymbolInformation[]>('workspace/symbol', { query: 'ConfigLoader' }))[0]?.name,
+    'ConfigLoader',
+    'lsp.sock serves without the bridge',
+  );
 
   // Shutdown and exit end the bridge with status 0; the daemon keeps serving the other editor.
   await a.close();
@@ -169,7 +200,10 @@ t.test('malformed JSON-RPC through the bridge gets errors; the session survives'
     if (child.exitCode === null) child.kill('SIGKILL');
   });
   const got: { id?: unknown; result?: unknown; error?: { code: number; message: string }; method?: string }[] = [];
-  child.stdout.on('data', frames((m) => got.push(m)));
+  child.stdout.on(
+    'data',
+    frames((m) => got.push(m)),
+  );
   const waitFor = (pred: (m: (typeof got)[number]) => boolean) => eventually(async () => got.find(pred), 60_000, 20);
 
   child.stdin.write(frame(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'workspace/symbol', params: { query: 'x' } })));
@@ -189,7 +223,9 @@ t.test('malformed JSON-RPC through the bridge gets errors; the session survives'
   child.stdin.write(frame('[1,2,3]'));
   child.stdin.write(frame(JSON.stringify({ jsonrpc: '2.0', id: 4 })));
   child.stdin.write(frame(JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'nope/unknown', params: {} })));
-  child.stdin.write(frame(JSON.stringify({ jsonrpc: '2.0', id: 6, method: 'workspace/executeCommand', params: { command: 'contextd.search', arguments: [42] } })));
+  child.stdin.write(
+    frame(JSON.stringify({ jsonrpc: '2.0', id: 6, method: 'workspace/executeCommand', params: { command: 'contextd.search', arguments: [42] } })),
+  );
   child.stdin.write(Buffer.from('Content-Length: abc\r\n\r\n'));
   child.stdin.write(frame(JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'contextd/search', params: { query: 'parseJsonConfig', limit: 1 } })));
   const answer = await waitFor((m) => m.id === 7);

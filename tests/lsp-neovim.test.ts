@@ -100,70 +100,87 @@ finish()
 `;
 }
 
-t.test('headless Neovim drives contextd lsp', { skip: !haveNvim && process.env.CONTEXTD_REQUIRE_SERVICES !== '1' ? 'SKIPPED: nvim is not installed (apt-get install neovim); set CONTEXTD_REQUIRE_SERVICES=1 to make this a failure' : false }, async (t) => {
-  if (!haveNvim) {
-    t.fail('nvim is required (CONTEXTD_REQUIRE_SERVICES=1) but `nvim --version` failed: install Debian package neovim');
-    return;
-  }
-  t.comment(nvimVersion.stdout.split('\n')[0]);
-  const { dir, env, repo } = await daemonWithRepo(t, 'basic');
-
-  const file = join(repo, 'src', 'config_loader.py');
-  const out = join(dir, 'nvim-out.json');
-  const luaFile = join(dir, 'drive.lua');
-  writeFileSync(luaFile, script({ node: process.execPath, cli: CLI, root: repo, file, out, snippet: readmeSearchSnippet() }));
-  const nvim = spawn('nvim', ['--headless', '--clean', '-n', '-c', `luafile ${luaFile}`], { env, cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  nvim.stdout.on('data', (d) => (log += d));
-  nvim.stderr.on('data', (d) => (log += d));
-  const timer = setTimeout(() => nvim.kill('SIGKILL'), 120_000);
-  const code = await new Promise<number | null>((r) => nvim.on('exit', (c) => r(c)));
-  clearTimeout(timer);
-  const lspLog = () => {
-    try {
-      return readFileSync(join(env.HOME!, '.cache', 'nvim', 'lsp.log'), 'utf8').slice(-3000);
-    } catch {
-      return '(no lsp.log)';
+t.test(
+  'headless Neovim drives contextd lsp',
+  {
+    skip:
+      !haveNvim && process.env.CONTEXTD_REQUIRE_SERVICES !== '1'
+        ? 'SKIPPED: nvim is not installed (apt-get install neovim); set CONTEXTD_REQUIRE_SERVICES=1 to make this a failure'
+        : false,
+  },
+  async (t) => {
+    if (!haveNvim) {
+      t.fail('nvim is required (CONTEXTD_REQUIRE_SERVICES=1) but `nvim --version` failed: install Debian package neovim');
+      return;
     }
-  };
-  t.equal(code, 0, `nvim exited cleanly (${log.slice(-500)})`);
-  if (code !== 0 || !existsSync(out)) {
-    t.fail(`Neovim did not finish; its LSP log ends with:\n${lspLog()}`);
-    return;
-  }
-  const got = JSON.parse(readFileSync(out, 'utf8')) as {
-    errors: string[];
-    attached: boolean;
-    server_name: string;
-    symbols: { name: string; kind: number; location: { uri: string; range: { start: { line: number; character: number } } } }[];
-    symbol_qf: { file: string; lnum: number; col: number; text: string }[];
-    hover: { contents: { kind: string; value: string } };
-    hover_float: string[];
-    search_title: string;
-    search_qf: { file: string; lnum: number; text: string }[];
-  };
-  t.same(got.errors, [], 'the Lua script ran without errors');
-  t.ok(got.attached, 'Neovim initialized the contextd client');
-  t.equal(got.server_name, 'contextd');
+    t.comment(nvimVersion.stdout.split('\n')[0]);
+    const { dir, env, repo } = await daemonWithRepo(t, 'basic');
 
-  t.match(got.symbols?.[0], { name: 'ConfigLoader', kind: 5, location: { uri: `file://${file}`, range: { start: { line: 3, character: 6 } } } }, 'workspace/symbol result');
-  t.same(
-    got.symbol_qf.map((i) => [i.file, i.lnum, i.col, i.text]),
-    [
-      [join(repo, 'src/configLoader.ts'), 1, 17, '[Function] parseJsonConfig'],
-      [file, 15, 5, '[Function] parse_json_config'],
-    ],
-    "vim.lsp.buf.workspace_symbol('pjc') put both definitions in the quickfix list at their names",
-  );
+    const file = join(repo, 'src', 'config_loader.py');
+    const out = join(dir, 'nvim-out.json');
+    const luaFile = join(dir, 'drive.lua');
+    writeFileSync(luaFile, script({ node: process.execPath, cli: CLI, root: repo, file, out, snippet: readmeSearchSnippet() }));
+    const nvim = spawn('nvim', ['--headless', '--clean', '-n', '-c', `luafile ${luaFile}`], { env, cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    nvim.stdout.on('data', (d) => (log += d));
+    nvim.stderr.on('data', (d) => (log += d));
+    const timer = setTimeout(() => nvim.kill('SIGKILL'), 120_000);
+    const code = await new Promise<number | null>((r) => nvim.on('exit', (c) => r(c)));
+    clearTimeout(timer);
+    const lspLog = () => {
+      try {
+        return readFileSync(join(env.HOME!, '.cache', 'nvim', 'lsp.log'), 'utf8').slice(-3000);
+      } catch {
+        return '(no lsp.log)';
+      }
+    };
+    t.equal(code, 0, `nvim exited cleanly (${log.slice(-500)})`);
+    if (code !== 0 || !existsSync(out)) {
+      t.fail(`Neovim did not finish; its LSP log ends with:\n${lspLog()}`);
+      return;
+    }
+    const got = JSON.parse(readFileSync(out, 'utf8')) as {
+      errors: string[];
+      attached: boolean;
+      server_name: string;
+      symbols: { name: string; kind: number; location: { uri: string; range: { start: { line: number; character: number } } } }[];
+      symbol_qf: { file: string; lnum: number; col: number; text: string }[];
+      hover: { contents: { kind: string; value: string } };
+      hover_float: string[];
+      search_title: string;
+      search_qf: { file: string; lnum: number; text: string }[];
+    };
+    t.same(got.errors, [], 'the Lua script ran without errors');
+    t.ok(got.attached, 'Neovim initialized the contextd client');
+    t.equal(got.server_name, 'contextd');
 
-  t.equal(got.hover?.contents.kind, 'markdown');
-  t.match(got.hover?.contents.value, /^Last changed by \*\*Ada Lovelace\*\*, 2024-01-10 .*Initial project layout/);
-  const float = (got.hover_float ?? []).join('\n');
-  t.match(float, /Ada Lovelace/, 'the hover float shows who changed the line');
-  t.match(float, /ConfigLoader\.load/, 'and the enclosing method');
+    t.match(
+      got.symbols?.[0],
+      { name: 'ConfigLoader', kind: 5, location: { uri: `file://${file}`, range: { start: { line: 3, character: 6 } } } },
+      'workspace/symbol result',
+    );
+    t.same(
+      got.symbol_qf.map((i) => [i.file, i.lnum, i.col, i.text]),
+      [
+        [join(repo, 'src/configLoader.ts'), 1, 17, '[Function] parseJsonConfig'],
+        [file, 15, 5, '[Function] parse_json_config'],
+      ],
+      "vim.lsp.buf.workspace_symbol('pjc') put both definitions in the quickfix list at their names",
+    );
 
-  t.equal(got.search_title, 'contextd: json config');
-  t.ok(got.search_qf.length >= 2, `contextd.search filled the quickfix list (${got.search_qf.length} items)`);
-  // Neovim's locations_to_items sorts by file and line, so the server's ranking is not the list's order.
-  t.match(got.search_qf.find((i) => i.file === join(repo, 'src/configLoader.ts')), { lnum: 1, text: /parseJsonConfig/ }, 'the best hit is in the list');
-});
+    t.equal(got.hover?.contents.kind, 'markdown');
+    t.match(got.hover?.contents.value, /^Last changed by \*\*Ada Lovelace\*\*, 2024-01-10 .*Initial project layout/);
+    const float = (got.hover_float ?? []).join('\n');
+    t.match(float, /Ada Lovelace/, 'the hover float shows who changed the line');
+    t.match(float, /ConfigLoader\.load/, 'and the enclosing method');
+
+    t.equal(got.search_title, 'contextd: json config');
+    t.ok(got.search_qf.length >= 2, `contextd.search filled the quickfix list (${got.search_qf.length} items)`);
+    // Neovim's locations_to_items sorts by file and line, so the server's ranking is not the list's order.
+    t.match(
+      got.search_qf.find((i) => i.file === join(repo, 'src/configLoader.ts')),
+      { lnum: 1, text: /parseJsonConfig/ },
+      'the best hit is in the list',
+    );
+  },
+);

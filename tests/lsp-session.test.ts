@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
 import t from 'tap';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { loadConfig } from '../daemon/config/config.js';
 import { Engine } from '../daemon/engine.js';
 import { parseFile } from '../daemon/lang/chunker.js';
@@ -109,7 +109,15 @@ t.test('workspace/symbol finds a symbol of every chunker language, with LSP rang
   const samples = files(samplesDir).map((p) => ({ rel: relative(samplesDir, p), text: readFileSync(p, 'utf8') }));
   const repo = join(dir, 'samples');
   await buildRepo(repo, {
-    steps: [{ type: 'commit', author: { name: 'S', email: 's@example.com' }, date: '2024-01-01T00:00:00Z', subject: 'samples', ops: samples.map((s) => ({ op: 'write' as const, path: s.rel, content: s.text })) }],
+    steps: [
+      {
+        type: 'commit',
+        author: { name: 'S', email: 's@example.com' },
+        date: '2024-01-01T00:00:00Z',
+        subject: 'samples',
+        ops: samples.map((s) => ({ op: 'write' as const, path: s.rel, content: s.text })),
+      },
+    ],
   });
   await engine.index(repo);
   const { conn, init } = session(t, engine);
@@ -126,7 +134,8 @@ t.test('workspace/symbol finds a symbol of every chunker language, with LSP rang
   const languages = new Set<string>();
   for (const p of parsed) {
     // A name defined once in the whole repository, preferably nested (so containerName shows).
-    const pick = p.symbols.find((s) => count.get(s.name) === 1 && s.container && s.name.length > 2) ?? p.symbols.find((s) => count.get(s.name) === 1 && s.name.length > 2);
+    const pick =
+      p.symbols.find((s) => count.get(s.name) === 1 && s.container && s.name.length > 2) ?? p.symbols.find((s) => count.get(s.name) === 1 && s.name.length > 2);
     if (!pick) {
       t.fail(`${p.rel}: no unique symbol to look for`);
       continue;
@@ -142,7 +151,10 @@ t.test('workspace/symbol finds a symbol of every chunker language, with LSP rang
         kind: lspSymbolKind(pick.kind),
         location: {
           uri: uri(join(repo, p.rel)),
-          range: { start: { line: pick.nameLine - 1, character: pick.nameColumn }, end: { line: pick.nameLine - 1, character: pick.nameColumn + pick.name.length } },
+          range: {
+            start: { line: pick.nameLine - 1, character: pick.nameColumn },
+            end: { line: pick.nameLine - 1, character: pick.nameColumn + pick.name.length },
+          },
         },
         ...(pick.container ? { containerName: pick.container } : {}),
       },
@@ -153,7 +165,11 @@ t.test('workspace/symbol finds a symbol of every chunker language, with LSP rang
     t.equal(line.slice(hit.location.range.start.character, hit.location.range.end.character), pick.name, `${p.language}: the range covers the name`);
     languages.add(p.language);
   }
-  t.same([...languages].sort(), ['c', 'cpp', 'csharp', 'go', 'java', 'javascript', 'jsx', 'markdown', 'php', 'python', 'ruby', 'rust', 'tsx', 'typescript'], 'every chunker language');
+  t.same(
+    [...languages].sort(),
+    ['c', 'cpp', 'csharp', 'go', 'java', 'javascript', 'jsx', 'markdown', 'php', 'python', 'ruby', 'rust', 'tsx', 'typescript'],
+    'every chunker language',
+  );
 
   t.same(await conn.sendRequest('workspace/symbol', { query: '' }), [], 'an empty query answers nothing');
   t.same(await conn.sendRequest('workspace/symbol', { query: 'zzqqxxyy' }), []);
@@ -163,23 +179,63 @@ t.test('ranking: exact > prefix > initials > substring > subsequence, types befo
   const { dir, engine } = await openEngine(t);
   const repo = join(dir, 'rank');
   const py = [
-    'def parser(text):', '    return text', '', '',
-    'class ParserFactory:', '    pass', '', '',
-    'def parse_result(x):', '    return x', '', '',
-    'class Parser:', '    pass', '', '',
-    'def compare(a, b):', '    return a < b', '', '',
-    'def plainArray():', '    return []', '', '',
-    'class PackageArchiveResolver:', '    pass', '', '',
-    'PAR_LIMIT = 3', '',
+    'def parser(text):',
+    '    return text',
+    '',
+    '',
+    'class ParserFactory:',
+    '    pass',
+    '',
+    '',
+    'def parse_result(x):',
+    '    return x',
+    '',
+    '',
+    'class Parser:',
+    '    pass',
+    '',
+    '',
+    'def compare(a, b):',
+    '    return a < b',
+    '',
+    '',
+    'def plainArray():',
+    '    return []',
+    '',
+    '',
+    'class PackageArchiveResolver:',
+    '    pass',
+    '',
+    '',
+    'PAR_LIMIT = 3',
+    '',
   ].join('\n');
-  await buildRepo(repo, { steps: [{ type: 'commit', author: { name: 'S', email: 's@example.com' }, date: '2024-01-01T00:00:00Z', subject: 'rank', ops: [{ op: 'write', path: 'rank.py', content: py }] }] });
+  await buildRepo(repo, {
+    steps: [
+      {
+        type: 'commit',
+        author: { name: 'S', email: 's@example.com' },
+        date: '2024-01-01T00:00:00Z',
+        subject: 'rank',
+        ops: [{ op: 'write', path: 'rank.py', content: py }],
+      },
+    ],
+  });
   await engine.index(repo);
   const { conn, init } = session(t, engine);
   await init([repo]);
   const names = async (query: string) => (await conn.sendRequest<SymbolInformation[]>('workspace/symbol', { query })).map((s) => s.name);
-  t.same(await names('Parser'), ['Parser', 'parser', 'ParserFactory', 'PackageArchiveResolver', 'parse_result'], 'exact, case-insensitive exact, prefix, then subsequences (a class before a function)');
+  t.same(
+    await names('Parser'),
+    ['Parser', 'parser', 'ParserFactory', 'PackageArchiveResolver', 'parse_result'],
+    'exact, case-insensitive exact, prefix, then subsequences (a class before a function)',
+  );
   t.same(await names('par'), ['Parser', 'ParserFactory', 'parser', 'parse_result', 'PAR_LIMIT', 'PackageArchiveResolver', 'compare', 'plainArray']);
-  t.same(await names('PAR'), ['Parser', 'ParserFactory', 'parser', 'parse_result', 'PAR_LIMIT', 'PackageArchiveResolver', 'compare', 'plainArray'], 'case-insensitive');
+  t.same(
+    await names('PAR'),
+    ['Parser', 'ParserFactory', 'parser', 'parse_result', 'PAR_LIMIT', 'PackageArchiveResolver', 'compare', 'plainArray'],
+    'case-insensitive',
+  );
 });
 
 t.test('unsaved buffers: documentSymbol and hover read the buffer; nothing is written to disk', async (t) => {
@@ -194,7 +250,13 @@ t.test('unsaved buffers: documentSymbol and hover read the buffer; nothing is wr
   const fileUri = uri(file);
 
   // Saved file: the hover on `with self._lock:` (line 21) names Bob's fix and the method's three authors.
-  const hover = async (line: number) => (await conn.sendRequest<{ contents: { kind: string; value: string } } | null>('textDocument/hover', { textDocument: { uri: fileUri }, position: { line, character: 8 } }))?.contents.value ?? '';
+  const hover = async (line: number) =>
+    (
+      await conn.sendRequest<{ contents: { kind: string; value: string } } | null>('textDocument/hover', {
+        textDocument: { uri: fileUri },
+        position: { line, character: 8 },
+      })
+    )?.contents.value ?? '';
   const saved = await hover(20);
   t.match(saved, /^Last changed by \*\*Bob Okafor\*\*, 2023-05-09 .*fix race in cache invalidation/);
   t.match(saved, /`Cache.invalidate` \(method\): shaped by 3 commits from 3 authors/);
@@ -293,7 +355,17 @@ t.test('partial results, errors, and the session surviving them', async (t) => {
 
   const many = join(dir, 'many');
   const handlers = Array.from({ length: 120 }, (_, i) => `def handler_${i}(event):\n    return event\n`).join('\n\n');
-  await buildRepo(many, { steps: [{ type: 'commit', author: { name: 'S', email: 's@example.com' }, date: '2024-01-01T00:00:00Z', subject: 'many', ops: [{ op: 'write', path: 'handlers.py', content: handlers }] }] });
+  await buildRepo(many, {
+    steps: [
+      {
+        type: 'commit',
+        author: { name: 'S', email: 's@example.com' },
+        date: '2024-01-01T00:00:00Z',
+        subject: 'many',
+        ops: [{ op: 'write', path: 'handlers.py', content: handlers }],
+      },
+    ],
+  });
   await engine.index(many);
   const big = session(t, engine);
   await big.init([many], { initializationOptions: { workspaceSymbolLimit: 500 } });
@@ -309,13 +381,21 @@ t.test('partial results, errors, and the session surviving them', async (t) => {
   t.equal(all.length, 120, 'only the workspace repository answers');
   t.same(progress, [], 'no progress for an already indexed repository');
 
-  const err = (p: Promise<unknown>) => p.then(() => null, (e: { code: number; message: string }) => e);
+  const err = (p: Promise<unknown>) =>
+    p.then(
+      () => null,
+      (e: { code: number; message: string }) => e,
+    );
   t.match(await err(conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uri(join(repo, 'nope.py')) } })), { code: -32602 });
   t.match(await err(conn.sendRequest('workspace/executeCommand', { command: 'rm -rf', arguments: [] })), { code: -32602, message: /unknown command/ });
   t.match(await err(conn.sendRequest('contextd/search', {})), { code: -32602, message: /needs a query/ });
   t.match(await err(conn.sendRequest('contextd/search', { query: 'x', repo: '/nonexistent/place' })), { code: -32602 });
   t.match(await err(conn.sendRequest('no/such/method', {})), { code: -32601 });
-  t.equal(await conn.sendRequest('textDocument/hover', { textDocument: { uri: 'untitled:Untitled-1' }, position: { line: 0, character: 0 } }), null, 'non-file documents get no hover');
+  t.equal(
+    await conn.sendRequest('textDocument/hover', { textDocument: { uri: 'untitled:Untitled-1' }, position: { line: 0, character: 0 } }),
+    null,
+    'non-file documents get no hover',
+  );
   const ok = await conn.sendRequest<{ path: string }[]>('contextd/search', { query: 'parseJsonConfig', limit: 2 });
   t.equal(ok[0]?.path, 'src/configLoader.ts', 'still serving after the errors');
   t.same(registered, [repo], 'the workspace folder was registered on initialize');
@@ -333,6 +413,10 @@ t.test('partial results, errors, and the session surviving them', async (t) => {
   await modern.init([repo], { capabilities: { workspace: { workspaceFolders: true } } });
   await modern.conn.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [{ uri: uri(many), name: 'many' }], removed: [] } });
   // Wait for the notification's effect, not a fixed time.
-  const found = await eventually(async () => (await modern.conn.sendRequest<{ name: string }[]>('workspace/symbol', { query: 'handler_7' }))[0]?.name === 'handler_7', 10_000, 20);
+  const found = await eventually(
+    async () => (await modern.conn.sendRequest<{ name: string }[]>('workspace/symbol', { query: 'handler_7' }))[0]?.name === 'handler_7',
+    10_000,
+    20,
+  );
   t.ok(found, 'folder changes reach a client with workspaceFolders support');
 });

@@ -20,7 +20,8 @@ import { tempDir } from './helpers/cli.js';
 /** Length of a longest common subsequence (the number of lines a minimal diff keeps). */
 function lcs(a: string[], b: string[]): number {
   const dp = Array.from({ length: a.length + 1 }, () => new Int32Array(b.length + 1));
-  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) dp[i][j] = a[i - 1] === b[j - 1] ? dp[i - 1][j - 1] + 1 : Math.max(dp[i - 1][j], dp[i][j - 1]);
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) dp[i][j] = a[i - 1] === b[j - 1] ? dp[i - 1][j - 1] + 1 : Math.max(dp[i - 1][j], dp[i][j - 1]);
   return dp[a.length][b.length];
 }
 
@@ -31,15 +32,24 @@ t.test('LineMap maps unchanged buffer lines to their original lines', async (t) 
   t.equal(same.toOriginal(3), 3);
 
   const inserted = LineMap.between(['new', 'a', 'b', 'x', 'c', 'd', 'e'], orig);
-  t.same([0, 1, 2, 3, 4, 5, 6].map((i) => inserted.toOriginal(i)), [null, 0, 1, null, 2, 3, 4]);
+  t.same(
+    [0, 1, 2, 3, 4, 5, 6].map((i) => inserted.toOriginal(i)),
+    [null, 0, 1, null, 2, 3, 4],
+  );
   t.same(inserted.rangeToOriginal(0, 3), [0, 1], 'a range maps to its mapped lines');
   t.equal(inserted.rangeToOriginal(0, 0), null, 'an all-new range maps to nothing');
 
   const deleted = LineMap.between(['a', 'c', 'e'], orig);
-  t.same([0, 1, 2].map((i) => deleted.toOriginal(i)), [0, 2, 4]);
+  t.same(
+    [0, 1, 2].map((i) => deleted.toOriginal(i)),
+    [0, 2, 4],
+  );
 
   const edited = LineMap.between(['a', 'B', 'c', 'd', 'E'], orig);
-  t.same([0, 1, 2, 3, 4].map((i) => edited.toOriginal(i)), [0, null, 2, 3, null]);
+  t.same(
+    [0, 1, 2, 3, 4].map((i) => edited.toOriginal(i)),
+    [0, null, 2, 3, null],
+  );
 
   const moved = LineMap.between(['x', 'x', 'x'], ['x']);
   t.equal([0, 1, 2].filter((i) => moved.toOriginal(i) === 0).length, 1, 'a line maps at most once');
@@ -175,7 +185,10 @@ t.test('wordAt and search arguments', async (t) => {
   t.equal(wordAt('   ', 0, 1), null);
   t.equal(wordAt('x = 42', 0, 5), null, 'numbers are not names');
   t.equal(wordAt('one line', 3, 0), null);
-  t.same(parseSearchArgs(['json config', { limit: 3, language: 'python' }]), { query: 'json config', options: { limit: 3, languages: ['python'], paths: undefined } });
+  t.same(parseSearchArgs(['json config', { limit: 3, language: 'python' }]), {
+    query: 'json config',
+    options: { limit: 3, languages: ['python'], paths: undefined },
+  });
   t.same(parseSearchArgs({ query: ' x ', paths: ['src/**'] }).options.paths, ['src/**']);
   t.same(parseSearchArgs([{ query: 'y' }]).query, 'y');
   t.throws(() => parseSearchArgs([]), /needs a query/);
@@ -184,13 +197,33 @@ t.test('wordAt and search arguments', async (t) => {
 });
 
 t.test('document symbols nest by range; kinds map to LSP', async (t) => {
-  const src = ['class Outer:', '    class Inner:', '        def m(self):', '            pass', '', '    def n(self):', '        return 1', '', '', 'def top():', '    pass', ''].join('\n');
+  const src = [
+    'class Outer:',
+    '    class Inner:',
+    '        def m(self):',
+    '            pass',
+    '',
+    '    def n(self):',
+    '        return 1',
+    '',
+    '',
+    'def top():',
+    '    pass',
+    '',
+  ].join('\n');
   const parsed = await parseFile('a.py', src, 'python');
   const syms = documentSymbols(parsed.symbols, src);
   t.same(
     syms.map((s) => [s.name, s.kind, (s.children ?? []).map((c) => [c.name, (c.children ?? []).map((g) => g.name)])]),
     [
-      ['Outer', 5, [['Inner', ['m']], ['n', []]]],
+      [
+        'Outer',
+        5,
+        [
+          ['Inner', ['m']],
+          ['n', []],
+        ],
+      ],
       ['top', 12, []],
     ],
   );
@@ -215,7 +248,10 @@ t.test('progress phases rise monotonically', async (t) => {
     percentOf({ phase: 'history', done: 50, total: 100 }),
     percentOf({ phase: 'history', done: 100, total: 100 }),
   ];
-  t.same(seq, [...seq].sort((a, b) => a - b));
+  t.same(
+    seq,
+    [...seq].sort((a, b) => a - b),
+  );
   t.ok(seq.at(-1)! < 100);
   t.equal(describe({ phase: 'index', done: 3, total: 9 }), 'parsing 3/9 files');
 });

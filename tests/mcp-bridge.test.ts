@@ -58,7 +58,11 @@ t.test('the runtime dir comes from the uid when XDG_RUNTIME_DIR is missing', asy
   mkdirSync(mine, { recursive: true, mode: 0o700 });
   const probe = { runtimeRoot: join(dir, 'run-user') };
   t.equal(runtimeDir({}, probe), mine, '/run/user/UID of our own');
-  t.equal(resolvePaths({ HOME: '/h' }, probe).socketDir, resolvePaths({ HOME: '/h', XDG_RUNTIME_DIR: mine }, probe).socketDir, 'the same socket dir as a login shell');
+  t.equal(
+    resolvePaths({ HOME: '/h' }, probe).socketDir,
+    resolvePaths({ HOME: '/h', XDG_RUNTIME_DIR: mine }, probe).socketDir,
+    'the same socket dir as a login shell',
+  );
   t.equal(runtimeDir({ XDG_RUNTIME_DIR: '/elsewhere' }, probe), '/elsewhere', 'the variable wins');
   const theirs = join(dir, 'run-other', String(uid));
   mkdirSync(theirs, { recursive: true });
@@ -168,7 +172,10 @@ t.test('the MCP Inspector CLI (which cleans the environment) reaches a daemon st
   const run = (args: string[]) =>
     new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
       // No -e flags: the server gets the Inspector's default environment (no XDG_RUNTIME_DIR). cwd: see tests/mcp.test.ts.
-      const child = spawn(inspector, ['--cli', process.execPath, CLI, 'mcp', ...args], { env: { ...env, CONTEXTD_NO_AUTOSTART: '1' }, cwd: join(REPO_ROOT, 'tests') });
+      const child = spawn(inspector, ['--cli', process.execPath, CLI, 'mcp', ...args], {
+        env: { ...env, CONTEXTD_NO_AUTOSTART: '1' },
+        cwd: join(REPO_ROOT, 'tests'),
+      });
       let out = '';
       let err = '';
       child.stdout.on('data', (d) => (out += d));
@@ -179,7 +186,10 @@ t.test('the MCP Inspector CLI (which cleans the environment) reaches a daemon st
   t.equal(list.code, 0, list.err);
   const tools = (JSON.parse(list.out) as { tools: { name: string; title?: string; annotations?: { readOnlyHint?: boolean } }[] }).tools;
   t.ok(tools.length >= 13);
-  t.ok(tools.every((x) => x.title && x.annotations && typeof x.annotations.readOnlyHint === 'boolean'), 'every tool shows a title and annotations');
+  t.ok(
+    tools.every((x) => x.title && x.annotations && typeof x.annotations.readOnlyHint === 'boolean'),
+    'every tool shows a title and annotations',
+  );
   const call = await run(['--method', 'tools/call', '--tool-name', 'find_symbol', '--tool-arg', 'name=ConfigLoader', `repo=${repo}`]);
   t.equal(call.code, 0, call.err);
   t.match(JSON.parse(call.out).content[0].text, /ConfigLoader \(class, exact\)/, 'answered by the daemon of the other shell');

@@ -29,7 +29,11 @@ if (!present && process.env.CI) {
     t.teardown(() => proxy.close());
     const out = tempDir(t);
     const run = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(node, [suite, 'server', '--url', proxy.url, '--expected-failures', join(REPO_ROOT, 'tests', 'conformance', 'baseline.yml'), '-o', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        node,
+        [suite, 'server', '--url', proxy.url, '--expected-failures', join(REPO_ROOT, 'tests', 'conformance', 'baseline.yml'), '-o', out],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let output = '';
       child.stdout.on('data', (d) => (output += d));
       child.stderr.on('data', (d) => (output += d));

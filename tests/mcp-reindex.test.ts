@@ -25,7 +25,10 @@ t.test('reindex: progress while waiting, and a cancel stops the run', async (t) 
   await buildFixture('empty', big);
   mkdirSync(join(big, 'gen'), { recursive: true });
   for (let i = 0; i < 1500; i++) {
-    writeFileSync(join(big, 'gen', `module_${i}.py`), `"""Generated module ${i}."""\n\n\ndef compute_${i}(x):\n    return x * ${i} + ${i % 7}\n\n\nclass Holder${i}:\n    def value(self):\n        return compute_${i}(${i})\n`);
+    writeFileSync(
+      join(big, 'gen', `module_${i}.py`),
+      `"""Generated module ${i}."""\n\n\ndef compute_${i}(x):\n    return x * ${i} + ${i % 7}\n\n\nclass Holder${i}:\n    def value(self):\n        return compute_${i}(${i})\n`,
+    );
   }
   fixtureGit(big, ['add', '-A']);
   fixtureGit(big, ['commit', '-q', '-m', 'generated modules']);
@@ -38,11 +41,17 @@ t.test('reindex: progress while waiting, and a cancel stops the run', async (t) 
 
   // Waiting with a progress token: notifications, then the answer.
   const seen: Progress[] = [];
-  const done = (await client.callTool({ name: 'reindex', arguments: { repo: small, wait: true } }, undefined, { onprogress: (p) => seen.push(p), timeout: 120_000 })) as CallToolResult;
+  const done = (await client.callTool({ name: 'reindex', arguments: { repo: small, wait: true } }, undefined, {
+    onprogress: (p) => seen.push(p),
+    timeout: 120_000,
+  })) as CallToolResult;
   t.notOk(done.isError, JSON.stringify(done.content));
   t.same((done.structuredContent as { done: boolean; waited: boolean }).done, true, 'waited until indexed');
   t.ok(seen.length >= 1, `progress was reported (${seen.map((p) => p.message).join(' | ')})`);
-  t.ok(seen.every((p, i) => i === 0 || p.progress > seen[i - 1].progress), 'progress only grows');
+  t.ok(
+    seen.every((p, i) => i === 0 || p.progress > seen[i - 1].progress),
+    'progress only grows',
+  );
 
   // Cancelled while the big repository is being indexed: the run stops, its work stays queued.
   await runJson(['add', big], { env });

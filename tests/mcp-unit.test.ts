@@ -15,7 +15,16 @@ t.test('contextd:// URIs round-trip, names are unique, anything odd is refused',
   const ref = { root: roots[1], path: 'src/my file #1.ts', start: 3, end: 9, rev: 'feature/x' };
   t.same(parseFileUri(fileUri(ref, roots), roots), ref, 'round trip with spaces, #, a range and a rev');
   t.same(parseFileUri('contextd://lib/', roots), { root: '/home/a/lib', path: '' }, 'the repository itself');
-  for (const bad of ['file:///etc/passwd', 'contextd://nope/x', 'contextd://lib/x?lines=9-3', 'contextd://lib/x?lines=0-2', 'contextd://lib/x?rev=-p', 'contextd://lib/x?rev=a..b', 'contextd://lib/x?color=red', 'contextd://lib/%E0%A4%A']) {
+  for (const bad of [
+    'file:///etc/passwd',
+    'contextd://nope/x',
+    'contextd://lib/x?lines=9-3',
+    'contextd://lib/x?lines=0-2',
+    'contextd://lib/x?rev=-p',
+    'contextd://lib/x?rev=a..b',
+    'contextd://lib/x?color=red',
+    'contextd://lib/%E0%A4%A',
+  ]) {
     t.throws(() => parseFileUri(bad, roots), `${bad} refused`);
   }
 });
@@ -42,7 +51,13 @@ t.test('fitPage shrinks code first, then ends the page early, never before its f
 });
 
 t.test('get_config redacts credentials', async (t) => {
-  const out = redactConfig({ store: { url: 'postgres://u:hunter2@db:5432/x' }, qdrant: { apiKey: 'k-123', url: null }, cache: { redis: 'redis://:pw@r:6379' }, n: 3, list: ['a'] }) as Record<string, Record<string, unknown>>;
+  const out = redactConfig({
+    store: { url: 'postgres://u:hunter2@db:5432/x' },
+    qdrant: { apiKey: 'k-123', url: null },
+    cache: { redis: 'redis://:pw@r:6379' },
+    n: 3,
+    list: ['a'],
+  }) as Record<string, Record<string, unknown>>;
   t.notMatch(JSON.stringify(out), /hunter2|k-123|:pw@/);
   t.equal(out.qdrant.apiKey, '[redacted]');
   t.match(out.store.url, /postgres:\/\/u:\*\*\*@db:5432\/x/);

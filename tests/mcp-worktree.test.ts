@@ -53,7 +53,11 @@ t.test('linked worktrees of a registered repository are registered and searched 
   t.notMatch(found, /basic-feature:/, 'paths are relative to that worktree');
 
   const inNested = await bridge(t, nested, env);
-  t.match(await search(inNested, 'nested_only_helper'), /^src\/agent_work\.py:1-2 +nested_only_helper/m, 'a nested worktree is not taken for the repository around it');
+  t.match(
+    await search(inNested, 'nested_only_helper'),
+    /^src\/agent_work\.py:1-2 +nested_only_helper/m,
+    'a nested worktree is not taken for the repository around it',
+  );
 
   const inMain = await bridge(t, repo, env);
   t.notMatch(await search(inMain, 'nested_only_helper'), /agent_work\.py/, "the repository's own view does not hold the nested worktree's work");
@@ -74,5 +78,9 @@ t.test('mcp.autoRegisterWorktrees = false: a worktree is left alone', async (t) 
   const c = await bridge(t, beside, env);
   await search(c, 'parseJsonConfig');
   const status = await runJson<DaemonStatus>(['status'], { env });
-  t.same(status.repos.map((r) => r.root), [repo], 'not registered');
+  t.same(
+    status.repos.map((r) => r.root),
+    [repo],
+    'not registered',
+  );
 });

@@ -14,7 +14,21 @@ import { UnixSocketClientTransport } from './helpers/mcp-socket-transport.js';
 import type { DaemonStatus } from '../daemon/server/status.js';
 
 // ask_codebase is listed only while a local model answers (none here): tests/mcp-tool-list.test.ts.
-const TOOLS = ['search_code', 'grep_code', 'find_symbol', 'outline', 'list_files', 'get_code', 'code_history', 'search_history', 'recent_changes', 'related_files', 'index_status', 'get_config', 'reindex'];
+const TOOLS = [
+  'search_code',
+  'grep_code',
+  'find_symbol',
+  'outline',
+  'list_files',
+  'get_code',
+  'code_history',
+  'search_history',
+  'recent_changes',
+  'related_files',
+  'index_status',
+  'get_config',
+  'reindex',
+];
 
 function text(r: unknown): string {
   const res = r as CallToolResult;
@@ -31,7 +45,8 @@ t.test('MCP over the daemon socket and through `contextd mcp`', async (t) => {
   // A symlink inside the work tree that points out of it.
   symlinkSync('/etc', join(repo, 'outside'));
   // Two long functions, so that a small budget has something to trim.
-  const long = (name: string) => `def ${name}(entries):\n` + Array.from({ length: 60 }, (_, i) => `    total_${i} = sum(e.amount for e in entries)  # ledger line ${i}`).join('\n') + '\n';
+  const long = (name: string) =>
+    `def ${name}(entries):\n` + Array.from({ length: 60 }, (_, i) => `    total_${i} = sum(e.amount for e in entries)  # ledger line ${i}`).join('\n') + '\n';
   writeFileSync(join(repo, 'src/ledger.py'), long('balance_ledger') + '\n\n' + long('audit_ledger'));
 
   const daemon = await startDaemon(env);
@@ -45,7 +60,11 @@ t.test('MCP over the daemon socket and through `contextd mcp`', async (t) => {
   t.teardown(() => client.close());
 
   const tools = await client.listTools();
-  t.same(tools.tools.map((x) => x.name), TOOLS, 'every tool listed, in a fixed order');
+  t.same(
+    tools.tools.map((x) => x.name),
+    TOOLS,
+    'every tool listed, in a fixed order',
+  );
   for (const tool of tools.tools) t.ok((tool.description ?? '').length > 40, `${tool.name} has a real description`);
 
   const search = (await client.callTool({ name: 'search_code', arguments: { query: 'json config', repo } })) as CallToolResult;
@@ -53,7 +72,10 @@ t.test('MCP over the daemon socket and through `contextd mcp`', async (t) => {
   t.match(text(search), /src\/configLoader\.ts:1-5 {2}parseJsonConfig/);
   t.match(text(search), /```typescript\n/);
   const hits = (search.structuredContent as { hits: { path: string; symbol: string }[] }).hits;
-  t.ok(hits.some((h) => h.symbol === 'parse_json_config'), 'structured hits');
+  t.ok(
+    hits.some((h) => h.symbol === 'parse_json_config'),
+    'structured hits',
+  );
 
   const sym = (await client.callTool({ name: 'find_symbol', arguments: { name: 'pjc', repo } })) as CallToolResult;
   t.match(text(sym), /parseJsonConfig \(function, initials\)/);
@@ -115,7 +137,10 @@ t.test('MCP over the daemon socket and through `contextd mcp`', async (t) => {
     page = next.structuredContent as Page;
   }
   t.same(paged, fullHits, 'the pages hold every hit of the full answer, in order');
-  const foreign = (await client.callTool({ name: 'search_code', arguments: { query: 'other words', repo, cursor: (budget.structuredContent as Page).next_cursor! } })) as CallToolResult;
+  const foreign = (await client.callTool({
+    name: 'search_code',
+    arguments: { query: 'other words', repo, cursor: (budget.structuredContent as Page).next_cursor! },
+  })) as CallToolResult;
   t.equal(foreign.isError, true, 'a cursor is bound to its arguments');
 
   const status = (await client.callTool({ name: 'index_status', arguments: {} })) as CallToolResult;
@@ -158,7 +183,9 @@ t.test('MCP over the daemon socket and through `contextd mcp`', async (t) => {
 
   // `contextd mcp` exactly as Claude Code runs it: a child process on stdio, in the project directory.
   const bridged = new Client({ name: 'claude-code-like', version: '1' });
-  await bridged.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp'], cwd: join(repo, 'src'), env: env as Record<string, string>, stderr: 'pipe' }));
+  await bridged.connect(
+    new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp'], cwd: join(repo, 'src'), env: env as Record<string, string>, stderr: 'pipe' }),
+  );
   const viaBridge = (await bridged.callTool({ name: 'search_code', arguments: { query: 'parseJsonConfig' } })) as CallToolResult;
   t.match(text(viaBridge), /^src\/configLoader\.ts:1-5/m, 'the bridge defaults to the repository of its working directory');
   const relative = (await bridged.callTool({ name: 'get_code', arguments: { path: 'cmd/server/main.go' } })) as CallToolResult;
@@ -178,7 +205,10 @@ t.test('MCP over the daemon socket and through `contextd mcp`', async (t) => {
   t.equal(await daemon.stop(), 0);
   const auditFile = join(env.XDG_DATA_HOME!, 'contextd', 'logs', 'mcp-audit.jsonl');
   t.equal(statSync(auditFile).mode & 0o777, 0o600, 'audit log is owner-only');
-  const lines = readFileSync(auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { tool: string; durationMs: number; error: string | null });
+  const lines = readFileSync(auditFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { tool: string; durationMs: number; error: string | null });
   t.equal(lines.length, st.audit.calls, 'one line per call');
   t.equal(lines.filter((l) => l.tool === 'search_code').length, st.audit.byTool.search_code.calls);
   t.equal(lines.filter((l) => l.error).length, st.audit.errors);
@@ -202,7 +232,11 @@ t.test('history tools: code_history, recent_changes, related_files', async (t) =
   t.match(text(changes), /src\/cache\.py \[/);
   t.match(text(changes), /Mark evicted rows in the store/);
   const onlyStore = (await client.callTool({ name: 'recent_changes', arguments: { since: '2023-01-01', paths: ['src/store.py'], repo } })) as CallToolResult;
-  t.same((onlyStore.structuredContent as { files: { path: string }[] }).files.map((f) => f.path), ['src/store.py'], 'paths filter');
+  t.same(
+    (onlyStore.structuredContent as { files: { path: string }[] }).files.map((f) => f.path),
+    ['src/store.py'],
+    'paths filter',
+  );
 
   const related = (await client.callTool({ name: 'related_files', arguments: { path: 'src/store.py', repo } })) as CallToolResult;
   t.notOk(related.isError, text(related));

@@ -26,11 +26,7 @@ t.test('the dry run predicts exactly what the index then holds', async (t) => {
   t.equal(preview.files, summary.files, 'same number of files');
   t.equal(preview.bytes, summary.bytes, 'same bytes');
   t.same(preview.skipped, summary.skipped, 'same skips by reason');
-  t.same(
-    Object.fromEntries(Object.entries(preview.byLanguage).map(([l, v]) => [l, v.files])),
-    summary.languages,
-    'same files per language',
-  );
+  t.same(Object.fromEntries(Object.entries(preview.byLanguage).map(([l, v]) => [l, v.files])), summary.languages, 'same files per language');
   t.ok(preview.estimate.chunks > 0);
   t.equal(preview.buildOutput, null, 'a source tree is not flagged as build output');
   const viaIndex = await runJson<Preview>(['index', repo, '--dry-run'], { env });

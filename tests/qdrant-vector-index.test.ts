@@ -37,7 +37,15 @@ class FakeEmbedder implements Embedder {
 }
 
 function env(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, CONTEXTD_DATA_DIR: join(dir, 'data'), CONTEXTD_CONFIG_DIR: join(dir, 'cfg'), CONTEXTD_HISTORY: 'off', CONTEXTD_WORKERS: '0', CONTEXTD_EMBEDDER: 'off', ...extra };
+  return {
+    ...process.env,
+    CONTEXTD_DATA_DIR: join(dir, 'data'),
+    CONTEXTD_CONFIG_DIR: join(dir, 'cfg'),
+    CONTEXTD_HISTORY: 'off',
+    CONTEXTD_WORKERS: '0',
+    CONTEXTD_EMBEDDER: 'off',
+    ...extra,
+  };
 }
 
 /** Two repositories: the basic fixture and a larger generated one (so one repo is a small part of the collection). */
@@ -66,11 +74,33 @@ function open(db: string, index: (v: SqliteEmbeddingStore) => LocalVectorIndex |
   const idx = index(vectors);
   const settings = { ...loadConfig({ ...process.env, CONTEXTD_EMBEDDER: 'ollama', CONTEXTD_EMBED_MODEL: 'fake' }).embed, batchSize: 40, workers: 1 };
   const svc = new EmbeddingService({ store: vectors, index: idx, settings, embedderFor: () => fake, retryDelaysMs: [0] });
-  return { store, vectors, idx, svc, fake, close: async () => { await svc.close(); await store.close(); } };
+  return {
+    store,
+    vectors,
+    idx,
+    svc,
+    fake,
+    close: async () => {
+      await svc.close();
+      await store.close();
+    },
+  };
 }
 
 function qdrantOpts(fake: FakeQdrant, extra: Partial<QdrantIndexOptions> = {}): QdrantIndexOptions {
-  return { url: fake.url, collectionPrefix: 'ctxtest', storeId: 'store1', timeoutMs: 500, writeTimeoutMs: 2000, batchSize: 50, maxFilterIds: 16_384, syncDelayMs: 10, retryBaseMs: 50, retryMaxMs: 200, ...extra };
+  return {
+    url: fake.url,
+    collectionPrefix: 'ctxtest',
+    storeId: 'store1',
+    timeoutMs: 500,
+    writeTimeoutMs: 2000,
+    batchSize: 50,
+    maxFilterIds: 16_384,
+    syncDelayMs: 10,
+    retryBaseMs: 50,
+    retryMaxMs: 200,
+    ...extra,
+  };
 }
 
 const where = (hits: { path: string; startLine: number; repoId: number }[]) => hits.map((h) => `${h.repoId}:${h.path}:${h.startLine}`);
@@ -89,7 +119,14 @@ t.test('sync: one collection per model and dimension, payload indexes, batched u
   t.ok(coll, 'collection created');
   t.equal(coll.size, DIM);
   t.equal(coll.distance, 'Cosine');
-  t.same([...coll.indexes.entries()].sort(), [['chunk_hash', 'keyword'], ['language', 'keyword']], 'payload indexes');
+  t.same(
+    [...coll.indexes.entries()].sort(),
+    [
+      ['chunk_hash', 'keyword'],
+      ['language', 'keyword'],
+    ],
+    'payload indexes',
+  );
   t.equal(coll.points.size, (await q.vectors.vectorStats('ollama:fake')).count, 'every stored vector is a point');
   const upserts = fake.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/points'));
   t.ok(upserts.length >= 3, `batched (${upserts.length} upserts)`);
@@ -138,14 +175,26 @@ t.test('search: same answers as the exact local index, filters pushed down, hits
   }
   t.ok(q.idx.stats.idFilterQueries > 0, 'a narrow view was pushed down as an id set');
   const queries = fake.requests.filter((r) => r.path.endsWith('/points/query'));
-  t.ok(queries.some((r) => JSON.stringify(r.body).includes('"has_id"')), 'has_id filter sent');
-  t.ok(queries.some((r) => JSON.stringify(r.body).includes('"language"')), 'language filter sent');
-  t.ok(queries.every((r) => (r.body as { with_payload: boolean }).with_payload === false), 'no payload transferred');
+  t.ok(
+    queries.some((r) => JSON.stringify(r.body).includes('"has_id"')),
+    'has_id filter sent',
+  );
+  t.ok(
+    queries.some((r) => JSON.stringify(r.body).includes('"language"')),
+    'language filter sent',
+  );
+  t.ok(
+    queries.every((r) => (r.body as { with_payload: boolean }).with_payload === false),
+    'no payload transferred',
+  );
 
   // A view that changed under the index (files deleted): hits follow the view, not the mirror.
   await q.store.deleteFiles(smallId, ['src/configLoader.ts', 'src/config_loader.py']);
   const after = await q.idx.search({ repoIds: [smallId], modelId: 'ollama:fake', vector: v, limit: 20 });
-  t.notOk(after.some((h) => h.path === 'src/configLoader.ts' || h.path === 'src/config_loader.py'), 'deleted files never come back');
+  t.notOk(
+    after.some((h) => h.path === 'src/configLoader.ts' || h.path === 'src/config_loader.py'),
+    'deleted files never come back',
+  );
 });
 
 t.test('pruned chunks are deleted from Qdrant', async (t) => {
@@ -166,7 +215,10 @@ t.test('pruned chunks are deleted from Qdrant', async (t) => {
   const stored = (await q.vectors.vectorStats('ollama:fake')).count;
   t.ok(stored < before);
   t.equal(fake.collections.get(name)!.points.size, stored, 'points of pruned chunks deleted');
-  t.ok(fake.requests.some((r) => r.path.endsWith('/points/delete')), 'through points/delete');
+  t.ok(
+    fake.requests.some((r) => r.path.endsWith('/points/delete')),
+    'through points/delete',
+  );
 });
 
 t.test('Qdrant down, hanging, or wiped: semantic off, nothing lost, catches up', async (t) => {
@@ -266,7 +318,10 @@ t.test('engine on Qdrant: semantic hits from Qdrant; with Qdrant down lexical an
   t.teardown(() => engine.close());
   await engine.index(root);
   await engine.embedPending();
-  t.ok([...fake.collections.keys()].some((k) => k.startsWith(`contextd_${engine.storeId}_static`)), 'collection for the built-in model');
+  t.ok(
+    [...fake.collections.keys()].some((k) => k.startsWith(`contextd_${engine.storeId}_static`)),
+    'collection for the built-in model',
+  );
   const sem = await engine.search('parse json configuration text', { repo: root, mode: 'semantic' });
   t.ok(sem.length > 0 && sem.every((h) => h.retrievers.includes('semantic')), 'semantic hits through Qdrant');
   await fake.down();
@@ -287,7 +342,21 @@ t.test('engine on Qdrant: semantic hits from Qdrant; with Qdrant down lexical an
 t.test('live Qdrant (set QDRANT_URL)', { skip: process.env.QDRANT_URL ? false : 'QDRANT_URL is not set' }, async (t) => {
   const { db, small } = await indexedStore(t);
   const prefix = `ctxlive${process.pid}`;
-  const q = open(db, (v) => new QdrantVectorIndex(v, { url: process.env.QDRANT_URL!, apiKey: process.env.QDRANT_API_KEY ?? null, collectionPrefix: prefix, storeId: 's', timeoutMs: 5000, writeTimeoutMs: 30_000, batchSize: 64, maxFilterIds: 16_384, syncDelayMs: 10 }));
+  const q = open(
+    db,
+    (v) =>
+      new QdrantVectorIndex(v, {
+        url: process.env.QDRANT_URL!,
+        apiKey: process.env.QDRANT_API_KEY ?? null,
+        collectionPrefix: prefix,
+        storeId: 's',
+        timeoutMs: 5000,
+        writeTimeoutMs: 30_000,
+        batchSize: 64,
+        maxFilterIds: 16_384,
+        syncDelayMs: 10,
+      }),
+  );
   t.teardown(async () => {
     await q.idx.drop('ollama:fake');
     await q.close();

@@ -44,10 +44,7 @@ t.test('history: merge, rename, co-changes, messages not in code', async (t) => 
   t.ok(merge);
   t.equal(fixtureGit(d, ['rev-list', '--parents', '-n1', merge!.sha]).trim().split(' ').length, 3, 'a real two-parent merge');
   t.equal(fixtureGit(d, ['log', '--format=%an', '--', 'src/cache.py']).trim().split('\n').length, 4);
-  t.same(
-    new Set(fixtureGit(d, ['log', '--format=%an']).trim().split('\n')),
-    new Set(['Alice Chen', 'Bob Okafor', 'Carol Diaz']),
-  );
+  t.same(new Set(fixtureGit(d, ['log', '--format=%an']).trim().split('\n')), new Set(['Alice Chen', 'Bob Okafor', 'Carol Diaz']));
   const follow = fixtureGit(d, ['log', '--follow', '--name-status', '--format=%s', '--', 'src/helpers.py']);
   t.match(follow, /R100\tsrc\/util\.py\tsrc\/helpers\.py/, 'rename recorded and followed');
   // cache.py and its test change together in every commit touching cache.py.
@@ -80,7 +77,15 @@ t.test('shallowClone keeps only the last commits', async (t) => {
 t.test('spec paths cannot escape the repository', async (t) => {
   await t.rejects(
     buildRepo(path.join(root, 'escape'), {
-      steps: [{ type: 'commit', author: { name: 'A', email: 'a@x' }, date: '2024-01-01T00:00:00Z', subject: 's', ops: [{ op: 'write', path: '../outside.txt', content: 'x' }] }],
+      steps: [
+        {
+          type: 'commit',
+          author: { name: 'A', email: 'a@x' },
+          date: '2024-01-01T00:00:00Z',
+          subject: 's',
+          ops: [{ op: 'write', path: '../outside.txt', content: 'x' }],
+        },
+      ],
     }),
     /escapes the repository/,
   );

@@ -3,15 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  findRepoRoot,
-  gitBlobId,
-  GitError,
-  headCommit,
-  NotAGitRepoError,
-  runGit,
-  splitNul,
-} from '../daemon/repo/git.js';
+import { findRepoRoot, gitBlobId, GitError, headCommit, NotAGitRepoError, runGit, splitNul } from '../daemon/repo/git.js';
 import { buildFixture } from '../fixtures/repos.js';
 import { buildRepo, fixtureGit } from '../fixtures/repo-builder.js';
 

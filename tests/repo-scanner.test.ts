@@ -76,7 +76,11 @@ t.test('basic: the exact files and path skip reasons', async (t) => {
   }
   const untracked = r.files.filter((f) => !f.tracked).map((f) => f.path);
   t.same(untracked, ['notes/todo.md']);
-  t.same(r.files.filter((f) => f.dirty), [], 'a fresh fixture has no uncommitted change');
+  t.same(
+    r.files.filter((f) => f.dirty),
+    [],
+    'a fresh fixture has no uncommitted change',
+  );
   t.equal(file(r, 'scripts/run.sh').mode, '100755');
   t.equal(file(r, 'src/__init__.py').size, 0);
   t.equal(file(r, 'src/config_loader.py').size, readFileSync(path.join(basic.dir, 'src/config_loader.py')).length);
@@ -164,7 +168,11 @@ t.test('a dirty edit changes only that file and marks it dirty', async (t) => {
   const after = await scanRepo(repo.dir);
   t.same(paths(after), paths(before));
   const changed = after.files.filter((f, i) => JSON.stringify(f) !== JSON.stringify(before.files[i]));
-  t.same(changed.map((f) => f.path), [rel], 'only the edited file differs');
+  t.same(
+    changed.map((f) => f.path),
+    [rel],
+    'only the edited file differs',
+  );
   const f = file(after, rel);
   t.equal(f.blob, hashObject(repo.dir, rel));
   t.not(f.blob, file(before, rel).blob);
@@ -195,11 +203,7 @@ t.test('staged, touched, deleted, type-changed and mode-changed files', async (t
   writeFileSync(path.join(d, 'nested/inner.py'), 'x = 1\n');
 
   const r = await scanRepo(d);
-  t.same(
-    { blob: file(r, 'README.md').blob, dirty: file(r, 'README.md').dirty },
-    { blob: gitBlobId(Buffer.from('# staged\n')), dirty: true },
-    'staged change',
-  );
+  t.same({ blob: file(r, 'README.md').blob, dirty: file(r, 'README.md').dirty }, { blob: gitBlobId(Buffer.from('# staged\n')), dirty: true }, 'staged change');
   t.equal(file(r, 'cmd/server/main.go').dirty, false, 'touch is not a change');
   t.equal(file(r, 'cmd/server/main.go').blob, lsFiles(d).get('cmd/server/main.go')?.blob);
   t.notOk(paths(r).includes('src/broken.py'), 'deleted file not listed');
@@ -221,14 +225,7 @@ t.test('include and exclude globs', async (t) => {
   t.ok(paths(ex).includes('src/configLoader.ts'));
 
   const inc = await scanRepo(basic.dir, { include: ['src/**'], exclude: ['**/broken.py'] });
-  t.same(paths(inc), [
-    'src/__init__.py',
-    'src/configLoader.ts',
-    'src/config_loader.py',
-    'src/legacy_latin1.py',
-    'src/models_gen.go',
-    BASIC_UNICODE_PATH,
-  ]);
+  t.same(paths(inc), ['src/__init__.py', 'src/configLoader.ts', 'src/config_loader.py', 'src/legacy_latin1.py', 'src/models_gen.go', BASIC_UNICODE_PATH]);
   t.equal(skips(inc)['README.md'], 'excluded', 'outside include');
   t.equal(skips(inc)['src/broken.py'], 'excluded', 'exclude applies within include');
   t.equal(skips(inc)['node_modules/x/index.js'], 'excluded', 'user globs are decided first');
@@ -238,9 +235,7 @@ t.test('empty repository: no head, untracked file listed; staged files are uncom
   const repo = await fresh('empty');
   const r = await scanRepo(repo.dir);
   t.equal(r.head, null);
-  t.same(r.files, [
-    { path: 'hello.py', blob: hashObject(repo.dir, 'hello.py'), size: 15, mode: '100644', tracked: false, dirty: false },
-  ]);
+  t.same(r.files, [{ path: 'hello.py', blob: hashObject(repo.dir, 'hello.py'), size: 15, mode: '100644', tracked: false, dirty: false }]);
   t.same(r.skipped, []);
   t.equal(r.ignoredCount, 0);
   fixtureGit(repo.dir, ['add', 'hello.py']);
@@ -290,10 +285,7 @@ t.test('skip-worktree: absent files are not listed, present ones are read', asyn
   const r = await scanRepo(repo.dir);
   t.notOk(paths(r).includes('README.md'));
   t.notOk('README.md' in skips(r));
-  t.same(
-    { blob: file(r, 'src/store.py').blob, dirty: file(r, 'src/store.py').dirty },
-    { blob: gitBlobId(Buffer.from('LOCAL = True\n')), dirty: true },
-  );
+  t.same({ blob: file(r, 'src/store.py').blob, dirty: file(r, 'src/store.py').dirty }, { blob: gitBlobId(Buffer.from('LOCAL = True\n')), dirty: true });
   t.ok(paths(r).includes('src/cache.py'));
 });
 

@@ -19,8 +19,18 @@ function env(dir: string): NodeJS.ProcessEnv {
 }
 
 /** What a caller sees of a hit (the cache and the thread it ran on must not change any of it). */
-const view = (hits: { path: string; startLine: number; endLine: number; symbol: string | null; score: number; snippet: string; retrievers: string[]; history: unknown }[]) =>
-  hits.map((h) => ({ path: h.path, lines: `${h.startLine}-${h.endLine}`, symbol: h.symbol, score: h.score, snippet: h.snippet, retrievers: h.retrievers, history: h.history }));
+const view = (
+  hits: { path: string; startLine: number; endLine: number; symbol: string | null; score: number; snippet: string; retrievers: string[]; history: unknown }[],
+) =>
+  hits.map((h) => ({
+    path: h.path,
+    lines: `${h.startLine}-${h.endLine}`,
+    symbol: h.symbol,
+    score: h.score,
+    snippet: h.snippet,
+    retrievers: h.retrievers,
+    history: h.history,
+  }));
 
 /** The basic fixture indexed in-process into a fresh data dir (the engine is closed at teardown). */
 async function indexedBasic(t: { teardown: (fn: () => unknown) => void }) {

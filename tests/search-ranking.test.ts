@@ -41,12 +41,27 @@ function gitRepo(dir: string, files: Record<string, string>, message = 'initial'
 function otherProject(dir: string): string {
   const files: Record<string, string> = {};
   for (let i = 0; i < 120; i++) {
-    files[`lib/mod${i}.py`] = `def parse_config_${i}(text):\n    """Parse the json config."""\n    return json.loads(text) if text else cache_get(${i})\n\n\ndef load_${i}(path):\n    with open(path) as f:\n        return parse_config_${i}(f.read())\n`;
+    files[`lib/mod${i}.py`] =
+      `def parse_config_${i}(text):\n    """Parse the json config."""\n    return json.loads(text) if text else cache_get(${i})\n\n\ndef load_${i}(path):\n    with open(path) as f:\n        return parse_config_${i}(f.read())\n`;
   }
   return gitRepo(dir, files);
 }
 
-const QUERIES = ['parse json config', 'config loader', 'cache', 'json', 'return', 'where do we load the configuration file', 'get', 'HTTP handler', 'struct', 'fn new', 'public static void main', 'server main', 'new value'];
+const QUERIES = [
+  'parse json config',
+  'config loader',
+  'cache',
+  'json',
+  'return',
+  'where do we load the configuration file',
+  'get',
+  'HTTP handler',
+  'struct',
+  'fn new',
+  'public static void main',
+  'server main',
+  'new value',
+];
 
 const backends: { name: string; env: (t: Tap, name: string) => Record<string, string> }[] = [{ name: 'sqlite', env: () => ({}) }];
 type Tap = { teardown(fn: () => unknown): void };
@@ -67,7 +82,13 @@ for (const b of backends) {
     const history = await buildFixture('history', join(dir, 'history'));
     const fixtureBasic = await buildFixture('basic', join(dir, 'basic'));
     const open = async (name: string, roots: string[]) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, CONTEXTD_DATA_DIR: join(dir, `data-${name}`), CONTEXTD_CONFIG_DIR: join(dir, 'cfg'), CONTEXTD_WORKERS: '0', ...b.env(t, `rank_${name}`) };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        CONTEXTD_DATA_DIR: join(dir, `data-${name}`),
+        CONTEXTD_CONFIG_DIR: join(dir, 'cfg'),
+        CONTEXTD_WORKERS: '0',
+        ...b.env(t, `rank_${name}`),
+      };
       if (b.name === 'sqlite') delete env.CONTEXTD_DATABASE_URL;
       const engine = await Engine.open(loadConfig(env));
       t.teardown(() => engine.close());
@@ -80,7 +101,10 @@ for (const b of backends) {
     const strip = (hits: Awaited<ReturnType<Engine['search']>>) => hits.map((h) => [h.path, h.startLine, h.endLine, h.symbol, h.score]);
     let compared = 0;
     for (const q of QUERIES) {
-      const [x, y] = [await alone.search(q, { repo: basic.dir, mode: 'lexical', limit: 20 }), await beside.search(q, { repo: basic.dir, mode: 'lexical', limit: 20 })];
+      const [x, y] = [
+        await alone.search(q, { repo: basic.dir, mode: 'lexical', limit: 20 }),
+        await beside.search(q, { repo: basic.dir, mode: 'lexical', limit: 20 }),
+      ];
       t.same(strip(y), strip(x), `lexical ${JSON.stringify(q)}: same hits, order and scores`);
       compared += x.length;
     }
@@ -88,7 +112,10 @@ for (const b of backends) {
     // A repository with more matches than the re-scored pool of the best 100 (every match is re-scored below 300).
     const otherAlone = await open('other-alone', [other]);
     for (const q of ['parse the json config', 'load path', 'cache get text']) {
-      const [x, y] = [await otherAlone.search(q, { repo: other, mode: 'lexical', limit: 30 }), await beside.search(q, { repo: other, mode: 'lexical', limit: 30 })];
+      const [x, y] = [
+        await otherAlone.search(q, { repo: other, mode: 'lexical', limit: 30 }),
+        await beside.search(q, { repo: other, mode: 'lexical', limit: 30 }),
+      ];
       t.ok(x.length === 30, `${JSON.stringify(q)} fills the page`);
       t.same(strip(y), strip(x), `other project, lexical ${JSON.stringify(q)}: same hits, order and scores`);
     }
@@ -122,16 +149,28 @@ for (const b of backends) {
     const fresh = await open('fresh', [basic.dir]);
     const freshRepo = (await fresh.store.getRepo(basic.dir))!;
     const want = (await fresh.store.searchLexical({ repoIds: [freshRepo.id], match: expr, limit: 50 })).map((r) => [r.path, r.startLine, r.bm25]);
-    t.notSame(want, rowsAlone.map((r) => [r.path, r.startLine, r.bm25]), 'the commit changed the scores');
-    t.same((await alone.store.searchLexical({ repoIds: [repoAlone.id], match: expr, limit: 50 })).map((r) => [r.path, r.startLine, r.bm25]), want, 'alone, after the commit: as fresh');
-    t.same((await beside.store.searchLexical({ repoIds: [repoBeside.id], match: expr, limit: 50 })).map((r) => [r.path, r.startLine, r.bm25]), want, 'beside, after the commit: as fresh');
+    t.notSame(
+      want,
+      rowsAlone.map((r) => [r.path, r.startLine, r.bm25]),
+      'the commit changed the scores',
+    );
+    t.same(
+      (await alone.store.searchLexical({ repoIds: [repoAlone.id], match: expr, limit: 50 })).map((r) => [r.path, r.startLine, r.bm25]),
+      want,
+      'alone, after the commit: as fresh',
+    );
+    t.same(
+      (await beside.store.searchLexical({ repoIds: [repoBeside.id], match: expr, limit: 50 })).map((r) => [r.path, r.startLine, r.bm25]),
+      want,
+      'beside, after the commit: as fresh',
+    );
     if (b.name === 'sqlite') {
       // The test can fail: FTS5's table-wide bm25() does differ between the two data dirs.
       const raw = (name: string) => {
         const db = new Database(join(dir, `data-${name}`, 'index.db'), { readonly: true });
         const rows = db
           .prepare(
-            "SELECT f.path, pc.start_line AS line, -bm25(chunk_fts, 4.0, 1.0) AS s FROM chunk_fts JOIN parse_chunks pc ON pc.id = chunk_fts.rowid JOIN files f ON f.parse_id = pc.parse_id JOIN repos r ON r.id = f.repo_id WHERE chunk_fts MATCH ? AND r.root = ? ORDER BY f.path, pc.start_line",
+            'SELECT f.path, pc.start_line AS line, -bm25(chunk_fts, 4.0, 1.0) AS s FROM chunk_fts JOIN parse_chunks pc ON pc.id = chunk_fts.rowid JOIN files f ON f.parse_id = pc.parse_id JOIN repos r ON r.id = f.repo_id WHERE chunk_fts MATCH ? AND r.root = ? ORDER BY f.path, pc.start_line',
           )
           .all(expr, basic.dir) as { path: string; line: number; s: number }[];
         db.close();
@@ -149,7 +188,8 @@ for (const b of backends) {
 
 t.test('test files rank below implementation code unless the query is about tests, and say so', async (t) => {
   const dir = tempDir(t);
-  const impl = 'def rotate(directory, keep):\n    # log files, oldest first\n    files = sorted(os.listdir(directory))\n    for name in files[:-keep]:\n        os.remove(os.path.join(directory, name))\n';
+  const impl =
+    'def rotate(directory, keep):\n    # log files, oldest first\n    files = sorted(os.listdir(directory))\n    for name in files[:-keep]:\n        os.remove(os.path.join(directory, name))\n';
   // The test repeats the query's words more often than the implementation does.
   const test =
     'def test_rotate_log_files_in_directory(tmp_path):\n    directory = tmp_path / "log files"\n    for name in ["a.log", "b.log", "c.log"]:\n        (directory / name).write_text("log files")\n    rotate(directory, keep=1)  # rotate log files in the directory\n    assert sorted(os.listdir(directory)) == ["c.log"]  # log files rotated\n';
@@ -183,9 +223,19 @@ t.test('test files rank below implementation code unless the query is about test
 });
 
 t.test('which paths are tests, which queries are about tests', async (t) => {
-  for (const p of ['tests/test_x.py', 'pkg/foo_test.go', 'src/__tests__/a.ts', 'src/a.spec.ts', 'lib/b.test.js', 'src/test/java/FooTest.java', 'conftest.py', 'testdata/x.json'])
+  for (const p of [
+    'tests/test_x.py',
+    'pkg/foo_test.go',
+    'src/__tests__/a.ts',
+    'src/a.spec.ts',
+    'lib/b.test.js',
+    'src/test/java/FooTest.java',
+    'conftest.py',
+    'testdata/x.json',
+  ])
     t.ok(isTestPath(p), `${p} is test code`);
-  for (const p of ['src/contest.py', 'lib/attest.js', 'src/latest/x.go', 'app/testament.py', 'src/Tester.java', 'werkzeug/test.py', 'flask/testing.py']) t.notOk(isTestPath(p), `${p} is not`);
+  for (const p of ['src/contest.py', 'lib/attest.js', 'src/latest/x.go', 'app/testament.py', 'src/Tester.java', 'werkzeug/test.py', 'flask/testing.py'])
+    t.notOk(isTestPath(p), `${p} is not`);
   for (const q of ['unit tests for the parser', 'mock the http client', 'fixture for the database', 'where is the spec for routing', 'test_parse_config'])
     t.ok(queryAboutTests(q), `${q}: about tests`);
   for (const q of ['parse the config file', 'return the latest version', 'contest results', 'Equal asserts that two objects are equal'])

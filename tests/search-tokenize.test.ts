@@ -22,7 +22,10 @@ t.test('query terms drop stopwords unless nothing else is left', async (t) => {
     queryTerms('where do we parse the json config').map((q) => q.whole),
     ['parse', 'json', 'config'],
   );
-  t.same(queryTerms('the').map((q) => q.whole), ['the']);
+  t.same(
+    queryTerms('the').map((q) => q.whole),
+    ['the'],
+  );
   t.same(queryTerms('parseJsonConfig')[0], { whole: 'parsejsonconfig', parts: ['parse', 'json', 'config'] });
   t.same(queryTerms('json JSON json').length, 1, 'duplicates collapse');
 });
@@ -42,7 +45,11 @@ t.test('fuzzy tiers: exact > prefix > initials > substring > subsequence', async
     rankNames('parse', names, 10).map((r) => r.name),
     ['parse', 'Parser', 'parseJsonConfig', 'unparse'],
   );
-  t.same(rankNames('pjc', names, 2).map((r) => r.name), ['pjc_helper', 'p_j_c'], 'capped at max, prefix before initials');
+  t.same(
+    rankNames('pjc', names, 2).map((r) => r.name),
+    ['pjc_helper', 'p_j_c'],
+    'capped at max, prefix before initials',
+  );
 });
 
 t.test('names by words', async (t) => {
@@ -50,8 +57,15 @@ t.test('names by words', async (t) => {
   const r = rankNamesByWords(queryTerms('json config'), names, 10).map((x) => x.name);
   t.same(r, ['parseJsonConfig', 'load_json_config', 'jsonConfigParserFactory'], 'fewest extra words, then shortest');
   t.same(rankNamesByWords(queryTerms('yaml json'), names, 10), []);
-  t.same(rankNamesByWords(queryTerms('parseJson config'), names, 10).map((x) => x.name), ['parseJsonConfig'], 'a camelCase word needs all its parts');
-  t.same(rankNamesByWords(queryTerms('config'), names, 10).map((x) => x.name), ['config', 'parseJsonConfig', 'load_json_config', 'jsonConfigParserFactory']);
+  t.same(
+    rankNamesByWords(queryTerms('parseJson config'), names, 10).map((x) => x.name),
+    ['parseJsonConfig'],
+    'a camelCase word needs all its parts',
+  );
+  t.same(
+    rankNamesByWords(queryTerms('config'), names, 10).map((x) => x.name),
+    ['config', 'parseJsonConfig', 'load_json_config', 'jsonConfigParserFactory'],
+  );
   t.same(rankNamesByWords(queryTerms('nosuchword'), names, 10), []);
 });
 

@@ -33,7 +33,10 @@ t.test('contextd index embeds by default; search --mode picks retrievers', async
 
   const sem = await runJson<Hit[]>(['search', 'parse json config', '--repo', repo, '--mode', 'semantic'], { env });
   t.ok(sem.length > 0, 'semantic hits');
-  t.ok(sem.every((h) => h.retrievers.length === 1 && h.retrievers[0] === 'semantic'), 'only the semantic retriever');
+  t.ok(
+    sem.every((h) => h.retrievers.length === 1 && h.retrievers[0] === 'semantic'),
+    'only the semantic retriever',
+  );
   for (const k of ['path', 'startLine', 'endLine', 'symbol', 'score', 'snippet', 'retrievers']) t.ok(k in sem[0], `hit has ${k}`);
   const lex = await runJson<Hit[]>(['search', 'json config', '--repo', repo, '--mode', 'lexical'], { env });
   t.ok(lex.length > 0 && lex.every((h) => h.retrievers.every((r) => r === 'lexical')), 'lexical mode');

@@ -10,14 +10,7 @@ import t from 'tap';
 import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ContextdError } from '../daemon/errors.js';
-import {
-  installService,
-  serviceStatus,
-  uninstallService,
-  type CommandResult,
-  type CommandRunner,
-  type ServiceSystem,
-} from '../daemon/server/service.js';
+import { installService, serviceStatus, uninstallService, type CommandResult, type CommandRunner, type ServiceSystem } from '../daemon/server/service.js';
 import { CLI_SCRIPT } from '../daemon/version.js';
 
 const root = t.testdir();
@@ -76,7 +69,11 @@ t.test('linux without a user bus: units written, nothing enabled, exact commands
   t.same(r.manual, ['systemctl --user daemon-reload', 'systemctl --user enable --now contextd.socket contextd.service']);
   t.match(r.notes.join('\n'), /Failed to connect to bus/);
   t.notMatch(r.notes.join('\n'), /run:\s*$/m, 'the notes hold no second lead-in: the CLI prints one before the commands');
-  t.same(r.notes.filter((x) => /npm run build/.test(x)), [], 'the CLI exists: no build warning');
+  t.same(
+    r.notes.filter((x) => /npm run build/.test(x)),
+    [],
+    'the CLI exists: no build warning',
+  );
 
   const service = readFileSync(path.join(unitDir, 'contextd.service'), 'utf8');
   t.match(service, `ExecStart="${process.execPath}" "${cli}" "daemon"`);
@@ -117,17 +114,16 @@ t.test('linux with a working systemctl --user: reload, enable --now, restart onl
   t.equal(r1.dir, path.join(cfg, 'systemd', 'user'), 'XDG_CONFIG_HOME honoured');
   t.equal(r1.applied, true);
   t.same(r1.manual, []);
-  t.same(rec.calls, [
-    'systemctl --user show-environment',
-    'systemctl --user daemon-reload',
-    'systemctl --user enable --now contextd.socket contextd.service',
-  ]);
+  t.same(rec.calls, ['systemctl --user show-environment', 'systemctl --user daemon-reload', 'systemctl --user enable --now contextd.socket contextd.service']);
   t.match(readFileSync(path.join(r1.dir, 'contextd.service'), 'utf8'), `CONTEXTD_DATA_DIR=${path.join(h, 'xdg-data', 'contextd')}`);
 
   rec.calls.length = 0;
   const r2 = await installService({ node: process.execPath, cli, system: sys });
   t.equal(r2.applied, true);
-  t.notOk(rec.calls.some((c) => c.includes('try-restart')), 'unchanged units: no restart');
+  t.notOk(
+    rec.calls.some((c) => c.includes('try-restart')),
+    'unchanged units: no restart',
+  );
 
   // New paths (another node, say): a running daemon must be restarted to pick them up.
   const otherNode = path.join(h, 'node-22');
@@ -146,7 +142,11 @@ t.test('linux with a working systemctl --user: reload, enable --now, restart onl
   t.match(r3.notes.join('\n'), /Access denied/);
 
   const st = await serviceStatus({
-    system: linux(h, recorder((l) => (l.includes('is-enabled') ? { stdout: 'enabled\n' } : l.includes('is-active') ? { code: 3, stdout: 'active\ninactive\n' } : {})).run, { XDG_CONFIG_HOME: cfg }),
+    system: linux(
+      h,
+      recorder((l) => (l.includes('is-enabled') ? { stdout: 'enabled\n' } : l.includes('is-active') ? { code: 3, stdout: 'active\ninactive\n' } : {})).run,
+      { XDG_CONFIG_HOME: cfg },
+    ),
   });
   t.same(
     { installed: st.installed, reachable: st.reachable, enabled: st.enabled, states: st.states },
@@ -161,7 +161,10 @@ t.test('linux with a working systemctl --user: reload, enable --now, restart onl
     'systemctl --user disable --now contextd.socket contextd.service',
     'systemctl --user daemon-reload',
   ]);
-  t.same(u.files.map((f) => path.basename(f)), ['contextd.socket', 'contextd.service']);
+  t.same(
+    u.files.map((f) => path.basename(f)),
+    ['contextd.socket', 'contextd.service'],
+  );
   t.notOk(existsSync(path.join(r1.dir, 'contextd.service')));
 });
 
@@ -190,11 +193,7 @@ t.test('macOS: LaunchAgent written, logs dir made, bootstrap in gui/<uid>', asyn
   t.equal(r.manager, 'launchd');
   t.same(r.files, [plist]);
   t.equal(r.applied, true);
-  t.same(rec.calls, [
-    'launchctl bootout gui/501/dev.contextd.daemon',
-    'launchctl enable gui/501/dev.contextd.daemon',
-    `launchctl bootstrap gui/501 ${plist}`,
-  ]);
+  t.same(rec.calls, ['launchctl bootout gui/501/dev.contextd.daemon', 'launchctl enable gui/501/dev.contextd.daemon', `launchctl bootstrap gui/501 ${plist}`]);
   const logs = path.join(h, '.local', 'share', 'contextd', 'logs');
   t.ok(lstatSync(logs).isDirectory(), 'log directory exists before launchd opens the log files');
   const text = readFileSync(plist, 'utf8');
@@ -202,7 +201,10 @@ t.test('macOS: LaunchAgent written, logs dir made, bootstrap in gui/<uid>', asyn
   t.match(text, `<string>${path.join(h, '.cache', 'contextd', 'run')}</string>`);
 
   const st = await serviceStatus({ system: { ...sys, run: recorder(() => ({ stdout: 'gui/501/dev.contextd.daemon = {\n\tstate = running\n' })).run } });
-  t.same({ installed: st.installed, reachable: st.reachable, states: st.states }, { installed: true, reachable: true, states: { 'dev.contextd.daemon': 'running' } });
+  t.same(
+    { installed: st.installed, reachable: st.reachable, states: st.states },
+    { installed: true, reachable: true, states: { 'dev.contextd.daemon': 'running' } },
+  );
 
   const rec2 = recorder();
   const u = await uninstallService({ system: { ...sys, run: rec2.run } });

@@ -151,11 +151,9 @@ t.test('the LaunchAgent plist parses with plistlib and has what launchd needs', 
     const files = renderUnits({ ...layout, env });
     const p = path.join(root, `${label}-${LAUNCHD_PLIST}`);
     writeFileSync(p, files[LAUNCHD_PLIST]);
-    const out = execFileSync(
-      'python3',
-      ['-c', 'import json, plistlib, sys\nwith open(sys.argv[1], "rb") as f: print(json.dumps(plistlib.load(f)))', p],
-      { encoding: 'utf8' },
-    );
+    const out = execFileSync('python3', ['-c', 'import json, plistlib, sys\nwith open(sys.argv[1], "rb") as f: print(json.dumps(plistlib.load(f)))', p], {
+      encoding: 'utf8',
+    });
     const plist = JSON.parse(out) as Record<string, unknown>;
     t.same(
       plist,

@@ -85,15 +85,21 @@ t.test('a hanging embedder is visible in status and never blocks search or index
   writeFileSync(join(repo, 'src/late.py'), 'def added_during_the_stall():\n    pass\n');
   fixtureGit(repo, ['add', 'src/late.py']);
   fixtureGit(repo, ['commit', '-q', '-m', 'late']);
-  const indexed = await eventually(async () => (await runJson<{ symbol: string }[]>(['search', 'added_during_the_stall', '--repo', repo], { env }))[0]?.symbol === 'added_during_the_stall');
+  const indexed = await eventually(
+    async () => (await runJson<{ symbol: string }[]>(['search', 'added_during_the_stall', '--repo', repo], { env }))[0]?.symbol === 'added_during_the_stall',
+  );
   t.ok(indexed, 'indexing is not blocked by the stuck embedder');
 
   // The embedder comes back: embedding resumes on its own and the stall clears.
   ollama.release();
-  const recovered = await eventually(async () => {
-    const s = await daemon.call<DaemonStatus>('status');
-    return s.stalled.length === 0 && s.embedding.total > 0 && s.embedding.embedded === s.embedding.total ? s : null;
-  }, 60_000, 500);
+  const recovered = await eventually(
+    async () => {
+      const s = await daemon.call<DaemonStatus>('status');
+      return s.stalled.length === 0 && s.embedding.total > 0 && s.embedding.embedded === s.embedding.total ? s : null;
+    },
+    60_000,
+    500,
+  );
   t.ok(recovered, 'embedding completed after the embedder answered again');
   if (!recovered) t.comment(JSON.stringify((await daemon.call<DaemonStatus>('status')).embedding));
   t.equal((await runCli(['status'], { env })).code, 0, 'healthy again');

@@ -73,11 +73,26 @@ const parsed: ParsedFile = {
   fallback: false,
   chunks: [
     { startLine: 1, endLine: 2, text: 'import json\nimport os', symbol: null, kind: 'statements' },
-    { startLine: 4, endLine: 6, text: 'def parse_json_config(path):\n    with open(path) as f:\n        return json.load(f)', symbol: 'parse_json_config', kind: 'function' },
+    {
+      startLine: 4,
+      endLine: 6,
+      text: 'def parse_json_config(path):\n    with open(path) as f:\n        return json.load(f)',
+      symbol: 'parse_json_config',
+      kind: 'function',
+    },
     { startLine: 8, endLine: 9, text: 'class Loader:\n    pass  # naïve ÉCOLE façade', symbol: 'Loader', kind: 'class' },
   ],
   symbols: [
-    { name: 'parse_json_config', kind: 'function', container: null, startLine: 4, endLine: 6, nameLine: 4, nameColumn: 4, signature: 'def parse_json_config(path):' },
+    {
+      name: 'parse_json_config',
+      kind: 'function',
+      container: null,
+      startLine: 4,
+      endLine: 6,
+      nameLine: 4,
+      nameColumn: 4,
+      signature: 'def parse_json_config(path):',
+    },
     { name: 'Loader', kind: 'class', container: null, startLine: 8, endLine: 9, nameLine: 8, nameColumn: 6, signature: 'class Loader:' },
   ],
 };
@@ -104,10 +119,14 @@ async function script(store: MetadataStore): Promise<unknown[]> {
   const other = await store.ensureRepo('/other', 'other');
   const parseId = await store.findParse(contentKey('b1', 'python', 1));
   await store.writeFile(other.id, { ...write('copy.py', 'b1'), content: { kind: 'reuse', parseId: parseId! } });
-  await store.writeFiles(repo.id, [write('b.py', 'b5'), write('c.py', 'b6', { ...parsed, chunks: parsed.chunks.slice(0, 2), symbols: parsed.symbols.slice(0, 1) })]);
+  await store.writeFiles(repo.id, [
+    write('b.py', 'b5'),
+    write('c.py', 'b6', { ...parsed, chunks: parsed.chunks.slice(0, 2), symbols: parsed.symbols.slice(0, 1) }),
+  ]);
   const queries = ['json config', 'parse_json_config', 'parseJsonConfig', 'loader', 'naive', 'ecole', 'facade', 'import os json', 'with open path', 'f'];
   const search = async (label: string) => {
-    for (const q of queries) out.push([label, q, (await store.searchLexical({ match: match(q), limit: 10 })).map((h) => [h.repoId, h.path, h.startLine, h.bm25])]);
+    for (const q of queries)
+      out.push([label, q, (await store.searchLexical({ match: match(q), limit: 10 })).map((h) => [h.repoId, h.path, h.startLine, h.bm25])]);
   };
   await search('before');
   out.push((await store.searchLexical({ match: match('json'), limit: 10, pathRegexes: ['^copy\\.py$'] })).map((h) => [h.path, h.startLine]));
@@ -170,7 +189,11 @@ for (const b of backends) {
     t.equal(outcomes.length, 3);
     t.ok(outcomes[1].error, 'the bad file reports an error');
     t.notOk(outcomes[0].error || outcomes[2].error, 'the others were stored');
-    t.same(outcomes.map((o) => o.newChunks), [3, 0, 0], 'new chunks counted once, for the first file holding them');
+    t.same(
+      outcomes.map((o) => o.newChunks),
+      [3, 0, 0],
+      'new chunks counted once, for the first file holding them',
+    );
     t.same([...(await store.listFiles(repo.id)).keys()].sort(), ['ok1.py', 'ok2.py']);
   });
 
@@ -210,17 +233,41 @@ for (const b of backends) {
     t.match(await vectors.getModel('m1'), { trainedChunks: 4 });
     const pending = await vectors.pendingChunks('m1', 10);
     t.equal(pending.length, 3);
-    t.same(pending.map((p) => p.hash), [...pending.map((p) => p.hash)].sort(), 'in hash order');
-    await vectors.putVectors('m1', pending.map((p, i) => ({ hash: p.hash, vector: new Float32Array([i, 1.5]) })));
+    t.same(
+      pending.map((p) => p.hash),
+      [...pending.map((p) => p.hash)].sort(),
+      'in hash order',
+    );
+    await vectors.putVectors(
+      'm1',
+      pending.map((p, i) => ({ hash: p.hash, vector: new Float32Array([i, 1.5]) })),
+    );
     t.same(await vectors.counts('m1'), { total: 3, embedded: 3 });
     const scanned = await vectors.scanVectors('m1', 0, 10);
-    t.same(scanned.map((v) => Array.from(v.vector)), [[0, 1.5], [1, 1.5], [2, 1.5]], 'float32 round trip, key order');
-    t.same(scanned.map((v) => v.language), ['python', 'python', 'python']);
+    t.same(
+      scanned.map((v) => Array.from(v.vector)),
+      [
+        [0, 1.5],
+        [1, 1.5],
+        [2, 1.5],
+      ],
+      'float32 round trip, key order',
+    );
+    t.same(
+      scanned.map((v) => v.language),
+      ['python', 'python', 'python'],
+    );
     t.same(await vectors.vectorStats('m1'), { count: 3, maxKey: scanned[2].key });
-    t.same((await vectors.keysInView('m1', { repoIds: [repo.id] })).sort((a, c) => a - c), scanned.map((v) => v.key));
+    t.same(
+      (await vectors.keysInView('m1', { repoIds: [repo.id] })).sort((a, c) => a - c),
+      scanned.map((v) => v.key),
+    );
     t.equal((await vectors.keysInView('m1', { languages: ['go'] })).length, 0);
     const occ = await vectors.occurrencesForKeys('m1', [scanned[0].key], {});
-    t.same(occ.map((o) => [o.key, o.path]), [[scanned[0].key, 'a.py']]);
+    t.same(
+      occ.map((o) => [o.key, o.path]),
+      [[scanned[0].key, 'a.py']],
+    );
     t.equal((await vectors.vectorsByKey('m1', [scanned[1].key]))[0].hash, scanned[1].hash);
     t.equal((await vectors.sampleChunks(2)).length, 2, 'every other chunk');
     await vectors.setSetting('serving', 'm1');
@@ -256,7 +303,13 @@ if (pg) {
     const roots = [basic.dir, history.dir, samples];
 
     const open = async (b: Backend) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, CONTEXTD_DATA_DIR: join(dir, `data-${b.name}`), CONTEXTD_CONFIG_DIR: join(dir, 'cfg'), CONTEXTD_WORKERS: '0', ...b.env(t, 'pipeline') };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        CONTEXTD_DATA_DIR: join(dir, `data-${b.name}`),
+        CONTEXTD_CONFIG_DIR: join(dir, 'cfg'),
+        CONTEXTD_WORKERS: '0',
+        ...b.env(t, 'pipeline'),
+      };
       if (b.name === 'sqlite') delete env.CONTEXTD_DATABASE_URL;
       const engine = await Engine.open(loadConfig(env));
       t.teardown(() => engine.close());
@@ -343,7 +396,11 @@ if (pg) {
       t.same(await post.store.historyStats(rb.id), await lite.store.historyStats(ra.id));
       for (const path of fa.keys()) {
         const chunks = (await lite.store.fileChunks(ra.id, path)).map(({ occurrenceId: _o, ...c }) => c);
-        t.same((await post.store.fileChunks(rb.id, path)).map(({ occurrenceId: _o, ...c }) => c), chunks, `chunks of ${path}`);
+        t.same(
+          (await post.store.fileChunks(rb.id, path)).map(({ occurrenceId: _o, ...c }) => c),
+          chunks,
+          `chunks of ${path}`,
+        );
         t.same(await post.store.fileBlame(rb.id, path), await lite.store.fileBlame(ra.id, path), `blame of ${path}`);
       }
     }
@@ -353,22 +410,60 @@ if (pg) {
     t.equal(eb.embedded, ea.embedded, 'same chunks embedded');
     for (const q of ['cache eviction', 'load json configuration', 'http server']) {
       const [x, y] = [await lite.search(q, { mode: 'semantic' }), await post.search(q, { mode: 'semantic' })];
-      t.same(y.map((h) => [h.path, h.startLine]), x.map((h) => [h.path, h.startLine]), `semantic ${q}`);
+      t.same(
+        y.map((h) => [h.path, h.startLine]),
+        x.map((h) => [h.path, h.startLine]),
+        `semantic ${q}`,
+      );
     }
   });
 
   t.test('path globs compile to regular expressions PostgreSQL evaluates like JavaScript', async (t) => {
     const { store } = await postgres.open(t, 'globs');
     const pgStore = store as PostgresStore;
-    const globs = ['*.py', 'src/**', 'src/*.ts', '**/test_*', 'web/a/**/deep.js', '*.{ts,tsx}', 'src/naïve dir/*', '!(*.md)', '**/*.[ch]', 'a?c', '.env*', 'cmd/**/main.go', '**'];
-    const paths = ['a.py', 'src/x.py', 'src/deep/y.ts', 'src/x.ts', 'tests/test_a.py', 'test_b', 'web/a/b/c/deep.js', 'x.tsx', 'src/naïve dir/façade helper.py', 'README.md', 'lib/a.c', 'lib/a.h', 'abc', 'a/c', '.env.example', 'cmd/server/main.go', '.hidden/x.py'];
+    const globs = [
+      '*.py',
+      'src/**',
+      'src/*.ts',
+      '**/test_*',
+      'web/a/**/deep.js',
+      '*.{ts,tsx}',
+      'src/naïve dir/*',
+      '!(*.md)',
+      '**/*.[ch]',
+      'a?c',
+      '.env*',
+      'cmd/**/main.go',
+      '**',
+    ];
+    const paths = [
+      'a.py',
+      'src/x.py',
+      'src/deep/y.ts',
+      'src/x.ts',
+      'tests/test_a.py',
+      'test_b',
+      'web/a/b/c/deep.js',
+      'x.tsx',
+      'src/naïve dir/façade helper.py',
+      'README.md',
+      'lib/a.c',
+      'lib/a.h',
+      'abc',
+      'a/c',
+      '.env.example',
+      'cmd/server/main.go',
+      '.hidden/x.py',
+    ];
     let checked = 0;
     for (const glob of globs) {
       const re = globToRegex(glob);
       for (const p of paths) {
         const js = new RegExp(re).test(p);
         const r = await pgStore.db.one(
-          (await import('../daemon/store/pg-db.js')).sql.type((await import('zod')).z.object({ m: (await import('zod')).z.boolean() }))`SELECT ${p} ~ ${re} AS m`,
+          (await import('../daemon/store/pg-db.js')).sql.type(
+            (await import('zod')).z.object({ m: (await import('zod')).z.boolean() }),
+          )`SELECT ${p} ~ ${re} AS m`,
         );
         if (r.m !== js) t.fail(`${glob} on ${p}: JavaScript ${js}, PostgreSQL ${r.m} (${re})`);
         checked++;
@@ -397,9 +492,20 @@ if (pg) {
     t.ok(reuse, 'content written by one daemon is found by the other');
     const out = await b.writeFile(rb.id, { ...write('a.py', 'b1'), content: { kind: 'reuse', parseId: reuse! } });
     t.equal(out.newChunks, 0, 'and never stored twice');
-    t.same((await a.listRepos()).map((r) => r.id), [ra.id], 'each machine lists its repositories');
-    t.same((await a.searchLexical({ match: match('json'), limit: 10 })).map((h) => h.repoId), [ra.id, ra.id], 'a search without a repository sees this machine only');
-    t.same((await b.searchLexical({ match: match('json'), limit: 10 })).map((h) => h.repoId), [rb.id, rb.id]);
+    t.same(
+      (await a.listRepos()).map((r) => r.id),
+      [ra.id],
+      'each machine lists its repositories',
+    );
+    t.same(
+      (await a.searchLexical({ match: match('json'), limit: 10 })).map((h) => h.repoId),
+      [ra.id, ra.id],
+      'a search without a repository sees this machine only',
+    );
+    t.same(
+      (await b.searchLexical({ match: match('json'), limit: 10 })).map((h) => h.repoId),
+      [rb.id, rb.id],
+    );
 
     const lease = await a.repoLock.acquire('/home/me/app');
     t.ok(lease, 'first daemon takes the repository lock');
@@ -428,7 +534,11 @@ if (pg) {
     );
     for (let round = 0; round < 3; round++) {
       const [oa, ob] = await Promise.all([a.writeFiles(ra.id, files), b.writeFiles(rb.id, [...files].reverse())]);
-      t.same([...oa, ...ob].filter((o) => o.error), [], `round ${round}: no file failed`);
+      t.same(
+        [...oa, ...ob].filter((o) => o.error),
+        [],
+        `round ${round}: no file failed`,
+      );
     }
     const { z } = await import('zod');
     const { sql } = await import('../daemon/store/pg-db.js');
@@ -446,7 +556,16 @@ if (pg) {
     const dir = tempDir(t);
     const repo = await buildFixture('basic', join(dir, 'basic'));
     const url = pgSchemaUrl(asT(t), pg!.url, 'busy');
-    const engine = await Engine.open(loadConfig({ ...process.env, CONTEXTD_DATA_DIR: join(dir, 'data'), CONTEXTD_CONFIG_DIR: join(dir, 'cfg'), CONTEXTD_WORKERS: '0', CONTEXTD_DATABASE_URL: url, CONTEXTD_MACHINE: 'm' }));
+    const engine = await Engine.open(
+      loadConfig({
+        ...process.env,
+        CONTEXTD_DATA_DIR: join(dir, 'data'),
+        CONTEXTD_CONFIG_DIR: join(dir, 'cfg'),
+        CONTEXTD_WORKERS: '0',
+        CONTEXTD_DATABASE_URL: url,
+        CONTEXTD_MACHINE: 'm',
+      }),
+    );
     t.teardown(() => engine.close());
     const other = await PostgresStore.open({ url, machine: 'm' });
     t.teardown(() => other.close());
@@ -463,7 +582,10 @@ if (pg) {
     const { z } = await import('zod');
     const { sql } = await import('../daemon/store/pg-db.js');
     const versions = await first.db.rows(sql.type(z.object({ version: z.number() }))`SELECT version FROM schema_migrations ORDER BY version`);
-    t.same(versions.map((v) => v.version), [1, 2, 3, 4, 5]);
+    t.same(
+      versions.map((v) => v.version),
+      [1, 2, 3, 4, 5],
+    );
     await first.close();
     const [x, y] = await Promise.all([PostgresStore.open({ url, machine: 'm' }), PostgresStore.open({ url, machine: 'n' })]);
     t.pass('two daemons starting at once both open (one migrates, one waits)');

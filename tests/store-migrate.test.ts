@@ -20,7 +20,16 @@ type ServiceT = Parameters<typeof pgForTest>[0];
 const noIds = (v: unknown) => JSON.parse(JSON.stringify(v, (k, x) => (k === 'repoId' || k === 'id' ? undefined : x)));
 const asT = (x: unknown) => x as ServiceT;
 
-const QUERIES = ['parseJsonConfig', 'config loader', 'cache invalidation', 'thundering herd', 'slugify', 'row store', 'where do we load the configuration file', 'get'];
+const QUERIES = [
+  'parseJsonConfig',
+  'config loader',
+  'cache invalidation',
+  'thundering herd',
+  'slugify',
+  'row store',
+  'where do we load the configuration file',
+  'get',
+];
 
 async function answers(engine: Engine, roots: { basic: string; history: string }): Promise<unknown[]> {
   const out: unknown[] = [];

@@ -42,7 +42,21 @@ function syntheticRepo(dir: string, n: number): string {
   return dir;
 }
 
-const TABLES = ['repos', 'files', 'parses', 'chunks', 'parse_chunks', 'lexical', 'symbols', 'commits', 'commit_lex', 'commit_files', 'repo_commits', 'blame_files', 'blame_ranges'];
+const TABLES = [
+  'repos',
+  'files',
+  'parses',
+  'chunks',
+  'parse_chunks',
+  'lexical',
+  'symbols',
+  'commits',
+  'commit_lex',
+  'commit_files',
+  'repo_commits',
+  'blame_files',
+  'blame_ranges',
+];
 
 /** Row counts, FTS statistics and the view of one schema. */
 async function snapshot(store: PostgresStore): Promise<Record<string, unknown>> {
@@ -51,7 +65,9 @@ async function snapshot(store: PostgresStore): Promise<Record<string, unknown>> 
     out[table] = (await store.db.one(sql.type(z.object({ n: z.number() }))`SELECT count(*) AS n FROM ${sql.identifier([table])}`)).n;
   }
   out.lexical_stats = await store.db.one(sql.type(z.object({ nrow: z.number(), ntok: z.number() }))`SELECT nrow, ntok FROM lexical_stats`);
-  out.view = await store.db.rows(sql.type(z.object({ path: z.string(), content_key: z.string(), status: z.string() }))`SELECT path, content_key, status FROM files ORDER BY path`);
+  out.view = await store.db.rows(
+    sql.type(z.object({ path: z.string(), content_key: z.string(), status: z.string() }))`SELECT path, content_key, status FROM files ORDER BY path`,
+  );
   return out;
 }
 
@@ -96,7 +112,7 @@ t.test('PostgreSQL stopped mid-index: the run fails cleanly, the next one comple
   t.match(await faulted.store.health(), { healthy: true }, 'reconnects by itself once the server is back');
   const partial = await snapshot(faulted.store as PostgresStore);
   t.ok((partial.files as number) < 400, `some files were stored before the stop (${partial.files}), not all`);
-  t.equal((partial.repos as number), 1);
+  t.equal(partial.repos as number, 1);
   const repo = await faulted.store.getRepo(root);
   t.equal(repo?.indexedCommit, null, 'the indexed commit did not move');
 
@@ -110,11 +126,7 @@ t.test('PostgreSQL stopped mid-index: the run fails cleanly, the next one comple
   await clean.index(root);
   const [a, b] = [await snapshot(faulted.store as PostgresStore), await snapshot(clean.store as PostgresStore)];
   t.same(a, b, 'row for row what a clean run stores (counts, FTS statistics, view)');
-  t.same(
-    (a.lexical_stats as { nrow: number }).nrow,
-    a.lexical,
-    'every lexical row counted once in the BM25 statistics (a rolled-back batch left nothing)',
-  );
+  t.same((a.lexical_stats as { nrow: number }).nrow, a.lexical, 'every lexical row counted once in the BM25 statistics (a rolled-back batch left nothing)');
   for (const q of ['parse record', 'Cache get', 'parse_record_42', 'caching helpers']) {
     const strip = (hits: Awaited<ReturnType<Engine['search']>>) => hits.map((h) => [h.path, h.startLine, h.score, h.retrievers]);
     t.same(strip(await faulted.search(q, { mode: 'lexical' })), strip(await clean.search(q, { mode: 'lexical' })), `same results for ${q}`);
@@ -138,7 +150,10 @@ t.test('the daemon with PostgreSQL down: unhealthy status, clear CLI error, no l
   pg.stop();
   const status = await daemon.call<{ healthy: boolean; backends: { name: string; healthy: boolean; detail: string }[] }>('status');
   t.equal(status.healthy, false, 'status answers, and says unhealthy');
-  t.match(status.backends.find((b) => b.name === 'store'), { healthy: false, detail: /unreachable|ECONNREFUSED|connect/ });
+  t.match(
+    status.backends.find((b) => b.name === 'store'),
+    { healthy: false, detail: /unreachable|ECONNREFUSED|connect/ },
+  );
   const statusCli = await runCli(['status'], { env });
   t.equal(statusCli.code, 1, '`contextd status` exits 1 while the store is down');
   const search = await runCli(['search', 'parse', '--repo', root], { env });
@@ -149,15 +164,22 @@ t.test('the daemon with PostgreSQL down: unhealthy status, clear CLI error, no l
   // A commit while the store is down: the hook's event cannot be queued in the database yet.
   writeFileSync(join(root, 'pkg', 'late.py'), 'def arrived_while_down():\n    return 1\n');
   fixtureGit(root, ['add', '-A']);
-  execFileSync('git', ['commit', '-q', '-m', 'Add a late module'], { cwd: root, env: { ...env, GIT_AUTHOR_NAME: 'Ann', GIT_AUTHOR_EMAIL: 'ann@example.com', GIT_COMMITTER_NAME: 'Ann', GIT_COMMITTER_EMAIL: 'ann@example.com' } });
+  execFileSync('git', ['commit', '-q', '-m', 'Add a late module'], {
+    cwd: root,
+    env: { ...env, GIT_AUTHOR_NAME: 'Ann', GIT_AUTHOR_EMAIL: 'ann@example.com', GIT_COMMITTER_NAME: 'Ann', GIT_COMMITTER_EMAIL: 'ann@example.com' },
+  });
   await new Promise((r) => setTimeout(r, 1000));
   t.equal(daemon.child.exitCode, null, 'the daemon is still running');
 
   await pg.start();
-  const caughtUp = await eventually(async () => {
-    const r = await runCli(['search', 'arrived_while_down', '--repo', root, '--json'], { env });
-    return r.code === 0 && (JSON.parse(r.stdout) as { path: string }[])[0]?.path === 'pkg/late.py';
-  }, 40_000, 500);
+  const caughtUp = await eventually(
+    async () => {
+      const r = await runCli(['search', 'arrived_while_down', '--repo', root, '--json'], { env });
+      return r.code === 0 && (JSON.parse(r.stdout) as { path: string }[])[0]?.path === 'pkg/late.py';
+    },
+    40_000,
+    500,
+  );
   t.ok(caughtUp, 'the commit made while PostgreSQL was down is indexed once it is back');
   const healthy = await eventually(async () => (await daemon.call<{ healthy: boolean }>('status')).healthy, 20_000, 500);
   t.ok(healthy, 'status is healthy again');

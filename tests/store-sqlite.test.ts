@@ -16,11 +16,26 @@ const parsed: ParsedFile = {
   fallback: false,
   chunks: [
     { startLine: 1, endLine: 2, text: 'import json\nimport os', symbol: null, kind: 'statements' },
-    { startLine: 4, endLine: 6, text: 'def parse_json_config(path):\n    with open(path) as f:\n        return json.load(f)', symbol: 'parse_json_config', kind: 'function' },
+    {
+      startLine: 4,
+      endLine: 6,
+      text: 'def parse_json_config(path):\n    with open(path) as f:\n        return json.load(f)',
+      symbol: 'parse_json_config',
+      kind: 'function',
+    },
     { startLine: 8, endLine: 9, text: 'class Loader:\n    pass', symbol: 'Loader', kind: 'class' },
   ],
   symbols: [
-    { name: 'parse_json_config', kind: 'function', container: null, startLine: 4, endLine: 6, nameLine: 4, nameColumn: 4, signature: 'def parse_json_config(path):' },
+    {
+      name: 'parse_json_config',
+      kind: 'function',
+      container: null,
+      startLine: 4,
+      endLine: 6,
+      nameLine: 4,
+      nameColumn: 4,
+      signature: 'def parse_json_config(path):',
+    },
     { name: 'Loader', kind: 'class', container: null, startLine: 8, endLine: 9, nameLine: 8, nameColumn: 6, signature: 'class Loader:' },
   ],
 };
@@ -66,7 +81,10 @@ t.test('write, search, reuse, delete, prune', async (t) => {
   t.equal((await store.searchLexical({ match: match('parse_json_config'), limit: 10, languages: ['go'] })).length, 0, 'language filter');
 
   const syms = await store.lookupSymbols({ names: ['Loader'], limit: 10, repoIds: [repo.id] });
-  t.same(syms.map((s) => [s.path, s.kind, s.startLine]), [['a.py', 'class', 8]]);
+  t.same(
+    syms.map((s) => [s.path, s.kind, s.startLine]),
+    [['a.py', 'class', 8]],
+  );
   t.ok((await store.symbolNames()).includes('parse_json_config'));
 
   const stats = await store.stats(repo.id);

@@ -315,8 +315,13 @@ function goDocs(root: TsNode, lines: string[]): Doc[] {
     if (!block.length || !text.trim()) continue;
     let name = nameOf(d);
     const recv = d.childForFieldName('receiver');
-    if (recv) name = `${recv.text.replace(/^\(\s*(\w+\s+)?\*?/, '').replace(/[\s)\[].*$/, '')}.${name}`;
-    docs.push({ startRow: block[0].startPosition.row, endRow: block[block.length - 1].endPosition.row, text, target: { name, startRow: d.startPosition.row, endRow: d.endPosition.row } });
+    if (recv) name = `${recv.text.replace(/^\(\s*(\w+\s+)?\*?/, '').replace(/[\s)[].*$/, '')}.${name}`;
+    docs.push({
+      startRow: block[0].startPosition.row,
+      endRow: block[block.length - 1].endPosition.row,
+      text,
+      target: { name, startRow: d.startPosition.row, endRow: d.endPosition.row },
+    });
   }
   return docs;
 }

@@ -105,7 +105,9 @@ function metrics(ranks: (number | null)[]): Metrics {
 function plainBm25(dbPath: string, queries: Query[]): { ranks: (number | null)[]; testShare: number } {
   const src = new Database(dbPath, { readonly: true });
   const rows = src
-    .prepare('SELECT f.path, pc.start_line AS startLine, pc.end_line AS endLine, c.text FROM files f JOIN parse_chunks pc ON pc.parse_id = f.parse_id JOIN chunks c ON c.hash = pc.chunk_hash')
+    .prepare(
+      'SELECT f.path, pc.start_line AS startLine, pc.end_line AS endLine, c.text FROM files f JOIN parse_chunks pc ON pc.parse_id = f.parse_id JOIN chunks c ON c.hash = pc.chunk_hash',
+    )
     .all() as (Span & { text: string })[];
   src.close();
   const mem = new Database(':memory:');
@@ -221,7 +223,13 @@ async function tune(dev: BuiltSet[]) {
     if (r.mean > best.mrr10) best = { ...best, testFileFactor: f, mrr10: r.mean };
   }
   for (const o of opened) await close(o);
-  if (model) writeTuned(modelFamily(model), best.semanticWeight, best.testFileFactor, dev.map((s) => s.spec.name));
+  if (model)
+    writeTuned(
+      modelFamily(model),
+      best.semanticWeight,
+      best.testFileFactor,
+      dev.map((s) => s.spec.name),
+    );
   return { model, sets: dev.map((s) => s.spec.name), best, grid };
 }
 
@@ -237,7 +245,10 @@ function writeTuned(family: string, semantic: number, testFileFactor: number, se
     date: new Date().toISOString().slice(0, 10),
   };
   const entries = Object.entries(models)
-    .map(([k, v]) => `    ${JSON.stringify(k)}: { semantic: ${v.semantic}, minSimilarity: ${v.minSimilarity}, tunedOn: ${JSON.stringify(v.tunedOn)}, date: ${JSON.stringify(v.date)} },`)
+    .map(
+      ([k, v]) =>
+        `    ${JSON.stringify(k)}: { semantic: ${v.semantic}, minSimilarity: ${v.minSimilarity}, tunedOn: ${JSON.stringify(v.tunedOn)}, date: ${JSON.stringify(v.date)} },`,
+    )
     .join('\n');
   const block = `// BEGIN TUNED (generated)
 export const TUNED: TunedFusion = {
@@ -299,7 +310,11 @@ type SetResult = Awaited<ReturnType<typeof measure>>;
 function averages(rs: SetResult[]) {
   const out: Record<string, Metrics> = {};
   for (const m of ['bm25', 'lexical', 'semantic', 'hybrid']) {
-    out[m] = { mrr10: mean(rs.map((r) => r.quality[m].mrr10)), recall1: mean(rs.map((r) => r.quality[m].recall1)), recall10: mean(rs.map((r) => r.quality[m].recall10)) };
+    out[m] = {
+      mrr10: mean(rs.map((r) => r.quality[m].mrr10)),
+      recall1: mean(rs.map((r) => r.quality[m].recall1)),
+      recall10: mean(rs.map((r) => r.quality[m].recall10)),
+    };
   }
   return { sets: rs.length, ...out };
 }

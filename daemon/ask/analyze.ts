@@ -24,9 +24,18 @@ export interface QueryAnalysis {
 }
 
 const INTENTS: [AskIntent, RegExp][] = [
-  ['fix', /\b(fix|fixe[sd]|bugs?|buggy|errors?|exceptions?|crash(es|ed|ing)?|fail(s|ed|ing|ure)?|broken|wrong|traceback|stack ?trace|panics?|doesn'?t work|not working|regression|debug|leaks?|hangs?|deadlock)\b/],
-  ['refactor', /\b(refactor\w*|clean ?up|restructur\w*|simplif\w*|rename|extract|split up|reorgani[sz]\w*|deduplicat\w*|decoupl\w*|rewrite|modulari[sz]\w*|improve the (design|structure|code))\b/],
-  ['find', /\b(where|which (file|files|function|functions|class|classes|module|modules|method|methods)|find|locate|look up|list (all|the|every)|show me|who (calls|uses)|what calls|call ?sites?|usages?|is (it )?defined|definition of|implemented)\b/],
+  [
+    'fix',
+    /\b(fix|fixe[sd]|bugs?|buggy|errors?|exceptions?|crash(es|ed|ing)?|fail(s|ed|ing|ure)?|broken|wrong|traceback|stack ?trace|panics?|doesn'?t work|not working|regression|debug|leaks?|hangs?|deadlock)\b/,
+  ],
+  [
+    'refactor',
+    /\b(refactor\w*|clean ?up|restructur\w*|simplif\w*|rename|extract|split up|reorgani[sz]\w*|deduplicat\w*|decoupl\w*|rewrite|modulari[sz]\w*|improve the (design|structure|code))\b/,
+  ],
+  [
+    'find',
+    /\b(where|which (file|files|function|functions|class|classes|module|modules|method|methods)|find|locate|look up|list (all|the|every)|show me|who (calls|uses)|what calls|call ?sites?|usages?|is (it )?defined|definition of|implemented)\b/,
+  ],
   ['explain', /\b(what|how|why|explain|describe|walk me through|understand|overview|purpose|meaning)\b/],
 ];
 

@@ -67,7 +67,12 @@ export async function retrieveContext(
     if (analysis.intent === 'find') lookups.push(quiet(source.search(name, { ...scope, mode: 'lexical', limit: 5 }).then(tag(`uses of ${s}`, 20))));
   }
   for (const p of analysis.paths.slice(0, 3)) {
-    const q = [...analysis.keywords, ...analysis.symbols].join(' ') || p.path.split('/').pop()!.replace(/\.\w+$/, '');
+    const q =
+      [...analysis.keywords, ...analysis.symbols].join(' ') ||
+      p.path
+        .split('/')
+        .pop()!
+        .replace(/\.\w+$/, '');
     lookups.push(
       quiet(
         source.search(q, { ...scope, paths: [pathGlob(p.path)], limit: p.startLine ? 50 : 4 }).then((hits) => {
@@ -79,7 +84,8 @@ export async function retrieveContext(
   }
   // 2. The question itself, and its keywords (fix: also through the commits that touched the code).
   lookups.push(quiet(source.search(question, { ...scope, limit: opts.maxChunks }).then(tag('search', 10))));
-  if (analysis.keywords.length >= 2) lookups.push(quiet(source.search(analysis.keywords.join(' '), { ...scope, limit: opts.maxChunks }).then(tag('keywords', 12))));
+  if (analysis.keywords.length >= 2)
+    lookups.push(quiet(source.search(analysis.keywords.join(' '), { ...scope, limit: opts.maxChunks }).then(tag('keywords', 12))));
   if (analysis.intent === 'fix') lookups.push(quiet(source.search(question, { ...scope, limit: 4, history: true }).then(tag('history', 14))));
 
   const found = (await Promise.all(lookups)).flat().sort((a, b) => a.rank - b.rank);
@@ -112,7 +118,13 @@ export async function retrieveContext(
   return out;
 }
 
-export async function askCodebase(source: AskSource, config: AskConfig, question: string, opts: AskOptions = {}, chat: ChatFn = streamChat): Promise<AskResult> {
+export async function askCodebase(
+  source: AskSource,
+  config: AskConfig,
+  question: string,
+  opts: AskOptions = {},
+  chat: ChatFn = streamChat,
+): Promise<AskResult> {
   const t0 = performance.now();
   const analysis = analyzeQuestion(question);
   const context = await retrieveContext(source, question, analysis, {
@@ -125,8 +137,18 @@ export async function askCodebase(source: AskSource, config: AskConfig, question
   const model = opts.model ?? config.model;
   if (!context.length) {
     // Nothing to ground an answer in: say so instead of letting a model improvise.
-    const answer = 'Nothing in the index matches this question, so there is no code to answer from. Check that the repository is indexed (`contextd status`, `contextd index`) and try naming a file or function.';
-    return { question, answer, model, intent: analysis.intent, analysis, context, citations: checkCitations('', context), timings: { retrievalMs, firstTokenMs: null, generationMs: 0 } };
+    const answer =
+      'Nothing in the index matches this question, so there is no code to answer from. Check that the repository is indexed (`contextd status`, `contextd index`) and try naming a file or function.';
+    return {
+      question,
+      answer,
+      model,
+      intent: analysis.intent,
+      analysis,
+      context,
+      citations: checkCitations('', context),
+      timings: { retrievalMs, firstTokenMs: null, generationMs: 0 },
+    };
   }
   const messages: ChatMessage[] = buildMessages(question, analysis, context);
   const result = await chat({

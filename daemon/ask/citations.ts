@@ -68,9 +68,19 @@ export function checkCitations(answer: string, context: ContextChunk[]): Citatio
     if (!inFile.length) return { text: c.text, path: c.path, startLine: c.startLine, endLine: c.endLine, status: 'unknown-path', chunk: null };
     // Inside an excerpt (allow a citation spanning two adjacent excerpts of the same file).
     const hit = inFile.find((k) => c.startLine >= k.startLine && c.endLine <= k.endLine);
-    const spanned = !hit && inFile.some((k) => c.startLine >= k.startLine && c.startLine <= k.endLine) && inFile.some((k) => c.endLine >= k.startLine && c.endLine <= k.endLine);
+    const spanned =
+      !hit &&
+      inFile.some((k) => c.startLine >= k.startLine && c.startLine <= k.endLine) &&
+      inFile.some((k) => c.endLine >= k.startLine && c.endLine <= k.endLine);
     const chunk = hit ?? (spanned ? inFile.find((k) => c.startLine >= k.startLine && c.startLine <= k.endLine) : undefined);
-    return { text: c.text, path: chunk?.path ?? inFile[0].path, startLine: c.startLine, endLine: c.endLine, status: chunk ? 'ok' : 'outside', chunk: chunk?.n ?? null };
+    return {
+      text: c.text,
+      path: chunk?.path ?? inFile[0].path,
+      startLine: c.startLine,
+      endLine: c.endLine,
+      status: chunk ? 'ok' : 'outside',
+      chunk: chunk?.n ?? null,
+    };
   });
   const uncited = uncitedStatements(answer);
   const invalid = citations.filter((c) => c.status !== 'ok');
@@ -99,7 +109,12 @@ export function uncitedStatements(answer: string): string[] {
       const s = sentence.trim();
       const words = s.split(/\s+/).filter(Boolean).length;
       if (words < 6 || s.endsWith('?') || s.endsWith(':')) continue;
-      if (/\b((do|does|did) not (show|contain|include|say)|doesn'?t (show|contain|include|say)|not (shown|included|present|found|in the (excerpts|context|code shown))|no (excerpt|code|context)|cannot (tell|determine|see|find)|can'?t (tell|determine|see|find)|unclear|i (do not|don'?t) (see|know|have))\b/i.test(s)) continue;
+      if (
+        /\b((do|does|did) not (show|contain|include|say)|doesn'?t (show|contain|include|say)|not (shown|included|present|found|in the (excerpts|context|code shown))|no (excerpt|code|context)|cannot (tell|determine|see|find)|can'?t (tell|determine|see|find)|unclear|i (do not|don'?t) (see|know|have))\b/i.test(
+          s,
+        )
+      )
+        continue;
       out.push(s);
     }
   }

@@ -3,7 +3,10 @@ import type { AskResult } from './ask.js';
 
 export function sourcesText(r: AskResult): string {
   if (!r.context.length) return '';
-  return ['Sources:', ...r.context.map((c) => `  [${c.n}] ${c.path}:${c.startLine}-${c.endLine}${c.symbol ? `  ${c.symbol}` : ''}  (${c.via.join(', ')})`)].join('\n');
+  return [
+    'Sources:',
+    ...r.context.map((c) => `  [${c.n}] ${c.path}:${c.startLine}-${c.endLine}${c.symbol ? `  ${c.symbol}` : ''}  (${c.via.join(', ')})`),
+  ].join('\n');
 }
 
 /** One line per problem: citations outside the context, statements without one. Empty when all is cited. */
@@ -14,7 +17,10 @@ export function citationWarnings(r: AskResult): string[] {
     out.push(
       c.status === 'unknown-path'
         ? `citation ${c.text} names a file that was not in the context: unverified`
-        : `citation ${c.text} points at lines the model was not shown (${c.path} excerpts: ${r.context.filter((k) => k.path === c.path).map((k) => `${k.startLine}-${k.endLine}`).join(', ')}): unverified`,
+        : `citation ${c.text} points at lines the model was not shown (${c.path} excerpts: ${r.context
+            .filter((k) => k.path === c.path)
+            .map((k) => `${k.startLine}-${k.endLine}`)
+            .join(', ')}): unverified`,
     );
   }
   for (const s of r.citations.uncited) out.push(`uncited: "${s.length > 120 ? s.slice(0, 117) + '...' : s}"`);

@@ -35,7 +35,10 @@ export interface ChatResult {
 }
 
 class IdleTimeout extends Error {
-  constructor(readonly ms: number, readonly phase: 'first token' | 'next token') {
+  constructor(
+    readonly ms: number,
+    readonly phase: 'first token' | 'next token',
+  ) {
     super(`no ${phase} from Ollama within ${ms} ms`);
   }
 }
@@ -89,8 +92,14 @@ export async function streamChat(opts: ChatOptions): Promise<ChatResult> {
       // An Ollama from before /api/chat: the same conversation as one prompt.
       endpoint = 'generate';
       arm('first token');
-      const system = opts.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
-      const prompt = opts.messages.filter((m) => m.role !== 'system').map((m) => m.content).join('\n\n');
+      const system = opts.messages
+        .filter((m) => m.role === 'system')
+        .map((m) => m.content)
+        .join('\n\n');
+      const prompt = opts.messages
+        .filter((m) => m.role !== 'system')
+        .map((m) => m.content)
+        .join('\n\n');
       const stream = await ollama.generate({ model: opts.model, system, prompt, stream: true, options });
       for await (const part of stream) {
         token(part.response);
@@ -119,7 +128,9 @@ export function explain(err: unknown, opts: Pick<ChatOptions, 'host' | 'model' |
     return new ContextdError(
       'ollama-timeout',
       `Ollama at ${opts.host} sent ${abortReason.phase === 'first token' ? 'nothing' : 'no more tokens'} for ${Math.round(abortReason.ms / 1000)} s (model ${opts.model})${partial ? ' (the answer so far is incomplete)' : ''}`,
-      { hint: 'a large model may still be loading or the machine is busy: raise [ask] timeoutMs (CONTEXTD_ASK_TIMEOUT_MS) or choose a smaller [ask] model (CONTEXTD_ASK_MODEL)' },
+      {
+        hint: 'a large model may still be loading or the machine is busy: raise [ask] timeoutMs (CONTEXTD_ASK_TIMEOUT_MS) or choose a smaller [ask] model (CONTEXTD_ASK_MODEL)',
+      },
     );
   }
   if (opts.signal?.aborted) return new ContextdError('aborted', 'the question was cancelled');
@@ -136,14 +147,22 @@ export function explain(err: unknown, opts: Pick<ChatOptions, 'host' | 'model' |
   }
   const code = e?.cause?.code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET' || /fetch failed/i.test(e?.message ?? '')) {
-    return new ContextdError('ollama-unavailable', `no Ollama server answers at ${opts.host}${code ? ` (${code})` : ''}; \`contextd ask\` needs a local model through Ollama`, {
-      hint: `start it (\`ollama serve\`, then \`ollama pull ${opts.model}\`), or ${CONFIGURE}`,
-    });
+    return new ContextdError(
+      'ollama-unavailable',
+      `no Ollama server answers at ${opts.host}${code ? ` (${code})` : ''}; \`contextd ask\` needs a local model through Ollama`,
+      {
+        hint: `start it (\`ollama serve\`, then \`ollama pull ${opts.model}\`), or ${CONFIGURE}`,
+      },
+    );
   }
   if (/did not receive done/i.test(e?.message ?? '')) {
-    return new ContextdError('ollama-error', `Ollama at ${opts.host} stopped in the middle of the answer${partial ? ' (the answer so far is incomplete)' : ''}`, {
-      hint: 'see `ollama serve` logs; retry, or choose a smaller [ask] model',
-    });
+    return new ContextdError(
+      'ollama-error',
+      `Ollama at ${opts.host} stopped in the middle of the answer${partial ? ' (the answer so far is incomplete)' : ''}`,
+      {
+        hint: 'see `ollama serve` logs; retry, or choose a smaller [ask] model',
+      },
+    );
   }
   return new ContextdError('ollama-error', `Ollama at ${opts.host} failed: ${e?.message ?? String(err)}`, { hint: CONFIGURE });
 }

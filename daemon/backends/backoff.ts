@@ -62,9 +62,7 @@ export class CircuitBreaker {
   lastFailureAt: number | null = null;
   lastSuccessAt: number | null = null;
 
-  constructor(
-    private readonly opts: BackoffOptions & { now?: () => number } = {},
-  ) {}
+  constructor(private readonly opts: BackoffOptions & { now?: () => number } = {}) {}
 
   private now(): number {
     return (this.opts.now ?? Date.now)();

@@ -28,7 +28,14 @@ interface StoreHealthLike {
 
 export async function probeStore(config: ContextdConfig, timeoutMs: number): Promise<BackendReport> {
   const url = (config as { store?: { url?: string | null } }).store?.url ?? null;
-  const base: BackendReport = { name: 'store', kind: url ? 'postgres' : 'sqlite', state: 'ok', configured: !!url, url: url ? redactUrl(url) : config.paths.dataDir, detail: '' };
+  const base: BackendReport = {
+    name: 'store',
+    kind: url ? 'postgres' : 'sqlite',
+    state: 'ok',
+    configured: !!url,
+    url: url ? redactUrl(url) : config.paths.dataDir,
+    detail: '',
+  };
   try {
     // Only the store is used here; the cache and vector clients the engine makes stay idle.
     const quiet: ContextdConfig = { ...config, cache: { ...config.cache, redis: null }, qdrant: { ...config.qdrant, url: null } };
@@ -40,7 +47,13 @@ export async function probeStore(config: ContextdConfig, timeoutMs: number): Pro
       const h: StoreHealthLike | null = await withTimeout(engine.storeHealth(), timeoutMs, 'the store');
       const store = engine.storeInfo;
       if (h && !h.healthy) return { ...base, state: 'down', version: h.version, detail: h.error ?? 'unhealthy', fix: h.hint };
-      return { ...base, url: store.location ? (url ? redactUrl(store.location) : store.location) : base.url, version: h?.version ?? null, latencyMs: h?.latencyMs ?? latencyMs, detail: `${repos.length} repositor${repos.length === 1 ? 'y' : 'ies'} indexed` };
+      return {
+        ...base,
+        url: store.location ? (url ? redactUrl(store.location) : store.location) : base.url,
+        version: h?.version ?? null,
+        latencyMs: h?.latencyMs ?? latencyMs,
+        detail: `${repos.length} repositor${repos.length === 1 ? 'y' : 'ies'} indexed`,
+      };
     } finally {
       await engine.close().catch(() => {});
     }
@@ -49,7 +62,12 @@ export async function probeStore(config: ContextdConfig, timeoutMs: number): Pro
       ...base,
       state: 'down',
       detail: `cannot open the store: ${errorMessage(err)}`,
-      fix: isContextdError(err) && err.hint ? err.hint : url ? 'check that PostgreSQL runs and CONTEXTD_DATABASE_URL ([store] url) is right' : `check that ${config.paths.dataDir} is writable`,
+      fix:
+        isContextdError(err) && err.hint
+          ? err.hint
+          : url
+            ? 'check that PostgreSQL runs and CONTEXTD_DATABASE_URL ([store] url) is right'
+            : `check that ${config.paths.dataDir} is writable`,
     };
   }
 }
@@ -65,17 +83,29 @@ export async function runDoctor(config: ContextdConfig, timeoutMs = 3000): Promi
           state: 'ok',
           configured: false,
           detail: (config as { store?: { url?: string | null } }).store?.url
-            ? 'in-process LRU: daemons sharing this PostgreSQL see each other\'s writes in their caches only when an index run ends (or after [cache] ttlSeconds); set CONTEXTD_REDIS_URL to invalidate at once'
+            ? "in-process LRU: daemons sharing this PostgreSQL see each other's writes in their caches only when an index run ends (or after [cache] ttlSeconds); set CONTEXTD_REDIS_URL to invalidate at once"
             : 'in-process LRU (set CONTEXTD_REDIS_URL to share a cache between daemons)',
         }),
     config.qdrant.url
       ? probeQdrant(config.qdrant.url, config.qdrant.apiKey, timeoutMs)
-      : Promise.resolve<BackendReport>({ name: 'vectors', kind: 'usearch', state: 'ok', configured: false, detail: 'embedded vector index under the data directory (set CONTEXTD_QDRANT_URL for Qdrant)' }),
+      : Promise.resolve<BackendReport>({
+          name: 'vectors',
+          kind: 'usearch',
+          state: 'ok',
+          configured: false,
+          detail: 'embedded vector index under the data directory (set CONTEXTD_QDRANT_URL for Qdrant)',
+        }),
     ...ollamaTargets(config).map(({ host, targets }) => probeOllama(host, targets, timeoutMs)),
   ]);
   const flat = checks.flat();
   if (config.embed.provider !== 'ollama') {
-    flat.splice(3, 0, { name: 'embedder', kind: config.embed.provider, state: config.embed.provider === 'off' ? 'off' : 'ok', configured: false, detail: config.embed.provider === 'off' ? 'semantic search is off ([embed] provider = off)' : 'built-in static code model (shipped weights; no network)' });
+    flat.splice(3, 0, {
+      name: 'embedder',
+      kind: config.embed.provider,
+      state: config.embed.provider === 'off' ? 'off' : 'ok',
+      configured: false,
+      detail: config.embed.provider === 'off' ? 'semantic search is off ([embed] provider = off)' : 'built-in static code model (shipped weights; no network)',
+    });
   }
   return { ok: !flat.some((c) => c.configured && c.state === 'down'), checks: flat };
 }

@@ -14,12 +14,24 @@ import { RedisQueryCache } from '../cache/redis-cache.js';
 const ms = (t0: number) => Math.round((performance.now() - t0) * 10) / 10;
 
 export async function probeRedis(url: string, timeoutMs: number): Promise<BackendReport> {
-  const cache = new RedisQueryCache({ url, namespace: 'contextd:doctor', ttlMs: 1000, maxEntries: 1, timeoutMs, connectWaitMs: timeoutMs, retryBaseMs: 60_000 });
+  const cache = new RedisQueryCache({
+    url,
+    namespace: 'contextd:doctor',
+    ttlMs: 1000,
+    maxEntries: 1,
+    timeoutMs,
+    connectWaitMs: timeoutMs,
+    retryBaseMs: 60_000,
+  });
   try {
     const r = await cache.probe(timeoutMs);
     if (r.state === 'down') {
       const why = r.detail.replace(/; using the in-memory cache.*$/, '');
-      return { ...r, detail: `${why}: the shared cache is off (each daemon caches in its own memory)`, fix: `start Redis at ${redactUrl(url)}, or fix/unset CONTEXTD_REDIS_URL ([cache] redis)` };
+      return {
+        ...r,
+        detail: `${why}: the shared cache is off (each daemon caches in its own memory)`,
+        fix: `start Redis at ${redactUrl(url)}, or fix/unset CONTEXTD_REDIS_URL ([cache] redis)`,
+      };
     }
     return { ...r, detail: r.state === 'ok' ? 'reachable; shared query cache and invalidation channel on' : r.detail };
   } finally {
@@ -36,14 +48,22 @@ export async function probeQdrant(url: string, apiKey: string | null, timeoutMs:
     const latencyMs = ms(t0);
     const { collections } = await client.getCollections();
     const ours = collections.filter((c) => c.name.startsWith('contextd_') || c.name.includes('_'));
-    return { ...base, version: info.version ?? null, latencyMs, detail: `reachable; ${collections.length} collection(s)${ours.length ? '' : ' (none of ours yet: created on the first embedding)'}` };
+    return {
+      ...base,
+      version: info.version ?? null,
+      latencyMs,
+      detail: `reachable; ${collections.length} collection(s)${ours.length ? '' : ' (none of ours yet: created on the first embedding)'}`,
+    };
   } catch (err) {
     const status = (err as { status?: number })?.status;
     return {
       ...base,
       state: 'down',
       detail: `${qdrantError(err)}: semantic search is off (lexical, symbol and history search still answer)`,
-      fix: status === 401 || status === 403 ? 'set its API key: CONTEXTD_QDRANT_API_KEY or [qdrant] apiKey' : `start Qdrant at ${redactUrl(url)} (e.g. docker run -p 6333:6333 qdrant/qdrant), or unset CONTEXTD_QDRANT_URL to use the embedded index`,
+      fix:
+        status === 401 || status === 403
+          ? 'set its API key: CONTEXTD_QDRANT_API_KEY or [qdrant] apiKey'
+          : `start Qdrant at ${redactUrl(url)} (e.g. docker run -p 6333:6333 qdrant/qdrant), or unset CONTEXTD_QDRANT_URL to use the embedded index`,
     };
   }
 }
@@ -81,7 +101,11 @@ export async function probeOllama(host: string, targets: OllamaProbeTarget[], ti
     names = (await withTimeout(client.list(), timeoutMs, 'ollama')).models.map((m) => m.name);
   } catch (err) {
     const e = err as { name?: string; message?: string; cause?: { code?: string } };
-    error = e?.cause?.code ? `cannot reach Ollama (${e.cause.code})` : e?.name === 'TimeoutError' || /abort|timed? ?out/i.test(e?.message ?? '') ? 'Ollama did not answer in time' : (e?.message ?? String(err));
+    error = e?.cause?.code
+      ? `cannot reach Ollama (${e.cause.code})`
+      : e?.name === 'TimeoutError' || /abort|timed? ?out/i.test(e?.message ?? '')
+        ? 'Ollama did not answer in time'
+        : (e?.message ?? String(err));
   }
   return targets.map((t): BackendReport => {
     const base: BackendReport = { name: t.name, kind: 'ollama', state: 'ok', configured: t.configured, url: redactUrl(host), version, latencyMs, detail: '' };

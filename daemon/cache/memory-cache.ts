@@ -24,9 +24,21 @@ export class MemoryQueryCache implements QueryCache {
     this.lru = new TaggedLru({ maxEntries: opts.maxEntries, maxBytes: opts.maxBytes });
   }
 
-  async fetch<T>(kind: string, params: unknown, scopes: readonly string[], compute: () => Promise<T>, local?: unknown, cacheable?: (value: T) => boolean): Promise<CacheFetchResult<T>> {
+  async fetch<T>(
+    kind: string,
+    params: unknown,
+    scopes: readonly string[],
+    compute: () => Promise<T>,
+    local?: unknown,
+    cacheable?: (value: T) => boolean,
+  ): Promise<CacheFetchResult<T>> {
     // Generations are read before computing: a bump during the computation makes this entry unreachable.
-    const key = cacheKey(kind, [params, local ?? null], scopes, scopes.map((s) => this.gens.get(s) ?? 0));
+    const key = cacheKey(
+      kind,
+      [params, local ?? null],
+      scopes,
+      scopes.map((s) => this.gens.get(s) ?? 0),
+    );
     const cached = this.lru.get(key);
     if (cached !== undefined) {
       this.counters.hits++;

@@ -224,9 +224,21 @@ export class RedisQueryCache implements QueryCache {
     this.initialWait = null;
   }
 
-  async fetch<T>(kind: string, params: unknown, scopes: readonly string[], compute: () => Promise<T>, local?: unknown, cacheable?: (value: T) => boolean): Promise<CacheFetchResult<T>> {
+  async fetch<T>(
+    kind: string,
+    params: unknown,
+    scopes: readonly string[],
+    compute: () => Promise<T>,
+    local?: unknown,
+    cacheable?: (value: T) => boolean,
+  ): Promise<CacheFetchResult<T>> {
     if (this.initialWait) await this.waitForFirstConnection();
-    const l1Key = cacheKey(kind, [params, local ?? null], scopes, scopes.map((s) => `${this.epoch}.${this.localGens.get(s) ?? 0}`));
+    const l1Key = cacheKey(
+      kind,
+      [params, local ?? null],
+      scopes,
+      scopes.map((s) => `${this.epoch}.${this.localGens.get(s) ?? 0}`),
+    );
     const inMemory = this.l1.get(l1Key);
     if (inMemory !== undefined) {
       this.counters.hits++;
@@ -236,7 +248,12 @@ export class RedisQueryCache implements QueryCache {
     if (this.sharedUsable(scopes) && this.breaker.allow()) {
       try {
         const gens = scopes.length ? await this.cmd.mget(...scopes.map((s) => this.genKey(s))) : [];
-        sharedKey = cacheKey(kind, params, scopes, gens.map((g) => g ?? '0'));
+        sharedKey = cacheKey(
+          kind,
+          params,
+          scopes,
+          gens.map((g) => g ?? '0'),
+        );
         const t0 = performance.now();
         const json = await this.cmd.get(this.entryKey(sharedKey));
         this.latencyMs = Math.round((performance.now() - t0) * 10) / 10;

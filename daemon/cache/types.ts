@@ -45,7 +45,14 @@ export interface QueryCache {
    * `cacheable`, asked after computing, keeps a degraded answer (a backend was
    * down while it was computed) out of the cache.
    */
-  fetch<T>(kind: string, params: unknown, scopes: readonly string[], compute: () => Promise<T>, local?: unknown, cacheable?: (value: T) => boolean): Promise<CacheFetchResult<T>>;
+  fetch<T>(
+    kind: string,
+    params: unknown,
+    scopes: readonly string[],
+    compute: () => Promise<T>,
+    local?: unknown,
+    cacheable?: (value: T) => boolean,
+  ): Promise<CacheFetchResult<T>>;
   /**
    * Marks scopes changed. Synchronous for this process (the next fetch already
    * misses); other daemons sharing the cache are told in the background.

@@ -48,7 +48,9 @@ timings: { retrievalMs, firstTokenMs, generationMs } }.`,
               ? undefined
               : (context, analysis) => {
                   const named = [...analysis.symbols, ...analysis.paths.map((p) => p.path)];
-                  process.stderr.write(dim(`(${analysis.intent}${named.length ? `: ${named.join(', ')}` : ''}; ${context.length} excerpt${context.length === 1 ? '' : 's'})\n`));
+                  process.stderr.write(
+                    dim(`(${analysis.intent}${named.length ? `: ${named.join(', ')}` : ''}; ${context.length} excerpt${context.length === 1 ? '' : 's'})\n`),
+                  );
                 },
             onToken: flags.json
               ? undefined

@@ -109,7 +109,9 @@ export async function runLspBridge(socketName: string, header: string | null): P
         () => resolve(0),
         () => {
           for (const id of pending.values()) {
-            process.stdout.write(lspFrame({ jsonrpc: '2.0', id, error: { code: LSP_REQUEST_FAILED, message: 'the contextd daemon stopped before answering this request' } }));
+            process.stdout.write(
+              lspFrame({ jsonrpc: '2.0', id, error: { code: LSP_REQUEST_FAILED, message: 'the contextd daemon stopped before answering this request' } }),
+            );
           }
           process.stderr.write(`contextd: the daemon stopped (${socketName} closed); ending this session\n`);
           resolve(1);

@@ -58,7 +58,9 @@ export function registerDaemonCommands(program: Command): void {
           return;
         }
       }
-      const res = await daemonCall<{ root: string; hooks: Pick<HookInstallReport, 'hooksDir' | 'shared' | 'hooks'> | null }>('repo.add', { path: resolve(path) });
+      const res = await daemonCall<{ root: string; hooks: Pick<HookInstallReport, 'hooksDir' | 'shared' | 'hooks'> | null }>('repo.add', {
+        path: resolve(path),
+      });
       if (opts.wait) await daemonCall('wait', { timeoutMs: 3_600_000 }, 3_600_000);
       if (opts.json) return printJson(res);
       console.log(`${green('added')} ${res.root}`);
@@ -67,7 +69,11 @@ export function registerDaemonCommands(program: Command): void {
       if (res.hooks?.hooksDir && installed > 0) console.log(dim(`  git hooks installed in ${res.hooks.hooksDir}`));
       if (res.hooks?.shared) console.log(yellow('  note: core.hooksPath is shared; the hooks apply to every repository using it'));
       for (const h of conflicts) {
-        console.log(yellow(`  note: ${h.hook} left as it is: it differs from ${h.hook}${CHAINED_SUFFIX}, which contextd chained earlier; delete the one you no longer want and run add again`));
+        console.log(
+          yellow(
+            `  note: ${h.hook} left as it is: it differs from ${h.hook}${CHAINED_SUFFIX}, which contextd chained earlier; delete the one you no longer want and run add again`,
+          ),
+        );
       }
       if (!opts.wait) console.log(dim('  indexing in the background; see `contextd status`'));
     });
@@ -170,7 +176,8 @@ function repoLine(r: RepoStatus): string {
   const head = r.head ? r.head.slice(0, 10) : '-';
   let line = `${bold(r.root)}  ${fresh}${progress}\n    ${r.files} files, ${r.chunks} chunks, ${r.symbols} symbols · indexed ${commit} (HEAD ${head}) · updated ${ago(r.lastIndexedAt)}`;
   if (r.pendingJobs) line += ` · ${r.pendingJobs} queued`;
-  if (r.history) line += ` · history: ${r.history.commits} commits${r.history.shallow ? ' (shallow clone: truncated)' : ''}${r.history.pendingFiles ? `, ${r.history.pendingFiles} file(s) to blame` : ''}`;
+  if (r.history)
+    line += ` · history: ${r.history.commits} commits${r.history.shallow ? ' (shallow clone: truncated)' : ''}${r.history.pendingFiles ? `, ${r.history.pendingFiles} file(s) to blame` : ''}`;
   if (!r.registered) line += dim(' · not watched (indexed by `contextd index`)');
   if (r.lastError) line += `\n    ${yellow('error:')} ${r.lastError}`;
   return line;
@@ -186,7 +193,13 @@ function printStatus(s: DaemonStatus): void {
   for (const b of s.backends) {
     const word = backendWord(b);
     const state = word === 'off' ? dim('off') : word === 'ok' ? green('ok') : yellow(word);
-    const facts = [b.url, b.version ? (/^\d/.test(b.version) ? `v${b.version}` : b.version) : null, typeof b.latencyMs === 'number' ? `${b.latencyMs} ms` : null].filter(Boolean).join(' · ');
+    const facts = [
+      b.url,
+      b.version ? (/^\d/.test(b.version) ? `v${b.version}` : b.version) : null,
+      typeof b.latencyMs === 'number' ? `${b.latencyMs} ms` : null,
+    ]
+      .filter(Boolean)
+      .join(' · ');
     console.log(`  ${b.name.padEnd(8)} ${state} ${b.kind}${facts ? ` ${facts}` : ''} ${dim(b.detail)}`);
     if (b.fix && word !== 'ok' && word !== 'off') console.log(`           ${yellow('fix:')} ${b.fix}`);
   }
@@ -198,4 +211,3 @@ function printStatus(s: DaemonStatus): void {
   if (!s.repos.length) console.log(dim('  no repositories; add one with `contextd add <path>`'));
   for (const r of s.repos) console.log('  ' + repoLine(r).replace(/\n/g, '\n  '));
 }
-

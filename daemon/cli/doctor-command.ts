@@ -6,7 +6,8 @@ import { bold, dim, green, printJson, yellow } from './output.js';
 
 function parseTimeout(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 100 || n > 60_000) throw new ContextdError('bad-argument', `--timeout must be milliseconds between 100 and 60000 (got ${JSON.stringify(v)})`, { exitCode: 2 });
+  if (!Number.isInteger(n) || n < 100 || n > 60_000)
+    throw new ContextdError('bad-argument', `--timeout must be milliseconds between 100 and 60000 (got ${JSON.stringify(v)})`, { exitCode: 2 });
   return n;
 }
 
@@ -27,7 +28,13 @@ export function registerDoctorCommand(program: Command): void {
       for (const c of report.checks) {
         const word = backendWord({ healthy: c.state === 'ok' || c.state === 'off', state: c.state, fix: c.fix });
         const mark = word === 'ok' ? green(MARK.ok) : word === 'off' ? dim(MARK.off) : word === 'unavailable' ? yellow('unavailable') : yellow(MARK[c.state]);
-        const facts = [c.url, c.version ? (/^\d/.test(c.version) ? `v${c.version}` : c.version) : null, c.latencyMs !== null && c.latencyMs !== undefined ? `${c.latencyMs} ms` : null].filter(Boolean).join(' · ');
+        const facts = [
+          c.url,
+          c.version ? (/^\d/.test(c.version) ? `v${c.version}` : c.version) : null,
+          c.latencyMs !== null && c.latencyMs !== undefined ? `${c.latencyMs} ms` : null,
+        ]
+          .filter(Boolean)
+          .join(' · ');
         console.log(`${mark.padEnd(8)} ${bold(c.name.padEnd(8))} ${c.kind}${facts ? dim(`  ${facts}`) : ''}`);
         console.log(`         ${c.detail}`);
         if (c.fix && c.state !== 'ok') console.log(`         ${yellow('fix:')} ${c.fix}`);

@@ -92,9 +92,7 @@ function printSummary(s: IndexSummary): void {
     .map(([l, n]) => `${l} ${n}`)
     .join(', ');
   if (langs) console.log(`  languages ${langs}`);
-  console.log(
-    `  this run ${s.parsed} parsed, ${s.reused} reused, ${s.unchanged} unchanged, ${s.deleted} removed; ${s.newChunks} new chunks`,
-  );
+  console.log(`  this run ${s.parsed} parsed, ${s.reused} reused, ${s.unchanged} unchanged, ${s.deleted} removed; ${s.newChunks} new chunks`);
   const skipped = Object.entries(s.skipped).sort((a, b) => b[1] - a[1]);
   const totalSkipped = skipped.reduce((n, [, c]) => n + c, 0);
   if (totalSkipped || s.ignored) {
@@ -106,9 +104,13 @@ function printSummary(s: IndexSummary): void {
     const skipped = Object.entries(h.skipped)
       .map(([r, n]) => `${n} ${r}`)
       .join(', ');
-    const walked = h.commitsWalked ? ` (${h.commitsWalked} read${h.fullLog ? ', full walk' : ''}${h.commitsRemoved ? `, ${h.commitsRemoved} no longer reachable` : ''})` : '';
+    const walked = h.commitsWalked
+      ? ` (${h.commitsWalked} read${h.fullLog ? ', full walk' : ''}${h.commitsRemoved ? `, ${h.commitsRemoved} no longer reachable` : ''})`
+      : '';
     const attributed = h.attributed ? `, ${h.attributed} attributed from the log` : '';
-    console.log(`  history  ${h.commits} commits${walked}; ${h.blamed} file(s) blamed${attributed}${h.uncommitted ? `, ${h.uncommitted} not committed yet` : ''}${skipped ? `; not blamed: ${skipped}` : ''} ${dim(`(${formatDuration(h.durationMs)})`)}`);
+    console.log(
+      `  history  ${h.commits} commits${walked}; ${h.blamed} file(s) blamed${attributed}${h.uncommitted ? `, ${h.uncommitted} not committed yet` : ''}${skipped ? `; not blamed: ${skipped}` : ''} ${dim(`(${formatDuration(h.durationMs)})`)}`,
+    );
     for (const e of h.errors.slice(0, 5)) console.log(dim(`           ${e.path}: ${e.error}`));
   } else if (s.historyError) console.log(`  history  failed: ${s.historyError}`);
   if (s.shallow) console.log('  note     shallow clone: history is truncated');

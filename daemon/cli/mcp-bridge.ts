@@ -38,8 +38,10 @@ function envelope(line: string): Envelope | null {
   }
 }
 
-const isRequest = (m: Envelope | null): m is Envelope & { id: JsonRpcId; method: string } => !!m && typeof m.method === 'string' && (typeof m.id === 'string' || typeof m.id === 'number');
-const isResponse = (m: Envelope | null): m is Envelope & { id: JsonRpcId } => !!m && m.method === undefined && (typeof m.id === 'string' || typeof m.id === 'number');
+const isRequest = (m: Envelope | null): m is Envelope & { id: JsonRpcId; method: string } =>
+  !!m && typeof m.method === 'string' && (typeof m.id === 'string' || typeof m.id === 'number');
+const isResponse = (m: Envelope | null): m is Envelope & { id: JsonRpcId } =>
+  !!m && m.method === undefined && (typeof m.id === 'string' || typeof m.id === 'number');
 
 export interface McpBridgeOptions {
   cwd: string;
@@ -123,7 +125,8 @@ export async function runMcpBridge(opts: McpBridgeOptions): Promise<number> {
     };
 
     const daemonGone = () => {
-      for (const id of pending.values()) fail(id, 'the contextd daemon stopped before answering this request; try again (the bridge reconnects when the daemon is back)');
+      for (const id of pending.values())
+        fail(id, 'the contextd daemon stopped before answering this request; try again (the bridge reconnects when the daemon is back)');
       pending.clear();
       process.stderr.write(`contextd: the daemon closed ${MCP_SOCKET}; redialing for ${Math.round(reconnectMs / 1000)} s\n`);
       const deadline = Date.now() + reconnectMs;

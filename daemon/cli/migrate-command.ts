@@ -26,7 +26,8 @@ const isUrl = (s: string) => /^postgres(ql)?:\/\//.test(s);
 function sourceRef(from: string): StoreRef {
   if (isUrl(from)) return { kind: 'postgres', url: from };
   const path = resolve(from);
-  if (!existsSync(path)) throw new ContextdError('bad-argument', `--from ${from}: no such file`, { hint: 'give a postgres:// URL or the path of an index.db', exitCode: 2 });
+  if (!existsSync(path))
+    throw new ContextdError('bad-argument', `--from ${from}: no such file`, { hint: 'give a postgres:// URL or the path of an index.db', exitCode: 2 });
   return { kind: 'sqlite', path };
 }
 
@@ -34,7 +35,7 @@ export function registerMigrateCommand(program: Command): void {
   program
     .command('migrate')
     .description('move the index between the embedded SQLite store and PostgreSQL (nothing is parsed or embedded again)')
-    .option('--to <store>', 'postgres (the configured [store] url) or sqlite (the data directory\'s index.db); default: the configured store')
+    .option('--to <store>', "postgres (the configured [store] url) or sqlite (the data directory's index.db); default: the configured store")
     .option('--from <url|path>', 'the source: a postgres:// URL or an index.db path (default: the other store)')
     .option('--force', "replace the target's index (PostgreSQL: only this machine's repositories)")
     .option('--json', 'print the summary as JSON')
@@ -53,10 +54,14 @@ A migration that was interrupted is simply run again.`,
       const config = loadConfig();
       const to = opts.to ?? (config.store.url ? 'postgres' : opts.from && isUrl(opts.from) ? 'sqlite' : undefined);
       if (to !== 'postgres' && to !== 'sqlite') {
-        throw new ContextdError('bad-argument', opts.to ? `--to must be postgres or sqlite (got ${JSON.stringify(opts.to)})` : 'nothing to migrate to: no PostgreSQL is configured', {
-          hint: 'set [store] url or CONTEXTD_DATABASE_URL to migrate into PostgreSQL, or pass --to sqlite --from postgres://…',
-          exitCode: 2,
-        });
+        throw new ContextdError(
+          'bad-argument',
+          opts.to ? `--to must be postgres or sqlite (got ${JSON.stringify(opts.to)})` : 'nothing to migrate to: no PostgreSQL is configured',
+          {
+            hint: 'set [store] url or CONTEXTD_DATABASE_URL to migrate into PostgreSQL, or pass --to sqlite --from postgres://…',
+            exitCode: 2,
+          },
+        );
       }
       const dataDir = config.paths.dataDir;
       const localDb = join(dataDir, 'index.db');
@@ -64,15 +69,20 @@ A migration that was interrupted is simply run again.`,
       let target: StoreRef;
       if (to === 'postgres') {
         if (!config.store.url) {
-          throw new ContextdError('bad-argument', 'no PostgreSQL to migrate into', { hint: 'set [store] url or CONTEXTD_DATABASE_URL to the target database', exitCode: 2 });
+          throw new ContextdError('bad-argument', 'no PostgreSQL to migrate into', {
+            hint: 'set [store] url or CONTEXTD_DATABASE_URL to the target database',
+            exitCode: 2,
+          });
         }
         target = { kind: 'postgres', url: config.store.url };
         if (opts.from) from = sourceRef(opts.from);
         else if (existsSync(localDb)) from = { kind: 'sqlite', path: localDb };
-        else throw new ContextdError('bad-argument', `no SQLite index at ${localDb} to migrate`, { hint: 'index something first, or pass --from', exitCode: 2 });
+        else
+          throw new ContextdError('bad-argument', `no SQLite index at ${localDb} to migrate`, { hint: 'index something first, or pass --from', exitCode: 2 });
       } else {
         const src = opts.from ?? config.store.url;
-        if (!src) throw new ContextdError('bad-argument', 'no PostgreSQL to migrate from', { hint: 'pass --from postgres://… (or set [store] url)', exitCode: 2 });
+        if (!src)
+          throw new ContextdError('bad-argument', 'no PostgreSQL to migrate from', { hint: 'pass --from postgres://… (or set [store] url)', exitCode: 2 });
         from = sourceRef(src);
         target = { kind: 'sqlite', path: localDb };
       }
@@ -112,7 +122,12 @@ A migration that was interrupted is simply run again.`,
         `${bold('migrated')} ${summary.from} -> ${summary.to}: ${t.repos} repositories, ${t.files} files, ${t.parse_chunks} chunks, ${t.symbols} symbols, ${t.commits} commits, ${t.chunk_vectors} vectors in ${formatDuration(summary.durationMs)}`,
       );
       const reused = summary.reused.parses + summary.reused.commits + summary.reused.vectors;
-      if (reused) console.log(dim(`  already in the target (shared, not copied again): ${summary.reused.parses} parses, ${summary.reused.commits} commits, ${summary.reused.vectors} vectors`));
+      if (reused)
+        console.log(
+          dim(
+            `  already in the target (shared, not copied again): ${summary.reused.parses} parses, ${summary.reused.commits} commits, ${summary.reused.vectors} vectors`,
+          ),
+        );
       if (summary.replaced) console.log(dim("  the target's previous index for this machine was replaced"));
       console.log(
         dim(

@@ -46,13 +46,17 @@ JSON: { repo, path, formerNames, commits, ignoredCommits, maxFiles, related: [{ 
         const ignored = report.ignoredCommits ? `, ignoring ${report.ignoredCommits} over ${report.maxFiles} files` : '';
         console.log(`${cyan(report.path)}  ${dim(`${report.commits} commit${report.commits === 1 ? '' : 's'}${ignored}`)}`);
         if (!report.related.length) {
-          console.log(dim(report.commits ? '  no other file changed in the same commits' : '  no commits changed this file (is it committed? run contextd index)'));
+          console.log(
+            dim(report.commits ? '  no other file changed in the same commits' : '  no commits changed this file (is it committed? run contextd index)'),
+          );
           return;
         }
         const width = Math.min(60, Math.max(...report.related.map((r) => r.path.length)));
         for (const r of report.related) {
           const bar = '█'.repeat(Math.max(1, Math.round(r.confidence * 10)));
-          console.log(`  ${(r.exists ? r.path : r.path + ' (gone)').padEnd(width + 7)}  ${bold(String(r.count).padStart(4))}  ${r.confidence.toFixed(2)} ${dim(bar)}`);
+          console.log(
+            `  ${(r.exists ? r.path : r.path + ' (gone)').padEnd(width + 7)}  ${bold(String(r.count).padStart(4))}  ${r.confidence.toFixed(2)} ${dim(bar)}`,
+          );
         }
       });
     });

@@ -80,14 +80,17 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
         if (!hits.length) {
           console.log(dim(`no results for ${JSON.stringify(query)}`));
           if (freshLine) console.log(freshLine);
-          else if (!repo && !(await engine.listRepos()).length) console.log(dim('nothing is indexed yet: run `contextd index <path>` (or `contextd add <path>` with the daemon running)'));
+          else if (!repo && !(await engine.listRepos()).length)
+            console.log(dim('nothing is indexed yet: run `contextd index <path>` (or `contextd add <path>` with the daemon running)'));
           return;
         }
         const matchWords = queryWords(query);
         for (const h of hits) {
           const where = `${h.path}:${h.startLine}-${h.endLine}`;
           const stale = changed.has(h.path) ? yellow(' (changed since indexed)') : '';
-          console.log(`${cyan(where)}  ${bold(h.symbol ?? '(' + h.kind + ')')}  ${dim(`${h.language} · ${h.score.toFixed(4)} · ${h.retrievers.join('+')}`)}${stale}`);
+          console.log(
+            `${cyan(where)}  ${bold(h.symbol ?? '(' + h.kind + ')')}  ${dim(`${h.language} · ${h.score.toFixed(4)} · ${h.retrievers.join('+')}`)}${stale}`,
+          );
           for (const line of formatGutter(numberExcerpt(h.snippet, h.text, h.startLine, matchWords))) console.log(line);
           const last = h.history.lastChange;
           if (last) {

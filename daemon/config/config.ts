@@ -169,7 +169,15 @@ const DEFAULTS = {
   search: { defaultLimit: 10, workers: 2 },
   lsp: { autoRegister: true, definitionFallback: false as boolean | string[], workspaceSymbolLimit: 100 },
   mcp: { autoRegisterWorktrees: true, httpPort: null as number | null },
-  embed: { provider: 'builtin' as const, model: 'nomic-embed-text', ollamaHost: 'http://127.0.0.1:11434', batchSize: 0, workers: 2, annThreshold: 20_000, callTimeoutMs: 60_000 },
+  embed: {
+    provider: 'builtin' as const,
+    model: 'nomic-embed-text',
+    ollamaHost: 'http://127.0.0.1:11434',
+    batchSize: 0,
+    workers: 2,
+    annThreshold: 20_000,
+    callTimeoutMs: 60_000,
+  },
   history: { enabled: true, maxBlameBytes: 512 * 1024, maxCommitFiles: 50, blameConcurrency: 2, blameTimeoutMs: 60_000, commitGraph: true },
   store: { poolSize: 8 },
   cache: { ttlSeconds: 600, maxEntries: 2000, maxMegabytes: 64, timeoutMs: 250, keyPrefix: 'contextd' },
@@ -244,7 +252,8 @@ function embedProvider(value: Json | string | undefined): EmbedConfig['provider'
 function portOrOff(value: Json | string | undefined, where: string): number | null {
   if (value === undefined || value === '' || value === null || value === 'off' || value === false) return null;
   const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535) throw new ContextdError('bad-config', `config: ${where} must be a port from 0 to 65535, or off (got ${JSON.stringify(value)})`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ContextdError('bad-config', `config: ${where} must be a port from 0 to 65535, or off (got ${JSON.stringify(value)})`);
   return n;
 }
 
@@ -264,14 +273,16 @@ function serviceUrl(value: Json | string | undefined, where: string, schemes: st
   } catch {
     throw new ContextdError('bad-config', `config: ${where} is not a URL: ${JSON.stringify(value)}`, { hint: `e.g. ${schemes[0]}//127.0.0.1` });
   }
-  if (!schemes.includes(u.protocol)) throw new ContextdError('bad-config', `config: ${where} must start with ${schemes.join(' or ')} (got ${JSON.stringify(value)})`);
+  if (!schemes.includes(u.protocol))
+    throw new ContextdError('bad-config', `config: ${where} must start with ${schemes.join(' or ')} (got ${JSON.stringify(value)})`);
   return value;
 }
 
 function temperature(value: Json | string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 2) throw new ContextdError('bad-config', `config: ask.temperature must be a number from 0 to 2 (got ${JSON.stringify(value)})`);
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 2)
+    throw new ContextdError('bad-config', `config: ask.temperature must be a number from 0 to 2 (got ${JSON.stringify(value)})`);
   return n;
 }
 

@@ -79,7 +79,10 @@ export class OllamaEmbedder implements Embedder {
     if (e?.name === 'ResponseError') {
       const status = e.status_code ?? 0;
       if (status === 404) {
-        return new EmbedderUnavailableError(`ollama at ${this.opts.host} has no model ${this.opts.model}: ${e.message} (run: ollama pull ${this.opts.model})`, false);
+        return new EmbedderUnavailableError(
+          `ollama at ${this.opts.host} has no model ${this.opts.model}: ${e.message} (run: ollama pull ${this.opts.model})`,
+          false,
+        );
       }
       return new EmbedderUnavailableError(`ollama at ${this.opts.host} answered ${status}: ${e.message}`, status >= 500 || status === 429);
     }

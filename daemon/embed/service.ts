@@ -205,10 +205,12 @@ export class EmbeddingService {
   embedPending(opts: EmbedRunOptions = {}): Promise<EmbedRunSummary> {
     if (this.running) {
       // Chunks may have arrived after the running pass listed its work: one more pass follows it.
-      this.followUp ??= this.running.catch(() => undefined).then(() => {
-        this.followUp = null;
-        return this.embedPending(opts);
-      });
+      this.followUp ??= this.running
+        .catch(() => undefined)
+        .then(() => {
+          this.followUp = null;
+          return this.embedPending(opts);
+        });
       return this.followUp;
     }
     if (this.closing.signal.aborted) return Promise.reject(new Error('the embedding service is closed'));
@@ -298,7 +300,8 @@ export class EmbeddingService {
       return { id, trained: false };
     }
     const e = this.builtin();
-    if (!(await store.getModel(e.modelId))) await store.putModel({ id: e.modelId, provider: e.name, dim: e.dimension, createdAt: Date.now(), trainedChunks: 0 }, null);
+    if (!(await store.getModel(e.modelId)))
+      await store.putModel({ id: e.modelId, provider: e.name, dim: e.dimension, createdAt: Date.now(), trainedChunks: 0 }, null);
     return { id: e.modelId, trained: false };
   }
 
@@ -343,7 +346,11 @@ export class EmbeddingService {
         for (let i = 0; i < rows.length; i += batchSize) batches.push(rows.slice(i, i + batchSize));
         await Promise.all(
           batches.map(async (batch) => {
-            const vectors = await this.embedWithRetry(embedder, batch.map((r) => r.text), opts.signal);
+            const vectors = await this.embedWithRetry(
+              embedder,
+              batch.map((r) => r.text),
+              opts.signal,
+            );
             await store.putVectors(
               target.id,
               batch.map((r, i) => ({ hash: r.hash, vector: normalize(vectors[i]) })),
@@ -375,7 +382,15 @@ export class EmbeddingService {
       this.state = 'idle';
       this.lastError = null;
       report();
-      return { model: target.id, embedded: c1.embedded, total: c1.total, added, trained: target.trained, promoted, durationMs: Math.round(performance.now() - started) };
+      return {
+        model: target.id,
+        embedded: c1.embedded,
+        total: c1.total,
+        added,
+        trained: target.trained,
+        promoted,
+        durationMs: Math.round(performance.now() - started),
+      };
     } catch (err) {
       if (opts.signal?.aborted) {
         this.state = 'idle';
@@ -416,7 +431,9 @@ export class EmbeddingService {
         this.calls.batches++;
         this.calls.chunks += texts.length;
         this.callStartedAt = Date.now();
-        const vectors = await withTimeout(this.deps.settings.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, signal, (s) => embedder.embed(texts, 'document', s)).finally(() => {
+        const vectors = await withTimeout(this.deps.settings.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, signal, (s) =>
+          embedder.embed(texts, 'document', s),
+        ).finally(() => {
           this.callStartedAt = null;
         });
         if (vectors.length !== texts.length) throw new Error(`the embedder returned ${vectors.length} vectors for ${texts.length} texts`);

@@ -128,7 +128,8 @@ const cache = new Map<string, StaticModel>();
 export function loadStaticModel(path = defaultModelPath()): StaticModel {
   let m = cache.get(path);
   if (!m) {
-    if (!existsSync(path)) throw new EmbedderUnavailableError(`the built-in model file is missing (${path}); reinstall contextd or run \`npm run train:model\``, false);
+    if (!existsSync(path))
+      throw new EmbedderUnavailableError(`the built-in model file is missing (${path}); reinstall contextd or run \`npm run train:model\``, false);
     m = parseStaticModel(readFileSync(path));
     cache.set(path, m);
   }

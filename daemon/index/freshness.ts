@@ -80,7 +80,7 @@ async function measureFreshness(
   for (const path of candidates) {
     if (checked++ >= MAX_CHECKED) break;
     const stored = await lookup(path);
-    let current: string | null = null;
+    let current: string | null;
     try {
       current = gitBlobId(await readFile(join(root, path)));
     } catch {

@@ -259,7 +259,7 @@ async function deriveAcrossCommit(
   commit: SingleCommit,
   todo: { path: string; blob: string; size: number }[],
   config: HistoryConfig,
-  summary: HistoryRunSummary,
+  _summary: HistoryRunSummary,
 ): Promise<BlameWrite[]> {
   let diff: FileDiff[];
   try {
@@ -316,7 +316,14 @@ async function blameOne(
   const base = { path: file.path, blob: file.blob };
   if (file.size > config.maxBlameBytes) {
     bump(summary.skipped, 'too-large');
-    return { ...base, status: 'too-large', detail: `blame skipped: ${file.size} bytes is over history.maxBlameBytes (${config.maxBlameBytes})`, lines: 0, ranges: [], commits: [] };
+    return {
+      ...base,
+      status: 'too-large',
+      detail: `blame skipped: ${file.size} bytes is over history.maxBlameBytes (${config.maxBlameBytes})`,
+      lines: 0,
+      ranges: [],
+      commits: [],
+    };
   }
   try {
     let result: BlameResult;
@@ -359,21 +366,19 @@ async function blameOne(
       detail: null,
       lines: result.lines,
       ranges: result.ranges,
-      commits: [...result.commits.values()].map(
-        (c): CommitInfo => ({
-          sha: c.sha,
-          parents: [],
-          authorName: c.authorName,
-          authorEmail: c.authorEmail,
-          authorTime: c.authorTime,
-          committerName: c.committerName,
-          committerEmail: c.committerEmail,
-          commitTime: c.commitTime,
-          subject: c.summary,
-          body: '',
-          filesChanged: null,
-        }),
-      ),
+      commits: [...result.commits.values()].map((c): CommitInfo => ({
+        sha: c.sha,
+        parents: [],
+        authorName: c.authorName,
+        authorEmail: c.authorEmail,
+        authorTime: c.authorTime,
+        committerName: c.committerName,
+        committerEmail: c.committerEmail,
+        commitTime: c.commitTime,
+        subject: c.summary,
+        body: '',
+        filesChanged: null,
+      })),
     };
   } catch (err) {
     const timedOut = err instanceof GitError && err.signal === 'SIGKILL';

@@ -20,4 +20,3 @@ port.on('message', (msg: ParseJobMessage) => {
 });
 
 port.postMessage({ type: 'ready' } satisfies ParseReplyMessage);
-

@@ -226,12 +226,17 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
     ...(historyError ? { historyError } : {}),
     durationMs: Math.round(performance.now() - started),
   };
-  await store.updateRepo(repo.id, limited ? { indexedAt: Date.now(), lastError: null } : {
-    indexedCommit: scan.head,
-    indexedAt: Date.now(),
-    lastSummary: JSON.stringify(summary),
-    lastError: null,
-  });
+  await store.updateRepo(
+    repo.id,
+    limited
+      ? { indexedAt: Date.now(), lastError: null }
+      : {
+          indexedCommit: scan.head,
+          indexedAt: Date.now(),
+          lastSummary: JSON.stringify(summary),
+          lastError: null,
+        },
+  );
   return summary;
 }
 

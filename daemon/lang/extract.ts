@@ -123,9 +123,7 @@ export function extractDefinitions(root: Node, rules: LanguageRules, src: Source
       const ns = rules.fileScope?.(node);
       if (ns) {
         const nsPath = splitQualified(ns.name);
-        symbols.push(
-          symbolOf({ kind: 'namespace', name: nsPath.join('.'), nameNode: ns.nameNode }, scope.path, node, scopeEndRow),
-        );
+        symbols.push(symbolOf({ kind: 'namespace', name: nsPath.join('.'), nameNode: ns.nameNode }, scope.path, node, scopeEndRow));
         fileScope = nsPath;
         continue;
       }

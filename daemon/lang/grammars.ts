@@ -7,19 +7,7 @@ import { createRequire } from 'node:module';
 import { Language, Parser } from 'web-tree-sitter';
 
 /** A grammar (one wasm); several language ids may share one (javascript and jsx). */
-export type GrammarId =
-  | 'python'
-  | 'javascript'
-  | 'typescript'
-  | 'tsx'
-  | 'java'
-  | 'c'
-  | 'cpp'
-  | 'go'
-  | 'rust'
-  | 'ruby'
-  | 'csharp'
-  | 'php';
+export type GrammarId = 'python' | 'javascript' | 'typescript' | 'tsx' | 'java' | 'c' | 'cpp' | 'go' | 'rust' | 'ruby' | 'csharp' | 'php';
 
 /** Module-relative wasm paths, resolved through node_modules so a compiled dist/ finds them too. */
 const WASM: Record<GrammarId, string> = {

@@ -184,7 +184,7 @@ const BY_NAME: Record<string, string> = {
   'go.mod': 'text',
   'go.sum': 'text',
   'cargo.lock': 'toml',
-  'pipfile': 'toml',
+  pipfile: 'toml',
 };
 
 /** Interpreters named on a `#!` line. */
@@ -206,7 +206,8 @@ const BY_INTERPRETER: Record<string, string> = {
 };
 
 /** C++-only constructs: enough to tell a C++ header from a C one in its first few KiB. */
-const CPP_HEADER_HINT = /^\s*(?:namespace\s+\w|template\s*<|class\s+\w+[^;]*\{|(?:public|private|protected)\s*:)|\bstd::|#include\s*<(?:string|vector|memory|map|iostream|cstdint)>/m;
+const CPP_HEADER_HINT =
+  /^\s*(?:namespace\s+\w|template\s*<|class\s+\w+[^;]*\{|(?:public|private|protected)\s*:)|\bstd::|#include\s*<(?:string|vector|memory|map|iostream|cstdint)>/m;
 
 /** A table lookup that ignores Object.prototype (a file named `constructor` is not a function). */
 function own(table: Record<string, string>, key: string): string | undefined {

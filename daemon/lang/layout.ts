@@ -99,14 +99,7 @@ function normalize(defs: DefNode[], lo: number, hi: number): DefNode[] {
 }
 
 /** Units for one scope: an optional header, then definitions and the filler runs between them (rules 2-3). */
-function layoutScope(
-  src: SourceLines,
-  defs: DefNode[],
-  from: number,
-  to: number,
-  header: Unit | null,
-  bounds: LayoutBounds,
-): Unit[] {
+function layoutScope(src: SourceLines, defs: DefNode[], from: number, to: number, header: Unit | null, bounds: LayoutBounds): Unit[] {
   const units: Unit[] = header ? [header] : [];
   let cursor = from;
   const pushFiller = (s: number, e: number) => {
@@ -196,15 +189,7 @@ function emitDef(src: SourceLines, d: DefNode, s: number, e: number, b: LayoutBo
   for (const u of layoutScope(src, d.children, first.startLine, e, header, b)) emitUnit(src, u, b, out);
 }
 
-function emitWindows(
-  src: SourceLines,
-  s: number,
-  e: number,
-  kind: ChunkKind,
-  symbol: string | null,
-  b: LayoutBounds,
-  out: Chunk[],
-): void {
+function emitWindows(src: SourceLines, s: number, e: number, kind: ChunkKind, symbol: string | null, b: LayoutBounds, out: Chunk[]): void {
   for (const [ws, we] of windowRanges(src, s, e, b.maxLines, b.maxChars)) {
     out.push({ startLine: ws, endLine: we, text: src.text(ws, we), symbol, kind });
   }

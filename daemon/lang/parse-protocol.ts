@@ -10,7 +10,4 @@ export interface ParseJobMessage {
   opts?: ChunkOptions;
 }
 
-export type ParseReplyMessage =
-  | { type: 'ready' }
-  | { type: 'result'; id: number; result: ParsedFile }
-  | { type: 'error'; id: number; message: string };
+export type ParseReplyMessage = { type: 'ready' } | { type: 'result'; id: number; result: ParsedFile } | { type: 'error'; id: number; message: string };

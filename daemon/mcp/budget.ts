@@ -21,7 +21,12 @@ export function trimLines(code: string, maxLines: number): { text: string; trimm
  * Renders items with code, shrinking every item's code (longest first) until the
  * whole fits the budget. Items are never dropped; their code may shrink to one line.
  */
-export function fitToBudget<T>(items: T[], render: (item: T, maxCodeLines: number) => string, maxTokens: number, maxCodeLines = 40): { text: string; trimmedItems: number } {
+export function fitToBudget<T>(
+  items: T[],
+  render: (item: T, maxCodeLines: number) => string,
+  maxTokens: number,
+  maxCodeLines = 40,
+): { text: string; trimmedItems: number } {
   const limits = items.map(() => maxCodeLines);
   const renderAll = () => items.map((it, i) => render(it, limits[i]));
   let parts = renderAll();
@@ -44,7 +49,12 @@ export function fitToBudget<T>(items: T[], render: (item: T, maxCodeLines: numbe
  * one-line code does not fit, the page ends early (never before its first item) and
  * `shown` says where the next page starts.
  */
-export function fitPage<T>(items: T[], render: (item: T, maxCodeLines: number) => string, maxTokens: number, maxCodeLines = 40): { text: string; shown: number; trimmedItems: number } {
+export function fitPage<T>(
+  items: T[],
+  render: (item: T, maxCodeLines: number) => string,
+  maxTokens: number,
+  maxCodeLines = 40,
+): { text: string; shown: number; trimmedItems: number } {
   let shown = items.length;
   for (;;) {
     const page = fitToBudget(items.slice(0, shown), render, maxTokens, maxCodeLines);

@@ -27,7 +27,11 @@ export function readCursor(args: Record<string, unknown> & { cursor?: string }):
   } catch {
     throw new ContextdError('bad-arguments', 'cursor is not one this server made');
   }
-  if (typeof parsed.o !== 'number' || !Number.isInteger(parsed.o) || parsed.o < 0 || typeof parsed.k !== 'string') throw new ContextdError('bad-arguments', 'cursor is not one this server made');
-  if (parsed.k !== digest(args)) throw new ContextdError('bad-arguments', 'cursor belongs to a call with other arguments', { hint: 'repeat the same arguments with next_cursor, or drop cursor to start over' });
+  if (typeof parsed.o !== 'number' || !Number.isInteger(parsed.o) || parsed.o < 0 || typeof parsed.k !== 'string')
+    throw new ContextdError('bad-arguments', 'cursor is not one this server made');
+  if (parsed.k !== digest(args))
+    throw new ContextdError('bad-arguments', 'cursor belongs to a call with other arguments', {
+      hint: 'repeat the same arguments with next_cursor, or drop cursor to start over',
+    });
   return parsed.o;
 }

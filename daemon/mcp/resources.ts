@@ -5,7 +5,13 @@
  * repository, no symlink or hard link out, no git internals, no secrets.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, ListResourcesRequestSchema, ListResourceTemplatesRequestSchema, ReadResourceRequestSchema, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ReadResourceRequestSchema,
+  type ReadResourceResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import { isContextdError } from '../errors.js';
 import { confinePath, readConfined, readConfinedAt } from '../repo/confine.js';
 import type { ToolDeps } from './toolkit.js';
@@ -37,7 +43,8 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
   low.setRequestHandler(ReadResourceRequestSchema, async (req): Promise<ReadResourceResult> => {
     const uri = req.params.uri;
     const t0 = performance.now();
-    const audit = (error: string | null) => deps.ctx.audit({ at: Date.now(), tool: 'resources/read', args: { uri }, durationMs: Math.round(performance.now() - t0), hits: error ? null : 1, error });
+    const audit = (error: string | null) =>
+      deps.ctx.audit({ at: Date.now(), tool: 'resources/read', args: { uri }, durationMs: Math.round(performance.now() - t0), hits: error ? null : 1, error });
     try {
       const roots = await deps.ctx.registeredRoots();
       const ref = parseFileUri(uri, roots);
@@ -59,7 +66,10 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
       if (isContextdError(err)) {
         const missing = err.code === 'path-missing' || err.code === 'not-registered';
         // A plain error with a code (not McpError, whose message repeats "MCP error <code>:" and the client adds its own).
-        throw Object.assign(new Error(`${err.message}${err.hint ? ` (${err.hint})` : ''}`), { code: missing ? RESOURCE_NOT_FOUND : ErrorCode.InvalidParams, data: { uri } });
+        throw Object.assign(new Error(`${err.message}${err.hint ? ` (${err.hint})` : ''}`), {
+          code: missing ? RESOURCE_NOT_FOUND : ErrorCode.InvalidParams,
+          data: { uri },
+        });
       }
       throw err;
     }

@@ -49,7 +49,7 @@ export const ASK_PROBE_MS = Number(process.env.CONTEXTD_BACKEND_PROBE_MS) || 30_
 export const SERVER_INSTRUCTIONS =
   'contextd indexes the git repositories the user registered (default: the one the client works in). ' +
   'Find code with search_code (by meaning or name), grep_code (exact text or regex), find_symbol (a definition by name); ' +
-  'see structure with outline (one file) and list_files (a glob); read with get_code or resources/read on a hit\'s contextd:// URI; ' +
+  "see structure with outline (one file) and list_files (a glob); read with get_code or resources/read on a hit's contextd:// URI; " +
   'learn why with code_history (one piece of code), search_history (when something was added or removed), recent_changes and related_files. ' +
   'index_status says how fresh the index is. ask_codebase (when a local model is configured) answers with path:line citations. ' +
   'Paths are repo-relative; lines are 1-based and inclusive.';

@@ -124,14 +124,27 @@ export function defineTool<I extends ZodRawShape, O extends ZodRawShape>(server:
   };
   // The SDK's generic overloads cannot see through a schema built here; the handler's types are checked above.
   const register = server.registerTool.bind(server) as unknown as (name: string, config: object, cb: typeof handler) => RegisteredTool;
-  return register(spec.name, { title: spec.title, description: spec.description, inputSchema: input, outputSchema: output, annotations: { title: spec.title, ...READ_ONLY, ...spec.annotations } }, handler);
+  return register(
+    spec.name,
+    {
+      title: spec.title,
+      description: spec.description,
+      inputSchema: input,
+      outputSchema: output,
+      annotations: { title: spec.title, ...READ_ONLY, ...spec.annotations },
+    },
+    handler,
+  );
 }
 
 /** The part of the SDK's request extra a tool uses. */
 interface ToolExtra {
   signal: AbortSignal;
   _meta?: { progressToken?: string | number };
-  sendNotification: (n: { method: 'notifications/progress'; params: { progressToken: string | number; progress: number; total?: number; message?: string } }) => Promise<void>;
+  sendNotification: (n: {
+    method: 'notifications/progress';
+    params: { progressToken: string | number; progress: number; total?: number; message?: string };
+  }) => Promise<void>;
 }
 
 function toolCall(extra: ToolExtra): ToolCall {
@@ -141,7 +154,10 @@ function toolCall(extra: ToolExtra): ToolCall {
     progress: async (progress, total, message) => {
       if (token === undefined || extra.signal.aborted) return;
       await extra
-        .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) } })
+        .sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken: token, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
+        })
         .catch(() => undefined);
     },
   };

@@ -46,12 +46,18 @@ export function confinePath(path: string, roots: readonly string[], defaultRoot:
     abs = resolve(path);
     root = roots.filter((r) => inside(r, abs)).sort((a, b) => b.length - a.length)[0];
   } else {
-    if (!defaultRoot) throw new ContextdError('no-repo', `a relative path needs a repository: pass repo, or use an absolute path inside one of: ${roots.join(', ') || '(none registered)'}`);
+    if (!defaultRoot)
+      throw new ContextdError(
+        'no-repo',
+        `a relative path needs a repository: pass repo, or use an absolute path inside one of: ${roots.join(', ') || '(none registered)'}`,
+      );
     root = defaultRoot;
     abs = resolve(root, path);
   }
   if (!root || !inside(root, abs)) {
-    throw new ContextdError('path-outside', `${path} is outside the registered repositories`, { hint: 'only files inside repositories added with `contextd add` can be read' });
+    throw new ContextdError('path-outside', `${path} is outside the registered repositories`, {
+      hint: 'only files inside repositories added with `contextd add` can be read',
+    });
   }
   let real: string;
   const realRoot = realpathSync(root);
@@ -99,7 +105,11 @@ export async function readConfined(target: ConfinedPath, range?: { start?: numbe
     const st = await fh.stat();
     if (st.isDirectory()) throw new ContextdError('read-failed', `${target.rel} is a directory`);
     if (!st.isFile()) throw new ContextdError('path-refused', `${target.rel} is not a regular file`);
-    if (st.nlink > 1) throw new ContextdError('path-refused', `${target.rel} is a hard link (${st.nlink} names): its content may live outside the repository, so it is not served`);
+    if (st.nlink > 1)
+      throw new ContextdError(
+        'path-refused',
+        `${target.rel} is a hard link (${st.nlink} names): its content may live outside the repository, so it is not served`,
+      );
     if (st.size <= MAX_SERVED_BYTES) {
       const text = decodeServed(target.rel, await fh.readFile());
       const lines = text.split('\n');
@@ -120,7 +130,10 @@ export async function readConfined(target: ConfinedPath, range?: { start?: numbe
 function decodeServed(rel: string, buf: Buffer): string {
   const content = classifyContent(rel, buf);
   if ('skip' in content) {
-    throw new ContextdError('path-refused', content.skip === 'secret' ? `${rel} holds what looks like a secret and is never served` : `${rel} is not served (${content.skip})`);
+    throw new ContextdError(
+      'path-refused',
+      content.skip === 'secret' ? `${rel} holds what looks like a secret and is never served` : `${rel} is not served (${content.skip})`,
+    );
   }
   return content.text;
 }
@@ -159,7 +172,8 @@ async function readRange(target: ConfinedPath, start: number, end: number): Prom
  * MAX_SERVED_BYTES only.
  */
 export async function readConfinedAt(target: ConfinedPath, rev: string, range?: { start?: number; end?: number }): Promise<ServedText> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(rev) || rev.includes('..')) throw new ContextdError('bad-rev', `${rev} is not a commit name (a sha, branch or tag)`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(rev) || rev.includes('..'))
+    throw new ContextdError('bad-rev', `${rev} is not a commit name (a sha, branch or tag)`);
   const object = `${rev}:${target.rel}`;
   const size = await runGit(target.root, ['cat-file', '-s', object]).then(
     (r) => Number(r.stdout.trim()),

@@ -68,7 +68,13 @@ export class DiffParser {
     if (!f) return;
     if (line.startsWith('@@')) {
       const m = HUNK.exec(line);
-      if (m) f.hunks.push({ oldStart: Number(m[1]), oldCount: m[2] === undefined ? 1 : Number(m[2]), newStart: Number(m[3]), newCount: m[4] === undefined ? 1 : Number(m[4]) });
+      if (m)
+        f.hunks.push({
+          oldStart: Number(m[1]),
+          oldCount: m[2] === undefined ? 1 : Number(m[2]),
+          newStart: Number(m[3]),
+          newCount: m[4] === undefined ? 1 : Number(m[4]),
+        });
       return;
     }
     if (f.hunks.length) return; // content lines (+, -, \ No newline…)

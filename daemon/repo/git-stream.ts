@@ -19,12 +19,7 @@ export interface GitStreamOptions extends Pick<GitRunOptions, 'env' | 'timeoutMs
  * loop iteration, not an await). Throws a GitError after the last batch when git
  * fails. The Buffers are views into git's output: decode them before the next batch.
  */
-export async function* gitRecordBatches(
-  cwd: string,
-  args: readonly string[],
-  separator: number,
-  opts: GitStreamOptions = {},
-): AsyncGenerator<Buffer[]> {
+export async function* gitRecordBatches(cwd: string, args: readonly string[], separator: number, opts: GitStreamOptions = {}): AsyncGenerator<Buffer[]> {
   const child = spawn('git', [...BASE_ARGS, ...args], {
     cwd,
     env: gitEnv(opts.env),

@@ -42,8 +42,7 @@ export class GitError extends Error {
     readonly signal: NodeJS.Signals | null = null,
     options?: { cause?: unknown },
   ) {
-    const why =
-      exitCode !== null ? `exit code ${exitCode}` : signal !== null ? `killed by ${signal}` : 'failed to start';
+    const why = exitCode !== null ? `exit code ${exitCode}` : signal !== null ? `killed by ${signal}` : 'failed to start';
     const detail = stderr.trim() ? `: ${stderr.trim().split('\n').slice(0, 5).join(' | ')}` : '';
     super(`git ${args.join(' ')} (in ${cwd}) ${why}${detail}`, options);
   }
@@ -107,21 +106,9 @@ export function gitEnv(extra: GitRunOptions['env']): NodeJS.ProcessEnv {
 /** Options every invocation gets. quotepath=off keeps non-ASCII paths readable in any non -z output. */
 export const BASE_ARGS: readonly string[] = ['-c', 'core.quotepath=off'];
 
-export function runGit(
-  cwd: string,
-  args: readonly string[],
-  opts: GitRunOptions & { encoding: 'buffer' },
-): Promise<GitResult<Buffer>>;
-export function runGit(
-  cwd: string,
-  args: readonly string[],
-  opts?: GitRunOptions & { encoding?: 'utf8' },
-): Promise<GitResult<string>>;
-export function runGit(
-  cwd: string,
-  args: readonly string[],
-  opts: GitRunOptions & { encoding?: 'buffer' | 'utf8' } = {},
-): Promise<GitResult<Buffer | string>> {
+export function runGit(cwd: string, args: readonly string[], opts: GitRunOptions & { encoding: 'buffer' }): Promise<GitResult<Buffer>>;
+export function runGit(cwd: string, args: readonly string[], opts?: GitRunOptions & { encoding?: 'utf8' }): Promise<GitResult<string>>;
+export function runGit(cwd: string, args: readonly string[], opts: GitRunOptions & { encoding?: 'buffer' | 'utf8' } = {}): Promise<GitResult<Buffer | string>> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', [...BASE_ARGS, ...args], {
       cwd,
@@ -238,11 +225,9 @@ export interface RepoState {
 /** head, shallowness and object format in one git process (a scan needs all three). */
 export async function repoState(root: string): Promise<RepoState> {
   // The option queries print before --verify is evaluated, so an unborn HEAD still yields them (exit 1).
-  const { stdout, exitCode } = await runGit(
-    root,
-    ['rev-parse', '--is-shallow-repository', '--show-object-format', '-q', '--verify', 'HEAD^{commit}'],
-    { okExitCodes: [0, 1] },
-  );
+  const { stdout, exitCode } = await runGit(root, ['rev-parse', '--is-shallow-repository', '--show-object-format', '-q', '--verify', 'HEAD^{commit}'], {
+    okExitCodes: [0, 1],
+  });
   const [shallow, format, head] = stdout.split('\n');
   return {
     head: exitCode === 0 && head ? head : null,

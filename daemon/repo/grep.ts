@@ -55,7 +55,9 @@ export async function gitGrep(root: string, opts: GrepOptions): Promise<{ matche
     }
   } catch (err) {
     if (err instanceof GitError && /pcre|regex|regular expression|unmatched|invalid/i.test(err.message)) {
-      throw new ContextdError('bad-arguments', `not a valid regular expression: ${opts.pattern}`, { hint: 'Perl-compatible syntax (\\b, \\d, (?i)); or use syntax "fixed" for the exact text' });
+      throw new ContextdError('bad-arguments', `not a valid regular expression: ${opts.pattern}`, {
+        hint: 'Perl-compatible syntax (\\b, \\d, (?i)); or use syntax "fixed" for the exact text',
+      });
     }
     throw err;
   }

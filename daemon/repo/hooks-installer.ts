@@ -16,14 +16,7 @@ import { access, chmod, lstat, mkdir, readFile, realpath, rename, stat, unlink, 
 import path from 'node:path';
 import { isInside } from './confine.js';
 import { findRepoRoot, runGit } from './git.js';
-import {
-  CHAINED_SUFFIX,
-  isContextdHook,
-  MANAGED_HOOKS,
-  renderHookScript,
-  type HookCommand,
-  type ManagedHook,
-} from './hook-script.js';
+import { CHAINED_SUFFIX, isContextdHook, MANAGED_HOOKS, renderHookScript, type HookCommand, type ManagedHook } from './hook-script.js';
 
 export { MANAGED_HOOKS, type ManagedHook, type HookCommand } from './hook-script.js';
 
@@ -103,7 +96,6 @@ export interface HookStatusReport extends HooksLocation {
   hooks: { hook: ManagedHook; path: string; state: HookState; chained: ChainState }[];
 }
 
-
 /** Resolve symlinks of the longest existing prefix, so /tmp vs /private/tmp style aliases compare equal. */
 async function realpathLoose(p: string): Promise<string> {
   try {
@@ -142,10 +134,7 @@ export async function locateHooks(repoRoot: string): Promise<HooksLocation> {
   return { worktree, hooksDir, hooksPath, shared };
 }
 
-type HookFile =
-  | { kind: 'missing' }
-  | { kind: 'ours'; text: string; mode: number }
-  | { kind: 'foreign' };
+type HookFile = { kind: 'missing' } | { kind: 'ours'; text: string; mode: number } | { kind: 'foreign' };
 
 async function exists(p: string): Promise<boolean> {
   try {
@@ -239,7 +228,10 @@ async function installOne(hooksDir: string, hook: ManagedHook, cmd: HookCommand)
 }
 
 export async function installHooks(repoRoot: string, opts: HookInstallOptions): Promise<HookInstallReport> {
-  for (const [k, v] of [['node', opts.node], ['notifyScript', opts.notifyScript]] as const) {
+  for (const [k, v] of [
+    ['node', opts.node],
+    ['notifyScript', opts.notifyScript],
+  ] as const) {
     // The hook runs from the work tree top, with git's PATH: relative paths would resolve elsewhere.
     if (!path.isAbsolute(v)) throw new Error(`installHooks: ${k} must be an absolute path, got ${JSON.stringify(v)}`);
   }

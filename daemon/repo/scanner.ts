@@ -183,31 +183,25 @@ export async function scanRepo(repoRoot: string, opts: ScanOptions = {}): Promis
 
   // Independent git reads, all started at once.
   const stateP = repoState(root);
-  const [{ head, shallow, objectFormat }, stagedVsHead, indexOut, changedOut, untrackedOut, ignoredCount] =
-    await Promise.all([
-      stateP,
-      // Paths whose staged content differs from HEAD (index vs HEAD tree: no work tree access).
-      // Without commits there is nothing to compare with: every tracked file is uncommitted (null).
-      stateP.then(async ({ head: h }) =>
-        h === null
-          ? null
-          : new Set(
-              splitNul(
-                (await runGit(root, ['diff-index', '--cached', '-z', '--name-only', h, '--'], { ...run, encoding: 'buffer' }))
-                  .stdout,
-              ),
-            ),
-      ),
-      runGit(root, ['ls-files', '-s', '-t', '-z'], { ...run, encoding: 'buffer' }),
-      runGit(root, ['diff-files', '-z', '--name-status'], { ...run, encoding: 'buffer' }),
-      runGit(root, ['ls-files', '-o', '--exclude-standard', '-z'], { ...run, encoding: 'buffer' }),
-      opts.countIgnored === false
-        ? Promise.resolve(0)
-        : runGit(root, ['ls-files', '-o', '-i', '--exclude-standard', '--directory', '-z'], {
-            ...run,
-            encoding: 'buffer',
-          }).then((r) => splitNul(r.stdout).length),
-    ]);
+  const [{ head, shallow, objectFormat }, stagedVsHead, indexOut, changedOut, untrackedOut, ignoredCount] = await Promise.all([
+    stateP,
+    // Paths whose staged content differs from HEAD (index vs HEAD tree: no work tree access).
+    // Without commits there is nothing to compare with: every tracked file is uncommitted (null).
+    stateP.then(async ({ head: h }) =>
+      h === null
+        ? null
+        : new Set(splitNul((await runGit(root, ['diff-index', '--cached', '-z', '--name-only', h, '--'], { ...run, encoding: 'buffer' })).stdout)),
+    ),
+    runGit(root, ['ls-files', '-s', '-t', '-z'], { ...run, encoding: 'buffer' }),
+    runGit(root, ['diff-files', '-z', '--name-status'], { ...run, encoding: 'buffer' }),
+    runGit(root, ['ls-files', '-o', '--exclude-standard', '-z'], { ...run, encoding: 'buffer' }),
+    opts.countIgnored === false
+      ? Promise.resolve(0)
+      : runGit(root, ['ls-files', '-o', '-i', '--exclude-standard', '--directory', '-z'], {
+          ...run,
+          encoding: 'buffer',
+        }).then((r) => splitNul(r.stdout).length),
+  ]);
 
   const index = parseIndex(indexOut.stdout);
   const changed = parseNameStatus(changedOut.stdout);

@@ -19,7 +19,12 @@ export interface TunedFusion {
 // BEGIN TUNED (generated)
 export const TUNED: TunedFusion = {
   models: {
-    "static-1.1": { semantic: 0.3, minSimilarity: 0, tunedOn: "bench/quality dev split: python-stdlib, boltons, commander, cobra, testify, jdk-java.logging+java.sql", date: "2026-12-03" },
+    'static-1.1': {
+      semantic: 0.3,
+      minSimilarity: 0,
+      tunedOn: 'bench/quality dev split: python-stdlib, boltons, commander, cobra, testify, jdk-java.logging+java.sql',
+      date: '2026-12-03',
+    },
   },
   fallback: { semantic: 0.5, minSimilarity: 0 },
   testFileFactor: 0.2,

@@ -65,7 +65,8 @@ export function rankNames(query: string, names: readonly string[], max: number):
     const had = tierOf.get(i);
     if (had === undefined || tier < had) tierOf.set(i, tier);
   };
-  for (const i of prefixRange(d.byLower, d.lower, ql)) add(i, names[i] === q ? MatchTier.Exact : d.lower[i] === ql ? MatchTier.ExactIgnoreCase : MatchTier.Prefix);
+  for (const i of prefixRange(d.byLower, d.lower, ql))
+    add(i, names[i] === q ? MatchTier.Exact : d.lower[i] === ql ? MatchTier.ExactIgnoreCase : MatchTier.Prefix);
   if (ql.length >= 2) for (const i of prefixRange(d.byInits, d.inits, ql)) add(i, MatchTier.Initials);
   if (tierOf.size < max) {
     // One native pass over all names joined by newlines finds every substring match.

@@ -124,7 +124,9 @@ export async function fileHistory(
     if (!found) {
       const names = [...new Set(chunks.map((c) => c.symbol).filter((s): s is string => !!s))];
       throw new ContextdError('no-such-symbol', `no symbol ${JSON.stringify(target.symbol)} in ${path}`, {
-        hint: names.length ? `symbols in this file: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}` : 'this file has no symbols; use file:start-end',
+        hint: names.length
+          ? `symbols in this file: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}`
+          : 'this file has no symbols; use file:start-end',
       });
     }
     symbol = found.symbol;
@@ -321,7 +323,10 @@ export async function recentChanges(
             }
           }
           if (lines) {
-            const order = acc.commits.filter((c) => by.has(c.sha)).sort(byNewest).map((c) => c.sha);
+            const order = acc.commits
+              .filter((c) => by.has(c.sha))
+              .sort(byNewest)
+              .map((c) => c.sha);
             symbols.push({ symbol: chunk.symbol, kind: chunk.kind, startLine: chunk.startLine, endLine: chunk.endLine, lines, commits: order });
           }
         }

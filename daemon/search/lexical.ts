@@ -64,9 +64,19 @@ export interface LexicalOptions {
   sentence?: boolean;
 }
 
-export async function lexicalSearch(store: MetadataStore, terms: QueryTerm[], filter: ViewFilter, limit: number, opts: LexicalOptions = {}): Promise<LexicalHit[]> {
+export async function lexicalSearch(
+  store: MetadataStore,
+  terms: QueryTerm[],
+  filter: ViewFilter,
+  limit: number,
+  opts: LexicalOptions = {},
+): Promise<LexicalHit[]> {
   if (!terms.length) return [];
-  const rows = await store.searchLexical({ ...filter, match: ftsExpression(await matchTerms(store, terms, filter.repoIds)), limit: Math.max(CANDIDATES, limit) });
+  const rows = await store.searchLexical({
+    ...filter,
+    match: ftsExpression(await matchTerms(store, terms, filter.repoIds)),
+    limit: Math.max(CANDIDATES, limit),
+  });
   const hits = rows.map((row): LexicalHit => {
     const lower = `${row.text}\n${row.symbol ?? ''}\n${row.path}`.toLowerCase();
     let coverage = 0;

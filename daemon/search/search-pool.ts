@@ -176,8 +176,11 @@ export class SearchPool {
       return;
     }
     // Replace it after a pause (a worker that dies at once must not spin).
-    setTimeout(() => {
-      if (!this.closed && this.slots[index] === null) this.slots[index] = this.start(index);
-    }, Math.max(50, 200 * this.failedStarts)).unref();
+    setTimeout(
+      () => {
+        if (!this.closed && this.slots[index] === null) this.slots[index] = this.start(index);
+      },
+      Math.max(50, 200 * this.failedStarts),
+    ).unref();
   }
 }

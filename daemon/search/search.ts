@@ -100,8 +100,8 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
   const symbolHits = !on('symbol')
     ? Promise.resolve([])
     : identifierQuery
-    ? findSymbols(store, query.trim(), symbolOpts)
-    : store.symbolNames().then((names) => definitionsOf(store, rankNamesByWords(terms, names, 40), symbolOpts));
+      ? findSymbols(store, query.trim(), symbolOpts)
+      : store.symbolNames().then((names) => definitionsOf(store, rankNamesByWords(terms, names, 40), symbolOpts));
 
   const [lexHits, symHits, histHits, semHits] = await Promise.all([lexical, symbolHits, historyHits, semantic]);
 
@@ -151,20 +151,22 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
     matched: new Map(histHits.map((h) => [chunkKey(h), h.matched])),
     keyOf: chunkKey,
   });
-  return picked.map((hit) => ({ ...hit, snippet: hitSnippet(hit, terms) })).map(({ item, score, retrievers, history, snippet }) => ({
-    repoId: item.repoId,
-    path: item.path,
-    startLine: item.startLine,
-    endLine: item.endLine,
-    symbol: item.symbol,
-    kind: item.kind,
-    language: item.language,
-    score: Math.round(score * 1e5) / 1e5,
-    snippet,
-    retrievers,
-    chunkHash: item.chunkHash,
-    text: item.text,
-    history,
-    why: why.get(chunkKey(item)) ?? [],
-  }));
+  return picked
+    .map((hit) => ({ ...hit, snippet: hitSnippet(hit, terms) }))
+    .map(({ item, score, retrievers, history, snippet }) => ({
+      repoId: item.repoId,
+      path: item.path,
+      startLine: item.startLine,
+      endLine: item.endLine,
+      symbol: item.symbol,
+      kind: item.kind,
+      language: item.language,
+      score: Math.round(score * 1e5) / 1e5,
+      snippet,
+      retrievers,
+      chunkHash: item.chunkHash,
+      text: item.text,
+      history,
+      why: why.get(chunkKey(item)) ?? [],
+    }));
 }

@@ -59,12 +59,7 @@ export async function definitionsOf(store: MetadataStore, ranked: RankedName[], 
     return { row, tier, prio: KIND_PRIORITY[row.kind] ?? 9 };
   });
   scored.sort(
-    (a, b) =>
-      a.tier - b.tier ||
-      a.prio - b.prio ||
-      a.row.name.length - b.row.name.length ||
-      cmp(a.row.path, b.row.path) ||
-      a.row.startLine - b.row.startLine,
+    (a, b) => a.tier - b.tier || a.prio - b.prio || a.row.name.length - b.row.name.length || cmp(a.row.path, b.row.path) || a.row.startLine - b.row.startLine,
   );
   return scored.slice(0, opts.limit).map(({ row, tier, prio }) => ({
     ...row,

@@ -9,7 +9,8 @@
 const TEST_DIR = /^(tests?|__tests__|__mocks__|spec|specs|testdata|testing|test_?utils|fixtures?|e2e|idle_test)$/i;
 // A module named just `test.py` / `testing.py` is often a library's test client (werkzeug.test, flask.testing):
 // implementation code, so only `tests.*` counts by its bare name.
-const TEST_LEAF = /(_test\.go|_tests?\.(py|rs)|\.(test|spec)\.[cm]?[jt]sx?|Tests?\.(java|kt|cs)|_spec\.rb|Test\.php)$|^(test_.*\.py|conftest\.py|tests\.(py|rs|go|[cm]?[jt]s))$/;
+const TEST_LEAF =
+  /(_test\.go|_tests?\.(py|rs)|\.(test|spec)\.[cm]?[jt]sx?|Tests?\.(java|kt|cs)|_spec\.rb|Test\.php)$|^(test_.*\.py|conftest\.py|tests\.(py|rs|go|[cm]?[jt]s))$/;
 
 /** A path (repository-relative, `/`-separated) that holds tests, fixtures or mocks. */
 export function isTestPath(path: string): boolean {
@@ -19,7 +20,8 @@ export function isTestPath(path: string): boolean {
   return TEST_LEAF.test(leaf);
 }
 
-const ABOUT_TESTS = /\b(tests?|testing|tested|unit ?tests?|spec|specs|fixtures?|mocks?|mocking|mocked|stubs?|fakes?|pytest|unittest|jest|mocha|vitest|junit|conftest|testdata|assertions? in tests)\b/i;
+const ABOUT_TESTS =
+  /\b(tests?|testing|tested|unit ?tests?|spec|specs|fixtures?|mocks?|mocking|mocked|stubs?|fakes?|pytest|unittest|jest|mocha|vitest|junit|conftest|testdata|assertions? in tests)\b/i;
 
 /** The query asks about tests (so test files are not ranked lower). */
 export function queryAboutTests(query: string): boolean {

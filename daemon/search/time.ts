@@ -75,11 +75,14 @@ export function timeSpecHint(text: string): string {
   if (d && d[2]) {
     const typed = d[2].replace(/s$/, '');
     // Nearest first; between equals the spelt-out unit (`week` over `wk`) reads best.
-    const near = UNIT_NAMES.filter((u) => u.length > 1 && editDistance(u, typed) <= 2).sort((a, b) => editDistance(a, typed) - editDistance(b, typed) || b.length - a.length);
+    const near = UNIT_NAMES.filter((u) => u.length > 1 && editDistance(u, typed) <= 2).sort(
+      (a, b) => editDistance(a, typed) - editDistance(b, typed) || b.length - a.length,
+    );
     return near.length ? `unknown unit "${d[2]}": did you mean ${d[1]}${near[0]}?` : `unknown unit "${d[2]}": use s, min, h, d, w, mo or y`;
   }
   const dmy = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(text);
-  if (dmy) return `dates are year first: write ${dmy[3]}-${dmy[2].padStart(2, '0')}-${dmy[1].padStart(2, '0')} (or ${dmy[3]}-${dmy[1].padStart(2, '0')}-${dmy[2].padStart(2, '0')})`;
+  if (dmy)
+    return `dates are year first: write ${dmy[3]}-${dmy[2].padStart(2, '0')}-${dmy[1].padStart(2, '0')} (or ${dmy[3]}-${dmy[1].padStart(2, '0')}-${dmy[2].padStart(2, '0')})`;
   if (/^\d{4}[./]\d{1,2}[./]\d{1,2}$/.test(text)) return `write the date with dashes: ${text.replace(/[./]/g, '-')}`;
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) return 'that date does not exist (check the month and day), or add a time as 2025-01-01T10:00';
   return 'durations: 90min, 12h, 3d, 2w, 6mo, 1y (also "2 weeks ago"); dates: 2025-01-01, 2025-01-01T10:00, today, yesterday';

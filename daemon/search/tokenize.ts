@@ -37,7 +37,8 @@ function splitAscii(word: string, out: string[], lower = word.toLowerCase(), fro
     if (k === 1) {
       while (j < to && CLASS[word.charCodeAt(j)] === 1) j++;
       const lowerNext = j < to && CLASS[word.charCodeAt(j)] === 2;
-      if (lowerNext && j - i >= 2) j--; // leave the last capital to the next part
+      if (lowerNext && j - i >= 2)
+        j--; // leave the last capital to the next part
       else if (lowerNext) while (j < to && CLASS[word.charCodeAt(j)] === 2) j++;
     } else {
       while (j < to && CLASS[word.charCodeAt(j)] === k) j++;

@@ -7,7 +7,6 @@ import type { AuditEntry, AuditSummary } from '../types.js';
 
 export type { AuditSummary } from '../types.js';
 
-
 export class AuditLog {
   private calls = 0;
   private errors = 0;

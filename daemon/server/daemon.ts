@@ -45,7 +45,6 @@ export interface DaemonOptions {
   installHooks?: boolean;
 }
 
-
 function str(params: unknown, key: string, required = true): string | undefined {
   const v = params && typeof params === 'object' ? (params as Record<string, unknown>)[key] : undefined;
   if (v === undefined || v === null) {
@@ -105,7 +104,11 @@ export class Daemon {
         searchWorkers: this.config.search.workers,
       });
       const corrupt = this.engine.checkIntegrity();
-      if (corrupt) this.log.error({ problem: corrupt, database: this.engine.storeInfo.location }, 'the index database failed its integrity check; `contextd status` says how to fix it');
+      if (corrupt)
+        this.log.error(
+          { problem: corrupt, database: this.engine.storeInfo.location },
+          'the index database failed its integrity check; `contextd status` says how to fix it',
+        );
       this.scheduler = new Scheduler(this.engine, this.log);
       this.deferred = new DeferredQueue(async (root) => {
         const repo = await this.engine.repos.getRepo(root);
@@ -222,7 +225,12 @@ export class Daemon {
         const repo = await this.engine.repoFor(root);
         const act = this.scheduler.activity().find((a) => a.repoId === repo.id);
         const p = act?.progress;
-        return { running: !!act, pending: await this.engine.pendingWork(root), progress: p ? { phase: p.phase, done: p.done, total: p.total } : null, lastError: repo.lastError };
+        return {
+          running: !!act,
+          pending: await this.engine.pendingWork(root),
+          progress: p ? { phase: p.phase, done: p.done, total: p.total } : null,
+          lastError: repo.lastError,
+        };
       },
       cancelIndex: async (root, reason) => this.scheduler.cancel((await this.engine.repoFor(root)).id, reason),
       audit: (entry) => this.audit.record(entry),
@@ -417,7 +425,8 @@ export class Daemon {
         return { queued: true, root };
       },
       wait: async (p) => {
-        const timeout = p && typeof p === 'object' && typeof (p as { timeoutMs?: unknown }).timeoutMs === 'number' ? (p as { timeoutMs: number }).timeoutMs : 60_000;
+        const timeout =
+          p && typeof p === 'object' && typeof (p as { timeoutMs?: unknown }).timeoutMs === 'number' ? (p as { timeoutMs: number }).timeoutMs : 60_000;
         return { idle: await this.scheduler.idle(Math.min(timeout, 600_000)) };
       },
       stop: () => {
@@ -585,10 +594,7 @@ export class Daemon {
       // queued work is persistent, so leaving now is as safe as a crash and loses nothing.
       const deadline = Number(process.env.CONTEXTD_STOP_DEADLINE_MS) || STOP_DEADLINE_MS;
       let timer: NodeJS.Timeout | undefined;
-      const late = await Promise.race([
-        winddown.then(() => false),
-        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), deadline))),
-      ]);
+      const late = await Promise.race([winddown.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), deadline)))]);
       clearTimeout(timer);
       if (late) this.log?.warn({ deadlineMs: deadline }, 'stop deadline passed; leaving the rest to the next start');
       this.log?.info('contextd daemon stopped');

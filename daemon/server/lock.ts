@@ -107,7 +107,9 @@ function runsDaemon(pid: number): boolean {
     const argv =
       process.platform === 'linux'
         ? readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
-        : execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 }).trim().split(/\s+/);
+        : execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 })
+            .trim()
+            .split(/\s+/);
     return argv.includes('daemon');
   } catch {
     return false;
@@ -165,7 +167,11 @@ export function acquireLock(dataDir: string, opts: { socketDir?: string } = {}):
 
 /** The error for a data dir another live daemon holds: names it, and where its sockets are. */
 export function daemonRunningError(dataDir: string, owner: LockHolder): ContextdError {
-  return new ContextdError('daemon-running', `another contextd daemon (pid ${owner.pid}) already uses ${dataDir}${owner.socketDir ? ` (sockets in ${owner.socketDir})` : ''}`, {
-    hint: 'stop it with `contextd stop`, or give this one its own CONTEXTD_DATA_DIR',
-  });
+  return new ContextdError(
+    'daemon-running',
+    `another contextd daemon (pid ${owner.pid}) already uses ${dataDir}${owner.socketDir ? ` (sockets in ${owner.socketDir})` : ''}`,
+    {
+      hint: 'stop it with `contextd stop`, or give this one its own CONTEXTD_DATA_DIR',
+    },
+  );
 }

@@ -23,20 +23,24 @@ export function createLspSocketServer(ctx: LspSocketContext, log: Logger, opts: 
   let count = 0;
   const server = createServer((socket) => {
     socket.on('error', () => socket.destroy());
-    readBridgeHeader(socket, (cwd, rest) => {
-      const id = ++count;
-      const session = createLspSession(socket, socket, full, {
-        cwd,
-        initialBytes: rest,
-        onClose: () => {
-          sessions.delete(session);
-          log.debug({ session: id }, 'lsp session closed');
-        },
-      });
-      sessions.add(session);
-      socket.resume();
-      log.debug({ session: id, cwd }, 'lsp session opened');
-    }, { framing: 'lsp' });
+    readBridgeHeader(
+      socket,
+      (cwd, rest) => {
+        const id = ++count;
+        const session = createLspSession(socket, socket, full, {
+          cwd,
+          initialBytes: rest,
+          onClose: () => {
+            sessions.delete(session);
+            log.debug({ session: id }, 'lsp session closed');
+          },
+        });
+        sessions.add(session);
+        socket.resume();
+        log.debug({ session: id, cwd }, 'lsp session opened');
+      },
+      { framing: 'lsp' },
+    );
   });
   server.on('close', () => {
     for (const s of [...sessions]) s.dispose();

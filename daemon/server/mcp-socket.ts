@@ -42,7 +42,10 @@ export function createMcpSocketServer(ctx: McpContext, log: Logger): Server {
           try {
             JSON.parse(line);
           } catch {
-            if (socket.writable) socket.write(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: each line must be one JSON-RPC message' } }) + '\n');
+            if (socket.writable)
+              socket.write(
+                JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: each line must be one JSON-RPC message' } }) + '\n',
+              );
             if (garbage.refused()) return drop('too many malformed messages in a row');
             continue;
           }

@@ -144,7 +144,9 @@ export class Scheduler {
       this.totals.reused += summary.reused;
       this.totals.newChunks += summary.newChunks;
       // Vectors for semantic search, in the background: search already works; errors show in embeddingProgress().
-      void this.engine.embedPending({ signal: this.abort.signal }).catch((err) => this.log.warn({ err: errorMessage(err) }, 'embedding failed; will retry after the next index run'));
+      void this.engine
+        .embedPending({ signal: this.abort.signal })
+        .catch((err) => this.log.warn({ err: errorMessage(err) }, 'embedding failed; will retry after the next index run'));
       this.log.info(
         {
           repo: repo.root,

@@ -60,12 +60,7 @@ function systemdExecProgram(program: string): string[] {
 }
 
 function xml(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
 /** sun_path is 108 bytes on Linux (104 on macOS), NUL included. */
@@ -100,7 +95,12 @@ function daemonEnv(opts: UnitOptions, socketDirForSystemd: string | null): [stri
 
 /** File name -> content for contextd.service, contextd.socket and dev.contextd.daemon.plist. */
 export function renderUnits(opts: UnitOptions): Record<string, string> {
-  for (const [k, v] of [['node', opts.node], ['cli', opts.cli], ['dataDir', opts.dataDir], ['socketDir', opts.socketDir]] as const) {
+  for (const [k, v] of [
+    ['node', opts.node],
+    ['cli', opts.cli],
+    ['dataDir', opts.dataDir],
+    ['socketDir', opts.socketDir],
+  ] as const) {
     if (!path.isAbsolute(v)) throw new Error(`renderUnits: ${k} must be an absolute path, got ${JSON.stringify(v)}`);
     if (/[\n\r\0]/.test(v)) throw new Error(`renderUnits: ${k} contains a newline or NUL`);
   }
@@ -112,14 +112,11 @@ export function renderUnits(opts: UnitOptions): Record<string, string> {
   const root = opts.templateRoot ?? PACKAGE_ROOT;
   const read = (rel: string): string => readFileSync(path.join(root, rel), 'utf8');
 
-  const usesRuntimeDir =
-    opts.runtimeDir !== undefined && path.resolve(opts.socketDir) === path.resolve(opts.runtimeDir, 'contextd');
+  const usesRuntimeDir = opts.runtimeDir !== undefined && path.resolve(opts.socketDir) === path.resolve(opts.runtimeDir, 'contextd');
   // `%t` is a specifier: it must not go through systemdLiteral, which would turn it into a literal "%t".
   const systemdSocketDir = usesRuntimeDir ? '%t/contextd' : null;
   const systemdEnv = daemonEnv(opts, systemdSocketDir).map(([k, v]) =>
-    systemdSocketDir !== null && k === 'CONTEXTD_SOCKET_DIR'
-      ? `Environment="CONTEXTD_SOCKET_DIR=%t/contextd"`
-      : `Environment=${systemdQuote(`${k}=${v}`)}`,
+    systemdSocketDir !== null && k === 'CONTEXTD_SOCKET_DIR' ? `Environment="CONTEXTD_SOCKET_DIR=%t/contextd"` : `Environment=${systemdQuote(`${k}=${v}`)}`,
   );
 
   const service = fill(
@@ -131,11 +128,7 @@ export function renderUnits(opts: UnitOptions): Record<string, string> {
     SYSTEMD_SERVICE,
   );
   // ListenStream= takes the rest of the line as the path: no quoting, only specifiers.
-  const socket = fill(
-    read('systemd/contextd.socket.in'),
-    { SOCKET_DIR: systemdSocketDir ?? systemdLiteral(opts.socketDir) },
-    SYSTEMD_SOCKET,
-  );
+  const socket = fill(read('systemd/contextd.socket.in'), { SOCKET_DIR: systemdSocketDir ?? systemdLiteral(opts.socketDir) }, SYSTEMD_SOCKET);
   const plistEnv = daemonEnv(opts, null)
     .map(([k, v]) => `    <key>${xml(k)}</key>\n    <string>${xml(v)}</string>`)
     .join('\n');

@@ -173,7 +173,12 @@ export async function installService(opts: ServiceInstallOptions = {}): Promise<
   const paths = resolvePaths({ ...sys.env, HOME: sys.home });
   const cli = opts.cli ?? CLI_SCRIPT;
   const notes: string[] = [];
-  if (!(await stat(cli).then((s) => s.isFile(), () => false))) {
+  if (
+    !(await stat(cli).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  ) {
     notes.push(`${cli} does not exist yet: run \`npm run build\` before the service starts, or it will fail to launch`);
   }
   const units = renderUnits({
@@ -237,10 +242,7 @@ async function applySystemd(
 ): Promise<Pick<ServiceReport, 'applied' | 'manual' | 'notes'>> {
   const probe = await rec.run(SYSTEMD_PROBE);
   if (probe.code !== 0) {
-    notes.push(
-      `systemctl --user is not usable here (${firstLine(probe.stderr) || `exit ${probe.code}`}): ` +
-        `the units are ${whatIfNot}.`,
-    );
+    notes.push(`systemctl --user is not usable here (${firstLine(probe.stderr) || `exit ${probe.code}`}): ` + `the units are ${whatIfNot}.`);
     return { applied: false, manual: steps.map(display), notes };
   }
   for (let i = 0; i < steps.length; i++) {
@@ -262,7 +264,13 @@ export async function uninstallService(opts: { system?: Partial<ServiceSystem> }
   const present: string[] = [];
   for (const name of fileNames(manager)) {
     const p = path.join(dir, name);
-    if (await lstat(p).then(() => true, () => false)) present.push(p);
+    if (
+      await lstat(p).then(
+        () => true,
+        () => false,
+      )
+    )
+      present.push(p);
   }
   const removeFiles = async (): Promise<void> => {
     for (const p of present) await rm(p, { force: true });
@@ -290,7 +298,10 @@ export async function uninstallService(opts: { system?: Partial<ServiceSystem> }
     return { ...base, applied: false, manual: [display([...SYSTEMCTL, 'stop', ...SYSTEMD_UNITS]), display([...SYSTEMCTL, 'daemon-reload'])], notes };
   }
   // No user manager: do by hand what `disable` would, so nothing points at removed files.
-  for (const [wants, unit] of [['sockets.target.wants', SYSTEMD_SOCKET], ['default.target.wants', SYSTEMD_SERVICE]]) {
+  for (const [wants, unit] of [
+    ['sockets.target.wants', SYSTEMD_SOCKET],
+    ['default.target.wants', SYSTEMD_SERVICE],
+  ]) {
     const link = path.join(dir, wants, unit);
     const target = await readlink(link).catch(() => null);
     if (target !== null && path.basename(target) === unit) {
@@ -318,7 +329,13 @@ export async function serviceStatus(opts: { system?: Partial<ServiceSystem> } = 
   const files = await Promise.all(
     fileNames(manager).map(async (name) => {
       const p = path.join(dir, name);
-      return { path: p, present: await lstat(p).then(() => true, () => false) };
+      return {
+        path: p,
+        present: await lstat(p).then(
+          () => true,
+          () => false,
+        ),
+      };
     }),
   );
   const installed = files.every((f) => f.present);

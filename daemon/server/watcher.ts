@@ -34,7 +34,13 @@ export class RepoWatcher {
   constructor(private readonly opts: RepoWatcherOptions) {}
 
   async start(): Promise<void> {
-    const ignore = [...ALWAYS_IGNORED, ...this.opts.ignoreDirs.filter((d) => isInside(this.opts.root, d)).map((d) => relative(this.opts.root, d)).filter((r) => r)];
+    const ignore = [
+      ...ALWAYS_IGNORED,
+      ...this.opts.ignoreDirs
+        .filter((d) => isInside(this.opts.root, d))
+        .map((d) => relative(this.opts.root, d))
+        .filter((r) => r),
+    ];
     this.sub = await watcher.subscribe(
       this.opts.root,
       (err, events) => {

@@ -67,7 +67,13 @@ export async function rescoredLexicalSearch(
   const capped = await rows(fetch, Math.max(fetch * 5, 500));
   const candidates = candidatesToRescore(capped.rows.length >= fetch || !capped.capHit ? capped.rows : (await rows(fetch, null)).rows, q.limit);
   if (!candidates.length) return [];
-  const texts = await chunkTexts(port, candidates.map((r) => r.chunkHash));
+  const texts = await chunkTexts(
+    port,
+    candidates.map((r) => r.chunkHash),
+  );
   const withText = candidates.map((r) => ({ ...r, text: texts.get(r.chunkHash) ?? '' }));
-  return rescoreByRepository(q.match, withText, await stats([...new Set(withText.map((r) => r.repoId))], matchPhraseKeys(parseMatch(q.match)))).slice(0, q.limit);
+  return rescoreByRepository(q.match, withText, await stats([...new Set(withText.map((r) => r.repoId))], matchPhraseKeys(parseMatch(q.match)))).slice(
+    0,
+    q.limit,
+  );
 }

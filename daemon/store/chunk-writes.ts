@@ -80,7 +80,10 @@ export class SqlChunkWriter {
     const known = new Map<string, number>();
     if (parsedKeys.length) {
       const params: unknown[] = [];
-      const rows = await c.all<{ id: number; parse_key: string }>(`SELECT id, parse_key FROM parses WHERE ${c.inList('parse_key', parsedKeys, params)}`, params);
+      const rows = await c.all<{ id: number; parse_key: string }>(
+        `SELECT id, parse_key FROM parses WHERE ${c.inList('parse_key', parsedKeys, params)}`,
+        params,
+      );
       for (const r of rows) known.set(r.parse_key, r.id);
     }
     // Which files bring a parse the store does not have (the first of a batch holding a key).
@@ -120,9 +123,14 @@ export class SqlChunkWriter {
       }
       // Sorted, so concurrent writers take row locks in the same order.
       const sorted = [...chunks.values()].sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0));
-      newHashes = new Set((await insertRows(c, 'chunks', ['hash', 'language', 'text'], sorted, ' ON CONFLICT (hash) DO NOTHING RETURNING hash')).map((r) => r.hash as string));
+      newHashes = new Set(
+        (await insertRows(c, 'chunks', ['hash', 'language', 'text'], sorted, ' ON CONFLICT (hash) DO NOTHING RETURNING hash')).map((r) => r.hash as string),
+      );
       const ids = await insertRows(c, 'parse_chunks', OCCURRENCE_COLS, occs, ' RETURNING id, parse_id, ord');
-      await this.lexicon.add(c, ids.map((r) => ({ id: r.id as number, text: lexical.get(`${r.parse_id}:${r.ord}`)! })));
+      await this.lexicon.add(
+        c,
+        ids.map((r) => ({ id: r.id as number, text: lexical.get(`${r.parse_id}:${r.ord}`)! })),
+      );
       if (symbols.length) {
         await insertRows(c, 'symbols', SYMBOL_COLS, symbols);
         this.onSymbols();
@@ -144,7 +152,19 @@ export class SqlChunkWriter {
         }
       }
       const skipped = content.kind === 'skipped';
-      view.set(f.path, [repoId, f.path, f.blob, f.contentKey, f.size, f.language, f.encoding, skipped ? 'skipped' : 'indexed', skipped ? content.reason : null, parseId, now]);
+      view.set(f.path, [
+        repoId,
+        f.path,
+        f.blob,
+        f.contentKey,
+        f.size,
+        f.language,
+        f.encoding,
+        skipped ? 'skipped' : 'indexed',
+        skipped ? content.reason : null,
+        parseId,
+        now,
+      ]);
       outcomes.push({ parseId, newChunks });
     }
     await insertRows(
@@ -152,7 +172,9 @@ export class SqlChunkWriter {
       'files',
       FILE_COLS,
       [...view.values()],
-      ` ON CONFLICT (repo_id, path) DO UPDATE SET ${FILE_COLS.slice(2).map((col) => `${col} = excluded.${col}`).join(', ')}`,
+      ` ON CONFLICT (repo_id, path) DO UPDATE SET ${FILE_COLS.slice(2)
+        .map((col) => `${col} = excluded.${col}`)
+        .join(', ')}`,
     );
     return outcomes;
   }

@@ -7,11 +7,8 @@
 import { ContextdError } from '../errors.js';
 import { fts5Tokens } from './fts-tokens.js';
 
-
 export type MatchNode =
-  | { kind: 'phrase'; index: number; tokens: string[] }
-  | { kind: 'and' | 'or'; children: MatchNode[] }
-  | { kind: 'not'; left: MatchNode; right: MatchNode };
+  { kind: 'phrase'; index: number; tokens: string[] } | { kind: 'and' | 'or'; children: MatchNode[] } | { kind: 'not'; left: MatchNode; right: MatchNode };
 
 export interface ParsedMatch {
   root: MatchNode;

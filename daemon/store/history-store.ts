@@ -77,7 +77,14 @@ function groupBy<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {
  * committed yet count as changed now, by nobody in particular: they match a time window that
  * includes now and no author filter.
  */
-export function historyFilterSql(lex: Pick<CommitLexicon, 'author'>, h: HistoryFilter, params: unknown[], startExpr: string, endExpr: string, fileAlias = 'f'): string {
+export function historyFilterSql(
+  lex: Pick<CommitLexicon, 'author'>,
+  h: HistoryFilter,
+  params: unknown[],
+  startExpr: string,
+  endExpr: string,
+  fileAlias = 'f',
+): string {
   const f = fileAlias;
   const conds: string[] = [];
   let sql = `EXISTS (SELECT 1 FROM blame_files hbf JOIN blame_ranges hb ON hb.repo_id = hbf.repo_id AND hb.path = hbf.path
@@ -103,7 +110,19 @@ function timeWindow(conds: string[], params: unknown[], alias: string, w: { sinc
   }
 }
 
-const COMMIT_WRITE_COLS = ['sha', 'parents', 'author_name', 'author_email', 'author_time', 'committer_name', 'committer_email', 'commit_time', 'subject', 'body', 'files_changed'];
+const COMMIT_WRITE_COLS = [
+  'sha',
+  'parents',
+  'author_name',
+  'author_email',
+  'author_time',
+  'committer_name',
+  'committer_email',
+  'commit_time',
+  'subject',
+  'body',
+  'files_changed',
+];
 
 export class SqlHistory implements HistoryStore {
   constructor(
@@ -123,7 +142,12 @@ export class SqlHistory implements HistoryStore {
   private async stateOf(c: SqlPort, repoId: number): Promise<HistoryState | null> {
     const r = await c.get<Row>('SELECT log_tip, shallow, grafts, updated_at FROM history_state WHERE repo_id = ?', [repoId]);
     if (!r) return null;
-    return { logTip: r.log_tip as string | null, shallow: asBool(r.shallow), grafts: r.grafts ? (r.grafts as string).split(' ') : [], updatedAt: r.updated_at as number };
+    return {
+      logTip: r.log_tip as string | null,
+      shallow: asBool(r.shallow),
+      grafts: r.grafts ? (r.grafts as string).split(' ') : [],
+      updatedAt: r.updated_at as number,
+    };
   }
 
   historyState(repoId: number): Promise<HistoryState | null> {
@@ -146,13 +170,26 @@ export class SqlHistory implements HistoryStore {
     for (const part of batchesFor(commits, COMMIT_WRITE_COLS.length + extraCols.length)) {
       const params: unknown[] = [];
       const rows = part.map((m) => [
-        m.sha, m.parents.join(' '), m.authorName, m.authorEmail, m.authorTime, m.committerName, m.committerEmail, m.commitTime,
-        m.subject, bodyless ? '' : m.body, bodyless ? null : m.filesChanged, ...Object.values(this.lex.extra(m)),
+        m.sha,
+        m.parents.join(' '),
+        m.authorName,
+        m.authorEmail,
+        m.authorTime,
+        m.committerName,
+        m.committerEmail,
+        m.commitTime,
+        m.subject,
+        bodyless ? '' : m.body,
+        bodyless ? null : m.filesChanged,
+        ...Object.values(this.lex.extra(m)),
       ]);
       const sql = `INSERT INTO commits (${[...COMMIT_WRITE_COLS, ...extraCols].join(', ')}) VALUES ${valuesList(rows, params)} RETURNING id, sha`;
       for (const r of await c.all<{ id: number; sha: string }>(sql, params)) ids.set(r.sha, r.id);
     }
-    await this.lex.add(c, commits.map((m) => ({ id: ids.get(m.sha)!, subject: m.subject, body: bodyless ? '' : m.body })));
+    await this.lex.add(
+      c,
+      commits.map((m) => ({ id: ids.get(m.sha)!, subject: m.subject, body: bodyless ? '' : m.body })),
+    );
     return ids;
   }
 
@@ -172,10 +209,17 @@ export class SqlHistory implements HistoryStore {
     return this.port.tx(async (c) => {
       const seen = new Set<string>();
       const list = commits.filter((m) => !seen.has(m.sha) && seen.add(m.sha));
-      const existing = await this.idsOf(c, list.map((m) => m.sha));
+      const existing = await this.idsOf(
+        c,
+        list.map((m) => m.sha),
+      );
       const fresh = list.filter((m) => !existing.has(m.sha));
       const incomplete = list.filter((m) => existing.get(m.sha)?.filesChanged === null);
-      const ids = await this.insertCommits(c, fresh.map((m) => ({ ...m, filesChanged: m.files.length })), false);
+      const ids = await this.insertCommits(
+        c,
+        fresh.map((m) => ({ ...m, filesChanged: m.files.length })),
+        false,
+      );
       if (incomplete.length) {
         // Known so far only from blame (no body, no files): complete it, and its message row.
         for (const m of incomplete) {
@@ -183,13 +227,34 @@ export class SqlHistory implements HistoryStore {
           const extra = this.lex.extra(m);
           await c.run(
             `UPDATE commits SET parents = ?, author_name = ?, author_email = ?, author_time = ?, committer_name = ?, committer_email = ?,
-               commit_time = ?, subject = ?, body = ?, files_changed = ?${Object.keys(extra).map((k) => `, ${k} = ?`).join('')} WHERE id = ?`,
-            [m.parents.join(' '), m.authorName, m.authorEmail, m.authorTime, m.committerName, m.committerEmail, m.commitTime, m.subject, m.body, m.files.length, ...Object.values(extra), id],
+               commit_time = ?, subject = ?, body = ?, files_changed = ?${Object.keys(extra)
+                 .map((k) => `, ${k} = ?`)
+                 .join('')} WHERE id = ?`,
+            [
+              m.parents.join(' '),
+              m.authorName,
+              m.authorEmail,
+              m.authorTime,
+              m.committerName,
+              m.committerEmail,
+              m.commitTime,
+              m.subject,
+              m.body,
+              m.files.length,
+              ...Object.values(extra),
+              id,
+            ],
           );
           ids.set(m.sha, id);
         }
-        await this.lex.remove(c, incomplete.map((m) => ids.get(m.sha)!));
-        await this.lex.add(c, incomplete.map((m) => ({ id: ids.get(m.sha)!, subject: m.subject, body: m.body })));
+        await this.lex.remove(
+          c,
+          incomplete.map((m) => ids.get(m.sha)!),
+        );
+        await this.lex.add(
+          c,
+          incomplete.map((m) => ({ id: ids.get(m.sha)!, subject: m.subject, body: m.body })),
+        );
       }
       const fileRows = [...fresh, ...incomplete].flatMap((m) => m.files.map((f) => [ids.get(m.sha)!, f.path, f.status, f.oldPath]));
       for (const part of batchesFor(fileRows, 4)) {
@@ -234,7 +299,10 @@ export class SqlHistory implements HistoryStore {
     const params: unknown[] = [];
     const where = this.port.inList('cm.sha', shas, params);
     const out = new Set<string>();
-    for (const r of await this.port.all<Row>(`SELECT cf.path, cf.old_path FROM commits cm JOIN commit_files cf ON cf.commit_id = cm.id WHERE ${where} ORDER BY cf.commit_id, cf.path`, params)) {
+    for (const r of await this.port.all<Row>(
+      `SELECT cf.path, cf.old_path FROM commits cm JOIN commit_files cf ON cf.commit_id = cm.id WHERE ${where} ORDER BY cf.commit_id, cf.path`,
+      params,
+    )) {
       out.add(r.path as string);
       if (r.old_path) out.add(r.old_path as string);
     }
@@ -400,7 +468,13 @@ export class SqlHistory implements HistoryStore {
        WHERE r.repo_id = ? AND r.path = ? ORDER BY r.start_line`,
       [repoId, path],
     );
-    return { blob: f.blob as string, status: f.status as BlameStatus, lines: f.lines as number, stale: asBool(f.stale), ranges: ranges.map((r) => ({ start: r.start_line, end: r.end_line, sha: r.sha })) };
+    return {
+      blob: f.blob as string,
+      status: f.status as BlameStatus,
+      lines: f.lines as number,
+      stale: asBool(f.stale),
+      ranges: ranges.map((r) => ({ start: r.start_line, end: r.end_line, sha: r.sha })),
+    };
   }
 
   /** Stored commits by id. */
@@ -418,7 +492,12 @@ export class SqlHistory implements HistoryStore {
     if (!queries.length) return [];
     const qs = (params: unknown[]) =>
       `WITH q(i, repo_id, path, s, e) AS (VALUES ${queries
-        .map((x, i) => (params.push(i, x.repoId, x.path, x.startLine, x.endLine), '(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))'))
+        .map(
+          (x, i) => (
+            params.push(i, x.repoId, x.path, x.startLine, x.endLine),
+            '(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))'
+          ),
+        )
         .join(', ')}) `;
     const p1: unknown[] = [];
     const files = await this.port.all<Row>(
@@ -465,7 +544,8 @@ export class SqlHistory implements HistoryStore {
     params.push(q.maxCommitFiles);
     // Commits of the repositories searched. With none named every commit counts, except in a
     // shared database those only other machines' repositories reach.
-    if (q.repoIds?.length) conds.push(`EXISTS (SELECT 1 FROM repo_commits rc WHERE rc.commit_id = s.id AND ${this.view.where({ repoIds: q.repoIds }, params, 'rc')})`);
+    if (q.repoIds?.length)
+      conds.push(`EXISTS (SELECT 1 FROM repo_commits rc WHERE rc.commit_id = s.id AND ${this.view.where({ repoIds: q.repoIds }, params, 'rc')})`);
     else if (this.view.scoped) {
       conds.push(`(NOT EXISTS (SELECT 1 FROM repo_commits rc WHERE rc.commit_id = s.id)
         OR EXISTS (SELECT 1 FROM repo_commits rc WHERE rc.commit_id = s.id AND ${this.view.where({}, params, 'rc')}))`);
@@ -500,7 +580,10 @@ export class SqlHistory implements HistoryStore {
       throw this.lex.queryError(err);
     }
     const commits = await this.commitsById([...new Set(rows.map((r) => r.cid as number))]);
-    const texts = await chunkTexts(this.port, rows.map((r) => r.chunk_hash as string));
+    const texts = await chunkTexts(
+      this.port,
+      rows.map((r) => r.chunk_hash as string),
+    );
     return rows.map((r) => {
       const c = commits.get(r.cid as number)!;
       return {
@@ -594,8 +677,15 @@ export class SqlHistory implements HistoryStore {
     let files = new Map<number, Row[]>();
     if (rows.length) {
       const p: unknown[] = [];
-      const where = this.port.inList('commit_id', rows.map((r) => r.id as number), p);
-      files = groupBy(await this.port.all<Row>(`SELECT commit_id, path, status, old_path FROM commit_files WHERE ${where} ORDER BY commit_id, path`, p), (f) => f.commit_id as number);
+      const where = this.port.inList(
+        'commit_id',
+        rows.map((r) => r.id as number),
+        p,
+      );
+      files = groupBy(
+        await this.port.all<Row>(`SELECT commit_id, path, status, old_path FROM commit_files WHERE ${where} ORDER BY commit_id, path`, p),
+        (f) => f.commit_id as number,
+      );
     }
     return rows.map((r) => ({
       ...toCommit(r),
@@ -606,7 +696,10 @@ export class SqlHistory implements HistoryStore {
   async historyStats(repoId: number): Promise<HistoryStats> {
     const state = await this.historyState(repoId);
     const files: Record<string, number> = {};
-    for (const r of await this.port.all<{ status: string; n: number }>('SELECT status, COUNT(*) AS n FROM blame_files WHERE repo_id = ? GROUP BY status ORDER BY status', [repoId])) {
+    for (const r of await this.port.all<{ status: string; n: number }>(
+      'SELECT status, COUNT(*) AS n FROM blame_files WHERE repo_id = ? GROUP BY status ORDER BY status',
+      [repoId],
+    )) {
       files[r.status] = r.n;
     }
     const n = (await this.port.get<{ n: number }>('SELECT COUNT(*) AS n FROM repo_commits WHERE repo_id = ?', [repoId]))!.n;

@@ -21,7 +21,10 @@ export class SqlJobQueue implements JobQueue {
     const seqs = await this.nextSeqs(list.length);
     const now = Date.now();
     await this.port.tx(async (c) => {
-      for (const part of batchesFor(list.map((p, i) => [repoId, p, seqs[i], reason, now]), 5)) {
+      for (const part of batchesFor(
+        list.map((p, i) => [repoId, p, seqs[i], reason, now]),
+        5,
+      )) {
         const params: unknown[] = [];
         await c.run(
           `INSERT INTO jobs (repo_id, path, seq, reason, created_at) VALUES ${valuesList(part, params)}
@@ -34,7 +37,10 @@ export class SqlJobQueue implements JobQueue {
 
   async pendingJobs(): Promise<Map<number, number>> {
     const mine = this.scope ? `WHERE j.repo_id IN (SELECT id FROM repos WHERE ${this.scope.col} = ?)` : '';
-    const rows = await this.port.all<{ repo_id: number; n: number }>(`SELECT j.repo_id, COUNT(*) AS n FROM jobs j ${mine} GROUP BY j.repo_id ORDER BY j.repo_id`, this.scope ? [this.scope.value] : []);
+    const rows = await this.port.all<{ repo_id: number; n: number }>(
+      `SELECT j.repo_id, COUNT(*) AS n FROM jobs j ${mine} GROUP BY j.repo_id ORDER BY j.repo_id`,
+      this.scope ? [this.scope.value] : [],
+    );
     return new Map(rows.map((r) => [r.repo_id, Number(r.n)]));
   }
 
@@ -42,7 +48,10 @@ export class SqlJobQueue implements JobQueue {
     const full = await this.port.get<{ seq: number }>("SELECT seq FROM jobs WHERE repo_id = ? AND path = ''", [repoId]);
     const rows = full
       ? await this.port.all<{ path: string; seq: number; reason: string }>('SELECT path, seq, reason FROM jobs WHERE repo_id = ? ORDER BY path', [repoId])
-      : await this.port.all<{ path: string; seq: number; reason: string }>('SELECT path, seq, reason FROM jobs WHERE repo_id = ? ORDER BY seq LIMIT ?', [repoId, max]);
+      : await this.port.all<{ path: string; seq: number; reason: string }>('SELECT path, seq, reason FROM jobs WHERE repo_id = ? ORDER BY seq LIMIT ?', [
+          repoId,
+          max,
+        ]);
     if (!rows.length) return null;
     return {
       full: !!full,
@@ -58,7 +67,10 @@ export class SqlJobQueue implements JobQueue {
         const params: unknown[] = [];
         const values = part.map(([path, seq]) => (params.push(path, seq), '(CAST(? AS TEXT), CAST(? AS BIGINT))')).join(', ');
         params.push(repoId);
-        await c.run(`WITH t(path, seq) AS (VALUES ${values}) DELETE FROM jobs WHERE repo_id = ? AND EXISTS (SELECT 1 FROM t WHERE t.path = jobs.path AND jobs.seq <= t.seq)`, params);
+        await c.run(
+          `WITH t(path, seq) AS (VALUES ${values}) DELETE FROM jobs WHERE repo_id = ? AND EXISTS (SELECT 1 FROM t WHERE t.path = jobs.path AND jobs.seq <= t.seq)`,
+          params,
+        );
       }
     });
   }

@@ -190,7 +190,15 @@ export class LocalVectorIndex implements VectorIndex {
       keys: ann ? null : [],
       matrix: ann ? null : new Float32Array(0),
       ann: ann
-        ? new usearch!.Index({ dimensions: dim, metric: usearch!.MetricKind.Cos, quantization: usearch!.ScalarKind.F32, connectivity: 16, expansion_add: 128, expansion_search: 96, multi: false })
+        ? new usearch!.Index({
+            dimensions: dim,
+            metric: usearch!.MetricKind.Cos,
+            quantization: usearch!.ScalarKind.F32,
+            connectivity: 16,
+            expansion_add: 128,
+            expansion_search: 96,
+            multi: false,
+          })
         : null,
       dirty: false,
       checkedAt: Date.now(),

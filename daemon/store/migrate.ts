@@ -127,7 +127,8 @@ function sqliteSide(path: string): Side {
     extra: {},
     scope: () => null,
     async lexical(c, table, rows) {
-      const fts = table === 'commits' ? 'INSERT INTO commit_fts (rowid, subject, body) VALUES (?, ?, ?)' : 'INSERT INTO chunk_fts (rowid, symbol, body) VALUES (?, ?, ?)';
+      const fts =
+        table === 'commits' ? 'INSERT INTO commit_fts (rowid, subject, body) VALUES (?, ?, ?)' : 'INSERT INTO chunk_fts (rowid, symbol, body) VALUES (?, ?, ?)';
       for (const r of rows) await c.run(fts, [r.id, ...r.text]);
     },
     async ftsStats() {
@@ -210,7 +211,10 @@ async function pgSide(url: string, machine: string): Promise<Side> {
     },
     async setFtsStats(kind, source, wasEmpty) {
       if (!wasEmpty) return;
-      await port.run(`UPDATE ${kind === 'chunks' ? 'lexical_stats' : 'commit_lex_stats'} SET nrow = GREATEST(nrow, ?), ntok = GREATEST(ntok, ?), version = version + 1`, [source.nrow, source.ntok]);
+      await port.run(
+        `UPDATE ${kind === 'chunks' ? 'lexical_stats' : 'commit_lex_stats'} SET nrow = GREATEST(nrow, ?), ntok = GREATEST(ntok, ?), version = version + 1`,
+        [source.nrow, source.ntok],
+      );
     },
     close: () => store.close(),
   };
@@ -231,7 +235,10 @@ async function* readRows(side: Side, decl: TableDecl, range?: { col: string; lo:
   for (;;) {
     const all: string[] = last ? [...conds, `(${decl.key.join(', ')}) > (${decl.key.map(() => '?').join(', ')})`] : conds;
     const where: string = all.length ? ` WHERE ${all.join(' AND ')}` : '';
-    const rows: Row[] = await side.port.all<Row>(`SELECT ${cols.join(', ')} FROM ${decl.name}${where} ORDER BY ${decl.key.join(', ')} LIMIT ${BATCH}`, [...base, ...(last ?? [])]);
+    const rows: Row[] = await side.port.all<Row>(`SELECT ${cols.join(', ')} FROM ${decl.name}${where} ORDER BY ${decl.key.join(', ')} LIMIT ${BATCH}`, [
+      ...base,
+      ...(last ?? []),
+    ]);
     if (!rows.length) return;
     yield rows;
     const end: Row = rows[rows.length - 1];
@@ -293,7 +300,11 @@ async function insertRows(target: Side, c: SqlPort, decl: TableDecl, rows: Row[]
       // Shared content already in the target (its one natural column: parse_key, sha).
       const key = id.natural[0];
       const p: unknown[] = [];
-      const where = c.inList(key, reused.map((r) => r[key] as string), p);
+      const where = c.inList(
+        key,
+        reused.map((r) => r[key] as string),
+        p,
+      );
       for (const r of await c.all<Row>(`SELECT ${id.col}, ${key} FROM ${decl.name} WHERE ${where}`, p)) got.set(natural(r), r[id.col] as number);
     }
     for (const r of part) {
@@ -302,7 +313,12 @@ async function insertRows(target: Side, c: SqlPort, decl: TableDecl, rows: Row[]
     }
   }
   if (map && (decl.name === 'parse_chunks' || decl.name === 'commits')) {
-    await lexicalRows(target, c, decl.name, rows.filter((r) => fresh.has(r.id as number)).map((r) => ({ ...r, id: map.get(r.id as number) })));
+    await lexicalRows(
+      target,
+      c,
+      decl.name,
+      rows.filter((r) => fresh.has(r.id as number)).map((r) => ({ ...r, id: map.get(r.id as number) })),
+    );
   }
   return { inserted, fresh };
 }
@@ -318,8 +334,14 @@ async function lexicalRows(target: Side, c: SqlPort, table: 'parse_chunks' | 'co
   }
   // The same text the stores index when they write: identifier-split symbol / subject and body.
   const text = (r: Row): [string, string] =>
-    table === 'commits' ? [indexText(r.subject as string), indexText(r.body as string)] : [r.symbol ? indexText(r.symbol as string) : '', indexText(r.text as string)];
-  await target.lexical(c, table, made.map((r) => ({ id: r.id as number, text: text(r) })));
+    table === 'commits'
+      ? [indexText(r.subject as string), indexText(r.body as string)]
+      : [r.symbol ? indexText(r.symbol as string) : '', indexText(r.text as string)];
+  await target.lexical(
+    c,
+    table,
+    made.map((r) => ({ id: r.id as number, text: text(r) })),
+  );
 }
 
 async function openSide(ref: StoreRef, machine: string): Promise<Side> {
@@ -336,7 +358,11 @@ async function marker(side: Side): Promise<string | null> {
 
 async function setMarker(side: Side, value: string | null): Promise<void> {
   if (value === null) await side.port.run('DELETE FROM embed_settings WHERE key = ?', [side.markerKey]);
-  else await side.port.run('INSERT INTO embed_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [side.markerKey, value]);
+  else
+    await side.port.run('INSERT INTO embed_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
+      side.markerKey,
+      value,
+    ]);
 }
 
 export async function migrateStore(opts: MigrateOptions): Promise<MigrateSummary> {
@@ -383,7 +409,12 @@ export async function migrateStore(opts: MigrateOptions): Promise<MigrateSummary
 /** Tables whose rows may already be in a shared target (counted as reused when they are). */
 const REUSED = { parses: 'parses', commits: 'commits', chunk_vectors: 'vectors' } as const;
 
-async function copy(source: Side, target: Side, opts: MigrateOptions, empty: { chunks: boolean; commits: boolean }): Promise<{ tables: Record<string, number>; reused: MigrateSummary['reused'] }> {
+async function copy(
+  source: Side,
+  target: Side,
+  opts: MigrateOptions,
+  empty: { chunks: boolean; commits: boolean },
+): Promise<{ tables: Record<string, number>; reused: MigrateSummary['reused'] }> {
   const tables: Record<string, number> = Object.fromEntries(TABLES.map((t) => [t.name, 0]));
   const reused = { parses: 0, commits: 0, vectors: 0 };
   const ids: IdMaps = new Map();
@@ -400,7 +431,11 @@ async function copy(source: Side, target: Side, opts: MigrateOptions, empty: { c
       const out = await target.port.tx(async (c) => {
         const res = await insertRows(target, c, decl, mine, ids);
         for (const kid of kids) {
-          const own = remap(kid.child, kid.rows.filter((r) => res.fresh.has(r[kid.child.parent!.col] as number)), ids);
+          const own = remap(
+            kid.child,
+            kid.rows.filter((r) => res.fresh.has(r[kid.child.parent!.col] as number)),
+            ids,
+          );
           if (own.length) await insertRows(target, c, kid.child, own, ids);
           tables[kid.child.name] += own.length;
         }

@@ -68,7 +68,9 @@ export function isConnectionError(err: unknown): boolean {
   if (CONNECTION_CODES.has(code)) return true;
   // 08xxx connection exceptions; 57P01-03 admin shutdown, crash shutdown, cannot connect now.
   if (/^08/.test(code) || code === '57P01' || code === '57P02' || code === '57P03') return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection|Client was closed|Cannot use a pool after calling end/i.test(e.message ?? '');
+  return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection|Client was closed|Cannot use a pool after calling end/i.test(
+    e.message ?? '',
+  );
 }
 
 type Row = Record<string, unknown>;
@@ -335,7 +337,10 @@ export function openError(target: PgTarget, err: unknown): ContextdError {
     });
   }
   if (e.code === '3D000') {
-    return new ContextdError('store-open', `PostgreSQL at ${where}: ${e.message}`, { hint: 'create it first (createdb NAME) or point the URL at an existing database', cause });
+    return new ContextdError('store-open', `PostgreSQL at ${where}: ${e.message}`, {
+      hint: 'create it first (createdb NAME) or point the URL at an existing database',
+      cause,
+    });
   }
   if (e.code === '42501') {
     return new ContextdError('store-open', `PostgreSQL at ${where}: permission denied (${e.message})`, {

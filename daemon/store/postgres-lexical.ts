@@ -197,7 +197,10 @@ export function repoLexStatsQuery(keys: string[], repoId: number, totals = true)
       tokens.length === 1 ? sql.fragment`l.tsv @@ ${q}::tsquery` : sql.fragment`l.tsv @@ ${q}::tsquery AND ${frequency(tokens, CHUNK_LEXICON.weights)} > 0`;
     return sql.fragment`(SELECT count(*) ${view} AND ${cond})::int8 AS ${sql.identifier([`h${i}`])}`;
   });
-  const parts = [...(totals ? [sql.fragment`(SELECT count(*) ${view})::int8 AS nrow`, sql.fragment`(SELECT COALESCE(sum(l.ntok), 0) ${view})::int8 AS ntok`] : []), ...counts];
+  const parts = [
+    ...(totals ? [sql.fragment`(SELECT count(*) ${view})::int8 AS nrow`, sql.fragment`(SELECT COALESCE(sum(l.ntok), 0) ${view})::int8 AS ntok`] : []),
+    ...counts,
+  ];
   return sql.unsafe`SELECT ${parts.length ? sql.join(parts, sql.fragment`, `) : sql.fragment`1 AS one`}`;
 }
 
@@ -206,9 +209,7 @@ export function bm25Rows(match: string, lt: LexicalTable, known?: LexicalKnown):
   const pre = prefilter(parsed.root);
   if (pre === null) return null;
   const table = sql.identifier([lt.table]);
-  const stats = known
-    ? sql.fragment`(SELECT ${known.nrow}::int8 AS nrow, ${known.ntok}::int8 AS ntok)`
-    : sql.fragment`${sql.identifier([lt.stats])}`;
+  const stats = known ? sql.fragment`(SELECT ${known.nrow}::int8 AS nrow, ${known.ntok}::int8 AS ntok)` : sql.fragment`${sql.identifier([lt.stats])}`;
   const freqCols = parsed.phrases.map((p) => sql.fragment`${frequency(p.tokens, lt.weights)} AS ${f(p.index)}`);
   // Rows holding each distinct phrase (counted here unless the caller knows them).
   const distinct = new Map<string, number>();
@@ -268,8 +269,14 @@ export function bm25Rows(match: string, lt: LexicalTable, known?: LexicalKnown):
  */
 export async function insertLexical(c: SqlPort, lt: LexicalTable, rows: readonly { id: number; text: [string, string] }[]): Promise<void> {
   if (!rows.length) return;
-  const docs = lexicalDocs(rows.map((r) => r.text), lt.weights);
-  for (const part of batchesFor(docs.map((d, i) => [rows[i].id, d.tsv, d.tf, d.ntok, d.c0, d.c1]), 6)) {
+  const docs = lexicalDocs(
+    rows.map((r) => r.text),
+    lt.weights,
+  );
+  for (const part of batchesFor(
+    docs.map((d, i) => [rows[i].id, d.tsv, d.tf, d.ntok, d.c0, d.c1]),
+    6,
+  )) {
     const params: unknown[] = [];
     await c.run(
       `INSERT INTO ${lt.table} (id, tsv, tf, ntok, c0, c1) SELECT id::int8, tsv::tsvector, tf::jsonb, ntok::int4, c0, c1 FROM (VALUES ${valuesList(part, params)}) AS t(id, tsv, tf, ntok, c0, c1)`,

@@ -21,7 +21,17 @@ import { ContextdError, errorMessage } from '../errors.js';
 import { indexText } from '../search/tokenize.js';
 import { fragmentText, isConnectionError, openError, parsePgUrl, PgDb, pgPort, sql, toFragment, type PgTarget, type Queryable } from './pg-db.js';
 import { fts5Tokens } from './fts-tokens.js';
-import { bm25Rows, CHUNK_LEXICON, COMMIT_LEXICON, insertLexical, phraseCountsQuery, phraseKeys, repoLexStatsQuery, type LexicalKnown, type LexicalTable } from './postgres-lexical.js';
+import {
+  bm25Rows,
+  CHUNK_LEXICON,
+  COMMIT_LEXICON,
+  insertLexical,
+  phraseCountsQuery,
+  phraseKeys,
+  repoLexStatsQuery,
+  type LexicalKnown,
+  type LexicalTable,
+} from './postgres-lexical.js';
 import { sumRepoStats, type RepoLexStats } from './repo-bm25.js';
 import { PG_MIGRATIONS } from './postgres-schema.js';
 import { historyFilterSql, SqlHistory, type CommitLexicon, type ViewSql } from './history-store.js';
@@ -85,7 +95,8 @@ export class PostgresStore implements MetadataStore {
     const lex = this.commitLexicon();
     this.history = new SqlHistory(this.port, this.view, lex);
     this.repos = new SqlRepos(this.port, scope);
-    const nextSeqs = async (n: number) => (await this.port.all<{ s: number }>("SELECT nextval('job_seq') AS s FROM generate_series(1, ?)", [n])).map((r) => Number(r.s));
+    const nextSeqs = async (n: number) =>
+      (await this.port.all<{ s: number }>("SELECT nextval('job_seq') AS s FROM generate_series(1, ?)", [n])).map((r) => Number(r.s));
     const chunkLexicon: ChunkLexicon = {
       add: async (c, rows) => {
         await insertLexical(c, CHUNK_LEXICON, rows);
@@ -106,7 +117,11 @@ export class PostgresStore implements MetadataStore {
   private commitLexicon(): CommitLexicon {
     return {
       add: async (c, rows) => {
-        await insertLexical(c, COMMIT_LEXICON, rows.map((r) => ({ id: r.id, text: [indexText(r.subject), indexText(r.body)] })));
+        await insertLexical(
+          c,
+          COMMIT_LEXICON,
+          rows.map((r) => ({ id: r.id, text: [indexText(r.subject), indexText(r.body)] })),
+        );
       },
       remove: async (c, ids) => {
         // Fewer live message rows: cached document counts are out of date (FTS5's totals stay).
@@ -152,7 +167,13 @@ export class PostgresStore implements MetadataStore {
     this.db.resetBackoff();
     try {
       const r = await this.db.one(sql.type(z.object({ v: z.string() }))`SELECT current_setting('server_version') AS v`);
-      return { healthy: true, backend: this.backend, location: this.location, version: `PostgreSQL ${r.v}`, latencyMs: Math.round((performance.now() - t0) * 10) / 10 };
+      return {
+        healthy: true,
+        backend: this.backend,
+        location: this.location,
+        version: `PostgreSQL ${r.v}`,
+        latencyMs: Math.round((performance.now() - t0) * 10) / 10,
+      };
     } catch (err) {
       return {
         healthy: false,
@@ -177,7 +198,9 @@ export class PostgresStore implements MetadataStore {
     if (patch.indexedCommit !== undefined && this.rowsSinceAnalyze >= 1000) {
       this.rowsSinceAnalyze = 0;
       await this.db
-        .exec(sql.unsafe`VACUUM (ANALYZE) files, parses, parse_chunks, lexical, symbols, chunks, commits, commit_lex, commit_files, repo_commits, blame_files, blame_ranges`)
+        .exec(
+          sql.unsafe`VACUUM (ANALYZE) files, parses, parse_chunks, lexical, symbols, chunks, commits, commit_lex, commit_files, repo_commits, blame_files, blame_ranges`,
+        )
         .catch(() => {});
     }
   }
@@ -258,7 +281,12 @@ export class PostgresStore implements MetadataStore {
     const hits = bm25Rows(q.match, CHUNK_LEXICON, await this.lexicalKnown(CHUNK_LEXICON, q.match));
     if (!hits) return [];
     // Rows tied with the last one kept are kept too (lexicalRows), so the cut never depends on the order of equal scores.
-    return rescoredLexicalSearch(this.port, q, (limit, inner) => this.lexicalRows(q, hits, limit, inner), (ids, keys) => this.repoLexStats(ids, keys));
+    return rescoredLexicalSearch(
+      this.port,
+      q,
+      (limit, inner) => this.lexicalRows(q, hits, limit, inner),
+      (ids, keys) => this.repoLexStats(ids, keys),
+    );
   }
 
   /**
@@ -270,7 +298,9 @@ export class PostgresStore implements MetadataStore {
 
   private async repoLexStats(repoIds: number[], keys: string[]): Promise<Map<number, RepoLexStats>> {
     const sigs = await this.db.rows(
-      sql.type(z.object({ repo_id: z.number(), sig: z.string() }))`SELECT f.repo_id, (SELECT version FROM lexical_stats)::text || ':' || count(*)::text || ':' || COALESCE(max(f.indexed_at), 0)::text || ':' || COALESCE(sum(f.parse_id), 0)::text || ':' || COALESCE(sum(f.parse_id::int8 * f.parse_id::int8), 0)::text AS sig
+      sql.type(
+        z.object({ repo_id: z.number(), sig: z.string() }),
+      )`SELECT f.repo_id, (SELECT version FROM lexical_stats)::text || ':' || count(*)::text || ':' || COALESCE(max(f.indexed_at), 0)::text || ':' || COALESCE(sum(f.parse_id), 0)::text || ':' || COALESCE(sum(f.parse_id::int8 * f.parse_id::int8), 0)::text AS sig
         FROM files f WHERE f.repo_id = ANY(${sql.array(repoIds, 'int4')}) GROUP BY f.repo_id`,
     );
     const sigOf = new Map(sigs.map((r) => [r.repo_id, r.sig]));
@@ -293,7 +323,9 @@ export class PostgresStore implements MetadataStore {
 
   private async lexicalRows(q: LexicalQuery, hits: Fragment, limit: number, inner: number | null): Promise<{ rows: LexicalRow[]; capHit: boolean }> {
     const hp: unknown[] = [];
-    const history = q.history ? toFragment(` AND ${historyFilterSql(this.commitLexicon(), q.history, hp, 'pc.start_line', 'pc.end_line')}`, hp) : sql.fragment``;
+    const history = q.history
+      ? toFragment(` AND ${historyFilterSql(this.commitLexicon(), q.history, hp, 'pc.start_line', 'pc.end_line')}`, hp)
+      : sql.fragment``;
     const kept =
       inner === null
         ? sql.fragment`SELECT id, score FROM scored`
@@ -317,14 +349,11 @@ export class PostgresStore implements MetadataStore {
     );
     let capHit = false;
     if (inner !== null && rows.length < limit) {
-      const n = rows.length
-        ? (rows[0].total as number)
-        : (await this.db.one(sql.type(z.object({ n: z.number() }))`SELECT count(*) AS n FROM ${hits} s`)).n;
+      const n = rows.length ? (rows[0].total as number) : (await this.db.one(sql.type(z.object({ n: z.number() }))`SELECT count(*) AS n FROM ${hits} s`)).n;
       capHit = n > inner;
     }
     return { rows: rows.map((r) => ({ ...toChunkRow(r), bm25: r.score as number })), capHit };
   }
-
 
   private chunkTotal: { n: number; at: number } | null = null;
 

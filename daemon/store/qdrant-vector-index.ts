@@ -127,7 +127,20 @@ export class QdrantVectorIndex implements VectorIndex {
   private state(modelId: string): ModelState {
     let s = this.models.get(modelId);
     if (!s) {
-      s = { modelId, collection: null, dim: 0, watermark: -1, points: null, storeCount: null, syncing: null, again: false, timer: null, lastSyncAt: null, lastError: null, failures: 0 };
+      s = {
+        modelId,
+        collection: null,
+        dim: 0,
+        watermark: -1,
+        points: null,
+        storeCount: null,
+        syncing: null,
+        again: false,
+        timer: null,
+        lastSyncAt: null,
+        lastError: null,
+        failures: 0,
+      };
       this.models.set(modelId, s);
     }
     return s;
@@ -313,7 +326,11 @@ export class QdrantVectorIndex implements VectorIndex {
         repaired = true;
         s.watermark = 0;
         await this.store.setSetting(key, '0');
-        this.opts.onEvent?.('warn', 'qdrant holds fewer vectors than the store; upserting them again', { collection, points: points.count, stored: stats.count });
+        this.opts.onEvent?.('warn', 'qdrant holds fewer vectors than the store; upserting them again', {
+          collection,
+          points: points.count,
+          stored: stats.count,
+        });
         continue;
       }
       if (points.count > stats.count) await this.deleteOrphans(s, collection);
@@ -459,9 +476,10 @@ export class QdrantVectorIndex implements VectorIndex {
         ...this.report(),
         state: 'down',
         detail: `${why}: semantic search is off (lexical/symbol/history search answer)`,
-        fix: (err as { status?: number })?.status === 401 || (err as { status?: number })?.status === 403
-          ? 'set the API key: CONTEXTD_QDRANT_API_KEY or [qdrant] apiKey'
-          : `start Qdrant at ${redactUrl(this.opts.url)} (e.g. docker run -p 6333:6333 qdrant/qdrant), or unset CONTEXTD_QDRANT_URL`,
+        fix:
+          (err as { status?: number })?.status === 401 || (err as { status?: number })?.status === 403
+            ? 'set the API key: CONTEXTD_QDRANT_API_KEY or [qdrant] apiKey'
+            : `start Qdrant at ${redactUrl(this.opts.url)} (e.g. docker run -p 6333:6333 qdrant/qdrant), or unset CONTEXTD_QDRANT_URL`,
       };
     }
   }

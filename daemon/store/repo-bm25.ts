@@ -200,4 +200,3 @@ export function sumRepoStats(stats: Map<number, RepoLexStats>, tokens: string[])
   }
   return { total, df };
 }
-

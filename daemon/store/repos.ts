@@ -45,7 +45,12 @@ export class SqlRepos implements RepoStore {
 
   async ensureRepo(root: string, name: string): Promise<RepoRecord> {
     const cols = ['root', 'name', 'added_at', ...(this.scope ? [this.scope.col] : [])];
-    await this.port.run(`INSERT INTO repos (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`, [root, name, Date.now(), ...this.mineParams]);
+    await this.port.run(`INSERT INTO repos (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`, [
+      root,
+      name,
+      Date.now(),
+      ...this.mineParams,
+    ]);
     return (await this.getRepo(root))!;
   }
 

@@ -108,7 +108,7 @@ function makeSqlitePort(db: Db): SqlPort {
       },
       inList(expr, values, params) {
         // Short lists as placeholders (the planner sees them), long ones as one JSON array.
-        if (values.length > 500) return params.push(JSON.stringify(values)), `${expr} IN (SELECT value FROM json_each(?))`;
+        if (values.length > 500) return (params.push(JSON.stringify(values)), `${expr} IN (SELECT value FROM json_each(?))`);
         params.push(...values);
         return values.length ? `${expr} IN (${values.map(() => '?').join(', ')})` : 'FALSE';
       },

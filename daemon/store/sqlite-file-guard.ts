@@ -99,8 +99,14 @@ export class SqliteFileGuard {
       };
     }
     return st
-      ? { error: 'the index database was replaced by another file while the daemon ran (it still writes to the old one)', hint: 'restart the daemon (`contextd stop`, then start it again) to use the file now at that path' }
-      : { error: 'the index database was deleted while the daemon ran and could not be restored', hint: 'restart the daemon and add your repositories again (`contextd add`)' };
+      ? {
+          error: 'the index database was replaced by another file while the daemon ran (it still writes to the old one)',
+          hint: 'restart the daemon (`contextd stop`, then start it again) to use the file now at that path',
+        }
+      : {
+          error: 'the index database was deleted while the daemon ran and could not be restored',
+          hint: 'restart the daemon and add your repositories again (`contextd add`)',
+        };
   }
 
   private restore(): void {

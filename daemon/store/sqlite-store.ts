@@ -23,7 +23,7 @@ import type { ChunkStore, HistoryStore, JobQueue, LexicalQuery, LexicalRow, Meta
 
 /** FTS5 syntax errors are the query's fault, not the store's. */
 function ftsError(err: unknown, what: string): unknown {
-    if ((err as { code?: string }).code === 'SQLITE_ERROR' && /fts5|syntax/i.test((err as Error).message)) {
+  if ((err as { code?: string }).code === 'SQLITE_ERROR' && /fts5|syntax/i.test((err as Error).message)) {
     return new ContextdError('bad-query', `cannot search ${what}: ${(err as Error).message}`);
   }
   return err;
@@ -34,7 +34,13 @@ const CHUNK_FTS: ChunkLexicon = {
   async add(c, rows) {
     for (const part of batchesFor(rows, 3)) {
       const params: unknown[] = [];
-      await c.run(`INSERT INTO chunk_fts (rowid, symbol, body) VALUES ${valuesList(part.map((r) => [r.id, ...r.text]), params)}`, params);
+      await c.run(
+        `INSERT INTO chunk_fts (rowid, symbol, body) VALUES ${valuesList(
+          part.map((r) => [r.id, ...r.text]),
+          params,
+        )}`,
+        params,
+      );
     }
   },
 };
@@ -187,12 +193,35 @@ export class SqliteStore implements MetadataStore {
       this.db.prepare('SELECT count(*) AS n FROM repos').get();
       tightenModes(this.location);
       const problem = this.guard.problem();
-      if (problem) return { healthy: false, backend: this.backend, location: this.location, version: `SQLite ${v}`, latencyMs: null, error: problem.error, hint: problem.hint };
-      return { healthy: true, backend: this.backend, location: this.location, version: `SQLite ${v}`, latencyMs: Math.round((performance.now() - t0) * 10) / 10 };
+      if (problem)
+        return {
+          healthy: false,
+          backend: this.backend,
+          location: this.location,
+          version: `SQLite ${v}`,
+          latencyMs: null,
+          error: problem.error,
+          hint: problem.hint,
+        };
+      return {
+        healthy: true,
+        backend: this.backend,
+        location: this.location,
+        version: `SQLite ${v}`,
+        latencyMs: Math.round((performance.now() - t0) * 10) / 10,
+      };
     } catch (err) {
       this.guard.noteError(err);
       const problem = this.guard.problem();
-      return { healthy: false, backend: this.backend, location: this.location, version: null, latencyMs: null, error: problem?.error ?? (err as Error).message, hint: problem?.hint };
+      return {
+        healthy: false,
+        backend: this.backend,
+        location: this.location,
+        version: null,
+        latencyMs: null,
+        error: problem?.error ?? (err as Error).message,
+        hint: problem?.hint,
+      };
     }
   }
 
@@ -292,7 +321,10 @@ export class SqliteStore implements MetadataStore {
         .map((r) => ({ ...toChunkRow(r), bm25: r.score as number }));
       let capHit = false;
       if (inner !== null && rows.length < limit) {
-        capHit = this.db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM (SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH ? LIMIT ?)').get(q.match, inner)!.n >= inner;
+        capHit =
+          this.db
+            .prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM (SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH ? LIMIT ?)')
+            .get(q.match, inner)!.n >= inner;
       }
       return { rows, capHit };
     } catch (err) {

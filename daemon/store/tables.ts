@@ -67,19 +67,44 @@ export const TABLES: readonly TableDecl[] = [
   {
     name: 'files',
     cols: {
-      repo_id: int, path: text, blob: text, content_key: text, size: int, language: text, encoding: text,
-      status: text, skip_reason: text, parse_id: int, indexed_at: int,
+      repo_id: int,
+      path: text,
+      blob: text,
+      content_key: text,
+      size: int,
+      language: text,
+      encoding: text,
+      status: text,
+      skip_reason: text,
+      parse_id: int,
+      indexed_at: int,
     },
     key: ['repo_id', 'path'],
     refs: { repo_id: 'repos', parse_id: 'parses' },
     perRepo: true,
   },
-  { name: 'jobs', cols: { repo_id: int, path: text, seq: int, reason: text, created_at: int }, key: ['repo_id', 'path'], refs: { repo_id: 'repos' }, perRepo: true },
+  {
+    name: 'jobs',
+    cols: { repo_id: int, path: text, seq: int, reason: text, created_at: int },
+    key: ['repo_id', 'path'],
+    refs: { repo_id: 'repos' },
+    perRepo: true,
+  },
   {
     name: 'commits',
     cols: {
-      id: int, sha: text, parents: text, author_name: text, author_email: text, author_time: int, committer_name: text,
-      committer_email: text, commit_time: int, subject: text, body: text, files_changed: int,
+      id: int,
+      sha: text,
+      parents: text,
+      author_name: text,
+      author_email: text,
+      author_time: int,
+      committer_name: text,
+      committer_email: text,
+      commit_time: int,
+      subject: text,
+      body: text,
+      files_changed: int,
     },
     key: ['id'],
     id: { col: 'id', natural: ['sha'] },
@@ -91,8 +116,20 @@ export const TABLES: readonly TableDecl[] = [
     refs: { commit_id: 'commits' },
     parent: { table: 'commits', col: 'commit_id' },
   },
-  { name: 'repo_commits', cols: { repo_id: int, commit_id: int }, key: ['repo_id', 'commit_id'], refs: { repo_id: 'repos', commit_id: 'commits' }, perRepo: true },
-  { name: 'history_state', cols: { repo_id: int, log_tip: text, shallow: bool, grafts: text, updated_at: int }, key: ['repo_id'], refs: { repo_id: 'repos' }, perRepo: true },
+  {
+    name: 'repo_commits',
+    cols: { repo_id: int, commit_id: int },
+    key: ['repo_id', 'commit_id'],
+    refs: { repo_id: 'repos', commit_id: 'commits' },
+    perRepo: true,
+  },
+  {
+    name: 'history_state',
+    cols: { repo_id: int, log_tip: text, shallow: bool, grafts: text, updated_at: int },
+    key: ['repo_id'],
+    refs: { repo_id: 'repos' },
+    perRepo: true,
+  },
   {
     name: 'blame_files',
     cols: { repo_id: int, path: text, blob: text, status: text, detail: text, lines: int, stale: bool, blamed_at: int },
@@ -136,7 +173,13 @@ export function toRepo(r: Row): RepoRecord {
 }
 
 /** RepoRecord fields a caller may change, and their columns. */
-export const REPO_PATCH_COLS = { indexedCommit: 'indexed_commit', indexedAt: 'indexed_at', lastSummary: 'last_summary', lastError: 'last_error', registered: 'registered' } as const;
+export const REPO_PATCH_COLS = {
+  indexedCommit: 'indexed_commit',
+  indexedAt: 'indexed_at',
+  lastSummary: 'last_summary',
+  lastError: 'last_error',
+  registered: 'registered',
+} as const;
 export type RepoPatch = Partial<Pick<RepoRecord, keyof typeof REPO_PATCH_COLS>>;
 
 export const FILE_COLS = 'path, blob, content_key, size, language, status, skip_reason, parse_id';
@@ -174,7 +217,12 @@ export function toChunkRow(r: Row): ChunkRow {
 
 /** parse_chunks columns written per chunk of a parse, and their values. */
 export const OCCURRENCE_COLS = ['parse_id', 'ord', 'chunk_hash', 'start_line', 'end_line', 'symbol', 'kind'] as const;
-export function occurrenceValues(parseId: number, ord: number, hash: string, c: { startLine: number; endLine: number; symbol: string | null; kind: string }): unknown[] {
+export function occurrenceValues(
+  parseId: number,
+  ord: number,
+  hash: string,
+  c: { startLine: number; endLine: number; symbol: string | null; kind: string },
+): unknown[] {
   return [parseId, ord, hash, c.startLine, c.endLine, c.symbol, c.kind];
 }
 

@@ -26,8 +26,19 @@ export function blobToVector(b: Buffer): Float32Array {
 const LIVE = 'EXISTS (SELECT 1 FROM parse_chunks pc JOIN files f ON f.parse_id = pc.parse_id WHERE pc.chunk_hash = c.hash)';
 const MODEL_COLS = 'id, provider, dim, created_at, trained_chunks';
 
-const toModel = (r: Row): StoredModel => ({ id: r.id as string, provider: r.provider as string, dim: r.dim as number, createdAt: r.created_at as number, trainedChunks: r.trained_chunks as number });
-const toKeyed = (r: Row): KeyedVector => ({ key: r.id as number, hash: r.chunk_hash as string, vector: blobToVector(r.vector as Buffer), ...(r.language ? { language: r.language as string } : {}) });
+const toModel = (r: Row): StoredModel => ({
+  id: r.id as string,
+  provider: r.provider as string,
+  dim: r.dim as number,
+  createdAt: r.created_at as number,
+  trainedChunks: r.trained_chunks as number,
+});
+const toKeyed = (r: Row): KeyedVector => ({
+  key: r.id as number,
+  hash: r.chunk_hash as string,
+  vector: blobToVector(r.vector as Buffer),
+  ...(r.language ? { language: r.language as string } : {}),
+});
 
 export class SqlEmbeddingStore implements EmbeddingStore {
   constructor(
@@ -112,7 +123,10 @@ export class SqlEmbeddingStore implements EmbeddingStore {
     await this.port.tx(async (c) => {
       for (const part of batchesFor(rows, 3)) {
         const params: unknown[] = [];
-        const values = valuesList(part.map((r) => [modelId, r.hash, vectorToBlob(r.vector)]), params);
+        const values = valuesList(
+          part.map((r) => [modelId, r.hash, vectorToBlob(r.vector)]),
+          params,
+        );
         await c.run(`INSERT INTO chunk_vectors (model_id, chunk_hash, vector) VALUES ${values} ON CONFLICT (model_id, chunk_hash) DO NOTHING`, params);
       }
     });

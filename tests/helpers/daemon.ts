@@ -31,10 +31,10 @@ export async function startDaemon(env: NodeJS.ProcessEnv, opts: { timeoutMs?: nu
       await call('ping', {}, 1000);
       break;
     } catch (err) {
-      if (exitedEarly) throw new Error(`daemon exited during start: ${stderr}`);
+      if (exitedEarly) throw new Error(`daemon exited during start: ${stderr}`, { cause: err });
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`daemon did not start: ${(err as Error).message}\n${stderr}`);
+        throw new Error(`daemon did not start: ${(err as Error).message}\n${stderr}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 100));
     }

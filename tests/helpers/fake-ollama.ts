@@ -111,7 +111,15 @@ export async function startFakeOllama(opts: { models?: string[]; answer?: Answer
       isChat
         ? { model: body.model, created_at: created(), message: { role: 'assistant', content }, done }
         : { model: body.model, created_at: created(), response: content, done };
-    const stats = { done_reason: 'stop', total_duration: 1_000_000, load_duration: 1000, prompt_eval_count: 100, prompt_eval_duration: 1000, eval_count: tokens.length, eval_duration: 1000 };
+    const stats = {
+      done_reason: 'stop',
+      total_duration: 1_000_000,
+      load_duration: 1000,
+      prompt_eval_count: 100,
+      prompt_eval_duration: 1000,
+      eval_count: tokens.length,
+      eval_duration: 1000,
+    };
     if (body.stream === false) return json(res, 200, { ...frame(text, true), ...stats });
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     const t0 = performance.now();

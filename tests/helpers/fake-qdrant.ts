@@ -142,7 +142,10 @@ export async function startFakeQdrant(opts: { version?: string; port?: number } 
         return fail(400, 'Format error in JSON body: missing field `vectors` or invalid `size`');
       }
       if (!['Cosine', 'Euclid', 'Dot', 'Manhattan'].includes(String(vectors.distance))) {
-        return fail(400, `Format error in JSON body: unknown variant \`${String(vectors.distance)}\`, expected one of \`Cosine\`, \`Euclid\`, \`Dot\`, \`Manhattan\``);
+        return fail(
+          400,
+          `Format error in JSON body: unknown variant \`${String(vectors.distance)}\`, expected one of \`Cosine\`, \`Euclid\`, \`Dot\`, \`Manhattan\``,
+        );
       }
       if (coll) return fail(409, `Wrong input: Collection \`${name}\` already exists!`);
       collections.set(name, { size: vectors.size, distance: String(vectors.distance), points: new Map(), indexes: new Map() });
@@ -167,15 +170,22 @@ export async function startFakeQdrant(opts: { version?: string; port?: number } 
         if (p.vector.length !== coll.size) return fail(400, `Wrong input: Vector dimension error: expected dim: ${coll.size}, got ${p.vector.length}`);
       }
       for (const p of points) {
-        coll.points.set(String(p.id), { id: p.id, vector: coll.distance === 'Cosine' ? normalize(p.vector) : p.vector, payload: p.payload ?? {}, version: ++op });
+        coll.points.set(String(p.id), {
+          id: p.id,
+          vector: coll.distance === 'Cosine' ? normalize(p.vector) : p.vector,
+          payload: p.payload ?? {},
+          version: ++op,
+        });
       }
       return updated();
     }
     if (rest === 'points/delete' && m === 'POST') {
       const ids = body.points as (number | string)[] | undefined;
       if (Array.isArray(ids)) for (const id of ids) coll.points.delete(String(id));
-      else if (body.filter) for (const [k, p] of coll.points) if (matches(p, body.filter as Filter)) coll.points.delete(k);
-      else return fail(400, 'Format error in JSON body: expected `points` or `filter`');
+      else if (body.filter)
+        for (const [k, p] of coll.points)
+          if (matches(p, body.filter as Filter)) coll.points.delete(k);
+          else return fail(400, 'Format error in JSON body: expected `points` or `filter`');
       return updated();
     }
     if (rest === 'points/count' && m === 'POST') {
@@ -188,7 +198,11 @@ export async function startFakeQdrant(opts: { version?: string; port?: number } 
       const page = start < 0 ? [] : all.slice(start, start + limit);
       const next = start >= 0 && all[start + limit] ? all[start + limit].id : null;
       return ok({
-        points: page.map((p) => ({ id: p.id, ...(body.with_payload === false ? {} : { payload: p.payload }), ...(body.with_vector ? { vector: p.vector } : {}) })),
+        points: page.map((p) => ({
+          id: p.id,
+          ...(body.with_payload === false ? {} : { payload: p.payload }),
+          ...(body.with_vector ? { vector: p.vector } : {}),
+        })),
         next_page_offset: next,
       });
     }

@@ -62,7 +62,12 @@ function wrap(conn: MessageConnection, child: ChildProcess | null, stderr: () =>
         processId: process.pid,
         rootUri: folders[0] ? uri(folders[0]) : null,
         workspaceFolders: folders.map((f) => ({ uri: uri(f), name: f.split('/').pop() })),
-        capabilities: { window: { workDoneProgress: true }, workspace: { workspaceFolders: true, symbol: {} }, textDocument: { hover: { contentFormat: ['markdown'] } }, ...opts.capabilities },
+        capabilities: {
+          window: { workDoneProgress: true },
+          workspace: { workspaceFolders: true, symbol: {} },
+          textDocument: { hover: { contentFormat: ['markdown'] } },
+          ...opts.capabilities,
+        },
         initializationOptions: opts.initializationOptions,
       });
       await conn.sendNotification('initialized', {});

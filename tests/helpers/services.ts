@@ -118,7 +118,24 @@ export async function startThrowawayRedis(t: TapT): Promise<ThrowawayRedis | nul
   };
   const start = async () => {
     rmSync(pidfile, { force: true });
-    execFileSync(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', pidfile, '--dir', dir, '--logfile', join(dir, 'redis.log')]);
+    execFileSync(bin, [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'yes',
+      '--pidfile',
+      pidfile,
+      '--dir',
+      dir,
+      '--logfile',
+      join(dir, 'redis.log'),
+    ]);
     const deadline = Date.now() + 10_000;
     while (!(await redisAnswers('127.0.0.1', port))) {
       if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
@@ -228,9 +245,7 @@ export async function startThrowawayPg(t: TapT): Promise<ThrowawayPg | null> {
   // initdb and postgres refuse to run as root: run them as the postgres user, who must own the directory.
   const run = (cmd: string, args: string[]) => {
     const full = join(bin, cmd);
-    const r = asRoot
-      ? spawnSync('runuser', ['-u', 'postgres', '--', full, ...args], { encoding: 'utf8' })
-      : spawnSync(full, args, { encoding: 'utf8' });
+    const r = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', full, ...args], { encoding: 'utf8' }) : spawnSync(full, args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
   };
   if (asRoot) execFileSync('chown', ['-R', 'postgres', dir]);
@@ -238,7 +253,18 @@ export async function startThrowawayPg(t: TapT): Promise<ThrowawayPg | null> {
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let up = false;
   const start = async () => {
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '30', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'server.log'),
+      '-w',
+      '-t',
+      '30',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      'start',
+    ]);
     const deadline = Date.now() + 20_000;
     while (!(await pgAnswers(url))) {
       if (Date.now() > deadline) throw new Error(`PostgreSQL did not start on port ${port}`);
@@ -271,7 +297,7 @@ export async function pgForTest(t: TapT): Promise<{ url: string; source: 'env' |
   if (process.env.PG_URL) return { url: process.env.PG_URL, source: 'env' };
   const local = 'postgres://postgres@127.0.0.1:5432/test';
   if (await pgAnswers(local)) return { url: local, source: 'local' };
-  let own: ThrowawayPg | null = null;
+  let own: ThrowawayPg | null;
   try {
     own = await startThrowawayPg(t);
   } catch (err) {

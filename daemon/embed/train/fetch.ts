@@ -36,7 +36,8 @@ function fetchDebian(pkgs: PinnedPackage[]): void {
   mkdirSync(debs, { recursive: true });
   const todo = pkgs.filter((p) => !existsSync(join(srcDir(p), '.done')));
   const have = new Set(readdirSync(debs));
-  const debFile = (p: PinnedPackage) => readdirSync(debs).find((f) => f.startsWith(`${p.name}_`) && f.includes(p.version.replace(/^\d+:/, '').replace(/:/g, '%3a')));
+  const debFile = (p: PinnedPackage) =>
+    readdirSync(debs).find((f) => f.startsWith(`${p.name}_`) && f.includes(p.version.replace(/^\d+:/, '').replace(/:/g, '%3a')));
   const missing = todo.filter((p) => !debFile(p));
   // One apt-get call for many packages; fall back to one by one to name a failing one.
   for (let i = 0; i < missing.length; i += 40) {
@@ -48,7 +49,7 @@ function fetchDebian(pkgs: PinnedPackage[]): void {
         try {
           execFileSync('apt-get', ['download', '-q', `${p.name}=${p.version}`], { cwd: debs, stdio: ['ignore', 'ignore', 'pipe'] });
         } catch (err) {
-          throw new Error(`apt-get download ${p.name}=${p.version} failed: ${(err as { stderr?: Buffer }).stderr?.toString() ?? err}`);
+          throw new Error(`apt-get download ${p.name}=${p.version} failed: ${(err as { stderr?: Buffer }).stderr?.toString() ?? err}`, { cause: err });
         }
       }
     }
@@ -71,7 +72,10 @@ function fetchNpm(pkgs: PinnedPackage[]): void {
   for (const p of pkgs) {
     const dir = srcDir(p);
     if (existsSync(join(dir, '.done'))) continue;
-    const out = execFileSync('npm', ['pack', `${p.name}@${p.version}`, '--silent', '--pack-destination', tgz], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    const out = execFileSync('npm', ['pack', `${p.name}@${p.version}`, '--silent', '--pack-destination', tgz], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .trim()
       .split('\n')
       .pop()!;

@@ -52,7 +52,13 @@ function reservedPackageName(spec: HeldoutSpec, registry: string, name: string):
   }
   for (const m of ex.goModulePaths) {
     // golang-github-gin-gonic-gin-dev <-> github.com/gin-gonic/gin
-    const deb = 'golang-' + m.replace(/\.com\//, '-').replace(/[/.]/g, '-').toLowerCase() + '-dev';
+    const deb =
+      'golang-' +
+      m
+        .replace(/\.com\//, '-')
+        .replace(/[/.]/g, '-')
+        .toLowerCase() +
+      '-dev';
     if (registry === 'debian' && n === deb) return m;
   }
   return null;
@@ -61,7 +67,8 @@ function reservedPackageName(spec: HeldoutSpec, registry: string, name: string):
 /** Throws when the pinned list names a held-out package. */
 export function checkPinnedList(spec: HeldoutSpec, pkgs: PinnedPackage[]): void {
   const bad = pkgs.map((p) => [p, reservedPackageName(spec, p.registry, p.name)] as const).filter(([, r]) => r);
-  if (bad.length) throw new HeldoutViolation(`the pinned corpus list names held-out packages: ${bad.map(([p, r]) => `${p.registry}:${p.name} (${r})`).join(', ')}`);
+  if (bad.length)
+    throw new HeldoutViolation(`the pinned corpus list names held-out packages: ${bad.map(([p, r]) => `${p.registry}:${p.name} (${r})`).join(', ')}`);
 }
 
 const VENDOR_DIRS = new Set(['_vendor', 'vendor', 'vendored', 'node_modules', 'third_party', 'thirdparty', 'extern', 'externals', 'bundled', '_vendored']);
@@ -104,7 +111,12 @@ export interface CorpusFileRecord {
  * The final check of a finished corpus: throws unless no file is of a held-out
  * package or path, and no body hash is on the deny list.
  */
-export function verifyCorpus(spec: HeldoutSpec, files: Iterable<CorpusFileRecord & { registry: string }>, bodyHashes: Iterable<string>, deny: ReadonlySet<string>): void {
+export function verifyCorpus(
+  spec: HeldoutSpec,
+  files: Iterable<CorpusFileRecord & { registry: string }>,
+  bodyHashes: Iterable<string>,
+  deny: ReadonlySet<string>,
+): void {
   const problems: string[] = [];
   for (const f of files) {
     const r = reservedPackageName(spec, f.registry, f.package) ?? heldoutPathReason(spec, f.path);

@@ -28,13 +28,7 @@ const RECORD_KINDS: Record<string, DefInfo['kind']> = {
   enum_specifier: 'enum',
 };
 
-const PREPROC_BLOCKS: ReadonlySet<string> = new Set([
-  'preproc_if',
-  'preproc_ifdef',
-  'preproc_else',
-  'preproc_elif',
-  'preproc_elifdef',
-]);
+const PREPROC_BLOCKS: ReadonlySet<string> = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef']);
 
 /** Follow a declarator chain (`*`, `&`, `[]`, `(...)`, `= init`) down to the declared name. */
 function declaredName(d: Node | null): { name: Node; isFunction: boolean } | null {

@@ -11,12 +11,7 @@
 import type { GrammarId } from '../grammars.js';
 import { constantOrVariable, def, field, type DefInfo, type LanguageRules, type Node } from './types.js';
 
-const FUNCTION_VALUES: ReadonlySet<string> = new Set([
-  'arrow_function',
-  'function_expression',
-  'function',
-  'generator_function',
-]);
+const FUNCTION_VALUES: ReadonlySet<string> = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
 const CLASS_VALUES: ReadonlySet<string> = new Set(['class', 'class_expression']);
 
 const STATEMENT_DEFS: ReadonlySet<string> = new Set(['internal_module', 'module', 'assignment_expression']);

@@ -19,15 +19,7 @@ function assignmentTargets(stmt: Node, inType: boolean): DefInfo[] {
   return out;
 }
 
-const CONDITIONAL: ReadonlySet<string> = new Set([
-  'if_statement',
-  'elif_clause',
-  'else_clause',
-  'try_statement',
-  'except_clause',
-  'finally_clause',
-  'block',
-]);
+const CONDITIONAL: ReadonlySet<string> = new Set(['if_statement', 'elif_clause', 'else_clause', 'try_statement', 'except_clause', 'finally_clause', 'block']);
 
 const MAIN_GUARD = /^__name__\s*==\s*['"]__main__['"]$/;
 

@@ -23,14 +23,34 @@ export function registerAskCodebase(server: McpServer, deps: ToolDeps): Register
       answer: z.string(),
       model: z.string(),
       intent: z.string(),
-      entities: z.object({ symbols: z.array(z.string()), paths: z.array(z.object({ path: z.string(), startLine: z.number().int().optional(), endLine: z.number().int().optional() })) }),
+      entities: z.object({
+        symbols: z.array(z.string()),
+        paths: z.array(z.object({ path: z.string(), startLine: z.number().int().optional(), endLine: z.number().int().optional() })),
+      }),
       sources: z.array(
-        z.object({ n: z.number().int(), repo: z.string(), path: z.string(), startLine: z.number().int(), endLine: z.number().int(), symbol: z.string().nullable(), via: z.array(z.string()) }),
+        z.object({
+          n: z.number().int(),
+          repo: z.string(),
+          path: z.string(),
+          startLine: z.number().int(),
+          endLine: z.number().int(),
+          symbol: z.string().nullable(),
+          via: z.array(z.string()),
+        }),
       ),
       citations: z.object({
         ok: z.boolean(),
         valid: z.number().int(),
-        invalid: z.array(z.object({ text: z.string(), path: z.string(), startLine: z.number().int(), endLine: z.number().int(), status: z.string(), chunk: z.number().int().nullable() })),
+        invalid: z.array(
+          z.object({
+            text: z.string(),
+            path: z.string(),
+            startLine: z.number().int(),
+            endLine: z.number().int(),
+            status: z.string(),
+            chunk: z.number().int().nullable(),
+          }),
+        ),
         uncited: z.array(z.string()).describe('statements about the code with no citation'),
       }),
     },
@@ -47,7 +67,11 @@ export function registerAskCodebase(server: McpServer, deps: ToolDeps): Register
         },
       });
       const warnings = citationWarnings(r);
-      const text = [r.answer.trim(), sourcesText(r), warnings.length ? `Citation check:\n${warnings.map((w) => `  - ${w}`).join('\n')}` : 'Citation check: every statement cites code it was given.']
+      const text = [
+        r.answer.trim(),
+        sourcesText(r),
+        warnings.length ? `Citation check:\n${warnings.map((w) => `  - ${w}`).join('\n')}` : 'Citation check: every statement cites code it was given.',
+      ]
         .filter(Boolean)
         .join('\n\n');
       return {
@@ -58,7 +82,12 @@ export function registerAskCodebase(server: McpServer, deps: ToolDeps): Register
           intent: r.intent,
           entities: { symbols: r.analysis.symbols, paths: r.analysis.paths },
           sources: r.context.map((c) => ({ n: c.n, repo: c.repo, path: c.path, startLine: c.startLine, endLine: c.endLine, symbol: c.symbol, via: c.via })),
-          citations: { ok: r.citations.ok, valid: r.citations.citations.filter((c) => c.status === 'ok').length, invalid: r.citations.invalid, uncited: r.citations.uncited },
+          citations: {
+            ok: r.citations.ok,
+            valid: r.citations.citations.filter((c) => c.status === 'ok').length,
+            invalid: r.citations.invalid,
+            uncited: r.citations.uncited,
+          },
         },
         hits: r.context.length,
       };

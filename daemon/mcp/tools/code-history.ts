@@ -45,8 +45,13 @@ export function registerCodeHistory(server: McpServer, deps: ToolDeps): void {
     async run(args) {
       const root = await resolveRepo(deps, args.repo);
       const target = confinePath(args.path, await deps.ctx.registeredRoots(), root);
-      if (args.start !== undefined && args.end !== undefined && args.end < args.start) throw new ContextdError('bad-arguments', `end (${args.end}) is before start (${args.start})`);
-      const spec = args.symbol ? `${target.rel}#${args.symbol}` : args.start !== undefined ? `${target.rel}:${args.start}-${args.end ?? args.start}` : target.rel;
+      if (args.start !== undefined && args.end !== undefined && args.end < args.start)
+        throw new ContextdError('bad-arguments', `end (${args.end}) is before start (${args.start})`);
+      const spec = args.symbol
+        ? `${target.rel}#${args.symbol}`
+        : args.start !== undefined
+          ? `${target.rel}:${args.start}-${args.end ?? args.start}`
+          : target.rel;
       const r = await deps.ctx.engine.history(spec, { repo: target.root, cwd: target.root });
       const commits = r.commits.slice(0, args.limit ?? 15);
       const lines = [

@@ -10,7 +10,7 @@ export function registerFindSymbol(server: McpServer, deps: ToolDeps): void {
     title: 'Find symbol definitions',
     description:
       'Find where a function, class, method, type or constant is defined, by (part of) its name. Fuzzy: exact > prefix > camel/snake initials (pjc -> parseJsonConfig) > substring. ' +
-      'Returns signatures with path:start-end. Use it when you know a name; outline lists one file\'s symbols; search_code finds code by what it does.',
+      "Returns signatures with path:start-end. Use it when you know a name; outline lists one file's symbols; search_code finds code by what it does.",
     input: {
       name: z.string().min(1).max(200).describe('symbol name or part of it'),
       kind: z.string().min(1).optional().describe('class, function, method, interface, struct, enum, trait, type, constant, …'),
@@ -46,7 +46,9 @@ export function registerFindSymbol(server: McpServer, deps: ToolDeps): void {
       const uris = hits.map((h) => fileUri({ root: h.repo, path: h.path, start: h.startLine, end: h.endLine }, roots));
       return {
         text: lines.join('\n'),
-        extra: hits.slice(0, MAX_LINKS).map((h, i) => resourceLink(uris[i], `${h.path}:${h.startLine}-${h.endLine}`, h.container ? `${h.container}.${h.name}` : h.name)),
+        extra: hits
+          .slice(0, MAX_LINKS)
+          .map((h, i) => resourceLink(uris[i], `${h.path}:${h.startLine}-${h.endLine}`, h.container ? `${h.container}.${h.name}` : h.name)),
         structured: {
           symbols: hits.map((h, i) => ({
             repo: h.repo,

@@ -13,7 +13,7 @@ export function registerGetCode(server: McpServer, deps: ToolDeps): void {
     name: 'get_code',
     title: 'Get code',
     description:
-      'Read code from a registered repository: a whole file, a line range (start/end, 1-based inclusive), or a symbol\'s definition (Cache.invalidate). ' +
+      "Read code from a registered repository: a whole file, a line range (start/end, 1-based inclusive), or a symbol's definition (Cache.invalidate). " +
       'Returns numbered lines and who last changed them. Use it to read a hit from search_code in full; secrets and files outside the repository are refused.',
     input: {
       path: z.string().min(1).optional().describe('repo-relative path (or absolute inside a registered repository)'),
@@ -44,7 +44,10 @@ export function registerGetCode(server: McpServer, deps: ToolDeps): void {
         const want = args.symbol.replace(/::|#/g, '.');
         const exact = found.filter((s) => s.name === leaf && (want === leaf || `${s.container ? s.container + '.' : ''}${s.name}`.endsWith(want)));
         const def = exact[0];
-        if (!def) throw new ContextdError('symbol-not-found', `no definition named ${JSON.stringify(args.symbol)}${root ? ` in ${root}` : ''}`, { hint: 'try find_symbol for fuzzy matches' });
+        if (!def)
+          throw new ContextdError('symbol-not-found', `no definition named ${JSON.stringify(args.symbol)}${root ? ` in ${root}` : ''}`, {
+            hint: 'try find_symbol for fuzzy matches',
+          });
         path = def.repo === root || !root ? (root ? def.path : `${def.repo}/${def.path}`) : `${def.repo}/${def.path}`;
         start = def.startLine;
         end = def.endLine;
@@ -69,9 +72,10 @@ export function registerGetCode(server: McpServer, deps: ToolDeps): void {
       const truncated = i <= to;
       if (truncated) to = i - 1;
       // Blame of the lines served, from the history index (no git process); none when not computed.
-      const history = await deps.ctx.engine
-        .history(`${target.rel}:${from}-${to}`, { repo: target.root, cwd: target.root })
-        .then((r) => r.summary, () => null);
+      const history = await deps.ctx.engine.history(`${target.rel}:${from}-${to}`, { repo: target.root, cwd: target.root }).then(
+        (r) => r.summary,
+        () => null,
+      );
       const hist = history ? formatHistoryLine({ history }) : '';
       const header = `${target.rel}:${from}-${to}${hist ? `\n${hist}` : ''}`;
       const note = truncated ? `\n… stopped at line ${to} to fit the budget; ask for start=${to + 1}` : '';

@@ -92,7 +92,9 @@ export function registerGrepCode(server: McpServer, deps: ToolDeps): void {
         uri: fileUri({ root, path: m.path, start: m.line, end: m.line }, roots),
       }));
       const nFiles = new Set(out.map((m) => m.path)).size;
-      const head = out.length ? `${out.length} line(s) in ${nFiles} file(s)${truncated ? ' (more matched: narrow with paths, languages or a longer pattern, or raise limit)' : ''}` : `No indexed file of ${root} has ${JSON.stringify(args.pattern)}${byHistory ? ' in lines changed by the given author/time' : ''}.`;
+      const head = out.length
+        ? `${out.length} line(s) in ${nFiles} file(s)${truncated ? ' (more matched: narrow with paths, languages or a longer pattern, or raise limit)' : ''}`
+        : `No indexed file of ${root} has ${JSON.stringify(args.pattern)}${byHistory ? ' in lines changed by the given author/time' : ''}.`;
       return {
         text: [head, ...lines].join('\n'),
         extra: out.slice(0, MAX_LINKS).map((m) => resourceLink(m.uri, `${m.path}:${m.line}`)),
@@ -130,7 +132,8 @@ async function filterByLastChange(
       const lines = new Map<number, { author: string; email: string; date: number }>();
       for (const c of report?.commits ?? []) {
         if (!c.sha) continue;
-        for (const [a, b] of c.ranges) for (let l = a; l <= b; l++) lines.set(l, { author: c.author ?? '', email: c.email ?? '', date: Date.parse(c.date ?? '') / 1000 });
+        for (const [a, b] of c.ranges)
+          for (let l = a; l <= b; l++) lines.set(l, { author: c.author ?? '', email: c.email ?? '', date: Date.parse(c.date ?? '') / 1000 });
       }
       owners.set(m.path, report ? lines : null);
     }

@@ -16,7 +16,9 @@ export function registerIndexStatus(server: McpServer, deps: ToolDeps): void {
       healthy: z.boolean(),
       uptimeMs: z.number(),
       queue: z.object({ pending: z.number().int(), running: z.number().int() }),
-      backends: z.array(z.object({ name: z.string(), kind: z.string(), healthy: z.boolean(), detail: z.string(), state: z.string().optional(), fix: z.string().optional() })),
+      backends: z.array(
+        z.object({ name: z.string(), kind: z.string(), healthy: z.boolean(), detail: z.string(), state: z.string().optional(), fix: z.string().optional() }),
+      ),
       repos: z.array(
         z.object({
           root: z.string(),
@@ -40,7 +42,9 @@ export function registerIndexStatus(server: McpServer, deps: ToolDeps): void {
       const lines = [`contextd ${s.version}, up ${Math.round(s.uptimeMs / 1000)} s, queue ${s.queue.pending} pending / ${s.queue.running} running`];
       for (const b of s.backends) {
         const word = backendWord(b);
-        lines.push(`backend ${b.name}: ${word === 'down' ? 'DOWN' : word} (${b.kind}, ${b.detail})${b.fix && word !== 'ok' && word !== 'off' ? `; fix: ${b.fix}` : ''}`);
+        lines.push(
+          `backend ${b.name}: ${word === 'down' ? 'DOWN' : word} (${b.kind}, ${b.detail})${b.fix && word !== 'ok' && word !== 'off' ? `; fix: ${b.fix}` : ''}`,
+        );
       }
       for (const r of s.repos) {
         const fresh = r.upToDate ? 'up to date' : r.state;

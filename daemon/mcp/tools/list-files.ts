@@ -15,7 +15,12 @@ export function registerListFiles(server: McpServer, deps: ToolDeps): void {
       'The files contextd indexed in a repository, optionally matching a glob ("src/**/*.ts", "*.py") or languages, sorted by path, with language and size. ' +
       'Use it to find where things live; include_skipped also lists files left out of the index (and why).',
     input: {
-      glob: z.string().min(1).max(500).optional().describe('path glob: ** crosses directories, * does not; a glob without / matches the file name anywhere (default: every file)'),
+      glob: z
+        .string()
+        .min(1)
+        .max(500)
+        .optional()
+        .describe('path glob: ** crosses directories, * does not; a glob without / matches the file name anywhere (default: every file)'),
       languages: languagesArg,
       include_skipped: z.boolean().optional().describe('also list files the index skipped (binary, generated, secrets by name, too large), with the reason'),
       repo: repoArg,
@@ -42,14 +47,24 @@ export function registerListFiles(server: McpServer, deps: ToolDeps): void {
       const page = matching.slice(offset, offset + limit);
       const next = offset + limit < matching.length ? makeCursor(args, offset + limit) : null;
       const roots = await deps.ctx.registeredRoots();
-      const lines = page.map((f) => `${f.path}${f.language ? `  [${f.language}]` : ''}${f.status === 'skipped' ? `  (skipped: ${f.skipReason ?? 'unknown'})` : ''}`);
-      const head = matching.length ? `${matching.length} file(s)${next ? `, showing ${offset + 1}-${offset + page.length}; next page: cursor "${next}"` : ''}` : `No indexed file matches${args.glob ? ` ${JSON.stringify(args.glob)}` : ''}.`;
+      const lines = page.map(
+        (f) => `${f.path}${f.language ? `  [${f.language}]` : ''}${f.status === 'skipped' ? `  (skipped: ${f.skipReason ?? 'unknown'})` : ''}`,
+      );
+      const head = matching.length
+        ? `${matching.length} file(s)${next ? `, showing ${offset + 1}-${offset + page.length}; next page: cursor "${next}"` : ''}`
+        : `No indexed file matches${args.glob ? ` ${JSON.stringify(args.glob)}` : ''}.`;
       return {
         text: [head, ...lines].join('\n'),
         structured: {
           repo: root,
           total: matching.length,
-          files: page.map((f) => ({ path: f.path, language: f.language, size: f.size, skipped: f.status === 'skipped' ? (f.skipReason ?? 'unknown') : null, uri: fileUri({ root, path: f.path }, roots) })),
+          files: page.map((f) => ({
+            path: f.path,
+            language: f.language,
+            size: f.size,
+            skipped: f.status === 'skipped' ? (f.skipReason ?? 'unknown') : null,
+            uri: fileUri({ root, path: f.path }, roots),
+          })),
           next_cursor: next,
         },
         hits: page.length,

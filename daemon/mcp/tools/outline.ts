@@ -15,7 +15,7 @@ export function registerOutline(server: McpServer, deps: ToolDeps): void {
     title: 'File outline',
     description:
       'The symbols of one file (classes, functions, methods, types, constants) with their line ranges and signatures, nested by container, as the file is on disk now. ' +
-      'Use it to see a file\'s structure before reading parts of it with get_code.',
+      "Use it to see a file's structure before reading parts of it with get_code.",
     input: {
       path: z.string().min(1).describe('repo-relative path (or absolute inside a registered repository)'),
       repo: repoArg,
@@ -44,17 +44,25 @@ export function registerOutline(server: McpServer, deps: ToolDeps): void {
       const target = confinePath(args.path, roots, root);
       const { files } = await deps.ctx.engine.indexedFiles(target.root);
       const record = files.find((f) => f.path === target.rel);
-      if (!record) throw new ContextdError('not-indexed', `${target.rel} is not in the index of ${target.root}`, { hint: 'list_files shows what is indexed; a new file is picked up within seconds' });
-      if (record.status !== 'indexed' || !record.language) throw new ContextdError('not-indexed', `${target.rel} is not parsed (${record.skipReason ?? 'no language'})`);
+      if (!record)
+        throw new ContextdError('not-indexed', `${target.rel} is not in the index of ${target.root}`, {
+          hint: 'list_files shows what is indexed; a new file is picked up within seconds',
+        });
+      if (record.status !== 'indexed' || !record.language)
+        throw new ContextdError('not-indexed', `${target.rel} is not parsed (${record.skipReason ?? 'no language'})`);
       const served = await readConfined(target);
       const parsed = await deps.ctx.engine.parseText(target.rel, served.text, record.language);
       const all = [...parsed.symbols].sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine);
       // A generated file can define thousands: the first MAX_SYMBOLS, and the answer says so.
       const symbols = all.slice(0, MAX_SYMBOLS);
-      const cut = all.length > symbols.length ? `\n… ${all.length - symbols.length} more symbol(s) after line ${symbols.at(-1)!.endLine}; get_code reads the rest` : '';
+      const cut =
+        all.length > symbols.length ? `\n… ${all.length - symbols.length} more symbol(s) after line ${symbols.at(-1)!.endLine}; get_code reads the rest` : '';
       const depth = (c: string | null) => (c ? c.split('.').length : 0);
       const text = symbols.length
-        ? [`${target.rel} (${record.language}, ${served.lines.length} lines)`, ...symbols.map((s) => `${'  '.repeat(depth(s.container) + 1)}${s.name} (${s.kind}) ${s.startLine}-${s.endLine}: ${s.signature}`)].join('\n')
+        ? [
+            `${target.rel} (${record.language}, ${served.lines.length} lines)`,
+            ...symbols.map((s) => `${'  '.repeat(depth(s.container) + 1)}${s.name} (${s.kind}) ${s.startLine}-${s.endLine}: ${s.signature}`),
+          ].join('\n')
         : `${target.rel} (${record.language}) defines no symbols${parsed.fallback ? ' the parser recognizes' : ''}.`;
       const truncated = cut !== '';
       return {

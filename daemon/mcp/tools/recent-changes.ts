@@ -35,7 +35,14 @@ export function registerRecentChanges(server: McpServer, deps: ToolDeps): void {
           exists: z.boolean(),
           commits: z.array(changeCommit),
           symbols: z.array(
-            z.object({ symbol: z.string().nullable(), kind: z.string(), startLine: z.number().int(), endLine: z.number().int(), lines: z.number().int(), commits: z.array(z.string()) }),
+            z.object({
+              symbol: z.string().nullable(),
+              kind: z.string(),
+              startLine: z.number().int(),
+              endLine: z.number().int(),
+              lines: z.number().int(),
+              commits: z.array(z.string()),
+            }),
           ),
         }),
       ),

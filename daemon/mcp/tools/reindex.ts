@@ -40,10 +40,13 @@ export function registerReindex(server: McpServer, deps: ToolDeps): void {
       const paths = args.paths?.map((p) => confinePath(p, roots, root, { mustExist: false }).rel) ?? null;
       await deps.ctx.reindex(root, paths ?? undefined);
       const what = `${paths ? `${paths.length} path(s) in ` : ''}${root}`;
-      if (!args.wait) return { text: `queued ${what}`, structured: { queued: true, repo: root, paths, waited: false, done: false, lastError: null }, hits: null };
+      if (!args.wait)
+        return { text: `queued ${what}`, structured: { queued: true, repo: root, paths, waited: false, done: false, lastError: null }, hits: null };
       const last = await waitForIndex(deps, root, call, (args.timeout_seconds ?? 300) * 1000);
       const done = !last.running && last.pending === 0;
-      const text = done ? `indexed ${what}${last.lastError ? ` (last error: ${last.lastError})` : ''}` : `still indexing ${what} after ${args.timeout_seconds ?? 300} s; it goes on in the background`;
+      const text = done
+        ? `indexed ${what}${last.lastError ? ` (last error: ${last.lastError})` : ''}`
+        : `still indexing ${what} after ${args.timeout_seconds ?? 300} s; it goes on in the background`;
       return { text, structured: { queued: true, repo: root, paths, waited: true, done, lastError: last.lastError }, hits: null };
     },
   });

@@ -30,7 +30,9 @@ export function registerRelatedFiles(server: McpServer, deps: ToolDeps): void {
       const target = confinePath(args.path, await deps.ctx.registeredRoots(), root, { mustExist: false });
       const r = await deps.ctx.engine.related(target.rel, { repo: target.root, cwd: target.root, limit: args.limit ?? 15 });
       const head = `${r.path}: ${r.commits} commit(s)${r.ignoredCommits ? ` (+${r.ignoredCommits} ignored: over ${r.maxFiles} files)` : ''}`;
-      const lines = r.related.map((f) => `${f.path}  ${f.count} shared commit(s), confidence ${(f.confidence * 100).toFixed(0)}%${f.exists ? '' : ' (gone now)'}`);
+      const lines = r.related.map(
+        (f) => `${f.path}  ${f.count} shared commit(s), confidence ${(f.confidence * 100).toFixed(0)}%${f.exists ? '' : ' (gone now)'}`,
+      );
       return { text: [head, ...(lines.length ? lines : ['no file changed together with it'])].join('\n'), structured: r, hits: r.related.length };
     },
   });

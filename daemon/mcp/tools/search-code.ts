@@ -23,7 +23,10 @@ export function registerSearchCode(server: McpServer, deps: ToolDeps): void {
       repo: repoArg,
       paths: pathsArg,
       languages: languagesArg,
-      mode: z.enum(SEARCH_MODES as [string, ...string[]]).optional().describe('hybrid (default: every retriever fused), lexical, semantic or symbol'),
+      mode: z
+        .enum(SEARCH_MODES as [string, ...string[]])
+        .optional()
+        .describe('hybrid (default: every retriever fused), lexical, semantic or symbol'),
       author: authorArg,
       since: sinceArg,
       until: untilArg,
@@ -84,7 +87,9 @@ export function registerSearchCode(server: McpServer, deps: ToolDeps): void {
       const shown = hits.slice(0, page.shown);
       const next = page.shown < hits.length ? makeCursor(args, offset + page.shown) : null;
       const notes = [
-        page.trimmedItems ? `(${page.trimmedItems} of ${shown.length} code blocks shortened to fit the ${budget}-token budget; use get_code for the full text)` : '',
+        page.trimmedItems
+          ? `(${page.trimmedItems} of ${shown.length} code blocks shortened to fit the ${budget}-token budget; use get_code for the full text)`
+          : '',
         next ? `(${hits.length - page.shown} more hit(s) did not fit the ${budget}-token budget: call again with cursor "${next}")` : '',
       ].filter(Boolean);
       const uris = shown.map((h) => fileUri({ root: h.repo, path: h.path, start: h.startLine, end: h.endLine }, roots));

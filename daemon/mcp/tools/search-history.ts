@@ -86,7 +86,11 @@ export function registerSearchHistory(server: McpServer, deps: ToolDeps): void {
       }
       const commits = [...bySha.values()].sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0)).slice(0, limit);
       const budget = (args.max_tokens ?? DEFAULT_MAX_TOKENS) * CHARS_PER_TOKEN;
-      const out: string[] = [commits.length ? `${commits.length} commit(s)` : `No commit ${where === 'messages' ? 'message has' : where === 'diffs' ? 'added or removed' : 'message or diff has'} ${JSON.stringify(args.query)}.`];
+      const out: string[] = [
+        commits.length
+          ? `${commits.length} commit(s)`
+          : `No commit ${where === 'messages' ? 'message has' : where === 'diffs' ? 'added or removed' : 'message or diff has'} ${JSON.stringify(args.query)}.`,
+      ];
       let used = out[0].length;
       for (const c of commits) {
         const block = [
