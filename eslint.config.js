@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // Fixture sources are samples of other languages' code; dist/ is built output.
-  { ignores: ['dist/', 'node_modules/', 'fixtures/', 'bench/results/', 'tap-snapshots/', '**/*.d.ts'] },
+  { ignores: ['dist/', 'node_modules/', 'fixtures/', 'bench/results/', 'tests/snapshots/', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

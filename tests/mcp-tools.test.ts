@@ -50,6 +50,8 @@ t.test('tools/list: titles, annotations, strict schemas, output schemas, pinned'
     'a deterministic order',
   );
   // The contract, pinned: an unintended change to a name, schema or annotation fails here (`npx tap --snapshot` to accept one).
+  // Kept under tests/ (the top level holds only what the product card lists).
+  t.snapshotFile = new URL('./snapshots/mcp-tools.test.cjs', import.meta.url);
   t.matchSnapshot(
     tools.map((x) => ({
       name: x.name,
