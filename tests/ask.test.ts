@@ -77,8 +77,7 @@ t.test('streamChat against a fake Ollama: streams tokens, request shape, clear e
   const fake = await startFakeOllama({ answer: () => 'The config is parsed by parseJsonConfig (src/configLoader.ts:1-3) and returned as is.' });
   t.teardown(() => fake.close());
   fake.tokenDelayMs = 15;
-  const tokens: { tok: string; at: number }[] = [];
-  const t0 = performance.now();
+  const tokens: { tok: string; sentSoFar: number }[] = [];
   const r = await streamChat({
     host: fake.url,
     model: 'qwen2.5-coder:7b',
@@ -89,12 +88,15 @@ t.test('streamChat against a fake Ollama: streams tokens, request shape, clear e
     temperature: 0.1,
     numCtx: 8192,
     timeoutMs: 2000,
-    onToken: (tok) => tokens.push({ tok, at: performance.now() - t0 }),
+    onToken: (tok) => tokens.push({ tok, sentSoFar: fake.sentAt.length }),
   });
   t.equal(r.text, 'The config is parsed by parseJsonConfig (src/configLoader.ts:1-3) and returned as is.');
   t.equal(tokens.map((x) => x.tok).join(''), r.text);
   t.ok(tokens.length > 10, `streamed in ${tokens.length} pieces`);
-  t.ok(tokens[0].at < r.durationMs - 100, `first token after ${Math.round(tokens[0].at)} ms, answer done after ${r.durationMs} ms: printed as it came`);
+  t.ok(
+    tokens[0].sentSoFar < fake.sentAt.length,
+    `the first token reached the caller when the server had sent ${tokens[0].sentSoFar} of ${fake.sentAt.length} pieces: printed as it came`,
+  );
   t.equal(r.endpoint, 'chat');
   const req = fake.requests[0];
   t.equal(req.path, '/api/chat');
@@ -117,11 +119,10 @@ t.test('streamChat against a fake Ollama: streams tokens, request shape, clear e
   t.match((down as ContextdError).hint, /ollama serve.*CONTEXTD_OLLAMA_HOST/);
 
   fake.mode = 'hang';
-  const t1 = Date.now();
+  // The token timeout ends the wait (a stall would show as this test's timeout).
   const hung = await streamChat({ ...base, model: 'qwen2.5-coder:7b' }).catch((e: unknown) => e);
   t.match((hung as ContextdError).message, /sent nothing for 0 s/);
   t.match((hung as ContextdError).hint, /timeoutMs/);
-  t.ok(Date.now() - t1 < 2000, 'bounded by the timeout');
 
   fake.mode = 'hang-mid-stream';
   const partial: string[] = [];

@@ -166,13 +166,13 @@ t.test('redis down at start: no error, memory fallback, fast', async (t) => {
       s.close(() => resolve(p));
     });
   });
-  const cache = redisCache(`redis://127.0.0.1:${port}`, uniquePrefix('down'), { connectWaitMs: 300 });
+  // A connect wait longer than this test's timeout: answering at all shows that the refused
+  // connection, not the wait, ended it (no clock is read here).
+  const cache = redisCache(`redis://127.0.0.1:${port}`, uniquePrefix('down'), { connectWaitMs: 600_000 });
   t.teardown(() => cache.close());
   const src = source();
-  const t0 = Date.now();
   t.equal((await get(cache, src)).hit, null);
   t.equal((await get(cache, src)).hit, 'memory', 'falls back to memory');
-  t.ok(Date.now() - t0 < 1500, `answered without waiting for Redis (${Date.now() - t0} ms)`);
   const r = cache.report();
   t.equal(r.state, 'down');
   t.match(r.detail, /in-memory cache/);
@@ -202,23 +202,23 @@ t.test('redis that hangs (SIGSTOP): every call bounded by the timeout', async (t
       /* gone */
     }
   });
-  // A lookup on the shared layer: MGET hangs until the command timeout, then it is a miss.
-  const t0 = Date.now();
+  // A lookup on the shared layer: MGET hangs until the command timeout, then it is a miss
+  // (a stall would show as this test's timeout).
+  const errorsBefore = cache.stats().errors;
   const r = await get(cache, src, ['repo:9'], { q: 'other' });
-  const ms = Date.now() - t0;
   t.equal(r.hit, null);
-  // The command timeout was waited for, and no stall beyond it (a liveness bound, not a speed goal).
-  t.ok(ms >= 150 && ms < 10_000, `a hanging Redis cost ${ms} ms (the command timeout), not a stall`);
+  t.ok(cache.stats().errors > errorsBefore, 'the hanging command ended as a timed-out error');
   // A bump while it hangs: this process misses at once, the propagation gives up after the timeout.
   src.value = 'v2';
   cache.bump(['repo:1']);
   t.equal(((await get(cache, src)).value as { answer: string }).answer, 'v2', 'no stale answer after a local bump');
-  const t1 = Date.now();
   await cache.settled();
-  t.ok(Date.now() - t1 < 1500, 'the propagation gave up in bounded time (queued for later)');
-  const t2 = Date.now();
+  t.match(cache.report().detail, /queued/, 'the propagation gave up at the timeout (queued for later)');
+  const skipsBefore = cache.stats().sharedSkips;
+  const errorsNow = cache.stats().errors;
   await get(cache, src, ['repo:9'], { q: 'third' });
-  t.ok(Date.now() - t2 < 100, 'while it hangs, later lookups skip it at once (breaker open)');
+  t.equal(cache.stats().sharedSkips, skipsBefore + 1, 'while it hangs, later lookups skip the shared layer (breaker open)');
+  t.equal(cache.stats().errors, errorsNow, 'and send it nothing to time out');
   t.equal(cache.report().state, 'down');
   process.kill(serverPid, 'SIGCONT');
   // Recovery: a later lookup probes it, succeeds, and the queued invalidation is pushed.
@@ -280,12 +280,11 @@ t.test('a server that accepts and never answers does not stall fetches', async (
     sockets.forEach((s) => s.destroy());
     srv.close();
   });
-  const cache = redisCache(`redis://127.0.0.1:${(srv.address() as { port: number }).port}`, uniquePrefix('mute'), { connectWaitMs: 200, timeoutMs: 200 });
+  // The connect wait outlasts this test's timeout: the connect timeout must end it.
+  const cache = redisCache(`redis://127.0.0.1:${(srv.address() as { port: number }).port}`, uniquePrefix('mute'), { connectWaitMs: 600_000, timeoutMs: 200 });
   t.teardown(() => cache.close());
   const src = source();
-  const t0 = Date.now();
-  await get(cache, src);
-  await get(cache, src);
-  t.ok(Date.now() - t0 < 1000, `${Date.now() - t0} ms`);
+  t.equal((await get(cache, src)).hit, null);
+  t.equal((await get(cache, src)).hit, 'memory');
   t.equal(cache.report().state, 'down');
 });

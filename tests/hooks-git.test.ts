@@ -132,7 +132,7 @@ t.test('a linked worktree reports its own work tree and git dir', async (t) => {
   );
 });
 
-t.test('with no daemon, git works, our hook is silent and fast', async (t) => {
+t.test('with no daemon, git works and our hook is silent', async (t) => {
   const repo = await makeRepo(path.join(root, 'down'));
   await installHooks(repo, HOOK_OPTS);
   const env = gitEnv({ CONTEXTD_SOCKET_DIR: path.join(root, 'no-such-dir') });
@@ -143,7 +143,8 @@ t.test('with no daemon, git works, our hook is silent and fast', async (t) => {
   t.equal(c.stdout, '', 'nothing on stdout');
   t.equal(c.stderr, '', 'nothing on stderr');
 
-  // The hook alone, as git runs it (sh, from the work tree top), a few times: report the best and worst.
+  // The hook alone, as git runs it (sh, from the work tree top), a few times: the latency is
+  // reported, not asserted (its budget is a benchmark's business: bench/daemon-bench.ts).
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
     const h = await run('sh', [path.join('.git', 'hooks', 'post-commit')], { cwd: repo, env });
@@ -153,7 +154,6 @@ t.test('with no daemon, git works, our hook is silent and fast', async (t) => {
   }
   const worst = Math.max(...times);
   t.comment(`hook latency with the daemon down: min ${Math.min(...times).toFixed(0)} ms, max ${worst.toFixed(0)} ms`);
-  t.ok(worst < 1000, `hook run alone took ${worst.toFixed(0)} ms (target: well under 300 ms)`);
 });
 
 t.test('a daemon that accepts but never answers cannot hold git up', async (t) => {
@@ -166,8 +166,8 @@ t.test('a daemon that accepts but never answers cannot hold git up', async (t) =
   t.equal(h.code, 0);
   t.equal(h.stdout + h.stderr, '');
   t.comment(`hook with a mute daemon: ${h.ms.toFixed(0)} ms`);
-  // Liveness, not speed: a mute daemon never holds git (the ~200 ms budget is measured in bench/).
-  t.ok(h.ms < 10_000, `returned after ${h.ms.toFixed(0)} ms`);
+  // Liveness, not speed: that it returned at all shows a mute daemon cannot hold git (a hang
+  // would be this test's timeout; the ~200 ms budget is measured in bench/).
   t.equal(server.messages.length, 1, 'the request was delivered before giving up');
 
   const c = await run('git', ['commit', '-q', '--allow-empty', '-m', 'mute daemon'], { cwd: repo, env });

@@ -124,8 +124,9 @@ t.test('silent exit 0 when the socket is missing, not a socket, or the daemon mi
   ]) {
     const r = await notify(['post-commit'], { CONTEXTD_SOCKET_DIR: dir });
     t.same([r.code, r.stdout, r.stderr], [0, '', ''], name);
-    // Liveness, not speed (the ~200 ms budget is a benchmark's business): the hook never waits for a daemon that does not answer.
-    t.ok(r.ms < 10_000, `${name}: returned (${r.ms.toFixed(0)} ms)`);
+    // Liveness, not speed (the ~200 ms budget is a benchmark's business): returning at all shows
+    // the hook never waits for a daemon that does not answer (a hang is this test's timeout).
+    t.comment(`${name}: returned after ${r.ms.toFixed(0)} ms`);
   }
   t.equal(mute.messages.length, 1);
   t.equal(garbage.messages.length, 1);

@@ -91,7 +91,7 @@ t.test('empty and blank files give no chunks and no symbols', async (t) => {
   }
 });
 
-t.test('5,000 nested brackets: no crash, bounded time, later definitions still found', async (t) => {
+t.test('5,000 nested brackets: no crash, later definitions still found', async (t) => {
   const cases: [string, string, string][] = [
     ['python', `x = ${'['.repeat(5000)}${']'.repeat(5000)}\n\ndef after():\n    return 1\n`, 'after'],
     ['javascript', `const x = ${'['.repeat(5000)}${']'.repeat(5000)};\n\nfunction after() {\n  return 1;\n}\n`, 'after'],
@@ -99,11 +99,9 @@ t.test('5,000 nested brackets: no crash, bounded time, later definitions still f
     ['rust', `const X: i32 = ${'('.repeat(5000)}1${')'.repeat(5000)};\n\nfn after() -> i32 {\n    1\n}\n`, 'after'],
   ];
   for (const [language, text, name] of cases) {
-    const started = performance.now();
+    // Liveness (no pathological blow-up shows as this test's timeout), not speed: parse
+    // throughput is in bench/parse-throughput.ts.
     const r = await parseFile(`deep.${language}`, text, language);
-    const ms = performance.now() - started;
-    // Liveness (no pathological blow-up), not speed: parse throughput is in bench/parse-throughput.ts.
-    t.ok(ms < 30_000, `${language} parsed in ${ms.toFixed(0)} ms`);
     t.ok(
       r.symbols.some((s) => s.name === name),
       `${language}: ${name} found`,
@@ -118,11 +116,9 @@ t.test('5,000 nested brackets: no crash, bounded time, later definitions still f
   t.strictSame(violations(open, r), [], 'chunk invariants');
 });
 
-t.test('a huge one-line file is one chunk (chunks never cut a line) and stays fast', async (t) => {
+t.test('a huge one-line file is one chunk (chunks never cut a line)', async (t) => {
   const js = Array.from({ length: 30000 }, (_, i) => `function f${i}(a){return a+${i}}`).join(';');
-  const started = performance.now();
   const r = await parseFile('min.js', js, 'javascript');
-  t.ok(performance.now() - started < 10000, 'bounded time');
   t.strictSame(r.chunks.map(row), ['1-1 function f0']);
   t.equal(r.chunks[0].text, js);
   t.equal(r.symbols.length, 30000, 'every function is still a symbol');

@@ -235,11 +235,10 @@ t.test('Qdrant down, hanging, or wiped: semantic off, nothing lost, catches up',
   t.equal(q.idx.report().state, 'ok');
 
   // Down: empty answers at once, status explains.
+  // (A stall would show as this test's timeout: nothing here waits on a clock.)
   await fake.down();
-  const t0 = Date.now();
   t.same(await search(), [], 'semantic search answers nothing');
   t.same(await search(), []);
-  t.ok(Date.now() - t0 < 1000, 'without stalling');
   const r = q.idx.report();
   t.equal(r.state, 'down');
   t.match(r.detail, /semantic search is off, lexical\/symbol\/history search answer/);
@@ -262,13 +261,13 @@ t.test('Qdrant down, hanging, or wiped: semantic off, nothing lost, catches up',
 
   // Hanging: bounded by the timeout, then skipped.
   fake.hang();
-  const t1 = Date.now();
+  const asked = () => fake.requests.filter((r) => r.path.endsWith('/points/search') || r.path.endsWith('/points/query')).length;
+  const before = asked();
+  t.same(await search(), [], 'a hanging Qdrant: the query times out and answers nothing');
+  t.equal(asked(), before + 1, 'the query was sent (and abandoned at the timeout)');
+  t.equal(q.idx.report().state, 'down', 'the index reports Qdrant down');
   t.same(await search(), []);
-  const hung = Date.now() - t1;
-  t.ok(hung >= 250 && hung < 1500, `a hanging Qdrant cost ${hung} ms (the query timeout)`);
-  const t2 = Date.now();
-  await search();
-  t.ok(Date.now() - t2 < 100, 'then it is skipped until a probe is due');
+  t.equal(asked(), before + 1, 'then it is skipped, not asked again, until a probe is due');
   fake.unhang();
 
   // Wiped (restarted without storage): the next sync recreates and refills the collection.

@@ -168,7 +168,16 @@ t.test('the daemon with PostgreSQL down: unhealthy status, clear CLI error, no l
     cwd: root,
     env: { ...env, GIT_AUTHOR_NAME: 'Ann', GIT_AUTHOR_EMAIL: 'ann@example.com', GIT_COMMITTER_NAME: 'Ann', GIT_COMMITTER_EMAIL: 'ann@example.com' },
   });
-  await new Promise((r) => setTimeout(r, 1000));
+  // The hook's event reached the daemon, which keeps it until the store answers (and says so).
+  const waiting = await eventually(
+    async () => {
+      const s = await daemon.call<{ stalled: { backend: string; waiting: number }[] }>('status');
+      return s.stalled.some((x) => x.backend === 'store' && x.waiting >= 1);
+    },
+    20_000,
+    100,
+  );
+  t.ok(waiting, 'status shows the commit event waiting for the store');
   t.equal(daemon.child.exitCode, null, 'the daemon is still running');
 
   await pg.start();

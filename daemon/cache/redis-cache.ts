@@ -77,7 +77,7 @@ export class RedisQueryCache implements QueryCache {
   private downSince: number | null = null;
   /** Opens after a failed or timed-out command: the shared layer is skipped (not waited for) until a probe succeeds. */
   private readonly breaker: CircuitBreaker;
-  private readonly counters = { hits: 0, misses: 0, sharedHits: 0, errors: 0, bumps: 0, remoteBumps: 0, reconnects: 0 };
+  private readonly counters = { hits: 0, misses: 0, sharedHits: 0, errors: 0, bumps: 0, remoteBumps: 0, reconnects: 0, sharedSkips: 0 };
 
   constructor(private readonly opts: RedisCacheOptions) {
     this.l1 = new TaggedLru({ maxEntries: opts.maxEntries, maxBytes: opts.maxBytes });
@@ -271,6 +271,9 @@ export class RedisQueryCache implements QueryCache {
         this.breaker.failure(err);
         sharedKey = null;
       }
+    } else {
+      // Down, breaker open or a scope not yet synced: the shared layer is not asked at all.
+      this.counters.sharedSkips++;
     }
     this.counters.misses++;
     const value = await compute();
@@ -351,7 +354,7 @@ export class RedisQueryCache implements QueryCache {
     while (this.inflight.size) await Promise.allSettled([...this.inflight]);
   }
 
-  stats(): CacheStats & { reconnects: number } {
+  stats(): CacheStats & { reconnects: number; sharedSkips: number } {
     return { ...this.counters, entries: this.l1.size, bytes: this.l1.byteSize };
   }
 

@@ -507,6 +507,8 @@ export class Daemon {
     const services = await this.engine.backendReports().catch(() => []);
     const servicesOk = !services.some((b) => b.configured && b.state === 'down' && b.name !== 'llm');
     const stalled: DaemonStatus['stalled'] = embedding.stalled ? [{ backend: 'semantic', ...embedding.stalled }] : [];
+    const deferred = this.deferred?.stall();
+    if (deferred) stalled.push({ backend: 'store', what: 'queueing hook and file events (a reconcile is queued when it answers)', ...deferred });
     return {
       running: true,
       healthy: semanticOk && store.healthy && servicesOk,

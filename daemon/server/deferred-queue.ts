@@ -12,6 +12,9 @@ export class DeferredQueue {
   private readonly roots = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** When the oldest remembered repository was added, and the store's last error: for `status`. */
+  private since: number | null = null;
+  private lastError = '';
 
   constructor(
     /** Queues a reconcile of the repository at root (throws while the store is still down). */
@@ -24,8 +27,15 @@ export class DeferredQueue {
     return this.roots.size;
   }
 
+  /** What `status` shows while work waits for the store (null when nothing does). */
+  stall(): { since: number; reason: string; waiting: number } | null {
+    return this.roots.size && this.since !== null ? { since: this.since, reason: this.lastError, waiting: this.roots.size } : null;
+  }
+
   add(root: string, err: unknown): void {
     if (this.stopped) return;
+    if (!this.roots.size) this.since = Date.now();
+    this.lastError = errorMessage(err);
     if (!this.roots.has(root)) this.log.warn({ repo: root, err: errorMessage(err) }, 'store unreachable: will queue a reconcile when it answers');
     this.roots.add(root);
     this.schedule();
@@ -48,6 +58,7 @@ export class DeferredQueue {
       }
     }
     if (this.roots.size) this.schedule();
+    else this.since = null;
   }
 
   stop(): void {
