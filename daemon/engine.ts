@@ -33,7 +33,7 @@ import { EmbeddingService, type EmbedRunOptions, type EmbedRunSummary } from './
 import type { EmbeddingProgress } from './embed/types.js';
 import type { FusionSettings, SemanticRetriever } from './search/semantic.js';
 import { fusionFor } from './search/fusion-weights.js';
-import { LocalVectorIndex } from './store/local-vector-index.js';
+import { LocalVectorIndex } from './vectors/local-vector-index.js';
 import type {
   FileRecord,
   HistoryStore,
@@ -184,7 +184,7 @@ export class Engine {
     engine.foreignWrites = dataVersion;
     // Network backends' client libraries load only when configured (startup time of every CLI call).
     const index: VectorIndex = config.qdrant.url
-      ? new (await import('./store/qdrant-vector-index.js')).QdrantVectorIndex(vectors, { ...config.qdrant, url: config.qdrant.url, storeId, onEvent: sink })
+      ? new (await import('./vectors/qdrant-vector-index.js')).QdrantVectorIndex(vectors, { ...config.qdrant, url: config.qdrant.url, storeId, onEvent: sink })
       : new LocalVectorIndex(vectors, { dir: join(dataDir, 'vectors'), annThreshold: config.embed.annThreshold });
     engine.vectorIndex = index;
     engine.vectorStore = vectors;

@@ -2,7 +2,7 @@ import t from 'tap';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chunkHash } from '../daemon/index/keys.js';
-import { exactTop, LocalVectorIndex } from '../daemon/store/local-vector-index.js';
+import { exactTop, LocalVectorIndex } from '../daemon/vectors/local-vector-index.js';
 import { SqliteStore } from '../daemon/store/sqlite-store.js';
 import { SqliteEmbeddingStore } from '../daemon/store/sqlite-vectors.js';
 import type { FileWrite } from '../daemon/store/types.js';

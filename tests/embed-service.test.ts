@@ -4,7 +4,7 @@ import { loadConfig } from '../daemon/config/config.js';
 import { Engine } from '../daemon/engine.js';
 import { EmbeddingService, type EmbedSettings } from '../daemon/embed/service.js';
 import type { Embedder, EmbedKind } from '../daemon/embed/types.js';
-import { LocalVectorIndex } from '../daemon/store/local-vector-index.js';
+import { LocalVectorIndex } from '../daemon/vectors/local-vector-index.js';
 import { SqliteStore } from '../daemon/store/sqlite-store.js';
 import { SqliteEmbeddingStore } from '../daemon/store/sqlite-vectors.js';
 import { buildFixture } from '../fixtures/repos.js';

@@ -5,8 +5,8 @@ import { loadConfig } from '../daemon/config/config.js';
 import { Engine } from '../daemon/engine.js';
 import { EmbeddingService } from '../daemon/embed/service.js';
 import type { Embedder, EmbedKind } from '../daemon/embed/types.js';
-import { LocalVectorIndex } from '../daemon/store/local-vector-index.js';
-import { collectionName, QdrantVectorIndex, type QdrantIndexOptions } from '../daemon/store/qdrant-vector-index.js';
+import { LocalVectorIndex } from '../daemon/vectors/local-vector-index.js';
+import { collectionName, QdrantVectorIndex, type QdrantIndexOptions } from '../daemon/vectors/qdrant-vector-index.js';
 import { SqliteStore } from '../daemon/store/sqlite-store.js';
 import { SqliteEmbeddingStore } from '../daemon/store/sqlite-vectors.js';
 import { globToRegex } from '../daemon/search/glob.js';
@@ -295,7 +295,7 @@ t.test('error bodies and probes', async (t) => {
 
   // The client surfaces Qdrant's own error text.
   const { QdrantClient } = await import('@qdrant/js-client-rest');
-  const { qdrantError } = await import('../daemon/store/qdrant-vector-index.js');
+  const { qdrantError } = await import('../daemon/vectors/qdrant-vector-index.js');
   const c = new QdrantClient({ url: fake.url, checkCompatibility: false });
   await c.createCollection('x', { vectors: { size: 3, distance: 'Cosine' } });
   const dup = await c.createCollection('x', { vectors: { size: 3, distance: 'Cosine' } }).catch((e: unknown) => e);

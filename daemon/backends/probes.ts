@@ -8,7 +8,7 @@ import { Ollama } from 'ollama';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { redactUrl, withTimeout } from './backoff.js';
 import type { BackendReport } from './health.js';
-import { qdrantError } from '../store/qdrant-vector-index.js';
+import { qdrantError } from '../vectors/qdrant-vector-index.js';
 import { RedisQueryCache } from '../cache/redis-cache.js';
 
 const ms = (t0: number) => Math.round((performance.now() - t0) * 10) / 10;

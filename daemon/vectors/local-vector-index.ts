@@ -16,8 +16,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Index } from 'usearch';
-import type { ViewFilter } from './types.js';
-import type { EmbeddingStore, KeyedVector, VectorHit, VectorIndex, VectorQuery } from './vector-types.js';
+import type { ViewFilter } from '../store/types.js';
+import type { EmbeddingStore, KeyedVector, VectorHit, VectorIndex, VectorQuery } from '../store/vector-types.js';
 
 export interface LocalVectorIndexOptions {
   /** Directory for saved graphs; null keeps everything in memory. */

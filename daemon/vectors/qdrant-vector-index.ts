@@ -31,8 +31,8 @@ import { createHash } from 'node:crypto';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { BackendUnavailableError, CircuitBreaker, redactUrl } from '../backends/backoff.js';
 import type { BackendReport } from '../backends/health.js';
-import type { ViewFilter } from './types.js';
-import type { EmbeddingStore, KeyedVector, VectorHit, VectorIndex, VectorQuery } from './vector-types.js';
+import type { ViewFilter } from '../store/types.js';
+import type { EmbeddingStore, KeyedVector, VectorHit, VectorIndex, VectorQuery } from '../store/vector-types.js';
 
 export interface QdrantIndexOptions {
   url: string;
