@@ -9,6 +9,8 @@ import { errorMessage } from '../errors.js';
 import { indexText } from '../search/tokenize.js';
 import { batchesFor, valuesList, type SqlPort } from './sql-port.js';
 import { OCCURRENCE_COLS, occurrenceValues } from './tables.js';
+import { GRAPH_VERSION } from '../lang/graph/types.js';
+import { insertGraphs } from './graph-store.js';
 import type { FileWrite, WriteOutcome } from './types.js';
 
 export interface ChunkLexicon {
@@ -135,6 +137,12 @@ export class SqlChunkWriter {
         await insertRows(c, 'symbols', SYMBOL_COLS, symbols);
         this.onSymbols();
       }
+      // The code graph's facts of the same parses, in the same transaction.
+      await insertGraphs(
+        c,
+        fresh.flatMap((f) => (f.content.parsed.graph ? [{ parseId: known.get(f.contentKey)!, graph: f.content.parsed.graph }] : [])),
+        GRAPH_VERSION,
+      );
     }
     // View rows (the last write of a path wins, as it would one by one).
     const outcomes: WriteOutcome[] = [];

@@ -39,6 +39,7 @@ import { SqlJobQueue } from './job-queue.js';
 import { rescoredLexicalSearch, SqlChunkReads } from './chunk-reads.js';
 import { SqlRepos, viewSql } from './repos.js';
 import { delegate, type SqlPort } from './sql-port.js';
+import { SqlGraph, type GraphStore } from './graph-store.js';
 import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
 import { CHUNK_COLS, toChunkRow, type RepoPatch, type Row } from './tables.js';
 import { SqlEmbeddingStore } from './vectors.js';
@@ -68,7 +69,7 @@ function regexError(err: unknown): unknown {
 }
 
 /** The concerns' shared implementations (repos.ts, job-queue.ts, history-store.ts, chunk-reads.ts), bound onto the store. */
-export interface PostgresStore extends RepoStore, JobQueue, HistoryStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
+export interface PostgresStore extends RepoStore, JobQueue, HistoryStore, GraphStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
 
 export class PostgresStore implements MetadataStore {
   readonly backend = 'postgres';
@@ -110,6 +111,7 @@ export class PostgresStore implements MetadataStore {
       this.history,
       new SqlChunkReads(this.port, this.view, lex, regexError),
       new SqlChunkWriter(this.port, chunkLexicon, () => (this.namesCache = null)),
+      new SqlGraph(this.port),
     );
   }
 

@@ -16,6 +16,7 @@ import { SqlRepos, viewSql } from './repos.js';
 import { createOwnerOnly, SqliteFileGuard, tightenModes } from './sqlite-file-guard.js';
 import { docsizeTokens, phraseMatch, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
 import { batchesFor, delegate, sqlitePort, valuesList, type SqlPort } from './sql-port.js';
+import { SqlGraph, type GraphStore } from './graph-store.js';
 import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
 import { CHUNK_COLS, toChunkRow, type Row } from './tables.js';
 import { rescoredLexicalSearch, SqlChunkReads } from './chunk-reads.js';
@@ -71,7 +72,7 @@ export interface SqliteStoreOptions {
 }
 
 /** The concerns' shared implementations (repos.ts, job-queue.ts, history-store.ts, chunk-reads.ts), bound onto the store. */
-export interface SqliteStore extends RepoStore, JobQueue, HistoryStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
+export interface SqliteStore extends RepoStore, JobQueue, HistoryStore, GraphStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
 
 export class SqliteStore implements MetadataStore {
   readonly backend = 'sqlite';
@@ -147,6 +148,7 @@ export class SqliteStore implements MetadataStore {
       this.history,
       new SqlChunkReads(this.port, this.view, COMMIT_FTS, (e) => e),
       new SqlChunkWriter(this.port, CHUNK_FTS, () => (this.namesCache = null)),
+      new SqlGraph(this.port),
     );
   }
 

@@ -72,7 +72,9 @@ export function extractGraph(tree: Tree, language: string, text: string, symbols
   const sink: ImportSink = {
     imports,
     ref: (n, name) => emit(name, n.startPosition.row, n.startPosition.column, 'import', null),
-    pkg: (name) => (pkg = name),
+    pkg: (name) => {
+      pkg = name;
+    },
   };
   const isEcma = language === 'javascript' || language === 'jsx' || language === 'typescript' || language === 'tsx';
 

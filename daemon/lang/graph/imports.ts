@@ -17,7 +17,9 @@ const unquote = (s: string): string => s.replace(/^['"`]|['"`]$/g, '');
 
 export function readImport(language: string, node: Node, sink: ImportSink): void {
   const line = node.startPosition.row + 1;
-  const add = (local: string, module: string, name: string | null) => sink.imports.push({ local, module, name, line });
+  const add = (local: string, module: string, name: string | null): void => {
+    sink.imports.push({ local, module, name, line });
+  };
   switch (language) {
     case 'python':
       return python(node, add, sink);
@@ -38,7 +40,10 @@ export function readImport(language: string, node: Node, sink: ImportSink): void
       return;
     case 'java': {
       const text = node.text.replace(/^(import|package)\s+(static\s+)?/, '').replace(/\s*;\s*$/, '').replace(/\s+/g, '');
-      if (node.type === 'package_declaration') return sink.pkg(text);
+      if (node.type === 'package_declaration') {
+        sink.pkg(text);
+        return;
+      }
       if (text.endsWith('.*')) return add('*', text.slice(0, -2), '*');
       const dot = text.lastIndexOf('.');
       const name = text.slice(dot + 1);
