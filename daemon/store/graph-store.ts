@@ -4,60 +4,10 @@
  * is not stored: it is computed at query time from these facts (daemon/graph/), so an edit
  * never leaves a stale edge behind.
  */
-import type { FileGraph, RefKind } from '../lang/types.js';
+import type { RefKind } from '../lang/types.js';
 import { batchesFor, valuesList, type SqlPort } from './sql-port.js';
-
-export interface GraphRefRow {
-  path: string;
-  language: string;
-  name: string;
-  line: number;
-  column: number;
-  kind: RefKind;
-  enclosing: string | null;
-  qualifier: string | null;
-}
-
-export interface GraphImportRow {
-  path: string;
-  local: string;
-  module: string;
-  name: string | null;
-  line: number;
-}
-
-/** A view file whose parse has no graph facts of the current extractor version. */
-export interface GraphPendingFile {
-  path: string;
-  blob: string;
-  language: string;
-  parseId: number;
-}
-
-/** Graph facts of one parse, to be stored. */
-export interface GraphWrite {
-  parseId: number;
-  graph: FileGraph;
-}
-
-export interface GraphStore {
-  /** Uses of any of `names` in the repository's view, in (path, line, column) order. */
-  refsNamed(repoId: number, names: string[]): Promise<GraphRefRow[]>;
-  /** Uses in one file of the view, optionally only between two lines. */
-  refsInFile(repoId: number, path: string, lines?: { start: number; end: number }): Promise<GraphRefRow[]>;
-  /** The imports of these files of the view. */
-  importsOf(repoId: number, paths: string[]): Promise<GraphImportRow[]>;
-  /** Files of the view importing a module whose spelling ends with one of `tails` (candidates; the resolver decides). */
-  importersOf(repoId: number, names: string[]): Promise<GraphImportRow[]>;
-  /** The declared package of these files (Go, Java), where they have one. */
-  packagesOf(repoId: number, paths: string[]): Promise<Map<string, string>>;
-  /** Files of the view in `languages` whose parse has no facts of `version` (at most `limit`). */
-  graphPending(repoId: number, version: number, languages: readonly string[], limit: number): Promise<GraphPendingFile[]>;
-  /** Stores (replaces) the facts of parses, in one transaction. */
-  writeGraphs(rows: GraphWrite[], version: number): Promise<void>;
-  /** Counts over the view (status, benchmarks). */
-  graphStats(repoId: number): Promise<{ files: number; refs: number; imports: number }>;
-}
+import { SYMBOL_COLS, toSymbol, type Row } from './tables.js';
+import type { GraphImportRow, GraphPendingFile, GraphRefRow, GraphStore, GraphWrite, SymbolRow } from './types.js';
 
 const REF_COLS = ['parse_id', 'name', 'line', 'col', 'kind', 'enclosing', 'qualifier'];
 const IMPORT_COLS = ['parse_id', 'local_name', 'module', 'name', 'line'];
@@ -126,19 +76,29 @@ export class SqlGraph implements GraphStore {
     return rows.map(toRef);
   }
 
-  async refsInFile(repoId: number, path: string, lines?: { start: number; end: number }): Promise<GraphRefRow[]> {
-    const params: unknown[] = [repoId, path];
-    let range = '';
-    if (lines) {
-      range = ' AND r.line BETWEEN ? AND ?';
-      params.push(lines.start, lines.end);
-    }
+  async refsIn(repoId: number, paths: string[], opts: { kind?: RefKind; lines?: { start: number; end: number } } = {}): Promise<GraphRefRow[]> {
+    if (!paths.length) return [];
+    const params: unknown[] = [repoId];
+    const conds = ['f.repo_id = ?', this.port.inList('f.path', paths, params)];
+    if (opts.kind) conds.push('r.kind = ?'), params.push(opts.kind);
+    if (opts.lines) conds.push('r.line BETWEEN ? AND ?'), params.push(opts.lines.start, opts.lines.end);
     const rows = await this.port.all<RefDbRow>(
       `SELECT ${REF_SELECT} FROM files f JOIN graph_refs r ON r.parse_id = f.parse_id
-       WHERE f.repo_id = ? AND f.path = ?${range} ORDER BY r.line, r.col`,
+       WHERE ${conds.join(' AND ')} ORDER BY f.path, r.line, r.col`,
       params,
     );
     return rows.map(toRef);
+  }
+
+  async symbolsIn(repoId: number, paths: string[]): Promise<SymbolRow[]> {
+    if (!paths.length) return [];
+    const params: unknown[] = [repoId];
+    const rows = await this.port.all<Row>(
+      `SELECT ${SYMBOL_COLS} FROM files f JOIN symbols s ON s.parse_id = f.parse_id
+       WHERE f.repo_id = ? AND ${this.port.inList('f.path', paths, params)} ORDER BY f.path, s.start_line, s.name_line, s.name_col`,
+      params,
+    );
+    return rows.map(toSymbol);
   }
 
   async importsOf(repoId: number, paths: string[]): Promise<GraphImportRow[]> {

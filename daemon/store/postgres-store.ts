@@ -39,12 +39,12 @@ import { SqlJobQueue } from './job-queue.js';
 import { rescoredLexicalSearch, SqlChunkReads } from './chunk-reads.js';
 import { SqlRepos, viewSql } from './repos.js';
 import { delegate, type SqlPort } from './sql-port.js';
-import { SqlGraph, type GraphStore } from './graph-store.js';
+import { SqlGraph } from './graph-store.js';
 import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
 import { CHUNK_COLS, toChunkRow, type RepoPatch, type Row } from './tables.js';
 import { SqlEmbeddingStore } from './vectors.js';
 import type { RepoLease, RepoLock } from './repo-lock.js';
-import type { ChunkStore, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth, ViewFilter } from './types.js';
+import type { ChunkStore, GraphStore, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth, ViewFilter } from './types.js';
 
 type Fragment = ReturnType<typeof sql.fragment>;
 

@@ -16,11 +16,11 @@ import { SqlRepos, viewSql } from './repos.js';
 import { createOwnerOnly, SqliteFileGuard, tightenModes } from './sqlite-file-guard.js';
 import { docsizeTokens, phraseMatch, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
 import { batchesFor, delegate, sqlitePort, valuesList, type SqlPort } from './sql-port.js';
-import { SqlGraph, type GraphStore } from './graph-store.js';
+import { SqlGraph } from './graph-store.js';
 import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
 import { CHUNK_COLS, toChunkRow, type Row } from './tables.js';
 import { rescoredLexicalSearch, SqlChunkReads } from './chunk-reads.js';
-import type { ChunkStore, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth } from './types.js';
+import type { ChunkStore, GraphStore, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth } from './types.js';
 
 /** FTS5 syntax errors are the query's fault, not the store's. */
 function ftsError(err: unknown, what: string): unknown {

@@ -3,10 +3,9 @@
  * lexical index, the job queue, history; vectors in vector-types.ts), and the plain data
  * they exchange. Async so that network backends fit; the SQLite backend resolves at once.
  */
-import type { ChunkKind, ParsedFile, SymbolKind } from '../lang/types.js';
+import type { ChunkKind, FileGraph, ParsedFile, RefKind, SymbolKind } from '../lang/types.js';
 import type { RepoLock } from './repo-lock.js';
 
-import type { GraphStore } from './graph-store.js';
 
 export interface RepoRecord {
   id: number;
@@ -451,4 +450,60 @@ export interface HistoryStats {
   shallow: boolean;
   files: Record<string, number>;
   pending: number;
+}
+
+// ---- The code graph (graph-store.ts; resolution and queries in daemon/graph/) ----
+
+export interface GraphRefRow {
+  path: string;
+  language: string;
+  name: string;
+  line: number;
+  column: number;
+  kind: RefKind;
+  enclosing: string | null;
+  qualifier: string | null;
+}
+
+export interface GraphImportRow {
+  path: string;
+  local: string;
+  module: string;
+  name: string | null;
+  line: number;
+}
+
+/** A view file whose parse has no graph facts of the current extractor version. */
+export interface GraphPendingFile {
+  path: string;
+  blob: string;
+  language: string;
+  parseId: number;
+}
+
+/** Graph facts of one parse, to be stored. */
+export interface GraphWrite {
+  parseId: number;
+  graph: FileGraph;
+}
+
+export interface GraphStore {
+  /** Uses of any of `names` in the repository's view, in (path, line, column) order. */
+  refsNamed(repoId: number, names: string[]): Promise<GraphRefRow[]>;
+  /** Uses in these files of the view, optionally of one kind only, or between two lines (of a single file). */
+  refsIn(repoId: number, paths: string[], opts?: { kind?: RefKind; lines?: { start: number; end: number } }): Promise<GraphRefRow[]>;
+  /** The definitions (symbols) of these files of the view, in file order. */
+  symbolsIn(repoId: number, paths: string[]): Promise<SymbolRow[]>;
+  /** The imports of these files of the view. */
+  importsOf(repoId: number, paths: string[]): Promise<GraphImportRow[]>;
+  /** Files of the view importing a module whose spelling ends with one of `tails` (candidates; the resolver decides). */
+  importersOf(repoId: number, names: string[]): Promise<GraphImportRow[]>;
+  /** The declared package of these files (Go, Java), where they have one. */
+  packagesOf(repoId: number, paths: string[]): Promise<Map<string, string>>;
+  /** Files of the view in `languages` whose parse has no facts of `version` (at most `limit`). */
+  graphPending(repoId: number, version: number, languages: readonly string[], limit: number): Promise<GraphPendingFile[]>;
+  /** Stores (replaces) the facts of parses, in one transaction. */
+  writeGraphs(rows: GraphWrite[], version: number): Promise<void>;
+  /** Counts over the view (status, benchmarks). */
+  graphStats(repoId: number): Promise<{ files: number; refs: number; imports: number }>;
 }
