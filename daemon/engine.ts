@@ -56,9 +56,17 @@ import type { BackendReport } from './backends/health.js';
 import type { OllamaProbeTarget } from './backends/probes.js';
 import { askCodebase, type AskOptions, type AskResult } from './ask/ask.js';
 import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
+import { DEFAULT_MIN_CONFIDENCE, GraphQueries, toDefinition } from './graph/queries.js';
+import { changedDefinitions, impactOf, type ChangeSpec } from './graph/impact.js';
+import type { CallNode, GraphDefinition, ImpactReport, RefSite } from './graph/types.js';
+import type { RefKind } from './lang/types.js';
 
 // The query types live in the neutral types module (front ends and ask use them without the engine).
 export type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
+export type { CallNode, GraphDefinition, ImpactReport, RefSite } from './graph/types.js';
+
+/** Options of the graph queries: the repository and cwd, and the confidence floor. */
+export type GraphScope = FileScope & { min?: number; depth?: number; kinds?: RefKind[] };
 
 export type BackendEventSink = (level: 'info' | 'warn', message: string, data?: Record<string, unknown>) => void;
 
@@ -393,6 +401,78 @@ export class Engine {
     }
     if (rel === '') throw new ContextdError('bad-argument', `${file} is the repository itself; name a file`, { exitCode: 2 });
     return { repo, path: rel.split(sep).join('/') };
+  }
+
+  // ---- the code graph (daemon/graph/): references, callers, callees, impact ----
+
+  /** Graph queries over one repository's view (LSP: positions already repo-relative). */
+  graphFor(repo: RepoRecord): GraphQueries {
+    return new GraphQueries(this.store, repo.id);
+  }
+
+  /** What a target names: `file:line[:col]` (relative to cwd, or to the repository) or a (dotted) symbol. */
+  private async graphTarget(target: string, scope: FileScope): Promise<{ repo: RepoRecord; q: GraphQueries; defs: SymbolRow[] }> {
+    const m = /^(.*?):(\d+)(?::(\d+))?$/.exec(target);
+    if (m) {
+      const { repo, path } = await this.resolveFile(m[1], scope);
+      const q = this.graphFor(repo);
+      return { repo, q, defs: await q.definitionsAt(path, Number(m[2]), m[3] ? Number(m[3]) : null) };
+    }
+    const repo = await this.repoFor(scope.repo ?? scope.cwd ?? process.cwd());
+    const q = this.graphFor(repo);
+    return { repo, q, defs: await q.resolveTarget(target) };
+  }
+
+  private async graphCached<T>(kind: string, target: string, scope: GraphScope, compute: (t: Awaited<ReturnType<Engine['graphTarget']>>) => Promise<T>): Promise<T> {
+    const t = await this.graphTarget(target, scope);
+    const { scopes, state, local } = this.cacheScope([t.repo], false, false);
+    const defs = t.defs.map((d) => [d.path, d.container, d.name, d.startLine]);
+    const params = { defs, min: scope.min, depth: scope.depth, kinds: scope.kinds, state };
+    return (await this.cache.fetch(kind, params, scopes, () => compute(t), local)).value;
+  }
+
+  /** Every use of the definitions a target names, with a confidence (at least `min`, default 0.3). */
+  refs(target: string, scope: GraphScope = {}): Promise<{ definitions: GraphDefinition[]; refs: RefSite[] }> {
+    return this.graphCached('graph-refs', target, scope, async ({ q, defs }) => ({
+      definitions: defs.map(toDefinition),
+      refs: await q.refs(defs, { min: scope.min ?? DEFAULT_MIN_CONFIDENCE, kinds: scope.kinds }),
+    }));
+  }
+
+  /** Who calls the target, to `depth` calls away (default 1). */
+  callers(target: string, scope: GraphScope = {}): Promise<{ definitions: GraphDefinition[]; callers: CallNode[] }> {
+    return this.graphCached('graph-callers', target, scope, async ({ q, defs }) => ({
+      definitions: defs.map(toDefinition),
+      callers: await q.callers(defs, scope.depth ?? 1, scope.min ?? DEFAULT_MIN_CONFIDENCE),
+    }));
+  }
+
+  /** What the target calls, to `depth` calls away (default 1). */
+  callees(target: string, scope: GraphScope = {}): Promise<{ definitions: GraphDefinition[]; callees: CallNode[] }> {
+    return this.graphCached('graph-callees', target, scope, async ({ q, defs }) => ({
+      definitions: defs.map(toDefinition),
+      callees: await q.callees(defs, scope.depth ?? 1, scope.min ?? DEFAULT_MIN_CONFIDENCE),
+    }));
+  }
+
+  /**
+   * What a change touches: a target's definitions, or the definitions a diff changes (`diff`: the
+   * working tree vs HEAD when true, else a commit or a range `A..B`; `staged`: the index vs HEAD);
+   * their callers to `depth` (default 3), the tests among them, and co-change partners from history.
+   */
+  async impact(spec: { target?: string; diff?: string | true; staged?: boolean }, scope: GraphScope = {}): Promise<ImpactReport> {
+    const depth = scope.depth ?? 3;
+    const min = scope.min ?? DEFAULT_MIN_CONFIDENCE;
+    const deps = (repo: RepoRecord) => ({ store: this.store, repoId: repo.id, root: repo.root, maxCommitFiles: this.config.history.maxCommitFiles });
+    if (spec.target) {
+      const { repo, defs } = await this.graphTarget(spec.target, scope);
+      const withLines = defs.map((d) => ({ ...d, lines: [d.startLine, d.endLine] as [number, number] }));
+      return impactOf(deps(repo), withLines, [...new Set(defs.map((d) => d.path))], spec.target, depth, min);
+    }
+    const repo = await this.repoFor(scope.repo ?? scope.cwd ?? process.cwd());
+    const change: ChangeSpec = spec.staged ? { kind: 'staged' } : typeof spec.diff === 'string' ? { kind: 'rev', rev: spec.diff } : { kind: 'worktree' };
+    const { defs, files, source } = await changedDefinitions(repo.root, change);
+    return impactOf(deps(repo), defs, files, source, depth, min);
   }
 
   /** The commits that shaped a file, a line range or a symbol (`src/a.py`, `src/a.py:10-20`, `src/a.py#Cache.get`). */

@@ -18,6 +18,7 @@ import type { HistoryConfig, IndexConfig } from '../config/config.js';
 import { enrichHistory, type HistoryRunSummary } from './history.js';
 import { contentKey } from './keys.js';
 import { extrasOf } from './enrich.js';
+import { backfillGraph } from './graph-backfill.js';
 
 export type IndexPhase = 'scan' | 'index' | 'cleanup' | 'history';
 
@@ -179,6 +180,8 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
 
   progress({ phase: 'cleanup', done: 0, total: gone.length });
   if (gone.length) await store.deleteFiles(repo.id, gone);
+  // Code graph facts for parses stored before the graph (or by an older extractor); none after the first run.
+  await backfillGraph(deps, repo.id, root, scan.objectFormat, opts.signal);
 
   // History reads the view just written: blame for changed files, commits since the last tip.
   // Path runs (file events) get it too: their changed files are re-blamed as uncommitted edits.

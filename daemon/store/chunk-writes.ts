@@ -10,6 +10,7 @@ import { indexText } from '../search/tokenize.js';
 import { batchesFor, valuesList, type SqlPort } from './sql-port.js';
 import { OCCURRENCE_COLS, occurrenceValues } from './tables.js';
 import { GRAPH_VERSION } from '../lang/graph/types.js';
+import { GRAPH_LANGUAGES } from '../lang/graph/rules.js';
 import { insertGraphs } from './graph-store.js';
 import type { FileWrite, WriteOutcome } from './types.js';
 
@@ -140,7 +141,11 @@ export class SqlChunkWriter {
       // The code graph's facts of the same parses, in the same transaction.
       await insertGraphs(
         c,
-        fresh.flatMap((f) => (f.content.parsed.graph ? [{ parseId: known.get(f.contentKey)!, graph: f.content.parsed.graph }] : [])),
+        // A file of a graph language that fell back to windows still gets (empty) facts: nothing to backfill later.
+        fresh.flatMap((f) => {
+          const graph = f.content.parsed.graph ?? (GRAPH_LANGUAGES.includes(f.content.parsed.language) ? { refs: [], imports: [], pkg: null } : null);
+          return graph ? [{ parseId: known.get(f.contentKey)!, graph }] : [];
+        }),
         GRAPH_VERSION,
       );
     }
