@@ -64,6 +64,8 @@ import type { RefKind } from './lang/types.js';
 // The query types live in the neutral types module (front ends and ask use them without the engine).
 export type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
 export type { CallNode, GraphDefinition, ImpactReport, RefSite } from './graph/types.js';
+export { REF_KINDS } from './lang/graph/types.js';
+export type { RefKind } from './lang/types.js';
 
 /** Options of the graph queries: the repository and cwd, and the confidence floor. */
 export type GraphScope = FileScope & { min?: number; depth?: number; kinds?: RefKind[] };
@@ -423,7 +425,12 @@ export class Engine {
     return { repo, q, defs: await q.resolveTarget(target) };
   }
 
-  private async graphCached<T>(kind: string, target: string, scope: GraphScope, compute: (t: Awaited<ReturnType<Engine['graphTarget']>>) => Promise<T>): Promise<T> {
+  private async graphCached<T>(
+    kind: string,
+    target: string,
+    scope: GraphScope,
+    compute: (t: Awaited<ReturnType<Engine['graphTarget']>>) => Promise<T>,
+  ): Promise<T> {
     const t = await this.graphTarget(target, scope);
     const { scopes, state, local } = this.cacheScope([t.repo], false, false);
     const defs = t.defs.map((d) => [d.path, d.container, d.name, d.startLine]);

@@ -23,7 +23,22 @@ export type ChangeSpec = { kind: 'worktree' } | { kind: 'staged' } | { kind: 're
 
 const DIFF_OPTS = ['-U0', '--full-index', '-M', '--no-color', '--no-ext-diff', '--no-textconv', '--no-relative'];
 /** Kinds that hold code worth following (a changed import line is not a changed definition). */
-const CHANGE_KINDS = new Set(['function', 'method', 'constructor', 'class', 'interface', 'struct', 'enum', 'trait', 'type', 'variable', 'constant', 'field', 'property', 'macro']);
+const CHANGE_KINDS = new Set([
+  'function',
+  'method',
+  'constructor',
+  'class',
+  'interface',
+  'struct',
+  'enum',
+  'trait',
+  'type',
+  'variable',
+  'constant',
+  'field',
+  'property',
+  'macro',
+]);
 
 async function gitDiff(root: string, args: string[]): Promise<FileDiff[]> {
   const parser = new DiffParser();
@@ -44,7 +59,8 @@ async function changes(root: string, spec: ChangeSpec): Promise<{ diffs: FileDif
       source: 'working tree vs HEAD',
     };
   }
-  if (spec.kind === 'staged') return { diffs: await gitDiff(root, ['diff', '--cached', ...DIFF_OPTS, 'HEAD', '--']), read: (p) => show(`:${p}`), source: 'staged vs HEAD' };
+  if (spec.kind === 'staged')
+    return { diffs: await gitDiff(root, ['diff', '--cached', ...DIFF_OPTS, 'HEAD', '--']), read: (p) => show(`:${p}`), source: 'staged vs HEAD' };
   const rev = spec.rev;
   if (rev.startsWith('-')) throw new ContextdError('bad-rev', `not a revision: ${rev}`);
   const range = rev.includes('..') ? rev.split(/\.\.\.?/) : null;
@@ -65,7 +81,10 @@ export interface ImpactDeps {
 }
 
 /** The changed definitions of a change (innermost definition per changed line range). */
-export async function changedDefinitions(root: string, spec: ChangeSpec): Promise<{ defs: (SymbolRow & { lines: [number, number] })[]; files: string[]; source: string }> {
+export async function changedDefinitions(
+  root: string,
+  spec: ChangeSpec,
+): Promise<{ defs: (SymbolRow & { lines: [number, number] })[]; files: string[]; source: string }> {
   const { diffs, read, source } = await changes(root, spec);
   const defs: (SymbolRow & { lines: [number, number] })[] = [];
   const files: string[] = [];
@@ -113,7 +132,14 @@ export async function changedDefinitions(root: string, spec: ChangeSpec): Promis
   return { defs, files, source };
 }
 
-export async function impactOf(deps: ImpactDeps, defs: (SymbolRow & { lines: [number, number] })[], files: string[], source: string, depth: number, min: number): Promise<ImpactReport> {
+export async function impactOf(
+  deps: ImpactDeps,
+  defs: (SymbolRow & { lines: [number, number] })[],
+  files: string[],
+  source: string,
+  depth: number,
+  min: number,
+): Promise<ImpactReport> {
   const q = new GraphQueries(deps.store, deps.repoId);
   const callers = await q.callers(defs, depth, min);
   const tests = new Map<string, ImpactReport['tests'][number]>();

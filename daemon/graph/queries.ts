@@ -10,14 +10,32 @@ import type { GraphImportRow, GraphRefRow, MetadataStore, SymbolRow } from '../s
 import { confidence, isMember, ResolveContext, symbolPath, type FileFacts } from './resolve.js';
 import type { CallNode, GraphDefinition, RefSite } from './types.js';
 
-export type GraphSource = Pick<MetadataStore, 'refsNamed' | 'refsIn' | 'symbolsIn' | 'importsOf' | 'importersOf' | 'packagesOf' | 'lookupSymbols' | 'listFiles'>;
+export type GraphSource = Pick<
+  MetadataStore,
+  'refsNamed' | 'refsIn' | 'symbolsIn' | 'importsOf' | 'importersOf' | 'packagesOf' | 'lookupSymbols' | 'listFiles'
+>;
 
 /** Below this a candidate is not listed unless the caller asks for less. */
 export const DEFAULT_MIN_CONFIDENCE = 0.3;
 const MAX_DEFS = 5000;
 /** At most this many definitions are expanded per level of a caller/callee walk. */
 const MAX_FRONTIER = 100;
-const DEFINITION_KINDS = new Set(['function', 'method', 'constructor', 'class', 'interface', 'struct', 'enum', 'trait', 'type', 'variable', 'constant', 'field', 'property', 'macro']);
+const DEFINITION_KINDS = new Set([
+  'function',
+  'method',
+  'constructor',
+  'class',
+  'interface',
+  'struct',
+  'enum',
+  'trait',
+  'type',
+  'variable',
+  'constant',
+  'field',
+  'property',
+  'macro',
+]);
 
 export function toDefinition(s: SymbolRow): GraphDefinition {
   return {
@@ -95,7 +113,9 @@ export class GraphQueries {
     if (!defs.length) return [];
     const names = [...new Set(defs.map((d) => d.name))];
     // Aliased imports (`import { f as g }`): uses of the alias in the importing files count too.
-    const aliases = (await this.source.importersOf(this.repoId, names)).filter((i) => i.name && names.includes(i.name) && i.local !== i.name && i.local !== '*');
+    const aliases = (await this.source.importersOf(this.repoId, names)).filter(
+      (i) => i.name && names.includes(i.name) && i.local !== i.name && i.local !== '*',
+    );
     const aliasNames = [...new Set(aliases.map((a) => a.local))];
     const aliasFiles = new Set(aliases.map((a) => a.path));
     const rows = [
@@ -117,7 +137,8 @@ export class GraphQueries {
       if (c < min || c === 0) continue;
       const key = `${r.path}\0${r.line}\0${r.column}`;
       const prev = best.get(key);
-      if (!prev || prev.confidence < c) best.set(key, { path: r.path, line: r.line, column: r.column + 1, kind: r.kind, symbol: r.enclosing, confidence: round(c) });
+      if (!prev || prev.confidence < c)
+        best.set(key, { path: r.path, line: r.line, column: r.column + 1, kind: r.kind, symbol: r.enclosing, confidence: round(c) });
     }
     return [...best.values()];
   }
@@ -162,7 +183,9 @@ export class GraphQueries {
       }
       frontier = next;
     }
-    return [...out.values()].sort((a, b) => a.depth - b.depth || b.confidence - a.confidence || a.path.localeCompare(b.path) || (a.symbol ?? '').localeCompare(b.symbol ?? ''));
+    return [...out.values()].sort(
+      (a, b) => a.depth - b.depth || b.confidence - a.confidence || a.path.localeCompare(b.path) || (a.symbol ?? '').localeCompare(b.symbol ?? ''),
+    );
   }
 
   /** What the definitions call, to `depth` calls away (resolved calls only: a library call has no definition here). */
@@ -191,7 +214,16 @@ export class GraphQueries {
               if (!prev.sites.includes(call.line)) prev.sites.push(call.line);
               if (prev.confidence >= c) continue;
             }
-            out.set(k, { symbol: symbolPath(cand), path: cand.path, line: cand.nameLine, kind: cand.kind, confidence: c, depth: level, sites: prev?.sites ?? [call.line], via: own });
+            out.set(k, {
+              symbol: symbolPath(cand),
+              path: cand.path,
+              line: cand.nameLine,
+              kind: cand.kind,
+              confidence: c,
+              depth: level,
+              sites: prev?.sites ?? [call.line],
+              via: own,
+            });
             if (!seen.has(k)) {
               seen.add(k);
               next.push({ def: cand, conf: c });

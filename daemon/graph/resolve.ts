@@ -136,10 +136,11 @@ export function confidence(ref: GraphRefRow, def: SymbolRow, ctx: ResolveContext
   // The receiver is an imported name: a module (`mod.f`), a class (`Cls.method`), or something else.
   const bound = imports.filter((i) => i.local === head);
   for (const imp of bound) {
-    const isModule = imp.name === null || (ref.language === 'python' && ctx.moduleFiles(ref.language, ref.path, `${imp.module}.${imp.name}`, null).length > 0);
+    const isModule = imp.name === null || (ref.language === 'python' && ctx.moduleFiles(ref.language, ref.path, pyJoin(imp.module, imp.name), null).length > 0);
     if (isModule && !member) {
-      const spec = imp.name === null ? (ref.language === 'python' && imp.local === imp.module.split('.')[0] ? q : imp.module) : imp.module;
-      const m = ctx.match(ref.language, ref.path, spec, def.path, imp.name === null ? null : imp.name);
+      // `import a.b` binds `a` (the use says `a.b.f`); `import a.b as x` and `from a import b` bind the module itself.
+      const spec = imp.name === null ? (ref.language === 'python' && imp.local === imp.module.split('.')[0] ? q : imp.module) : pyJoin(imp.module, imp.name);
+      const m = ctx.match(ref.language, ref.path, spec, def.path, null);
       if (m === 'yes') return 0.95;
       if (m === 'no') return 0;
       return 0.05;
@@ -152,7 +153,8 @@ export function confidence(ref: GraphRefRow, def: SymbolRow, ctx: ResolveContext
   if (!member) {
     // `Cls.f` for a static function of a namespace or a Go/Rust module path (`pkg.F`, `module::f`).
     if (owner && lastSeg(q) === owner) return 0.85;
-    if (familyOf(ref.language) === 'go' && bound.length === 0 && ref.path.slice(0, ref.path.lastIndexOf('/')) === def.path.slice(0, def.path.lastIndexOf('/'))) return 0.05;
+    if (familyOf(ref.language) === 'go' && bound.length === 0 && ref.path.slice(0, ref.path.lastIndexOf('/')) === def.path.slice(0, def.path.lastIndexOf('/')))
+      return 0.05;
     return 0.03;
   }
   if (owner && lastSeg(q) === owner) return sameFile || importsFile(ctx, ref, facts, def.path) ? 0.9 : 0.6;
@@ -160,6 +162,11 @@ export function confidence(ref: GraphRefRow, def: SymbolRow, ctx: ResolveContext
   const share = 0.7 / Math.max(1, memberCount(ctx, def.name));
   const near = sameFile || importsFile(ctx, ref, facts, def.path) ? 0.2 : 0;
   return Math.min(0.9, share + near);
+}
+
+/** `pkg` + `mod` as one Python module spelling (`.` + `core` is `.core`). */
+function pyJoin(module: string, name: string): string {
+  return module.endsWith('.') ? module + name : `${module}.${name}`;
 }
 
 function memberCount(ctx: ResolveContext, name: string): number {

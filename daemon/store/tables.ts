@@ -145,7 +145,13 @@ export const TABLES: readonly TableDecl[] = [
     perRepo: true,
   },
   // The code graph (graph-store.ts): facts per parse, copied with their parse.
-  { name: 'graph_parses', cols: { parse_id: int, version: int, pkg: text }, key: ['parse_id'], refs: { parse_id: 'parses' }, parent: { table: 'parses', col: 'parse_id' } },
+  {
+    name: 'graph_parses',
+    cols: { parse_id: int, version: int, pkg: text },
+    key: ['parse_id'],
+    refs: { parse_id: 'parses' },
+    parent: { table: 'parses', col: 'parse_id' },
+  },
   {
     name: 'graph_refs',
     cols: { parse_id: int, name: text, line: int, col: int, kind: text, enclosing: text, qualifier: text },

@@ -6,7 +6,6 @@
 import type { ChunkKind, FileGraph, ParsedFile, RefKind, SymbolKind } from '../lang/types.js';
 import type { RepoLock } from './repo-lock.js';
 
-
 export interface RepoRecord {
   id: number;
   root: string;

@@ -39,7 +39,10 @@ export function readImport(language: string, node: Node, sink: ImportSink): void
       }
       return;
     case 'java': {
-      const text = node.text.replace(/^(import|package)\s+(static\s+)?/, '').replace(/\s*;\s*$/, '').replace(/\s+/g, '');
+      const text = node.text
+        .replace(/^(import|package)\s+(static\s+)?/, '')
+        .replace(/\s*;\s*$/, '')
+        .replace(/\s+/g, '');
       if (node.type === 'package_declaration') {
         sink.pkg(text);
         return;
