@@ -80,8 +80,14 @@ export class SqlGraph implements GraphStore {
     if (!paths.length) return [];
     const params: unknown[] = [repoId];
     const conds = ['f.repo_id = ?', this.port.inList('f.path', paths, params)];
-    if (opts.kind) (conds.push('r.kind = ?'), params.push(opts.kind));
-    if (opts.lines) (conds.push('r.line BETWEEN ? AND ?'), params.push(opts.lines.start, opts.lines.end));
+    if (opts.kind) {
+      conds.push('r.kind = ?');
+      params.push(opts.kind);
+    }
+    if (opts.lines) {
+      conds.push('r.line BETWEEN ? AND ?');
+      params.push(opts.lines.start, opts.lines.end);
+    }
     const rows = await this.port.all<RefDbRow>(
       `SELECT ${REF_SELECT} FROM files f JOIN graph_refs r ON r.parse_id = f.parse_id
        WHERE ${conds.join(' AND ')} ORDER BY f.path, r.line, r.col`,
