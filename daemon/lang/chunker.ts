@@ -33,6 +33,7 @@ export const DEFAULT_CHUNK_OPTIONS: Readonly<Required<ChunkOptions>> = Object.fr
   windowLines: 60,
   maxParseChars: 4_000_000,
   parseTimeoutMs: 10_000,
+  graph: true,
 });
 
 function resolveOptions(opts: ChunkOptions | undefined): Required<ChunkOptions> {
@@ -46,6 +47,7 @@ function resolveOptions(opts: ChunkOptions | undefined): Required<ChunkOptions> 
     windowLines: Math.min(atLeast(o.windowLines, 1), atLeast(o.maxChunkLines, 1)),
     maxParseChars: atLeast(o.maxParseChars, 0),
     parseTimeoutMs: atLeast(o.parseTimeoutMs, 1),
+    graph: o.graph !== false,
   };
 }
 
@@ -99,7 +101,7 @@ export async function parseFile(path: string, text: string, language: string, op
       return windows(language, src, o, 'syntax errors; no definitions recovered');
     }
     const out: ParsedFile = { language, chunks: layoutFile(src, defs, bounds), symbols, fallback: false };
-    const graph = graphOf(tree, language, text, symbols);
+    const graph = o.graph ? graphOf(tree, language, text, symbols) : undefined;
     if (graph) out.graph = graph;
     return out;
   } catch (err) {

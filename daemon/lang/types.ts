@@ -81,4 +81,6 @@ export interface ChunkOptions {
   maxParseChars?: number;
   /** A parse running longer than this is cancelled; the file gets windows. Default 10,000 ms. */
   parseTimeoutMs?: number;
+  /** Extract the code graph's facts too (lang/graph/). Default true. */
+  graph?: boolean;
 }

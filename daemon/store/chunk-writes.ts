@@ -141,9 +141,11 @@ export class SqlChunkWriter {
       // The code graph's facts of the same parses, in the same transaction.
       await insertGraphs(
         c,
-        // A file of a graph language that fell back to windows still gets (empty) facts: nothing to backfill later.
+        // A file of a graph language that fell back to windows gets (empty) facts: nothing to backfill later.
+        // No facts at all (the graph turned off) leaves the parse to the backfill of a later run.
         fresh.flatMap((f) => {
-          const graph = f.content.parsed.graph ?? (GRAPH_LANGUAGES.includes(f.content.parsed.language) ? { refs: [], imports: [], pkg: null } : null);
+          const p = f.content.parsed;
+          const graph = p.graph ?? (p.fallback && GRAPH_LANGUAGES.includes(p.language) ? { refs: [], imports: [], pkg: null } : null);
           return graph ? [{ parseId: known.get(f.contentKey)!, graph }] : [];
         }),
         GRAPH_VERSION,
