@@ -6,6 +6,7 @@
  * to each, unless an import says which.
  */
 import type { GraphImportRow, GraphRefRow, SymbolRow } from '../store/types.js';
+import { isBuiltinMethod, isBuiltinType } from './builtins.js';
 import { familyOf, moduleFiles, type ModuleMatch } from './modules.js';
 
 /** Symbol kinds reached through an object (`obj.name`), not as a bare name. */
@@ -125,7 +126,9 @@ export function confidence(ref: GraphRefRow, def: SymbolRow, ctx: ResolveContext
 
   const q = ref.qualifier;
   const head = q.split('.')[0];
-  if (SELF.has(head) || head === 'super') {
+  const family = familyOf(ref.language);
+  // `self.x` / `this.x` itself: a member of the enclosing class (`self.a.x` is an unknown receiver).
+  if (SELF.has(q) || q === 'super') {
     if (!member || !def.container) return 0;
     const cls = enclosingClass(ref, facts);
     if (sameFile && cls === def.container) return head === 'super' ? 0.3 : 0.95;
@@ -158,10 +161,13 @@ export function confidence(ref: GraphRefRow, def: SymbolRow, ctx: ResolveContext
     return 0.03;
   }
   if (owner && lastSeg(q) === owner) return sameFile || importsFile(ctx, ref, facts, def.path) ? 0.9 : 0.6;
-  // An unknown receiver: a share of every method of that name, more when the file can see this one.
+  // A receiver named like another class or a constant (`dict.get`, `Other.method`, `TABLE.get`): not this one.
+  if (q !== '?' && !q.includes('.') && (isBuiltinType(family, q) || /^[A-Z]/.test(q))) return 0.02;
+  // An unknown receiver: a share of every method of that name, more when the file can see this one;
+  // a name the language's own types define (`get`, `write`) is most often the built-in.
   const share = 0.7 / Math.max(1, memberCount(ctx, def.name));
   const near = sameFile || importsFile(ctx, ref, facts, def.path) ? 0.2 : 0;
-  return Math.min(0.9, share + near);
+  return Math.min(0.9, share + near) * (isBuiltinMethod(family, def.name) ? 0.3 : 1);
 }
 
 /** `pkg` + `mod` as one Python module spelling (`.` + `core` is `.core`). */

@@ -1,31 +1,16 @@
 /**
- * The code graph's rows, for both backends (SqlPort): refs and imports per parse (written with
- * the parse, in the index batch's transaction), read through a repository's view. Resolution
- * is not stored: it is computed at query time from these facts (daemon/graph/), so an edit
- * never leaves a stale edge behind.
+ * The code graph's rows, for both backends (SqlPort): per parse, its uses and imports
+ * (graph-codec.ts) and the names it uses (graph_names, the index every query starts from),
+ * written with the parse in the index batch's transaction and read through a repository's
+ * view. Resolution is not stored: it is computed at query time from these facts
+ * (daemon/graph/), so an edit never leaves a stale edge behind.
  */
+import { enclosingByLine } from '../lang/graph/extract-graph.js';
 import type { RefKind } from '../lang/types.js';
+import { decodeImports, decodeRefs, encodeImports, encodeRefs } from './graph-codec.js';
 import { batchesFor, valuesList, type SqlPort } from './sql-port.js';
 import { SYMBOL_COLS, toSymbol, type Row } from './tables.js';
 import type { GraphImportRow, GraphPendingFile, GraphRefRow, GraphStore, GraphWrite, SymbolRow } from './types.js';
-
-const REF_COLS = ['parse_id', 'name', 'line', 'col', 'kind', 'enclosing', 'qualifier'];
-const IMPORT_COLS = ['parse_id', 'local_name', 'module', 'name', 'line'];
-const REF_SELECT = 'f.path, f.language, r.name, r.line, r.col, r.kind, r.enclosing, r.qualifier';
-
-type RefDbRow = Omit<GraphRefRow, 'column'> & { col: number };
-const toRef = (r: RefDbRow): GraphRefRow => ({
-  path: r.path,
-  language: r.language,
-  name: r.name,
-  line: r.line,
-  column: r.col,
-  kind: r.kind,
-  enclosing: r.enclosing,
-  qualifier: r.qualifier,
-});
-type ImportDbRow = { path: string; local_name: string; module: string; name: string | null; line: number };
-const toImport = (r: ImportDbRow): GraphImportRow => ({ path: r.path, local: r.local_name, module: r.module, name: r.name, line: r.line });
 
 async function insert(c: SqlPort, table: string, cols: string[], rows: unknown[][]): Promise<void> {
   for (const part of batchesFor(rows, cols.length)) {
@@ -35,65 +20,96 @@ async function insert(c: SqlPort, table: string, cols: string[], rows: unknown[]
 }
 
 /**
- * Writes the facts of new parses inside the caller's transaction (the index batch's, so a
- * file's graph is stored with its parse or not at all). Facts already there are replaced.
+ * Writes the facts of parses inside the caller's transaction (the index batch's, so a file's
+ * graph is stored with its parse or not at all). Facts already there are replaced.
  */
 export async function insertGraphs(c: SqlPort, rows: GraphWrite[], version: number): Promise<void> {
   if (!rows.length) return;
-  const ids = rows.map((r) => r.parseId);
-  for (const table of ['graph_refs', 'graph_imports', 'graph_parses']) {
-    const params: unknown[] = [];
-    await c.run(`DELETE FROM ${table} WHERE ${c.inList('parse_id', ids, params)}`, params);
-  }
-  const refs: unknown[][] = [];
-  const imports: unknown[][] = [];
-  for (const { parseId, graph } of rows) {
-    for (const r of graph.refs) refs.push([parseId, r.name, r.line, r.column, r.kind, r.enclosing, r.qualifier]);
-    for (const i of graph.imports) imports.push([parseId, i.local, i.module, i.name, i.line]);
-  }
-  await insert(
-    c,
-    'graph_parses',
-    ['parse_id', 'version', 'pkg'],
-    rows.map((r) => [r.parseId, version, r.graph.pkg]),
+  const params: unknown[] = [];
+  // graph_names rows go with their graph_parses row (cascade).
+  await c.run(
+    `DELETE FROM graph_parses WHERE ${c.inList(
+      'parse_id',
+      rows.map((r) => r.parseId),
+      params,
+    )}`,
+    params,
   );
-  await insert(c, 'graph_refs', REF_COLS, refs);
-  await insert(c, 'graph_imports', IMPORT_COLS, imports);
+  const parses: unknown[][] = [];
+  const names: unknown[][] = [];
+  for (const { parseId, graph } of rows) {
+    const refs = encodeRefs(graph.refs);
+    // Imported names are looked up too (an alias's file is found by the name it imports).
+    const all = new Set([...refs.names, ...graph.imports.flatMap((i) => (i.name && i.name !== '*' ? [i.name] : []))]);
+    parses.push([parseId, version, graph.pkg, refs.text, encodeImports(graph.imports)]);
+    for (const n of all) names.push([n, parseId]);
+  }
+  await insert(c, 'graph_parses', ['parse_id', 'version', 'pkg', 'refs', 'imports'], parses);
+  await insert(c, 'graph_names', ['name', 'parse_id'], names);
 }
+
+type FactRow = { path: string; language: string; parse_id: number; refs: string };
 
 export class SqlGraph implements GraphStore {
   constructor(private readonly port: SqlPort) {}
 
+  /** The enclosing symbol of each line of these parses, from their symbols. */
+  private async enclosing(parseIds: number[]): Promise<Map<number, (string | null)[]>> {
+    const out = new Map<number, (string | null)[]>();
+    if (!parseIds.length) return out;
+    const params: unknown[] = [];
+    const rows = await this.port.all<{ parse_id: number; name: string; container: string | null; kind: string; start_line: number; end_line: number }>(
+      `SELECT parse_id, name, container, kind, start_line, end_line FROM symbols WHERE ${this.port.inList('parse_id', parseIds, params)}`,
+      params,
+    );
+    const by = new Map<number, { name: string; container: string | null; kind: never; startLine: number; endLine: number }[]>();
+    for (const r of rows) {
+      const list = by.get(r.parse_id) ?? [];
+      list.push({ name: r.name, container: r.container, kind: r.kind as never, startLine: r.start_line, endLine: r.end_line });
+      by.set(r.parse_id, list);
+    }
+    for (const id of parseIds) {
+      const syms = by.get(id) ?? [];
+      out.set(id, enclosingByLine(syms, Math.max(0, ...syms.map((s) => s.endLine))));
+    }
+    return out;
+  }
+
+  private async toRefs(rows: FactRow[], names: ReadonlySet<string> | null, keep: (r: GraphRefRow) => boolean = () => true): Promise<GraphRefRow[]> {
+    const enclosing = await this.enclosing([...new Set(rows.map((r) => r.parse_id))]);
+    const out: GraphRefRow[] = [];
+    for (const row of rows) {
+      const lines = enclosing.get(row.parse_id) ?? [];
+      for (const u of decodeRefs(row.refs, names)) {
+        const ref: GraphRefRow = { path: row.path, language: row.language, ...u, enclosing: lines[u.line] ?? null };
+        if (keep(ref)) out.push(ref);
+      }
+    }
+    return out;
+  }
+
   async refsNamed(repoId: number, names: string[]): Promise<GraphRefRow[]> {
     if (!names.length) return [];
     const params: unknown[] = [repoId];
-    const rows = await this.port.all<RefDbRow>(
-      `SELECT ${REF_SELECT} FROM graph_refs r JOIN files f ON f.parse_id = r.parse_id
-       WHERE f.repo_id = ? AND ${this.port.inList('r.name', names, params)}
-       ORDER BY f.path, r.line, r.col`,
+    const rows = await this.port.all<FactRow>(
+      `SELECT f.path, f.language, f.parse_id, g.refs FROM files f JOIN graph_parses g ON g.parse_id = f.parse_id
+       WHERE f.repo_id = ? AND f.parse_id IN (SELECT n.parse_id FROM graph_names n WHERE ${this.port.inList('n.name', [...new Set(names)], params)})
+       ORDER BY f.path`,
       params,
     );
-    return rows.map(toRef);
+    return this.toRefs(rows, new Set(names));
   }
 
   async refsIn(repoId: number, paths: string[], opts: { kind?: RefKind; lines?: { start: number; end: number } } = {}): Promise<GraphRefRow[]> {
     if (!paths.length) return [];
     const params: unknown[] = [repoId];
-    const conds = ['f.repo_id = ?', this.port.inList('f.path', paths, params)];
-    if (opts.kind) {
-      conds.push('r.kind = ?');
-      params.push(opts.kind);
-    }
-    if (opts.lines) {
-      conds.push('r.line BETWEEN ? AND ?');
-      params.push(opts.lines.start, opts.lines.end);
-    }
-    const rows = await this.port.all<RefDbRow>(
-      `SELECT ${REF_SELECT} FROM files f JOIN graph_refs r ON r.parse_id = f.parse_id
-       WHERE ${conds.join(' AND ')} ORDER BY f.path, r.line, r.col`,
+    const rows = await this.port.all<FactRow>(
+      `SELECT f.path, f.language, f.parse_id, g.refs FROM files f JOIN graph_parses g ON g.parse_id = f.parse_id
+       WHERE f.repo_id = ? AND ${this.port.inList('f.path', paths, params)} ORDER BY f.path`,
       params,
     );
-    return rows.map(toRef);
+    const { kind, lines } = opts;
+    return this.toRefs(rows, null, (r) => (!kind || r.kind === kind) && (!lines || (r.line >= lines.start && r.line <= lines.end)));
   }
 
   async symbolsIn(repoId: number, paths: string[]): Promise<SymbolRow[]> {
@@ -107,26 +123,29 @@ export class SqlGraph implements GraphStore {
     return rows.map(toSymbol);
   }
 
+  private async imports(where: string, params: unknown[]): Promise<GraphImportRow[]> {
+    const rows = await this.port.all<{ path: string; imports: string }>(
+      `SELECT f.path, g.imports FROM files f JOIN graph_parses g ON g.parse_id = f.parse_id WHERE ${where} ORDER BY f.path`,
+      params,
+    );
+    return rows.flatMap((r) => decodeImports(r.imports).map((i) => ({ path: r.path, ...i })));
+  }
+
   async importsOf(repoId: number, paths: string[]): Promise<GraphImportRow[]> {
     if (!paths.length) return [];
     const params: unknown[] = [repoId];
-    const rows = await this.port.all<ImportDbRow>(
-      `SELECT f.path, i.local_name, i.module, i.name, i.line FROM files f JOIN graph_imports i ON i.parse_id = f.parse_id
-       WHERE f.repo_id = ? AND ${this.port.inList('f.path', paths, params)} ORDER BY f.path, i.line, i.id`,
-      params,
-    );
-    return rows.map(toImport);
+    return this.imports(`f.repo_id = ? AND ${this.port.inList('f.path', paths, params)}`, params);
   }
 
   async importersOf(repoId: number, names: string[]): Promise<GraphImportRow[]> {
     if (!names.length) return [];
     const params: unknown[] = [repoId];
-    const rows = await this.port.all<ImportDbRow>(
-      `SELECT f.path, i.local_name, i.module, i.name, i.line FROM files f JOIN graph_imports i ON i.parse_id = f.parse_id
-       WHERE f.repo_id = ? AND (${this.port.inList('i.name', names, params)} OR i.name IS NULL OR i.name = '*') ORDER BY f.path, i.line, i.id`,
+    const wanted = new Set(names);
+    const rows = await this.imports(
+      `f.repo_id = ? AND f.parse_id IN (SELECT n.parse_id FROM graph_names n WHERE ${this.port.inList('n.name', [...wanted], params)})`,
       params,
     );
-    return rows.map(toImport);
+    return rows.filter((i) => i.name !== null && wanted.has(i.name));
   }
 
   async packagesOf(repoId: number, paths: string[]): Promise<Map<string, string>> {
@@ -162,13 +181,16 @@ export class SqlGraph implements GraphStore {
   }
 
   async graphStats(repoId: number): Promise<{ files: number; refs: number; imports: number }> {
-    const row = await this.port.get<{ files: number; refs: number; imports: number }>(
-      `SELECT COUNT(*) AS files,
-         COALESCE(SUM((SELECT COUNT(*) FROM graph_refs r WHERE r.parse_id = g.parse_id)), 0) AS refs,
-         COALESCE(SUM((SELECT COUNT(*) FROM graph_imports i WHERE i.parse_id = g.parse_id)), 0) AS imports
-       FROM files f JOIN graph_parses g ON g.parse_id = f.parse_id WHERE f.repo_id = ?`,
+    const rows = await this.port.all<{ refs: string; imports: string }>(
+      'SELECT g.refs, g.imports FROM files f JOIN graph_parses g ON g.parse_id = f.parse_id WHERE f.repo_id = ?',
       [repoId],
     );
-    return { files: Number(row?.files ?? 0), refs: Number(row?.refs ?? 0), imports: Number(row?.imports ?? 0) };
+    let refs = 0;
+    let imports = 0;
+    for (const r of rows) {
+      for (const uses of Object.values(JSON.parse(r.refs) as Record<string, unknown[]>)) refs += uses.length;
+      imports += (JSON.parse(r.imports) as unknown[]).length;
+    }
+    return { files: rows.length, refs, imports };
   }
 }

@@ -220,36 +220,24 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
 // ---- the code graph (daemon/store/graph-store.ts) --------------------------------------------
 /**
  * Graph facts per parse (content-addressed like chunks; pruning a parse cascades): the uses of
- * names (refs) and the imports of each parse, and which parses have facts of which extractor
- * version. A function, so the array above can name it before this point in the module.
+ * names and the imports of each parse in one row, and an index of the names each parse uses. A function, so the array above can name it before this point in the module.
  */
 function sqliteGraphSchema(): string {
   return `
+  -- refs: the uses, grouped by name (graph-codec.ts); imports: what the file imports (JSON).
   CREATE TABLE graph_parses (
     parse_id INTEGER PRIMARY KEY REFERENCES parses(id) ON DELETE CASCADE,
     version INTEGER NOT NULL,
-    pkg TEXT
+    pkg TEXT,
+    refs TEXT NOT NULL,
+    imports TEXT NOT NULL
   );
-  CREATE TABLE graph_refs (
-    id INTEGER PRIMARY KEY,
-    parse_id INTEGER NOT NULL REFERENCES parses(id) ON DELETE CASCADE,
+  -- Which parses use a name (refs, imported names): the lookup behind every query.
+  CREATE TABLE graph_names (
     name TEXT NOT NULL,
-    line INTEGER NOT NULL,
-    col INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    enclosing TEXT,
-    qualifier TEXT
-  );
-  CREATE INDEX graph_refs_name ON graph_refs(name, parse_id);
-  CREATE INDEX graph_refs_parse ON graph_refs(parse_id, line);
-  CREATE TABLE graph_imports (
-    id INTEGER PRIMARY KEY,
-    parse_id INTEGER NOT NULL REFERENCES parses(id) ON DELETE CASCADE,
-    local_name TEXT NOT NULL,
-    module TEXT NOT NULL,
-    name TEXT,
-    line INTEGER NOT NULL
-  );
-  CREATE INDEX graph_imports_parse ON graph_imports(parse_id);
+    parse_id INTEGER NOT NULL REFERENCES graph_parses(parse_id) ON DELETE CASCADE,
+    PRIMARY KEY (name, parse_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX graph_names_parse ON graph_names(parse_id);
   `;
 }

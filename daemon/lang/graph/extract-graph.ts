@@ -6,7 +6,7 @@
  * enclosing function (parameter, local) is marked `local` and never resolves to a
  * module-level definition.
  */
-import type { Node, Tree, TreeCursor } from 'web-tree-sitter';
+import type { Language, Node, Tree, TreeCursor } from 'web-tree-sitter';
 import type { SymbolInfo } from '../types.js';
 import { readImport, type ImportSink } from './imports.js';
 import { graphRulesFor, type GraphRules } from './rules.js';
@@ -23,22 +23,116 @@ interface Scope {
 }
 
 interface Frame {
-  type: string;
+  tid: number;
   bind: 'decl' | 'assign' | null;
   ctx: 'type' | 'inherit' | null;
   callee: boolean;
-  /** For a member access: its receiver's text, and whether it is assigned to. */
-  member: { prop: string; qualifier: string | null; write: boolean } | null;
+  /** For a member access: its member field, its receiver's text, and whether it is assigned to. */
+  member: { prop: number; qualifier: string | null; write: boolean } | null;
   /** Set when this node opened a function scope. */
   scope: Scope | null;
+}
+
+/** A field id meaning "any child" in the compiled slot keys (`type.*`). */
+const ANY = 0xfff;
+const FIELD_NONE = 0;
+
+/**
+ * GraphRules over one grammar's numeric node-type and field ids: the walk reads ids from the
+ * cursor (no strings cross from wasm per node) and looks them up in arrays and integer-keyed maps.
+ */
+interface Compiled {
+  named: Uint8Array;
+  names: Uint8Array;
+  typeNames: Uint8Array;
+  functions: Uint8Array;
+  imports: Uint8Array;
+  typeContexts: Uint8Array;
+  inheritTypes: Uint8Array;
+  exportStatement: Uint8Array;
+  variableDeclarator: Uint8Array;
+  members: Map<number, { obj: string | null; prop: number }>;
+  calls: Map<number, number>;
+  defNames: Set<number>;
+  declSlots: Set<number>;
+  assignSlots: Set<number>;
+  skip: Set<number>;
+  inheritSlots: Set<number>;
+  exprFields: Set<number>;
+  typeFields: Set<number>;
+}
+
+const compiledCache = new WeakMap<Language, Map<GraphRules, Compiled>>();
+
+function compile(language: Language, rules: GraphRules): Compiled {
+  let perRules = compiledCache.get(language);
+  if (!perRules) compiledCache.set(language, (perRules = new Map()));
+  const hit = perRules.get(rules);
+  if (hit) return hit;
+  const n = language.nodeTypeCount;
+  const ids = new Map<string, number[]>();
+  const named = new Uint8Array(n + 1);
+  for (let id = 0; id < n; id++) {
+    const name = language.nodeTypeForId(id);
+    if (!name || !language.nodeTypeIsNamed(id)) continue;
+    named[id] = 1;
+    ids.set(name, [...(ids.get(name) ?? []), id]);
+  }
+  const typeSet = (types: Iterable<string>): Uint8Array => {
+    const out = new Uint8Array(n + 1);
+    for (const t of types) for (const id of ids.get(t) ?? []) out[id] = 1;
+    return out;
+  };
+  const field = (f: string): number => language.fieldIdForName(f) ?? -1;
+  const slots = (keys: Iterable<string>): Set<number> => {
+    const out = new Set<number>();
+    for (const k of keys) {
+      const dot = k.lastIndexOf('.');
+      const f = k.slice(dot + 1);
+      const fid = f === '*' ? ANY : field(f);
+      if (fid < 0) continue;
+      for (const id of ids.get(k.slice(0, dot)) ?? []) out.add(id * 4096 + fid);
+    }
+    return out;
+  };
+  const members = new Map<number, { obj: string | null; prop: number }>();
+  for (const [t, [obj, prop]] of Object.entries(rules.members)) for (const id of ids.get(t) ?? []) members.set(id, { obj, prop: field(prop) });
+  const calls = new Map<number, number>();
+  for (const [t, f] of Object.entries(rules.calls)) for (const id of ids.get(t) ?? []) calls.set(id, f === '*' ? ANY : field(f));
+  const inheritKeys = [...rules.inherit].filter((k) => k.includes('.'));
+  const compiled: Compiled = {
+    named,
+    names: typeSet(rules.names),
+    typeNames: typeSet(rules.typeNames),
+    functions: typeSet(rules.functions),
+    imports: typeSet(rules.importNodes),
+    typeContexts: typeSet(rules.typeContexts),
+    inheritTypes: typeSet([...rules.inherit].filter((k) => !k.includes('.'))),
+    exportStatement: typeSet(['export_statement']),
+    variableDeclarator: typeSet(['variable_declarator']),
+    members,
+    calls,
+    defNames: slots(rules.defNames),
+    declSlots: slots(rules.declSlots),
+    assignSlots: slots(rules.assignSlots),
+    skip: slots(rules.skip),
+    inheritSlots: slots(inheritKeys),
+    exprFields: new Set([...rules.exprFields].map(field).filter((f) => f >= 0)),
+    typeFields: new Set([...rules.typeFields].map(field).filter((f) => f >= 0)),
+  };
+  perRules.set(rules, compiled);
+  return compiled;
 }
 
 interface PendingRef extends Omit<GraphRef, 'local'> {
   scope: Scope | null;
 }
 
-/** Dotted path of the innermost symbol over each line (index = line). */
-function enclosingByLine(symbols: readonly SymbolInfo[], lines: number): (string | null)[] {
+/** Dotted path of the innermost symbol over each line (index = line): the `enclosing` of a use. */
+export function enclosingByLine(
+  symbols: readonly Pick<SymbolInfo, 'name' | 'container' | 'kind' | 'startLine' | 'endLine'>[],
+  lines: number,
+): (string | null)[] {
   const out: (string | null)[] = new Array<string | null>(lines + 2).fill(null);
   const sorted = symbols.filter((s) => !SYMBOLLESS.has(s.kind)).sort((a, b) => b.endLine - b.startLine - (a.endLine - a.startLine));
   for (const s of sorted) {
@@ -78,44 +172,45 @@ export function extractGraph(tree: Tree, language: string, text: string, symbols
   };
   const isEcma = language === 'javascript' || language === 'jsx' || language === 'typescript' || language === 'tsx';
 
+  const k = compile(tree.language, rules);
   const enter = (c: TreeCursor, parent: Frame | null): Frame | null => {
-    const type = c.nodeType;
-    const field = c.currentFieldName;
-    const pType = parent?.type ?? '';
-    const k1 = `${pType}.${field ?? ''}`;
-    const k2 = `${pType}.*`;
-    if (rules.importNodes.has(type) || (isEcma && type === 'export_statement' && c.currentNode.childForFieldName('source'))) {
+    const tid = c.nodeTypeId;
+    // Anonymous nodes (keywords, punctuation) hold nothing the graph records.
+    if (!k.named[tid]) return null;
+    const fid = c.currentFieldId || FIELD_NONE;
+    const pTid = parent ? parent.tid : -1;
+    const k1 = pTid * 4096 + fid;
+    const k2 = pTid * 4096 + ANY;
+    if (k.imports[tid] || (isEcma && k.exportStatement[tid] && c.currentNode.childForFieldName('source'))) {
       readImport(language, c.currentNode, sink);
       return null;
     }
-    if (rules.skip.has(k1) || rules.skip.has(k2)) return null;
-    if (isEcma && type === 'variable_declarator') requireImport(c.currentNode, imports);
+    if (k.skip.has(k1) || k.skip.has(k2)) return null;
+    if (isEcma && k.variableDeclarator[tid]) requireImport(c.currentNode, imports);
 
-    const defName = rules.defNames.has(k1) || rules.defNames.has(k2);
     let bind: Frame['bind'] = null;
-    if (rules.declSlots.has(k1) || rules.declSlots.has(k2)) bind = 'decl';
-    else if (rules.assignSlots.has(k1) || rules.assignSlots.has(k2)) bind = 'assign';
-    else if (parent?.bind && !parent.member && !(field && rules.exprFields.has(field))) bind = parent.bind;
+    if (k.declSlots.has(k1) || k.declSlots.has(k2)) bind = 'decl';
+    else if (k.assignSlots.has(k1) || k.assignSlots.has(k2)) bind = 'assign';
+    else if (parent?.bind && !parent.member && !k.exprFields.has(fid)) bind = parent.bind;
 
-    const callField = parent ? rules.calls[pType] : undefined;
-    const callee = callField !== undefined && (callField === '*' || callField === field);
+    const callField = parent ? k.calls.get(pTid) : undefined;
+    const callee = callField !== undefined && (callField === ANY || callField === fid);
     let ctx: Frame['ctx'] = parent?.ctx ?? null;
     if (ctx !== 'inherit') {
-      if (rules.inherit.has(type) || rules.inherit.has(k1)) ctx = 'inherit';
-      else if (rules.typeContexts.has(type) || (field !== null && rules.typeFields.has(field) && !callee)) ctx = 'type';
+      if (k.inheritTypes[tid] || k.inheritSlots.has(k1)) ctx = 'inherit';
+      else if (k.typeContexts[tid] || (fid !== FIELD_NONE && k.typeFields.has(fid) && !callee)) ctx = 'type';
     }
-    const frame: Frame = { type, bind, ctx, callee, member: null, scope: null };
 
-    if (rules.names.has(type)) {
+    if (k.names[tid]) {
       const name = text.slice(c.startIndex, c.endIndex);
       const { row, column } = c.startPosition;
-      if (defName) {
+      if (k.defNames.has(k1) || k.defNames.has(k2)) {
         scope?.names.add(name);
         return null;
       }
       const m = parent?.member;
-      if (m && (m.prop === field || (m.prop === '*' && field === null))) {
-        const kind: RefKind = parent.callee ? 'call' : m.write ? 'write' : (ctx ?? (rules.typeNames.has(type) ? 'type' : 'read'));
+      if (m && m.prop === fid) {
+        const kind: RefKind = parent.callee || callee ? 'call' : m.write ? 'write' : (ctx ?? (k.typeNames[tid] ? 'type' : 'read'));
         emit(name, row, column, kind, m.qualifier);
         return null;
       }
@@ -124,19 +219,19 @@ export function extractGraph(tree: Tree, language: string, text: string, symbols
         if (bind === 'assign') emit(name, row, column, 'write', null);
         return null;
       }
-      emit(name, row, column, callee ? 'call' : (ctx ?? (rules.typeNames.has(type) ? 'type' : 'read')), null);
+      emit(name, row, column, callee ? 'call' : (ctx ?? (k.typeNames[tid] ? 'type' : 'read')), null);
       return null;
     }
 
-    const member = rules.members[type];
+    const frame: Frame = { tid, bind, ctx, callee, member: null, scope: null };
+    const member = k.members.get(tid);
     if (member) {
       const node = c.currentNode;
-      const [objField, prop] = member;
-      const obj = objField ? node.childForFieldName(objField) : node.namedChildren[0];
-      frame.member = { prop, qualifier: qualifierOf(obj, rules), write: bind === 'assign' };
+      const obj = member.obj ? node.childForFieldName(member.obj) : node.namedChildren[0];
+      frame.member = { prop: member.prop, qualifier: qualifierOf(obj, rules), write: bind === 'assign' };
       frame.bind = null;
     }
-    if (rules.functions.has(type)) {
+    if (k.functions[tid]) {
       scope = { names: new Set(), parent: scope };
       frame.scope = scope;
     }
