@@ -66,6 +66,11 @@ export class GraphQueries {
     return this.paths;
   }
 
+  /** The definitions of one file of the view, in file order. */
+  definitionsIn(path: string): Promise<SymbolRow[]> {
+    return this.source.symbolsIn(this.repoId, [path]);
+  }
+
   /** What `file:line[:col]` or a (dotted) symbol name means: the definitions it names. */
   async resolveTarget(target: string): Promise<SymbolRow[]> {
     const m = /^(.*?):(\d+)(?::(\d+))?$/.exec(target);

@@ -19,7 +19,27 @@ const SYMBOLLESS = new Set(['namespace', 'module', 'section']);
 
 interface Scope {
   names: Set<string>;
+  /** Locals assigned a constructor call (`s = Store(...)`, `const g = new Greeter()`): their class. */
+  types: Map<string, string>;
   parent: Scope | null;
+}
+
+/** Assignment-like nodes whose value may be a constructor call: [target field, value field]. */
+const TYPED_ASSIGNMENTS: Record<string, [string, string]> = {
+  assignment: ['left', 'right'],
+  variable_declarator: ['name', 'value'],
+  short_var_declaration: ['left', 'right'],
+  let_declaration: ['pattern', 'value'],
+};
+const CONSTRUCTOR_CALLS = new Set(['call', 'new_expression', 'call_expression', 'object_creation_expression', 'composite_literal', 'struct_expression']);
+
+/** `Store(...)`, `new Greeter()`, `T{...}`: the class name, when it looks like one (capitalised). */
+function constructed(value: Node | null): string | null {
+  if (!value || !CONSTRUCTOR_CALLS.has(value.type)) return null;
+  const callee =
+    value.childForFieldName('function') ?? value.childForFieldName('constructor') ?? value.childForFieldName('type') ?? value.childForFieldName('name');
+  const name = callee?.text.split(/\.|::/).pop() ?? '';
+  return /^[A-Z][\w$]*$/.test(name) ? name : null;
 }
 
 interface Frame {
@@ -51,6 +71,7 @@ interface Compiled {
   inheritTypes: Uint8Array;
   exportStatement: Uint8Array;
   variableDeclarator: Uint8Array;
+  typedAssignments: Map<number, [string, string]>;
   members: Map<number, { obj: string | null; prop: number }>;
   calls: Map<number, number>;
   defNames: Set<number>;
@@ -110,6 +131,7 @@ function compile(language: Language, rules: GraphRules): Compiled {
     inheritTypes: typeSet([...rules.inherit].filter((k) => !k.includes('.'))),
     exportStatement: typeSet(['export_statement']),
     variableDeclarator: typeSet(['variable_declarator']),
+    typedAssignments: new Map(Object.entries(TYPED_ASSIGNMENTS).flatMap(([t, f]) => (ids.get(t) ?? []).map((id) => [id, f] as [number, [string, string]]))),
     members,
     calls,
     defNames: slots(rules.defNames),
@@ -142,11 +164,19 @@ export function enclosingByLine(
   return out;
 }
 
-function qualifierOf(obj: Node | null, rules: GraphRules): string | null {
+function qualifierOf(obj: Node | null, rules: GraphRules, scope: Scope | null): string | null {
   if (!obj) return null;
   const t = obj.text;
   if (rules.selfNames.has(t)) return t;
-  return t.length <= 80 && QUALIFIER.test(t) ? t.replace(/::/g, '.') : '?';
+  // Python's `super()` / `super(C, self)`: the parent class's member.
+  if (obj.type === 'call' && obj.childForFieldName('function')?.text === 'super') return 'super';
+  if (t.length > 80 || !QUALIFIER.test(t)) return '?';
+  // A local known to hold an instance: the receiver is its class.
+  for (let s = scope; s; s = s.parent) {
+    const cls = s.types.get(t);
+    if (cls) return cls;
+  }
+  return t.replace(/::/g, '.');
 }
 
 export function extractGraph(tree: Tree, language: string, text: string, symbols: readonly SymbolInfo[]): FileGraph | undefined {
@@ -228,11 +258,23 @@ export function extractGraph(tree: Tree, language: string, text: string, symbols
     if (member) {
       const node = c.currentNode;
       const obj = member.obj ? node.childForFieldName(member.obj) : node.namedChildren[0];
-      frame.member = { prop: member.prop, qualifier: qualifierOf(obj, rules), write: bind === 'assign' };
+      frame.member = { prop: member.prop, qualifier: qualifierOf(obj, rules, scope), write: bind === 'assign' };
       frame.bind = null;
     }
+    const typed = scope ? k.typedAssignments.get(tid) : undefined;
+    if (typed && scope) {
+      const node = c.currentNode;
+      const target = node.childForFieldName(typed[0]);
+      const cls = constructed(
+        node.childForFieldName(typed[1])?.namedChildren.length === 1 && node.childForFieldName(typed[1])?.type === 'expression_list'
+          ? node.childForFieldName(typed[1])!.namedChildren[0]
+          : node.childForFieldName(typed[1]),
+      );
+      const name = target?.type === 'expression_list' && target.namedChildren.length === 1 ? target.namedChildren[0]?.text : target?.text;
+      if (cls && name && /^[\w$]+$/.test(name)) scope.types.set(name, cls);
+    }
     if (k.functions[tid]) {
-      scope = { names: new Set(), parent: scope };
+      scope = { names: new Set(), types: new Map(), parent: scope };
       frame.scope = scope;
     }
     return frame;
