@@ -409,8 +409,17 @@ export class Engine {
 
   /** Graph queries over one repository's view (LSP: positions already repo-relative). */
   graphFor(repo: RepoRecord): GraphQueries {
-    return new GraphQueries(this.store, repo.id);
+    // The view's paths (module resolution reads them) are kept per index run of the repository.
+    const stamp = `${repo.indexedAt}:${repo.indexedCommit}:${String(this.foreignWrites())}`;
+    return new GraphQueries(this.store, repo.id, async () => {
+      const known = this.graphPaths.get(repo.id);
+      if (known?.stamp === stamp) return known.paths;
+      const paths = new Set([...(await this.store.listFiles(repo.id)).values()].filter((f) => f.status === 'indexed').map((f) => f.path));
+      this.graphPaths.set(repo.id, { stamp, paths });
+      return paths;
+    });
   }
+  private readonly graphPaths = new Map<number, { stamp: string; paths: Set<string> }>();
 
   /** What a target names: `file:line[:col]` (relative to cwd, or to the repository) or a (dotted) symbol. */
   private async graphTarget(target: string, scope: FileScope): Promise<{ repo: RepoRecord; q: GraphQueries; defs: SymbolRow[] }> {

@@ -12,7 +12,7 @@ import type { CallNode, GraphDefinition, RefSite } from './types.js';
 
 export type GraphSource = Pick<
   MetadataStore,
-  'refsNamed' | 'refsIn' | 'symbolsIn' | 'importsOf' | 'importersOf' | 'packagesOf' | 'lookupSymbols' | 'listFiles'
+  'refsNamed' | 'refsIn' | 'basesIn' | 'symbolsIn' | 'importsOf' | 'importersOf' | 'packagesOf' | 'lookupSymbols' | 'listFiles'
 >;
 
 /** Below this a candidate is not listed unless the caller asks for less. */
@@ -59,10 +59,14 @@ export class GraphQueries {
   constructor(
     private readonly source: GraphSource,
     readonly repoId: number,
+    /** The view's indexed paths, when the caller keeps them between queries (the Engine does, per index run). */
+    private readonly knownPaths?: () => Promise<Set<string>>,
   ) {}
 
   private async viewPaths(): Promise<Set<string>> {
-    this.paths ??= new Set([...(await this.source.listFiles(this.repoId)).values()].filter((f) => f.status === 'indexed').map((f) => f.path));
+    this.paths ??= this.knownPaths
+      ? await this.knownPaths()
+      : new Set([...(await this.source.listFiles(this.repoId)).values()].filter((f) => f.status === 'indexed').map((f) => f.path));
     return this.paths;
   }
 
@@ -265,18 +269,13 @@ export class GraphQueries {
     const load = async (list: string[]) => {
       const fresh = [...new Set(list)].filter((p) => !files.has(p));
       if (!fresh.length) return;
-      const [imports, inherits, pkgs] = await Promise.all([
+      const [imports, bases, pkgs] = await Promise.all([
         this.source.importsOf(this.repoId, fresh),
-        this.source.refsIn(this.repoId, fresh, { kind: 'inherit' }),
+        this.source.basesIn(this.repoId, fresh),
         this.source.packagesOf(this.repoId, fresh),
       ]);
-      for (const p of fresh) files.set(p, { imports: [], pkg: pkgs.get(p) ?? null, bases: new Map() });
+      for (const p of fresh) files.set(p, { imports: [], pkg: pkgs.get(p) ?? null, bases: new Map(Object.entries(bases.get(p) ?? {})) });
       for (const i of imports) files.get(i.path)!.imports.push(i);
-      for (const r of inherits) {
-        if (!r.enclosing) continue;
-        const b = files.get(r.path)!.bases;
-        b.set(r.enclosing, [...(b.get(r.enclosing) ?? []), r.qualifier ? `${r.qualifier}.${r.name}` : r.name]);
-      }
     };
     await load(paths);
     const byName = new Map<string, SymbolRow[]>();

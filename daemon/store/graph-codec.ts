@@ -1,18 +1,23 @@
 /**
- * How a parse's graph facts are kept: one row per parse instead of one per use (a use row
- * cost more to write and store than the chunk it sits in). Uses are grouped by name, each
- * `[line, column, kind, qualifier]`; the enclosing symbol is not stored (it follows from the
- * parse's symbols, painted again on read). Imports are a JSON list.
+ * How a parse's graph facts are kept: one row per (name, parse) holding that name's uses,
+ * `[line, column, kind, qualifier, enclosing]` each (a row per use cost more to write and store
+ * than the chunk it sits in, and a blob per file had to be decoded whole for one name); the
+ * imports and each class's bases as small JSON columns of the parse's row.
  */
 import { REF_KINDS } from '../lang/graph/types.js';
 import type { GraphImport, GraphRef, RefKind } from '../lang/types.js';
 
-type Use = [number, number, number, string | null];
+type Use = [number, number, number, string | null, string | null];
 
-export function encodeRefs(refs: readonly GraphRef[]): { text: string; names: string[] } {
-  const byName: Record<string, Use[]> = Object.create(null) as Record<string, Use[]>;
-  for (const r of refs) (byName[r.name] ??= []).push([r.line, r.column, REF_KINDS.indexOf(r.kind), r.qualifier]);
-  return { text: JSON.stringify(byName), names: Object.keys(byName) };
+/** The uses of each name, encoded. */
+export function encodeUses(refs: readonly GraphRef[]): Map<string, string> {
+  const byName = new Map<string, Use[]>();
+  for (const r of refs) {
+    let list = byName.get(r.name);
+    if (!list) byName.set(r.name, (list = []));
+    list.push([r.line, r.column, REF_KINDS.indexOf(r.kind), r.qualifier, r.enclosing]);
+  }
+  return new Map([...byName].map(([name, uses]) => [name, JSON.stringify(uses)]));
 }
 
 export interface DecodedRef {
@@ -21,17 +26,21 @@ export interface DecodedRef {
   column: number;
   kind: RefKind;
   qualifier: string | null;
+  enclosing: string | null;
 }
 
-/** The uses of `names` (all when null), in (line, column) order. */
-export function decodeRefs(text: string, names: ReadonlySet<string> | null): DecodedRef[] {
-  const byName = JSON.parse(text) as Record<string, Use[]>;
-  const out: DecodedRef[] = [];
-  for (const name of names ? [...names].filter((n) => Object.hasOwn(byName, n)) : Object.keys(byName)) {
-    for (const [line, column, kind, qualifier] of byName[name]) out.push({ name, line, column, kind: REF_KINDS[kind], qualifier });
-  }
-  return out.sort((a, b) => a.line - b.line || a.column - b.column);
+export function decodeUses(name: string, text: string): DecodedRef[] {
+  return (JSON.parse(text) as Use[]).map(([line, column, kind, qualifier, enclosing]) => ({ name, line, column, kind: REF_KINDS[kind], qualifier, enclosing }));
 }
+
+/** Each class's bases (its `inherit` uses), by the class's dotted path. */
+export function encodeBases(refs: readonly GraphRef[]): string {
+  const out: Record<string, string[]> = {};
+  for (const r of refs) if (r.kind === 'inherit' && r.enclosing) (out[r.enclosing] ??= []).push(r.qualifier ? `${r.qualifier}.${r.name}` : r.name);
+  return JSON.stringify(out);
+}
+
+export const decodeBases = (text: string): Record<string, string[]> => JSON.parse(text) as Record<string, string[]>;
 
 export const encodeImports = (imports: readonly GraphImport[]): string => JSON.stringify(imports.map((i) => [i.local, i.module, i.name, i.line]));
 

@@ -5,9 +5,8 @@
  * view. Resolution is not stored: it is computed at query time from these facts
  * (daemon/graph/), so an edit never leaves a stale edge behind.
  */
-import { enclosingByLine } from '../lang/graph/extract-graph.js';
 import type { RefKind } from '../lang/types.js';
-import { decodeImports, decodeRefs, encodeImports, encodeRefs } from './graph-codec.js';
+import { decodeBases, decodeImports, decodeUses, encodeBases, encodeImports, encodeUses } from './graph-codec.js';
 import { batchesFor, valuesList, type SqlPort } from './sql-port.js';
 import { SYMBOL_COLS, toSymbol, type Row } from './tables.js';
 import type { GraphImportRow, GraphPendingFile, GraphRefRow, GraphStore, GraphWrite, SymbolRow } from './types.js';
@@ -38,78 +37,68 @@ export async function insertGraphs(c: SqlPort, rows: GraphWrite[], version: numb
   const parses: unknown[][] = [];
   const names: unknown[][] = [];
   for (const { parseId, graph } of rows) {
-    const refs = encodeRefs(graph.refs);
+    const uses = encodeUses(graph.refs);
     // Imported names are looked up too (an alias's file is found by the name it imports).
-    const all = new Set([...refs.names, ...graph.imports.flatMap((i) => (i.name && i.name !== '*' ? [i.name] : []))]);
-    parses.push([parseId, version, graph.pkg, refs.text, encodeImports(graph.imports)]);
-    for (const n of all) names.push([n, parseId]);
+    for (const i of graph.imports) if (i.name && i.name !== '*' && !uses.has(i.name)) uses.set(i.name, '[]');
+    parses.push([parseId, version, graph.pkg, encodeImports(graph.imports), encodeBases(graph.refs)]);
+    for (const [n, u] of uses) names.push([n, parseId, u]);
   }
-  await insert(c, 'graph_parses', ['parse_id', 'version', 'pkg', 'refs', 'imports'], parses);
-  await insert(c, 'graph_names', ['name', 'parse_id'], names);
+  await insert(c, 'graph_parses', ['parse_id', 'version', 'pkg', 'imports', 'bases'], parses);
+  await insert(c, 'graph_names', ['name', 'parse_id', 'uses'], names);
 }
 
-type FactRow = { path: string; language: string; parse_id: number; refs: string };
+type UseRow = { path: string; language: string; name: string; uses: string };
+
+const toRefs = (rows: UseRow[], keep: (r: GraphRefRow) => boolean = () => true): GraphRefRow[] => {
+  const out: GraphRefRow[] = [];
+  for (const row of rows) {
+    for (const u of decodeUses(row.name, row.uses)) {
+      const ref: GraphRefRow = { path: row.path, language: row.language, ...u };
+      if (keep(ref)) out.push(ref);
+    }
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.column - b.column));
+};
 
 export class SqlGraph implements GraphStore {
   constructor(private readonly port: SqlPort) {}
 
-  /** The enclosing symbol of each line of these parses, from their symbols. */
-  private async enclosing(parseIds: number[]): Promise<Map<number, (string | null)[]>> {
-    const out = new Map<number, (string | null)[]>();
-    if (!parseIds.length) return out;
-    const params: unknown[] = [];
-    const rows = await this.port.all<{ parse_id: number; name: string; container: string | null; kind: string; start_line: number; end_line: number }>(
-      `SELECT parse_id, name, container, kind, start_line, end_line FROM symbols WHERE ${this.port.inList('parse_id', parseIds, params)}`,
-      params,
-    );
-    const by = new Map<number, { name: string; container: string | null; kind: never; startLine: number; endLine: number }[]>();
-    for (const r of rows) {
-      const list = by.get(r.parse_id) ?? [];
-      list.push({ name: r.name, container: r.container, kind: r.kind as never, startLine: r.start_line, endLine: r.end_line });
-      by.set(r.parse_id, list);
-    }
-    for (const id of parseIds) {
-      const syms = by.get(id) ?? [];
-      out.set(id, enclosingByLine(syms, Math.max(0, ...syms.map((s) => s.endLine))));
-    }
-    return out;
-  }
-
-  private async toRefs(rows: FactRow[], names: ReadonlySet<string> | null, keep: (r: GraphRefRow) => boolean = () => true): Promise<GraphRefRow[]> {
-    const enclosing = await this.enclosing([...new Set(rows.map((r) => r.parse_id))]);
-    const out: GraphRefRow[] = [];
-    for (const row of rows) {
-      const lines = enclosing.get(row.parse_id) ?? [];
-      for (const u of decodeRefs(row.refs, names)) {
-        const ref: GraphRefRow = { path: row.path, language: row.language, ...u, enclosing: lines[u.line] ?? null };
-        if (keep(ref)) out.push(ref);
-      }
-    }
-    return out;
-  }
-
   async refsNamed(repoId: number, names: string[]): Promise<GraphRefRow[]> {
     if (!names.length) return [];
-    const params: unknown[] = [repoId];
-    const rows = await this.port.all<FactRow>(
-      `SELECT f.path, f.language, f.parse_id, g.refs FROM files f JOIN graph_parses g ON g.parse_id = f.parse_id
-       WHERE f.repo_id = ? AND f.parse_id IN (SELECT n.parse_id FROM graph_names n WHERE ${this.port.inList('n.name', [...new Set(names)], params)})
-       ORDER BY f.path`,
+    const params: unknown[] = [];
+    const inNames = this.port.inList('n.name', [...new Set(names)], params);
+    params.push(repoId);
+    const rows = await this.port.all<UseRow>(
+      `SELECT f.path, f.language, n.name, n.uses FROM graph_names n JOIN files f ON f.parse_id = n.parse_id
+       WHERE ${inNames} AND f.repo_id = ?`,
       params,
     );
-    return this.toRefs(rows, new Set(names));
+    return toRefs(rows);
   }
 
   async refsIn(repoId: number, paths: string[], opts: { kind?: RefKind; lines?: { start: number; end: number } } = {}): Promise<GraphRefRow[]> {
     if (!paths.length) return [];
     const params: unknown[] = [repoId];
-    const rows = await this.port.all<FactRow>(
-      `SELECT f.path, f.language, f.parse_id, g.refs FROM files f JOIN graph_parses g ON g.parse_id = f.parse_id
-       WHERE f.repo_id = ? AND ${this.port.inList('f.path', paths, params)} ORDER BY f.path`,
+    const rows = await this.port.all<UseRow>(
+      `SELECT f.path, f.language, n.name, n.uses FROM files f JOIN graph_names n ON n.parse_id = f.parse_id
+       WHERE f.repo_id = ? AND ${this.port.inList('f.path', paths, params)}`,
       params,
     );
     const { kind, lines } = opts;
-    return this.toRefs(rows, null, (r) => (!kind || r.kind === kind) && (!lines || (r.line >= lines.start && r.line <= lines.end)));
+    return toRefs(rows, (r) => (!kind || r.kind === kind) && (!lines || (r.line >= lines.start && r.line <= lines.end)));
+  }
+
+  async basesIn(repoId: number, paths: string[]): Promise<Map<string, Record<string, string[]>>> {
+    const out = new Map<string, Record<string, string[]>>();
+    if (!paths.length) return out;
+    const params: unknown[] = [repoId];
+    const rows = await this.port.all<{ path: string; bases: string }>(
+      `SELECT f.path, g.bases FROM files f JOIN graph_parses g ON g.parse_id = f.parse_id
+       WHERE f.repo_id = ? AND ${this.port.inList('f.path', paths, params)}`,
+      params,
+    );
+    for (const r of rows) out.set(r.path, decodeBases(r.bases));
+    return out;
   }
 
   async symbolsIn(repoId: number, paths: string[]): Promise<SymbolRow[]> {
@@ -181,16 +170,15 @@ export class SqlGraph implements GraphStore {
   }
 
   async graphStats(repoId: number): Promise<{ files: number; refs: number; imports: number }> {
-    const rows = await this.port.all<{ refs: string; imports: string }>(
-      'SELECT g.refs, g.imports FROM files f JOIN graph_parses g ON g.parse_id = f.parse_id WHERE f.repo_id = ?',
-      [repoId],
-    );
+    const files = await this.port.all<{ imports: string }>('SELECT g.imports FROM files f JOIN graph_parses g ON g.parse_id = f.parse_id WHERE f.repo_id = ?', [
+      repoId,
+    ]);
+    const uses = await this.port.all<{ uses: string }>('SELECT n.uses FROM files f JOIN graph_names n ON n.parse_id = f.parse_id WHERE f.repo_id = ?', [
+      repoId,
+    ]);
     let refs = 0;
-    let imports = 0;
-    for (const r of rows) {
-      for (const uses of Object.values(JSON.parse(r.refs) as Record<string, unknown[]>)) refs += uses.length;
-      imports += (JSON.parse(r.imports) as unknown[]).length;
-    }
-    return { files: rows.length, refs, imports };
+    for (const u of uses) refs += (JSON.parse(u.uses) as unknown[]).length;
+    const imports = files.reduce((n, r) => n + (JSON.parse(r.imports) as unknown[]).length, 0);
+    return { files: files.length, refs, imports };
   }
 }

@@ -279,12 +279,13 @@ function pgGraphSchema(): string {
       parse_id bigint PRIMARY KEY REFERENCES parses(id) ON DELETE CASCADE,
       version integer NOT NULL,
       pkg text COLLATE "C",
-      refs text NOT NULL,
-      imports text NOT NULL
+      imports text NOT NULL,
+      bases text NOT NULL
     );
     CREATE TABLE graph_names (
       name text COLLATE "C" NOT NULL,
       parse_id bigint NOT NULL REFERENCES graph_parses(parse_id) ON DELETE CASCADE,
+      uses text NOT NULL,
       PRIMARY KEY (name, parse_id)
     );
     CREATE INDEX graph_names_parse ON graph_names (parse_id);

@@ -224,18 +224,19 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
  */
 function sqliteGraphSchema(): string {
   return `
-  -- refs: the uses, grouped by name (graph-codec.ts); imports: what the file imports (JSON).
+  -- imports: what the file imports; bases: what each class inherits from (JSON, graph-codec.ts).
   CREATE TABLE graph_parses (
     parse_id INTEGER PRIMARY KEY REFERENCES parses(id) ON DELETE CASCADE,
     version INTEGER NOT NULL,
     pkg TEXT,
-    refs TEXT NOT NULL,
-    imports TEXT NOT NULL
+    imports TEXT NOT NULL,
+    bases TEXT NOT NULL
   );
-  -- Which parses use a name (refs, imported names): the lookup behind every query.
+  -- The uses of each name in each parse (the lookup behind every query reads only these rows).
   CREATE TABLE graph_names (
     name TEXT NOT NULL,
     parse_id INTEGER NOT NULL REFERENCES graph_parses(parse_id) ON DELETE CASCADE,
+    uses TEXT NOT NULL,
     PRIMARY KEY (name, parse_id)
   ) WITHOUT ROWID;
   CREATE INDEX graph_names_parse ON graph_names(parse_id);

@@ -147,14 +147,14 @@ export const TABLES: readonly TableDecl[] = [
   // The code graph (graph-store.ts): facts per parse, copied with their parse.
   {
     name: 'graph_parses',
-    cols: { parse_id: int, version: int, pkg: text, refs: text, imports: text },
+    cols: { parse_id: int, version: int, pkg: text, imports: text, bases: text },
     key: ['parse_id'],
     refs: { parse_id: 'parses' },
     parent: { table: 'parses', col: 'parse_id' },
   },
   {
     name: 'graph_names',
-    cols: { name: text, parse_id: int },
+    cols: { name: text, parse_id: int, uses: text },
     key: ['name', 'parse_id'],
     refs: { parse_id: 'parses' },
     parent: { table: 'parses', col: 'parse_id' },

@@ -491,6 +491,8 @@ export interface GraphStore {
   refsNamed(repoId: number, names: string[]): Promise<GraphRefRow[]>;
   /** Uses in these files of the view, optionally of one kind only, or between two lines (of a single file). */
   refsIn(repoId: number, paths: string[], opts?: { kind?: RefKind; lines?: { start: number; end: number } }): Promise<GraphRefRow[]>;
+  /** What each class of these files inherits from (class path -> base names), by file. */
+  basesIn(repoId: number, paths: string[]): Promise<Map<string, Record<string, string[]>>>;
   /** The definitions (symbols) of these files of the view, in file order. */
   symbolsIn(repoId: number, paths: string[]): Promise<SymbolRow[]>;
   /** The imports of these files of the view. */
