@@ -23,6 +23,9 @@ import { registerSearchHistory } from './tools/search-history.js';
 import { registerOutline } from './tools/outline.js';
 import { registerListFiles } from './tools/list-files.js';
 import { registerGetConfig } from './tools/get-config.js';
+import { registerFindReferences } from './tools/find-references.js';
+import { registerCallGraph } from './tools/call-graph.js';
+import { registerChangeImpact } from './tools/change-impact.js';
 
 export type ToolRegistrar = (server: McpServer, deps: ToolDeps) => unknown;
 
@@ -32,6 +35,9 @@ export const TOOL_REGISTRARS: ToolRegistrar[] = [
   registerGrepCode,
   registerFindSymbol,
   registerOutline,
+  registerFindReferences,
+  registerCallGraph,
+  registerChangeImpact,
   registerListFiles,
   registerGetCode,
   registerCodeHistory,
