@@ -425,13 +425,37 @@ export class Engine {
   private async graphTarget(target: string, scope: FileScope): Promise<{ repo: RepoRecord; q: GraphQueries; defs: SymbolRow[] }> {
     const m = /^(.*?):(\d+)(?::(\d+))?$/.exec(target);
     if (m) {
-      const { repo, path } = await this.resolveFile(m[1], scope);
+      const { repo, path } = (await this.registeredFile(m[1], scope)) ?? (await this.resolveFile(m[1], scope));
       const q = this.graphFor(repo);
       return { repo, q, defs: await q.definitionsAt(path, Number(m[2]), m[3] ? Number(m[3]) : null) };
     }
-    const repo = await this.repoFor(scope.repo ?? scope.cwd ?? process.cwd());
+    const where = resolve(scope.repo ?? scope.cwd ?? process.cwd());
+    const repo = (await this.store.getRepo(where)) ?? (await this.repoFor(where));
     const q = this.graphFor(repo);
     return { repo, q, defs: await q.resolveTarget(target) };
+  }
+
+  /**
+   * A file inside an indexed repository named by `scope.repo` (its root): found without running
+   * git (a graph query in the daemon answers in milliseconds; a git process costs as much).
+   * Null when that does not apply; resolveFile then decides (and explains).
+   */
+  private async registeredFile(file: string, scope: FileScope): Promise<{ repo: RepoRecord; path: string } | null> {
+    if (!scope.repo) return null;
+    const repo = await this.store.getRepo(resolve(scope.repo));
+    if (!repo) return null;
+    const abs = isAbsolute(file) ? file : resolve(scope.cwd ?? repo.root, file);
+    if (!isInside(repo.root, abs) || !existsSync(abs)) return null;
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      return null;
+    }
+    // A symlink out of the repository (or into another) is resolveFile's to refuse.
+    if (!isInside(realpathSync(repo.root), real)) return null;
+    const rel = relative(realpathSync(repo.root), real);
+    return rel ? { repo, path: rel.split(sep).join('/') } : null;
   }
 
   private async graphCached<T>(

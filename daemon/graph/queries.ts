@@ -10,10 +10,7 @@ import type { GraphImportRow, GraphRefRow, MetadataStore, SymbolRow } from '../s
 import { confidence, isMember, ResolveContext, symbolPath, type FileFacts } from './resolve.js';
 import type { CallNode, GraphDefinition, RefSite } from './types.js';
 
-export type GraphSource = Pick<
-  MetadataStore,
-  'refsNamed' | 'refsIn' | 'basesIn' | 'symbolsIn' | 'importsOf' | 'importersOf' | 'packagesOf' | 'lookupSymbols' | 'listFiles'
->;
+export type GraphSource = Pick<MetadataStore, 'refsNamed' | 'refsIn' | 'factsOf' | 'symbolsIn' | 'lookupSymbols' | 'listFiles'>;
 
 /** Below this a candidate is not listed unless the caller asks for less. */
 export const DEFAULT_MIN_CONFIDENCE = 0.3;
@@ -92,11 +89,11 @@ export class GraphQueries {
    * calls), else the innermost definition around the line. Column is 1-based.
    */
   async definitionsAt(path: string, line: number, column: number | null): Promise<SymbolRow[]> {
-    const uses = await this.source.refsIn(this.repoId, [path], { lines: { start: line, end: line } });
-    const hit = uses.find((r) => column === null || (column - 1 >= r.column && column - 1 < r.column + r.name.length));
     const symbols = await this.source.symbolsIn(this.repoId, [path]);
     const own = symbols.filter((s) => s.nameLine === line && (column === null || (column - 1 >= s.nameColumn && column - 1 < s.nameColumn + s.name.length)));
     if (own.length) return own;
+    const uses = await this.source.refsIn(this.repoId, [path], { lines: { start: line, end: line } });
+    const hit = uses.find((r) => column === null || (column - 1 >= r.column && column - 1 < r.column + r.name.length));
     if (hit) {
       const resolved = await this.resolveUse(hit);
       if (resolved.length) return resolved.map((r) => r.def);
@@ -121,18 +118,17 @@ export class GraphQueries {
     const min = opts.min ?? DEFAULT_MIN_CONFIDENCE;
     if (!defs.length) return [];
     const names = [...new Set(defs.map((d) => d.name))];
-    // Aliased imports (`import { f as g }`): uses of the alias in the importing files count too.
-    const aliases = (await this.source.importersOf(this.repoId, names)).filter(
-      (i) => i.name && names.includes(i.name) && i.local !== i.name && i.local !== '*',
+    const rows = await this.source.refsNamed(this.repoId, names);
+    const allDefs = await this.source.lookupSymbols({ names, repoIds: [this.repoId], limit: MAX_DEFS });
+    const ctx = await this.context([...rows.map((r) => r.path), ...defs.map((d) => d.path)], allDefs, names);
+    // Aliased imports (`import { f as g }`, `from m import f as g`): uses of the alias in the importing files count too.
+    const importing = new Set(rows.filter((r) => r.kind === 'import').map((r) => r.path));
+    const aliases = [...importing].flatMap((p) =>
+      (ctx.files.get(p)?.imports ?? []).filter((i) => i.name && names.includes(i.name) && i.local !== i.name && i.local !== '*'),
     );
     const aliasNames = [...new Set(aliases.map((a) => a.local))];
     const aliasFiles = new Set(aliases.map((a) => a.path));
-    const rows = [
-      ...(await this.source.refsNamed(this.repoId, names)),
-      ...(aliasNames.length ? (await this.source.refsNamed(this.repoId, aliasNames)).filter((r) => aliasFiles.has(r.path)) : []),
-    ];
-    const allDefs = await this.source.lookupSymbols({ names, repoIds: [this.repoId], limit: MAX_DEFS });
-    const ctx = await this.context([...rows.map((r) => r.path), ...defs.map((d) => d.path)], allDefs, names);
+    if (aliasNames.length) rows.push(...(await this.source.refsNamed(this.repoId, aliasNames)).filter((r) => aliasFiles.has(r.path)));
     const best = new Map<string, RefSite>();
     for (const r of rows) {
       if (opts.kinds && !opts.kinds.includes(r.kind)) continue;
@@ -269,13 +265,9 @@ export class GraphQueries {
     const load = async (list: string[]) => {
       const fresh = [...new Set(list)].filter((p) => !files.has(p));
       if (!fresh.length) return;
-      const [imports, bases, pkgs] = await Promise.all([
-        this.source.importsOf(this.repoId, fresh),
-        this.source.basesIn(this.repoId, fresh),
-        this.source.packagesOf(this.repoId, fresh),
-      ]);
-      for (const p of fresh) files.set(p, { imports: [], pkg: pkgs.get(p) ?? null, bases: new Map(Object.entries(bases.get(p) ?? {})) });
-      for (const i of imports) files.get(i.path)!.imports.push(i);
+      for (const p of fresh) files.set(p, { imports: [], pkg: null, bases: new Map() });
+      for (const f of await this.source.factsOf(this.repoId, fresh))
+        files.set(f.path, { imports: f.imports, pkg: f.pkg, bases: new Map(Object.entries(f.bases)) });
     };
     await load(paths);
     const byName = new Map<string, SymbolRow[]>();

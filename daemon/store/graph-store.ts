@@ -9,7 +9,7 @@ import type { RefKind } from '../lang/types.js';
 import { decodeBases, decodeImports, decodeUses, encodeBases, encodeImports, encodeUses } from './graph-codec.js';
 import { batchesFor, valuesList, type SqlPort } from './sql-port.js';
 import { SYMBOL_COLS, toSymbol, type Row } from './tables.js';
-import type { GraphImportRow, GraphPendingFile, GraphRefRow, GraphStore, GraphWrite, SymbolRow } from './types.js';
+import type { GraphFileFacts, GraphImportRow, GraphPendingFile, GraphRefRow, GraphStore, GraphWrite, SymbolRow } from './types.js';
 
 async function insert(c: SqlPort, table: string, cols: string[], rows: unknown[][]): Promise<void> {
   for (const part of batchesFor(rows, cols.length)) {
@@ -86,6 +86,17 @@ export class SqlGraph implements GraphStore {
     );
     const { kind, lines } = opts;
     return toRefs(rows, (r) => (!kind || r.kind === kind) && (!lines || (r.line >= lines.start && r.line <= lines.end)));
+  }
+
+  async factsOf(repoId: number, paths: string[]): Promise<GraphFileFacts[]> {
+    if (!paths.length) return [];
+    const params: unknown[] = [repoId];
+    const rows = await this.port.all<{ path: string; pkg: string | null; imports: string; bases: string }>(
+      `SELECT f.path, g.pkg, g.imports, g.bases FROM files f JOIN graph_parses g ON g.parse_id = f.parse_id
+       WHERE f.repo_id = ? AND ${this.port.inList('f.path', paths, params)}`,
+      params,
+    );
+    return rows.map((r) => ({ path: r.path, pkg: r.pkg, imports: decodeImports(r.imports).map((i) => ({ path: r.path, ...i })), bases: decodeBases(r.bases) }));
   }
 
   async basesIn(repoId: number, paths: string[]): Promise<Map<string, Record<string, string[]>>> {

@@ -472,6 +472,15 @@ export interface GraphImportRow {
   line: number;
 }
 
+/** What resolution reads of a file besides its uses. */
+export interface GraphFileFacts {
+  path: string;
+  pkg: string | null;
+  imports: GraphImportRow[];
+  /** Class path -> the names it inherits from. */
+  bases: Record<string, string[]>;
+}
+
 /** A view file whose parse has no graph facts of the current extractor version. */
 export interface GraphPendingFile {
   path: string;
@@ -491,6 +500,8 @@ export interface GraphStore {
   refsNamed(repoId: number, names: string[]): Promise<GraphRefRow[]>;
   /** Uses in these files of the view, optionally of one kind only, or between two lines (of a single file). */
   refsIn(repoId: number, paths: string[], opts?: { kind?: RefKind; lines?: { start: number; end: number } }): Promise<GraphRefRow[]>;
+  /** Imports, package and class bases of these files of the view, in one read. */
+  factsOf(repoId: number, paths: string[]): Promise<GraphFileFacts[]>;
   /** What each class of these files inherits from (class path -> base names), by file. */
   basesIn(repoId: number, paths: string[]): Promise<Map<string, Record<string, string[]>>>;
   /** The definitions (symbols) of these files of the view, in file order. */
