@@ -16,7 +16,7 @@ interface GraphFlags {
   kind?: RefKind[];
 }
 
-const TARGET_HELP = 'a definition: file:line[:col] (a use there means what it names) or a symbol (name or Class.method)';
+const TARGET_HELP = 'file:line (the definition on or around that line), file:line:col (a use there means what it names), or a symbol (name or Class.method)';
 
 function parseMin(value: string): number {
   const n = Number(value);

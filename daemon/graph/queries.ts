@@ -85,15 +85,17 @@ export class GraphQueries {
   }
 
   /**
-   * The definitions at a position: the use under the cursor resolved (a call site means what it
-   * calls), else the innermost definition around the line. Column is 1-based.
+   * The definitions at a position: one named there, else (with a column) the use under the cursor
+   * resolved (a call site means what it calls), else the innermost definition around the line.
+   * Column is 1-based.
    */
   async definitionsAt(path: string, line: number, column: number | null): Promise<SymbolRow[]> {
     const symbols = await this.source.symbolsIn(this.repoId, [path]);
     const own = symbols.filter((s) => s.nameLine === line && (column === null || (column - 1 >= s.nameColumn && column - 1 < s.nameColumn + s.name.length)));
     if (own.length) return own;
-    const uses = await this.source.refsIn(this.repoId, [path], { lines: { start: line, end: line } });
-    const hit = uses.find((r) => column === null || (column - 1 >= r.column && column - 1 < r.column + r.name.length));
+    // Only a column names a use: `file:line` alone means the definition around that line.
+    const uses = column === null ? [] : await this.source.refsIn(this.repoId, [path], { lines: { start: line, end: line } });
+    const hit = uses.find((r) => column !== null && column - 1 >= r.column && column - 1 < r.column + r.name.length);
     if (hit) {
       const resolved = await this.resolveUse(hit);
       if (resolved.length) return resolved.map((r) => r.def);

@@ -13,7 +13,9 @@ export const targetArg = z
   .string()
   .min(1)
   .max(1000)
-  .describe('a definition: "path:line" or "path:line:column" (repo-relative; a use there means what it names), or a symbol name ("load", "Store.get")');
+  .describe(
+    '"path:line" (the definition on or around that line), "path:line:column" (a use there means what it names), or a symbol name ("load", "Store.get")',
+  );
 
 export const minConfidenceArg = z.number().min(0).max(1).optional().describe('leave out candidates below this confidence (default 0.3)');
 
