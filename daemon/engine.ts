@@ -36,6 +36,7 @@ import { fusionFor } from './search/fusion-weights.js';
 import { LocalVectorIndex } from './store/local-vector-index.js';
 import type {
   FileRecord,
+  GraphPatternRow,
   HistoryStore,
   JobQueue,
   MetadataStore,
@@ -59,13 +60,14 @@ import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchSco
 import { DEFAULT_MIN_CONFIDENCE, GraphQueries, toDefinition } from './graph/queries.js';
 import { changedDefinitions, impactOf, type ChangeSpec } from './graph/impact.js';
 import type { CallNode, GraphDefinition, ImpactReport, RefSite } from './graph/types.js';
-import type { RefKind } from './lang/types.js';
+import type { PatternTag, RefKind } from './lang/types.js';
 
 // The query types live in the neutral types module (front ends and ask use them without the engine).
 export type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
 export type { CallNode, GraphDefinition, ImpactReport, RefSite } from './graph/types.js';
-export { REF_KINDS } from './lang/graph/types.js';
-export type { RefKind } from './lang/types.js';
+export { PATTERN_TAGS, REF_KINDS } from './lang/graph/types.js';
+export type { PatternTag, RefKind } from './lang/types.js';
+export type { GraphPatternRow } from './store/types.js';
 
 /** Options of the graph queries: the repository and cwd, and the confidence floor. */
 export type GraphScope = FileScope & { min?: number; depth?: number; kinds?: RefKind[] };
@@ -268,6 +270,7 @@ export class Engine {
   }
 
   async search(query: string, scope: SearchScope = {}): Promise<EngineSearchHit[]> {
+    if (scope.tags?.length) return this.searchTagged(query, scope, scope.tags);
     const { repoIds, roots, repos } = await this.scope(scope);
     const since = toSeconds(scope.since, 'start', '--since');
     const until = toSeconds(scope.until, 'end', '--until');
@@ -403,6 +406,30 @@ export class Engine {
     }
     if (rel === '') throw new ContextdError('bad-argument', `${file} is the repository itself; name a file`, { exitCode: 2 });
     return { repo, path: rel.split(sep).join('/') };
+  }
+
+  /** A search keeping the hits that hold one of `tags` (patterns on their lines); asks for more hits to fill the page. */
+  private async searchTagged(query: string, scope: SearchScope, tags: PatternTag[]): Promise<EngineSearchHit[]> {
+    const limit = scope.limit ?? this.config.search.defaultLimit;
+    const hits = await this.search(query, { ...scope, tags: undefined, limit: limit * 10 });
+    const repos = new Map((await this.store.listRepos()).map((r) => [r.root, r.id]));
+    const byRepo = new Map<number, Set<string>>();
+    for (const h of hits) {
+      const id = repos.get(h.repo);
+      if (id !== undefined) byRepo.set(id, (byRepo.get(id) ?? new Set()).add(h.path));
+    }
+    const tagged = new Map<string, number[]>();
+    for (const [id, paths] of byRepo)
+      for (const p of await this.store.patternsIn(id, { paths: [...paths] }))
+        if (tags.includes(p.tag)) tagged.set(`${id}\0${p.path}`, [...(tagged.get(`${id}\0${p.path}`) ?? []), p.line]);
+    return hits.filter((h) => (tagged.get(`${repos.get(h.repo)}\0${h.path}`) ?? []).some((l) => l >= h.startLine && l <= h.endLine)).slice(0, limit);
+  }
+
+  /** The code patterns of a repository of one tag (`contextd endpoints`: tag endpoint), in file order. */
+  async patterns(tag: PatternTag, scope: FileScope = {}): Promise<{ repo: string; patterns: GraphPatternRow[] }> {
+    const repo =
+      (await this.store.getRepo(resolve(scope.repo ?? scope.cwd ?? process.cwd()))) ?? (await this.repoFor(scope.repo ?? scope.cwd ?? process.cwd()));
+    return { repo: repo.root, patterns: await this.store.patternsIn(repo.id, { tag }) };
   }
 
   // ---- the code graph (daemon/graph/): references, callers, callees, impact ----

@@ -129,7 +129,7 @@ for (const backend of backends) {
       'the removed call is gone',
     );
     const stats = await engine.store.graphStats((await engine.repoFor(repo)).id);
-    t.equal(stats.files, 8, 'every source file has facts');
+    t.equal(stats.files, 10, 'every source file has facts');
   });
 }
 
@@ -153,6 +153,49 @@ t.test('parses stored before the graph (or with it off) get their facts on the n
   t.teardown(() => on.close());
   const summary = await on.index(repo);
   t.equal(summary.parsed, 0, 'nothing re-chunked');
-  t.equal((await on.store.graphStats(id)).files, 8, 'facts for every source file');
+  t.equal((await on.store.graphStats(id)).files, 10, 'facts for every source file');
   t.ok((await on.refs('load', { repo })).refs.length > 0);
+});
+
+t.test('patterns: endpoints with method, path and handler; database queries and error handling as search filters', async (t) => {
+  const { engine, repo } = await setup(t, backends[0]);
+  const { patterns } = await engine.patterns('endpoint', { repo });
+  t.same(
+    patterns.map((p) => `${p.detail} ${p.handler ?? '-'} ${p.path}:${p.line}`),
+    ['GET,PUT /users/<uid> user api/app.py:6', 'GET /health health api/server.js:7', 'POST /items/:id - api/server.js:8'],
+  );
+  const db = await engine.patterns('db-query', { repo });
+  t.ok(db.patterns.some((p) => p.path === 'api/app.py' && p.line === 9));
+  const errors = await engine.patterns('error-handling', { repo });
+  t.same(
+    errors.patterns.filter((p) => p.path === 'api/app.py').map((p) => p.detail),
+    ['try', 'except', 'raise'],
+  );
+  t.ok((await engine.search('slugify', { repo, mode: 'lexical' })).length > 0, 'slugify is found');
+  t.same(await engine.search('slugify', { repo, mode: 'lexical', tags: ['endpoint'] }), [], 'but holds no endpoint');
+  const tagged = await engine.search('res', { repo, mode: 'lexical', tags: ['endpoint'] });
+  t.same(
+    tagged.map((h) => h.path),
+    ['api/server.js'],
+    'with --tag endpoint only code declaring routes',
+  );
+  t.same(
+    (await engine.search('execute', { repo, mode: 'lexical', tags: ['db-query', 'error-handling'] })).map((h) => h.path),
+    ['api/app.py'],
+  );
+});
+  const tagged = await engine.search('res', { repo, mode: 'lexical', tags: ['endpoint'] });
+  t.ok(
+    all.some((h) => h.symbol === 'health'),
+    'the handler function itself is a hit',
+  );
+  t.notOk(
+    tagged.some((h) => h.symbol === 'health'),
+    'but holds no route',
+  );
+  t.same(
+    tagged.map((h) => h.path),
+    ['api/server.js'],
+    'with --tag endpoint only the code declaring routes',
+  );
 });

@@ -3,7 +3,17 @@
  * (daemon/graph/); this module parses flags and prints.
  */
 import type { Command } from 'commander';
-import { REF_KINDS, type CallNode, type GraphDefinition, type GraphScope, type ImpactReport, type RefKind, type RefSite } from '../engine.js';
+import {
+  PATTERN_TAGS,
+  REF_KINDS,
+  type PatternTag,
+  type CallNode,
+  type GraphDefinition,
+  type GraphScope,
+  type ImpactReport,
+  type RefKind,
+  type RefSite,
+} from '../engine.js';
 import { ContextdError } from '../errors.js';
 import { bold, cyan, dim, printJson } from './output.js';
 import { withEngine } from './run.js';
@@ -71,6 +81,7 @@ function printRefs(refs: RefSite[]): void {
 }
 
 export function registerGraphCommands(program: Command): void {
+  registerEndpoints(program);
   const common = (c: Command) =>
     c
       .option('--repo <path>', 'the repository (any path inside it); default: the one around the current directory or the file')
@@ -160,6 +171,45 @@ tests: [{ path, symbol, confidence, depth }], coChange: [{ path, with, commits, 
         const report = await engine.impact({ target, diff: flags.diff, staged: flags.staged }, scopeOf(flags));
         if (flags.json) return printJson(report);
         printImpact(report);
+      });
+    });
+}
+
+function registerEndpoints(program: Command): void {
+  program
+    .command('endpoints')
+    .description(
+      'HTTP endpoints declared in a repository (Express/Fastify/Koa/Hono, Flask/FastAPI, Spring, Go net/http and gin): method, path, handler, location',
+    )
+    .option('--repo <path>', 'the repository (any path inside it); default: the one around the current directory')
+    .option('--tag <tag>', `list another pattern instead (${PATTERN_TAGS.join(', ')})`)
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      `
+Found by the code graph's pattern rules from the syntax (a route call with a literal path, a
+route decorator or annotation); routes built at run time are not seen.
+
+JSON: { repo, endpoints: [{ method, path, handler, file, line }] } (with --tag: { repo, patterns: [{ tag, path, line, detail }] }).`,
+    )
+    .action(async (flags: { repo?: string; tag?: string; json?: boolean }) => {
+      const tag = (flags.tag ?? 'endpoint') as PatternTag;
+      if (!(PATTERN_TAGS as readonly string[]).includes(tag))
+        throw new ContextdError('bad-argument', `--tag must be one of ${PATTERN_TAGS.join(', ')}`, { exitCode: 2 });
+      await withEngine(async (engine) => {
+        const { repo, patterns } = await engine.patterns(tag, { repo: flags.repo });
+        if (tag !== 'endpoint') {
+          if (flags.json) return printJson({ repo, patterns: patterns.map((p) => ({ tag: p.tag, path: p.path, line: p.line, detail: p.detail })) });
+          for (const p of patterns) console.log(`${cyan(`${p.path}:${p.line}`)}  ${p.detail}`);
+          return;
+        }
+        const endpoints = patterns.map((p) => {
+          const [method, ...rest] = p.detail.split(' ');
+          return { method, path: rest.join(' '), handler: p.handler, file: p.path, line: p.line };
+        });
+        if (flags.json) return printJson({ repo, endpoints });
+        if (!endpoints.length) console.log(dim('no endpoints found'));
+        for (const e of endpoints) console.log(`${bold(e.method.padEnd(7))} ${e.path}  ${dim(e.handler ?? '')}  ${cyan(`${e.file}:${e.line}`)}`);
       });
     });
 }

@@ -1,7 +1,7 @@
 /** What the chunker produces for one file. Lines are 1-based and inclusive everywhere. */
 import type { FileGraph } from './graph/types.js';
 
-export type { FileGraph, GraphImport, GraphRef, RefKind } from './graph/types.js';
+export type { CodePattern, FileGraph, GraphImport, GraphRef, PatternTag, RefKind } from './graph/types.js';
 
 export type SymbolKind =
   | 'function'

@@ -5,11 +5,11 @@
  * view. Resolution is not stored: it is computed at query time from these facts
  * (daemon/graph/), so an edit never leaves a stale edge behind.
  */
-import type { RefKind } from '../lang/types.js';
+import type { CodePattern, PatternTag, RefKind } from '../lang/types.js';
 import { decodeBases, decodeImports, decodeUses, encodeBases, encodeImports, encodeUses } from './graph-codec.js';
 import { batchesFor, valuesList, type SqlPort } from './sql-port.js';
 import { SYMBOL_COLS, toSymbol, type Row } from './tables.js';
-import type { GraphFileFacts, GraphImportRow, GraphPendingFile, GraphRefRow, GraphStore, GraphWrite, SymbolRow } from './types.js';
+import type { GraphFileFacts, GraphPatternRow, GraphImportRow, GraphPendingFile, GraphRefRow, GraphStore, GraphWrite, SymbolRow } from './types.js';
 
 async function insert(c: SqlPort, table: string, cols: string[], rows: unknown[][]): Promise<void> {
   for (const part of batchesFor(rows, cols.length)) {
@@ -40,10 +40,10 @@ export async function insertGraphs(c: SqlPort, rows: GraphWrite[], version: numb
     const uses = encodeUses(graph.refs);
     // Imported names are looked up too (an alias's file is found by the name it imports).
     for (const i of graph.imports) if (i.name && i.name !== '*' && !uses.has(i.name)) uses.set(i.name, '[]');
-    parses.push([parseId, version, graph.pkg, encodeImports(graph.imports), encodeBases(graph.refs)]);
+    parses.push([parseId, version, graph.pkg, encodeImports(graph.imports), encodeBases(graph.refs), JSON.stringify(graph.patterns ?? [])]);
     for (const [n, u] of uses) names.push([n, parseId, u]);
   }
-  await insert(c, 'graph_parses', ['parse_id', 'version', 'pkg', 'imports', 'bases'], parses);
+  await insert(c, 'graph_parses', ['parse_id', 'version', 'pkg', 'imports', 'bases', 'patterns'], parses);
   await insert(c, 'graph_names', ['name', 'parse_id', 'uses'], names);
 }
 
@@ -97,6 +97,21 @@ export class SqlGraph implements GraphStore {
       params,
     );
     return rows.map((r) => ({ path: r.path, pkg: r.pkg, imports: decodeImports(r.imports).map((i) => ({ path: r.path, ...i })), bases: decodeBases(r.bases) }));
+  }
+
+  async patternsIn(repoId: number, opts: { paths?: string[]; tag?: PatternTag } = {}): Promise<GraphPatternRow[]> {
+    const params: unknown[] = [repoId];
+    const only = opts.paths ? ` AND ${this.port.inList('f.path', opts.paths, params)}` : '';
+    if (opts.paths && !opts.paths.length) return [];
+    const rows = await this.port.all<{ path: string; language: string; patterns: string }>(
+      `SELECT f.path, f.language, g.patterns FROM files f JOIN graph_parses g ON g.parse_id = f.parse_id
+       WHERE f.repo_id = ? AND g.patterns <> '[]'${only} ORDER BY f.path`,
+      params,
+    );
+    const out: GraphPatternRow[] = [];
+    for (const r of rows)
+      for (const p of JSON.parse(r.patterns) as CodePattern[]) if (!opts.tag || p.tag === opts.tag) out.push({ path: r.path, language: r.language, ...p });
+    return out;
   }
 
   async basesIn(repoId: number, paths: string[]): Promise<Map<string, Record<string, string[]>>> {

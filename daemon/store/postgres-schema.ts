@@ -280,7 +280,8 @@ function pgGraphSchema(): string {
       version integer NOT NULL,
       pkg text COLLATE "C",
       imports text NOT NULL,
-      bases text NOT NULL
+      bases text NOT NULL,
+      patterns text NOT NULL
     );
     CREATE TABLE graph_names (
       name text COLLATE "C" NOT NULL,

@@ -224,13 +224,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
  */
 function sqliteGraphSchema(): string {
   return `
-  -- imports: what the file imports; bases: what each class inherits from (JSON, graph-codec.ts).
+  -- imports: what the file imports; bases: what each class inherits from; patterns (JSON, graph-codec.ts).
   CREATE TABLE graph_parses (
     parse_id INTEGER PRIMARY KEY REFERENCES parses(id) ON DELETE CASCADE,
     version INTEGER NOT NULL,
     pkg TEXT,
     imports TEXT NOT NULL,
-    bases TEXT NOT NULL
+    bases TEXT NOT NULL,
+    -- endpoints, database queries, error handling on their lines (lang/graph/patterns.ts)
+    patterns TEXT NOT NULL
   );
   -- The uses of each name in each parse (the lookup behind every query reads only these rows).
   CREATE TABLE graph_names (

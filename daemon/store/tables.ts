@@ -147,7 +147,7 @@ export const TABLES: readonly TableDecl[] = [
   // The code graph (graph-store.ts): facts per parse, copied with their parse.
   {
     name: 'graph_parses',
-    cols: { parse_id: int, version: int, pkg: text, imports: text, bases: text },
+    cols: { parse_id: int, version: int, pkg: text, imports: text, bases: text, patterns: text },
     key: ['parse_id'],
     refs: { parse_id: 'parses' },
     parent: { table: 'parses', col: 'parse_id' },

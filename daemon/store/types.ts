@@ -3,7 +3,7 @@
  * lexical index, the job queue, history; vectors in vector-types.ts), and the plain data
  * they exchange. Async so that network backends fit; the SQLite backend resolves at once.
  */
-import type { ChunkKind, FileGraph, ParsedFile, RefKind, SymbolKind } from '../lang/types.js';
+import type { ChunkKind, CodePattern, FileGraph, ParsedFile, PatternTag, RefKind, SymbolKind } from '../lang/types.js';
 import type { RepoLock } from './repo-lock.js';
 
 export interface RepoRecord {
@@ -472,6 +472,12 @@ export interface GraphImportRow {
   line: number;
 }
 
+/** A code pattern on a line of a view file. */
+export interface GraphPatternRow extends CodePattern {
+  path: string;
+  language: string;
+}
+
 /** What resolution reads of a file besides its uses. */
 export interface GraphFileFacts {
   path: string;
@@ -500,6 +506,8 @@ export interface GraphStore {
   refsNamed(repoId: number, names: string[]): Promise<GraphRefRow[]>;
   /** Uses in these files of the view, optionally of one kind only, or between two lines (of a single file). */
   refsIn(repoId: number, paths: string[], opts?: { kind?: RefKind; lines?: { start: number; end: number } }): Promise<GraphRefRow[]>;
+  /** The code patterns (endpoints, database queries, error handling) of the view, or of some files, of one tag. */
+  patternsIn(repoId: number, opts?: { paths?: string[]; tag?: PatternTag }): Promise<GraphPatternRow[]>;
   /** Imports, package and class bases of these files of the view, in one read. */
   factsOf(repoId: number, paths: string[]): Promise<GraphFileFacts[]>;
   /** What each class of these files inherits from (class path -> base names), by file. */

@@ -10,12 +10,60 @@ import type { Language, Node, Tree, TreeCursor } from 'web-tree-sitter';
 import type { SymbolInfo } from '../types.js';
 import { readImport, type ImportSink } from './imports.js';
 import { graphRulesFor, type GraphRules } from './rules.js';
-import type { FileGraph, GraphImport, GraphRef, RefKind } from './types.js';
+import { dbCallAt, endpointAt, ERROR_NODES, goErrorCheck, sqlAt, STRING_CONTENT } from './patterns.js';
+import type { CodePattern, FileGraph, GraphImport, GraphRef, RefKind } from './types.js';
 
 /** More uses than this in one file (generated code) are cut: the graph stays useful, the store bounded. */
 const MAX_REFS_PER_FILE = 50_000;
 const QUALIFIER = /^[A-Za-z_$][\w$]*(?:(?:\.|::)[A-Za-z_$][\w$]*)*$/;
 const SYMBOLLESS = new Set(['namespace', 'module', 'section']);
+const MAX_PATTERNS = 2000;
+/** Names worth a closer look for a pattern (a cheap set test before any node is materialized). */
+const ENDPOINT_NAMES = new Set([
+  'get',
+  'post',
+  'put',
+  'delete',
+  'patch',
+  'head',
+  'options',
+  'all',
+  'GET',
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'HEAD',
+  'OPTIONS',
+  'route',
+  'HandleFunc',
+  'Handle',
+  'Any',
+  'GetMapping',
+  'PostMapping',
+  'PutMapping',
+  'DeleteMapping',
+  'PatchMapping',
+  'RequestMapping',
+]);
+const DB_NAMES = new Set([
+  'execute',
+  'executemany',
+  'executescript',
+  'query',
+  'raw',
+  'QueryRow',
+  'Query',
+  'Exec',
+  'QueryContext',
+  'ExecContext',
+  'QueryRowContext',
+  'findMany',
+  'findUnique',
+  'findFirst',
+  'createQueryBuilder',
+  'prepare',
+]);
 
 interface Scope {
   names: Set<string>;
@@ -72,6 +120,9 @@ interface Compiled {
   exportStatement: Uint8Array;
   variableDeclarator: Uint8Array;
   typedAssignments: Map<number, [string, string]>;
+  stringContent: Uint8Array;
+  errorNodes: Map<number, string>;
+  goIf: Uint8Array;
   members: Map<number, { obj: string | null; prop: number }>;
   calls: Map<number, number>;
   defNames: Set<number>;
@@ -131,6 +182,9 @@ function compile(language: Language, rules: GraphRules): Compiled {
     inheritTypes: typeSet([...rules.inherit].filter((k) => !k.includes('.'))),
     exportStatement: typeSet(['export_statement']),
     variableDeclarator: typeSet(['variable_declarator']),
+    stringContent: typeSet(STRING_CONTENT),
+    errorNodes: new Map(Object.entries(ERROR_NODES).flatMap(([t, d]) => (ids.get(t) ?? []).map((id) => [id, d] as [number, string]))),
+    goIf: typeSet(rules === graphRulesFor('go') ? ['if_statement'] : []),
     typedAssignments: new Map(Object.entries(TYPED_ASSIGNMENTS).flatMap(([t, f]) => (ids.get(t) ?? []).map((id) => [id, f] as [number, [string, string]]))),
     members,
     calls,
@@ -186,6 +240,7 @@ export function extractGraph(tree: Tree, language: string, text: string, symbols
   const enclosing = enclosingByLine(symbols, root.endPosition.row + 1);
   const pending: PendingRef[] = [];
   const imports: GraphImport[] = [];
+  const patterns: CodePattern[] = [];
   let pkg: string | null = null;
   let scope: Scope | null = null;
 
@@ -231,9 +286,26 @@ export function extractGraph(tree: Tree, language: string, text: string, symbols
       else if (k.typeContexts[tid] || (fid !== FIELD_NONE && k.typeFields.has(fid) && !callee)) ctx = 'type';
     }
 
+    if (k.stringContent[tid]) {
+      const sql = sqlAt(text.slice(c.startIndex, Math.min(c.endIndex, c.startIndex + 400)), c.startPosition.row + 1);
+      if (sql && patterns.length < MAX_PATTERNS) patterns.push(sql);
+      return null;
+    }
+    const errorKind = k.errorNodes.get(tid);
+    if (errorKind !== undefined && patterns.length < MAX_PATTERNS)
+      patterns.push({ tag: 'error-handling', line: c.startPosition.row + 1, detail: errorKind, handler: null });
+    if (k.goIf[tid] && patterns.length < MAX_PATTERNS) {
+      const check = goErrorCheck(c.currentNode, c.startPosition.row + 1);
+      if (check) patterns.push(check);
+    }
+
     if (k.names[tid]) {
       const name = text.slice(c.startIndex, c.endIndex);
       const { row, column } = c.startPosition;
+      if (patterns.length < MAX_PATTERNS && (ENDPOINT_NAMES.has(name) || DB_NAMES.has(name))) {
+        const found = endpointAt(name, c.currentNode, row + 1) ?? dbCallAt(name, parent?.member?.prop === fid ? parent.member.qualifier : null, row + 1);
+        if (found) patterns.push(found);
+      }
       if (k.defNames.has(k1) || k.defNames.has(k2)) {
         scope?.names.add(name);
         return null;
@@ -315,7 +387,7 @@ export function extractGraph(tree: Tree, language: string, text: string, symbols
     if (r.qualifier === null && r.kind !== 'import') for (let p = s; p && !local; p = p.parent) local = p.names.has(r.name);
     if (!local && !(r.qualifier === null && rules.selfNames.has(r.name))) refs.push({ ...r, local });
   }
-  return { refs, imports, pkg };
+  return { refs, imports, pkg, patterns };
 }
 
 /** `const x = require('m')`, `const { a, b: c } = require('m')`: CommonJS imports. */

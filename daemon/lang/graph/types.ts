@@ -36,9 +36,25 @@ export interface GraphImport {
   line: number;
 }
 
+/** A recognised code pattern on a line (a chunk's tags are the patterns on its lines). */
+export type PatternTag = 'endpoint' | 'db-query' | 'error-handling';
+
+export const PATTERN_TAGS: readonly PatternTag[] = ['endpoint', 'db-query', 'error-handling'];
+
+export interface CodePattern {
+  tag: PatternTag;
+  line: number;
+  /** Endpoint: `METHOD /path`; db query: the call or the SQL's first words; error handling: the construct. */
+  detail: string;
+  /** Endpoint: the handler's name when the syntax says it (decorated function, last argument). */
+  handler: string | null;
+}
+
 export interface FileGraph {
   refs: GraphRef[];
   imports: GraphImport[];
+  /** Endpoints, database queries, error handling (patterns.ts). */
+  patterns?: CodePattern[];
   /** Declared package (Go, Java), when the language has one. */
   pkg: string | null;
 }
