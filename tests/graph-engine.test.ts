@@ -184,18 +184,3 @@ t.test('patterns: endpoints with method, path and handler; database queries and 
     ['api/app.py'],
   );
 });
-  const tagged = await engine.search('res', { repo, mode: 'lexical', tags: ['endpoint'] });
-  t.ok(
-    all.some((h) => h.symbol === 'health'),
-    'the handler function itself is a hit',
-  );
-  t.notOk(
-    tagged.some((h) => h.symbol === 'health'),
-    'but holds no route',
-  );
-  t.same(
-    tagged.map((h) => h.path),
-    ['api/server.js'],
-    'with --tag endpoint only the code declaring routes',
-  );
-});
