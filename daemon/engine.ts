@@ -498,7 +498,7 @@ export class Engine {
     return (await this.cache.fetch(kind, params, scopes, () => compute(t), local)).value;
   }
 
-  /** Every use of the definitions a target names, with a confidence (at least `min`, default 0.3). */
+  /** Every use of the definitions a target names, with a confidence (at least `min`, default 0.4). */
   refs(target: string, scope: GraphScope = {}): Promise<{ definitions: GraphDefinition[]; refs: RefSite[] }> {
     return this.graphCached('graph-refs', target, scope, async ({ q, defs }) => ({
       definitions: defs.map(toDefinition),

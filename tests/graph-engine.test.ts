@@ -63,7 +63,7 @@ for (const backend of backends) {
       'core.load, the alias read_file and the package re-export all count',
     );
     t.ok(
-      load.refs.every((r) => r.confidence >= 0.3 && r.confidence <= 1),
+      load.refs.every((r) => r.confidence >= 0.4 && r.confidence <= 1),
       'every site has a confidence',
     );
     t.notOk(

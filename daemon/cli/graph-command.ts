@@ -85,7 +85,7 @@ export function registerGraphCommands(program: Command): void {
   const common = (c: Command) =>
     c
       .option('--repo <path>', 'the repository (any path inside it); default: the one around the current directory or the file')
-      .option('--min <confidence>', 'leave out candidates below this confidence (0..1, default 0.3)', parseMin)
+      .option('--min <confidence>', 'leave out candidates below this confidence (0..1, default 0.4)', parseMin)
       .option('--json', 'print JSON');
 
   common(

@@ -12,8 +12,8 @@ import type { CallNode, GraphDefinition, RefSite } from './types.js';
 
 export type GraphSource = Pick<MetadataStore, 'refsNamed' | 'refsIn' | 'factsOf' | 'symbolsIn' | 'lookupSymbols' | 'listFiles'>;
 
-/** Below this a candidate is not listed unless the caller asks for less. */
-export const DEFAULT_MIN_CONFIDENCE = 0.3;
+/** Below this a candidate is not listed unless the caller asks for less (tuned on bench/graph-bench.ts's dev split). */
+export const DEFAULT_MIN_CONFIDENCE = 0.4;
 const MAX_DEFS = 5000;
 /** At most this many definitions are expanded per level of a caller/callee walk. */
 const MAX_FRONTIER = 100;

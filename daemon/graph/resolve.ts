@@ -131,8 +131,11 @@ export function confidence(ref: GraphRefRow, def: SymbolRow, ctx: ResolveContext
   if (SELF.has(q) || q === 'super') {
     if (!member || !def.container) return 0;
     const cls = enclosingClass(ref, facts);
-    if (sameFile && cls === def.container) return head === 'super' ? 0.3 : 0.95;
-    if (owner && inherits(cls, owner, facts)) return 0.85;
+    // `super().x` in the class itself means the base's x, not this one.
+    if (sameFile && cls === def.container) return q === 'super' ? 0.1 : 0.95;
+    // A subclass that defines its own x: `self.x` there means that one (an override), unless it is `super().x`.
+    const overridden = q !== 'super' && (ctx.defsByName.get(def.name) ?? []).some((d) => d.path === ref.path && d.container === cls && d !== def);
+    if (owner && inherits(cls, owner, facts)) return overridden ? 0.1 : 0.85;
     return 0.1 / Math.max(1, memberCount(ctx, def.name));
   }
 

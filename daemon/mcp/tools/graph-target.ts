@@ -17,7 +17,7 @@ export const targetArg = z
     '"path:line" (the definition on or around that line), "path:line:column" (a use there means what it names), or a symbol name ("load", "Store.get")',
   );
 
-export const minConfidenceArg = z.number().min(0).max(1).optional().describe('leave out candidates below this confidence (default 0.3)');
+export const minConfidenceArg = z.number().min(0).max(1).optional().describe('leave out candidates below this confidence (default 0.4)');
 
 export const definitionShape = z.object({ path: z.string(), line: z.number().int(), column: z.number().int(), symbol: z.string(), kind: z.string() });
 
