@@ -29,7 +29,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['daemon/config/'],
   ['daemon/repo/', 'daemon/lang/'],
   ['daemon/store/'],
-  ['daemon/cache/', 'daemon/embed/', 'daemon/index/', 'daemon/search/', 'daemon/vectors/', 'daemon/backends/probes.ts'],
+  ['daemon/cache/', 'daemon/embed/', 'daemon/index/', 'daemon/search/', 'daemon/vectors/', 'daemon/graph/', 'daemon/backends/probes.ts'],
   // The neutral types module: shapes several layers above exchange (types only).
   ['daemon/types.ts'],
   ['daemon/ask/'],

@@ -159,6 +159,55 @@ function qualityTable(): string | null {
   ].join('\n');
 }
 
+type Score = { definitions: number; oracleSites: number; predicted: number; precision: number; recall: number };
+type Cost = {
+  indexMsWithGraph: number;
+  indexMsWithoutGraph: number;
+  extraTime: number;
+  dbMiBWithGraph: number;
+  dbMiBWithoutGraph: number;
+  extraSpace: number;
+} | null;
+
+function graphTable(): string | null {
+  const r = load<{
+    date: string;
+    minConfidence: number;
+    oracles: Record<string, string>;
+    summary: Record<'dev' | 'report', Record<'typescript' | 'python', Score>>;
+    sets: ({ name: string; language: string; split: string; source: string; files: number; cost: Cost } & Score)[];
+    large: { files: number; queries: number; refsMs: Stat; callersMs: Stat; cost: Cost } | null;
+  }>('graph.json');
+  if (!r) return null;
+  const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
+  const cost = (c: Cost) =>
+    c
+      ? `${(c.indexMsWithoutGraph / 1000).toFixed(1)} → ${(c.indexMsWithGraph / 1000).toFixed(1)} s (${pct(c.extraTime)}) | ${c.dbMiBWithoutGraph} → ${c.dbMiBWithGraph} MiB (${pct(c.extraSpace)})`
+      : '– | –';
+  const lines = [
+    `Measured ${r.date.slice(0, 10)}; oracles: ${r.oracles.typescript}; ${r.oracles.python}. Line-level sites of \`refs\` (confidence ≥ ${r.minConfidence}) on sampled function and method definitions, micro-averaged; the definition's own line left out on both sides. Targets (report split): precision ≥ 0.85, recall ≥ 0.80.`,
+    '',
+    '| split | language | definitions | oracle sites | precision | recall |',
+    '|---|---|---|---|---|---|',
+    ...(['report', 'dev'] as const).flatMap((split) =>
+      (['typescript', 'python'] as const).map((lang) => {
+        const x = r.summary[split][lang];
+        return `| ${split} | ${lang} | ${x.definitions} | ${x.oracleSites} | ${x.precision.toFixed(3)} | ${x.recall.toFixed(3)} |`;
+      }),
+    ),
+    '',
+    '| set | split | source | files | precision | recall | full index without → with the graph (no history) | database |',
+    '|---|---|---|---|---|---|---|---|',
+    ...r.sets.map((x) => `| ${x.name} | ${x.split} | ${x.source} | ${x.files} | ${x.precision.toFixed(3)} | ${x.recall.toFixed(3)} | ${cost(x.cost)} |`),
+  ];
+  if (r.large)
+    lines.push(
+      '',
+      `On ${r.large.files} JavaScript/TypeScript files of installed packages (one repository; ${r.large.queries} random function/method targets, each a cache miss, through the Engine): refs p50 / p95 ${r.large.refsMs.p50} / ${r.large.refsMs.p95} ms, callers ${r.large.callersMs.p50} / ${r.large.callersMs.p95} ms (target p95 < 50 ms); index ${cost(r.large.cost)}.`,
+    );
+  return lines.join('\n');
+}
+
 let readme = readFileSync(join(root, 'README.md'), 'utf8');
 for (const [name, table, placeholder] of [
   ['index', indexTable(), 'INDEX_TABLE'],
@@ -166,6 +215,7 @@ for (const [name, table, placeholder] of [
   ['mcp', mcpTable(), 'MCP_TABLE'],
   ['flood', floodTable(), 'FLOOD_TABLE'],
   ['quality', qualityTable(), 'QUALITY_TABLE'],
+  ['graph', graphTable(), 'GRAPH_TABLE'],
 ] as const) {
   if (!table) continue;
   const block = `<!-- bench:${name} -->\n${table}\n<!-- /bench:${name} -->`;

@@ -36,6 +36,7 @@ import { fusionFor } from './search/fusion-weights.js';
 import { LocalVectorIndex } from './vectors/local-vector-index.js';
 import type {
   FileRecord,
+  GraphPatternRow,
   HistoryStore,
   JobQueue,
   MetadataStore,
@@ -56,9 +57,20 @@ import type { BackendReport } from './backends/health.js';
 import type { OllamaProbeTarget } from './backends/probes.js';
 import { askCodebase, type AskOptions, type AskResult } from './ask/ask.js';
 import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
+import { DEFAULT_MIN_CONFIDENCE, GraphQueries, toDefinition } from './graph/queries.js';
+import { changedDefinitions, impactOf, type ChangeSpec } from './graph/impact.js';
+import type { CallNode, GraphDefinition, ImpactReport, RefSite } from './graph/types.js';
+import type { PatternTag, RefKind } from './lang/types.js';
 
 // The query types live in the neutral types module (front ends and ask use them without the engine).
 export type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
+export type { CallNode, GraphDefinition, ImpactReport, RefSite } from './graph/types.js';
+export { PATTERN_TAGS, REF_KINDS } from './lang/graph/types.js';
+export type { PatternTag, RefKind } from './lang/types.js';
+export type { GraphPatternRow } from './store/types.js';
+
+/** Options of the graph queries: the repository and cwd, and the confidence floor. */
+export type GraphScope = FileScope & { min?: number; depth?: number; kinds?: RefKind[] };
 
 export type BackendEventSink = (level: 'info' | 'warn', message: string, data?: Record<string, unknown>) => void;
 
@@ -258,6 +270,7 @@ export class Engine {
   }
 
   async search(query: string, scope: SearchScope = {}): Promise<EngineSearchHit[]> {
+    if (scope.tags?.length) return this.searchTagged(query, scope, scope.tags);
     const { repoIds, roots, repos } = await this.scope(scope);
     const since = toSeconds(scope.since, 'start', '--since');
     const until = toSeconds(scope.until, 'end', '--until');
@@ -393,6 +406,140 @@ export class Engine {
     }
     if (rel === '') throw new ContextdError('bad-argument', `${file} is the repository itself; name a file`, { exitCode: 2 });
     return { repo, path: rel.split(sep).join('/') };
+  }
+
+  /** A search keeping the hits that hold one of `tags` (patterns on their lines); asks for more hits to fill the page. */
+  private async searchTagged(query: string, scope: SearchScope, tags: PatternTag[]): Promise<EngineSearchHit[]> {
+    const limit = scope.limit ?? this.config.search.defaultLimit;
+    const hits = await this.search(query, { ...scope, tags: undefined, limit: limit * 10 });
+    const repos = new Map((await this.store.listRepos()).map((r) => [r.root, r.id]));
+    const byRepo = new Map<number, Set<string>>();
+    for (const h of hits) {
+      const id = repos.get(h.repo);
+      if (id !== undefined) byRepo.set(id, (byRepo.get(id) ?? new Set()).add(h.path));
+    }
+    const tagged = new Map<string, number[]>();
+    for (const [id, paths] of byRepo)
+      for (const p of await this.store.patternsIn(id, { paths: [...paths] }))
+        if (tags.includes(p.tag)) tagged.set(`${id}\0${p.path}`, [...(tagged.get(`${id}\0${p.path}`) ?? []), p.line]);
+    return hits.filter((h) => (tagged.get(`${repos.get(h.repo)}\0${h.path}`) ?? []).some((l) => l >= h.startLine && l <= h.endLine)).slice(0, limit);
+  }
+
+  /** The code patterns of a repository of one tag (`contextd endpoints`: tag endpoint), in file order. */
+  async patterns(tag: PatternTag, scope: FileScope = {}): Promise<{ repo: string; patterns: GraphPatternRow[] }> {
+    const repo =
+      (await this.store.getRepo(resolve(scope.repo ?? scope.cwd ?? process.cwd()))) ?? (await this.repoFor(scope.repo ?? scope.cwd ?? process.cwd()));
+    return { repo: repo.root, patterns: await this.store.patternsIn(repo.id, { tag }) };
+  }
+
+  // ---- the code graph (daemon/graph/): references, callers, callees, impact ----
+
+  /** Graph queries over one repository's view (LSP: positions already repo-relative). */
+  graphFor(repo: RepoRecord): GraphQueries {
+    // The view's paths (module resolution reads them) are kept per index run of the repository.
+    const stamp = `${repo.indexedAt}:${repo.indexedCommit}:${String(this.foreignWrites())}`;
+    return new GraphQueries(this.store, repo.id, async () => {
+      const known = this.graphPaths.get(repo.id);
+      if (known?.stamp === stamp) return known.paths;
+      const paths = new Set([...(await this.store.listFiles(repo.id)).values()].filter((f) => f.status === 'indexed').map((f) => f.path));
+      this.graphPaths.set(repo.id, { stamp, paths });
+      return paths;
+    });
+  }
+  private readonly graphPaths = new Map<number, { stamp: string; paths: Set<string> }>();
+
+  /** What a target names: `file:line[:col]` (relative to cwd, or to the repository) or a (dotted) symbol. */
+  private async graphTarget(target: string, scope: FileScope): Promise<{ repo: RepoRecord; q: GraphQueries; defs: SymbolRow[] }> {
+    const m = /^(.*?):(\d+)(?::(\d+))?$/.exec(target);
+    if (m) {
+      const { repo, path } = (await this.registeredFile(m[1], scope)) ?? (await this.resolveFile(m[1], scope));
+      const q = this.graphFor(repo);
+      return { repo, q, defs: await q.definitionsAt(path, Number(m[2]), m[3] ? Number(m[3]) : null) };
+    }
+    const where = resolve(scope.repo ?? scope.cwd ?? process.cwd());
+    const repo = (await this.store.getRepo(where)) ?? (await this.repoFor(where));
+    const q = this.graphFor(repo);
+    return { repo, q, defs: await q.resolveTarget(target) };
+  }
+
+  /**
+   * A file inside an indexed repository named by `scope.repo` (its root): found without running
+   * git (a graph query in the daemon answers in milliseconds; a git process costs as much).
+   * Null when that does not apply; resolveFile then decides (and explains).
+   */
+  private async registeredFile(file: string, scope: FileScope): Promise<{ repo: RepoRecord; path: string } | null> {
+    if (!scope.repo) return null;
+    const repo = await this.store.getRepo(resolve(scope.repo));
+    if (!repo) return null;
+    const abs = isAbsolute(file) ? file : resolve(scope.cwd ?? repo.root, file);
+    if (!isInside(repo.root, abs) || !existsSync(abs)) return null;
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      return null;
+    }
+    // A symlink out of the repository (or into another) is resolveFile's to refuse.
+    if (!isInside(realpathSync(repo.root), real)) return null;
+    const rel = relative(realpathSync(repo.root), real);
+    return rel ? { repo, path: rel.split(sep).join('/') } : null;
+  }
+
+  private async graphCached<T>(
+    kind: string,
+    target: string,
+    scope: GraphScope,
+    compute: (t: Awaited<ReturnType<Engine['graphTarget']>>) => Promise<T>,
+  ): Promise<T> {
+    const t = await this.graphTarget(target, scope);
+    const { scopes, state, local } = this.cacheScope([t.repo], false, false);
+    const defs = t.defs.map((d) => [d.path, d.container, d.name, d.startLine]);
+    const params = { defs, min: scope.min, depth: scope.depth, kinds: scope.kinds, state };
+    return (await this.cache.fetch(kind, params, scopes, () => compute(t), local)).value;
+  }
+
+  /** Every use of the definitions a target names, with a confidence (at least `min`, default 0.4). */
+  refs(target: string, scope: GraphScope = {}): Promise<{ definitions: GraphDefinition[]; refs: RefSite[] }> {
+    return this.graphCached('graph-refs', target, scope, async ({ q, defs }) => ({
+      definitions: defs.map(toDefinition),
+      refs: await q.refs(defs, { min: scope.min ?? DEFAULT_MIN_CONFIDENCE, kinds: scope.kinds }),
+    }));
+  }
+
+  /** Who calls the target, to `depth` calls away (default 1). */
+  callers(target: string, scope: GraphScope = {}): Promise<{ definitions: GraphDefinition[]; callers: CallNode[] }> {
+    return this.graphCached('graph-callers', target, scope, async ({ q, defs }) => ({
+      definitions: defs.map(toDefinition),
+      callers: await q.callers(defs, scope.depth ?? 1, scope.min ?? DEFAULT_MIN_CONFIDENCE),
+    }));
+  }
+
+  /** What the target calls, to `depth` calls away (default 1). */
+  callees(target: string, scope: GraphScope = {}): Promise<{ definitions: GraphDefinition[]; callees: CallNode[] }> {
+    return this.graphCached('graph-callees', target, scope, async ({ q, defs }) => ({
+      definitions: defs.map(toDefinition),
+      callees: await q.callees(defs, scope.depth ?? 1, scope.min ?? DEFAULT_MIN_CONFIDENCE),
+    }));
+  }
+
+  /**
+   * What a change touches: a target's definitions, or the definitions a diff changes (`diff`: the
+   * working tree vs HEAD when true, else a commit or a range `A..B`; `staged`: the index vs HEAD);
+   * their callers to `depth` (default 3), the tests among them, and co-change partners from history.
+   */
+  async impact(spec: { target?: string; diff?: string | true; staged?: boolean }, scope: GraphScope = {}): Promise<ImpactReport> {
+    const depth = scope.depth ?? 3;
+    const min = scope.min ?? DEFAULT_MIN_CONFIDENCE;
+    const deps = (repo: RepoRecord) => ({ store: this.store, repoId: repo.id, root: repo.root, maxCommitFiles: this.config.history.maxCommitFiles });
+    if (spec.target) {
+      const { repo, defs } = await this.graphTarget(spec.target, scope);
+      const withLines = defs.map((d) => ({ ...d, lines: [d.startLine, d.endLine] as [number, number] }));
+      return impactOf(deps(repo), withLines, [...new Set(defs.map((d) => d.path))], spec.target, depth, min);
+    }
+    const repo = await this.repoFor(scope.repo ?? scope.cwd ?? process.cwd());
+    const change: ChangeSpec = spec.staged ? { kind: 'staged' } : typeof spec.diff === 'string' ? { kind: 'rev', rev: spec.diff } : { kind: 'worktree' };
+    const { defs, files, source } = await changedDefinitions(repo.root, change);
+    return impactOf(deps(repo), defs, files, source, depth, min);
   }
 
   /** The commits that shaped a file, a line range or a symbol (`src/a.py`, `src/a.py:10-20`, `src/a.py#Cache.get`). */

@@ -4,6 +4,7 @@
  * nothing above search: front ends and `ask` use them without importing the engine or the
  * server, so no import cycle goes through them.
  */
+import type { PatternTag } from './lang/types.js';
 import type { BackendReport } from './backends/health.js';
 import type { EmbeddingProgress } from './embed/types.js';
 import type { SearchHit } from './search/search.js';
@@ -37,6 +38,8 @@ export interface SearchScope extends QueryScope {
   semanticWeight?: number;
   /** Overrides the score factor of test files for this search (1 = no preference): for tuning. */
   testFileFactor?: number;
+  /** Only hits holding one of these code patterns (endpoint, db-query, error-handling: the code graph's tags). */
+  tags?: PatternTag[];
 }
 
 export interface FileScope {

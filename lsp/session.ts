@@ -27,6 +27,7 @@ import { errorMessage } from '../daemon/errors.js';
 import { VERSION } from '../daemon/version.js';
 import { DEFAULT_LSP_SETTINGS, mergeSettings, type LspContext, type LspSettings } from './context.js';
 import { definition } from './definition.js';
+import { codeLenses, implementations, incomingCalls, outgoingCalls, prepareCallHierarchy, references, resolveCodeLens } from './graph.js';
 import { documentSymbols } from './document-symbol.js';
 import { Documents } from './documents.js';
 import { engineHistorySource, type HistorySource } from './history-source.js';
@@ -139,6 +140,10 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
         documentSymbolProvider: { label: 'contextd' },
         hoverProvider: true,
         definitionProvider: staticDefinition,
+        referencesProvider: true,
+        callHierarchyProvider: true,
+        implementationProvider: true,
+        codeLensProvider: { resolveProvider: true },
         executeCommandProvider: { commands: [SEARCH_COMMAND] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
@@ -241,6 +246,16 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
     if (!path || settings.definitionFallback === false) return null;
     return definition({ engine: ctx.engine, documents, workspace, settings: () => settings }, params);
   });
+
+  // The code graph (lsp/graph.ts).
+  const graph = { engine: ctx.engine, workspace };
+  connection.onReferences((params) => references(graph, params.textDocument.uri, params.position, params.context?.includeDeclaration === true));
+  connection.onImplementation((params) => implementations(graph, params.textDocument.uri, params.position));
+  connection.languages.callHierarchy.onPrepare((params) => prepareCallHierarchy(graph, params.textDocument.uri, params.position));
+  connection.languages.callHierarchy.onIncomingCalls((params) => incomingCalls(graph, params.item));
+  connection.languages.callHierarchy.onOutgoingCalls((params) => outgoingCalls(graph, params.item));
+  connection.onCodeLens((params) => codeLenses(graph, params.textDocument.uri));
+  connection.onCodeLensResolve((lens) => resolveCodeLens(graph, lens));
 
   const search = async (args: unknown) =>
     runSearch(ctx.engine, args, await workspace.repos(), ctx.engine.config.search.defaultLimit, ctx.freshness ? (root) => ctx.freshness!(root) : undefined);

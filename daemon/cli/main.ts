@@ -14,6 +14,7 @@ import { registerMcpCommand } from './mcp-command.js';
 import { registerLspCommand } from './lsp-command.js';
 import { registerHistoryCommand } from './history-command.js';
 import { registerRelatedCommand } from './related-command.js';
+import { registerGraphCommands } from './graph-command.js';
 import { registerChangesCommand } from './changes-command.js';
 import { registerAskCommand } from './ask-command.js';
 import { registerDoctorCommand } from './doctor-command.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerChangesCommand(program);
   registerAskCommand(program);
   registerDoctorCommand(program);
+  registerGraphCommands(program);
   registerMigrateCommand(program);
   registerDaemonCommands(program);
   registerServiceCommands(program);

@@ -7,6 +7,16 @@ import { formatGutter, numberExcerpt, queryWords } from './gutter.js';
 import { SEARCH_MODES, type SearchMode } from '../search/semantic.js';
 import { day, shortSha } from './history-format.js';
 import { toPublicHit } from '../search/public-hit.js';
+import { PATTERN_TAGS, type PatternTag } from '../engine.js';
+
+function parseTags(value: string, prev: PatternTag[] = []): PatternTag[] {
+  const tags = value.split(',').map((x) => x.trim());
+  for (const x of tags) {
+    if (!(PATTERN_TAGS as readonly string[]).includes(x))
+      throw new ContextdError('bad-argument', `--tag must be one of ${PATTERN_TAGS.join(', ')} (got ${JSON.stringify(x)})`, { exitCode: 2 });
+  }
+  return [...prev, ...(tags as PatternTag[])];
+}
 
 interface SearchFlags {
   repo?: string;
@@ -21,6 +31,7 @@ interface SearchFlags {
   boostRecent?: boolean;
   boostChurn?: boolean;
   mode?: SearchMode;
+  tag?: PatternTag[];
 }
 
 function parseMode(value: string): SearchMode {
@@ -44,6 +55,7 @@ export function registerSearchCommand(program: Command): void {
     .option('--boost-recent', 'rank recently changed code higher')
     .option('--boost-churn', 'rank frequently changed code higher')
     .option('--mode <mode>', 'hybrid (default: every retriever fused), lexical, semantic or symbol', parseMode)
+    .option('--tag <tags>', `only code holding one of these patterns (comma-separated: ${PATTERN_TAGS.join(', ')})`, parseTags)
     .option('--json', 'print a JSON array of hits')
     .addHelpText(
       'after',
@@ -68,6 +80,7 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
           boostRecent: flags.boostRecent,
           boostChurn: flags.boostChurn,
           mode: flags.mode,
+          tags: flags.tag,
         });
         // Freshness of the answer: which commit the index reflects and what changed since.
         const fresh = repo ? await engine.freshness(repo).catch(() => null) : null;

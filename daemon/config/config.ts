@@ -16,6 +16,8 @@ export interface IndexConfig {
   exclude: string[];
   /** Parse workers for large index runs (0 = in-process). */
   workers: number;
+  /** Build the code graph (references, calls, imports) while indexing. Default true. */
+  graph: boolean;
 }
 
 export interface SearchConfig {
@@ -165,7 +167,7 @@ export interface ContextdConfig {
 }
 
 const DEFAULTS = {
-  index: { maxFileBytes: 1024 * 1024, exclude: [] as string[], workers: 2 },
+  index: { maxFileBytes: 1024 * 1024, exclude: [] as string[], workers: 2, graph: true },
   search: { defaultLimit: 10, workers: 2 },
   lsp: { autoRegister: true, definitionFallback: false as boolean | string[], workspaceSymbolLimit: 100 },
   mcp: { autoRegisterWorktrees: true, httpPort: null as number | null },
@@ -316,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
       maxFileBytes: positiveInt(env.CONTEXTD_MAX_FILE_BYTES ?? idx.maxFileBytes, 'index.maxFileBytes', DEFAULTS.index.maxFileBytes),
       exclude: stringList(idx.exclude, 'index.exclude'),
       workers: positiveInt(env.CONTEXTD_WORKERS ?? idx.workers, 'index.workers', DEFAULTS.index.workers, true),
+      graph: boolFlag(env.CONTEXTD_GRAPH ?? idx.graph, 'index.graph', DEFAULTS.index.graph),
     },
     search: {
       defaultLimit: positiveInt(search.defaultLimit, 'search.defaultLimit', DEFAULTS.search.defaultLimit),

@@ -18,6 +18,7 @@ import type { HistoryConfig, IndexConfig } from '../config/config.js';
 import { enrichHistory, type HistoryRunSummary } from './history.js';
 import { contentKey } from './keys.js';
 import { extrasOf } from './enrich.js';
+import { backfillGraph } from './graph-backfill.js';
 
 export type IndexPhase = 'scan' | 'index' | 'cleanup' | 'history';
 
@@ -179,6 +180,8 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
 
   progress({ phase: 'cleanup', done: 0, total: gone.length });
   if (gone.length) await store.deleteFiles(repo.id, gone);
+  // Code graph facts for parses stored before the graph (or by an older extractor); none after the first run.
+  if (config.graph !== false) await backfillGraph(deps, repo.id, root, scan.objectFormat, opts.signal);
 
   // History reads the view just written: blame for changed files, commits since the last tip.
   // Path runs (file events) get it too: their changed files are re-blamed as uncommitted edits.
@@ -282,7 +285,7 @@ async function prepareFile(deps: IndexDeps, root: string, plan: Plan): Promise<{
   if ('skip' in classified) {
     return { write: { ...base, encoding: null, content: { kind: 'skipped', reason: classified.skip } }, outcome: { kind: 'skipped', reason: classified.skip } };
   }
-  const parsed = await pool.parse(file.path, classified.text, language);
+  const parsed = await pool.parse(file.path, classified.text, language, deps.config.graph === false ? { graph: false } : undefined);
   const extras = extrasOf(parsed);
   const chunkHashes = extras.map((e) => e.hash);
   const lexical = extras.map((e) => ({ symbol: e.lexSymbol, body: e.lexBody }));

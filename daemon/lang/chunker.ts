@@ -15,6 +15,7 @@
 import type { Tree } from 'web-tree-sitter';
 import { discardParser, parserFor } from './grammars.js';
 import { extractDefinitions } from './extract.js';
+import { extractGraph } from './graph/extract-graph.js';
 import { layoutFile, type LayoutBounds } from './layout.js';
 import { SourceLines } from './lines.js';
 import { extractMarkdown } from './markdown.js';
@@ -32,6 +33,7 @@ export const DEFAULT_CHUNK_OPTIONS: Readonly<Required<ChunkOptions>> = Object.fr
   windowLines: 60,
   maxParseChars: 4_000_000,
   parseTimeoutMs: 10_000,
+  graph: true,
 });
 
 function resolveOptions(opts: ChunkOptions | undefined): Required<ChunkOptions> {
@@ -45,6 +47,7 @@ function resolveOptions(opts: ChunkOptions | undefined): Required<ChunkOptions> 
     windowLines: Math.min(atLeast(o.windowLines, 1), atLeast(o.maxChunkLines, 1)),
     maxParseChars: atLeast(o.maxParseChars, 0),
     parseTimeoutMs: atLeast(o.parseTimeoutMs, 1),
+    graph: o.graph !== false,
   };
 }
 
@@ -97,7 +100,10 @@ export async function parseFile(path: string, text: string, language: string, op
     if (root.hasError && symbols.length === 0) {
       return windows(language, src, o, 'syntax errors; no definitions recovered');
     }
-    return { language, chunks: layoutFile(src, defs, bounds), symbols, fallback: false };
+    const out: ParsedFile = { language, chunks: layoutFile(src, defs, bounds), symbols, fallback: false };
+    const graph = o.graph ? graphOf(tree, language, text, symbols) : undefined;
+    if (graph) out.graph = graph;
+    return out;
   } catch (err) {
     return windows(language, src, o, `chunking failed on ${path}: ${errorMessage(err)}`);
   } finally {
@@ -117,6 +123,15 @@ function windows(language: string, src: SourceLines, o: Required<ChunkOptions>, 
   const out: ParsedFile = { language, chunks, symbols: [], fallback: true };
   if (parseError !== undefined) out.parseError = parseError;
   return out;
+}
+
+/** The code graph's facts from the same tree; a failure there costs the graph of this file, never its chunks. */
+function graphOf(tree: Tree, language: string, text: string, symbols: ParsedFile['symbols']): ParsedFile['graph'] {
+  try {
+    return extractGraph(tree, language, text, symbols);
+  } catch {
+    return { refs: [], imports: [], pkg: null };
+  }
 }
 
 function errorMessage(err: unknown): string {

@@ -1,4 +1,7 @@
 /** What the chunker produces for one file. Lines are 1-based and inclusive everywhere. */
+import type { FileGraph } from './graph/types.js';
+
+export type { CodePattern, FileGraph, GraphImport, GraphRef, PatternTag, RefKind } from './graph/types.js';
 
 export type SymbolKind =
   | 'function'
@@ -55,6 +58,8 @@ export interface ParsedFile {
   fallback: boolean;
   /** Why the parse fell back, when it did because of an error. */
   parseError?: string;
+  /** Code graph facts (references, imports), for languages the graph covers (lang/graph/). */
+  graph?: FileGraph;
 }
 
 /** Bounds and limits for parseFile. Every field is optional; defaults are in chunker.ts (DEFAULT_CHUNK_OPTIONS). */
@@ -76,4 +81,6 @@ export interface ChunkOptions {
   maxParseChars?: number;
   /** A parse running longer than this is cancelled; the file gets windows. Default 10,000 ms. */
   parseTimeoutMs?: number;
+  /** Extract the code graph's facts too (lang/graph/). Default true. */
+  graph?: boolean;
 }

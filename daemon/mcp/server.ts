@@ -23,6 +23,10 @@ import { registerSearchHistory } from './tools/search-history.js';
 import { registerOutline } from './tools/outline.js';
 import { registerListFiles } from './tools/list-files.js';
 import { registerGetConfig } from './tools/get-config.js';
+import { registerFindReferences } from './tools/find-references.js';
+import { registerCallGraph } from './tools/call-graph.js';
+import { registerChangeImpact } from './tools/change-impact.js';
+import { registerListEndpoints } from './tools/list-endpoints.js';
 
 export type ToolRegistrar = (server: McpServer, deps: ToolDeps) => unknown;
 
@@ -32,6 +36,10 @@ export const TOOL_REGISTRARS: ToolRegistrar[] = [
   registerGrepCode,
   registerFindSymbol,
   registerOutline,
+  registerFindReferences,
+  registerCallGraph,
+  registerChangeImpact,
+  registerListEndpoints,
   registerListFiles,
   registerGetCode,
   registerCodeHistory,
@@ -49,6 +57,7 @@ export const ASK_PROBE_MS = Number(process.env.CONTEXTD_BACKEND_PROBE_MS) || 30_
 export const SERVER_INSTRUCTIONS =
   'contextd indexes the git repositories the user registered (default: the one the client works in). ' +
   'Find code with search_code (by meaning or name), grep_code (exact text or regex), find_symbol (a definition by name); ' +
+  'follow code with find_references, call_graph and change_impact (what a diff touches); list HTTP routes with list_endpoints; ' +
   "see structure with outline (one file) and list_files (a glob); read with get_code or resources/read on a hit's contextd:// URI; " +
   'learn why with code_history (one piece of code), search_history (when something was added or removed), recent_changes and related_files. ' +
   'index_status says how fresh the index is. ask_codebase (when a local model is configured) answers with path:line citations. ' +

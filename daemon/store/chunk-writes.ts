@@ -9,6 +9,9 @@ import { errorMessage } from '../errors.js';
 import { indexText } from '../search/tokenize.js';
 import { batchesFor, valuesList, type SqlPort } from './sql-port.js';
 import { OCCURRENCE_COLS, occurrenceValues } from './tables.js';
+import { GRAPH_VERSION } from '../lang/graph/types.js';
+import { GRAPH_LANGUAGES } from '../lang/graph/rules.js';
+import { insertGraphs } from './graph-store.js';
 import type { FileWrite, WriteOutcome } from './types.js';
 
 export interface ChunkLexicon {
@@ -135,6 +138,18 @@ export class SqlChunkWriter {
         await insertRows(c, 'symbols', SYMBOL_COLS, symbols);
         this.onSymbols();
       }
+      // The code graph's facts of the same parses, in the same transaction.
+      await insertGraphs(
+        c,
+        // A file of a graph language that fell back to windows gets (empty) facts: nothing to backfill later.
+        // No facts at all (the graph turned off) leaves the parse to the backfill of a later run.
+        fresh.flatMap((f) => {
+          const p = f.content.parsed;
+          const graph = p.graph ?? (p.fallback && GRAPH_LANGUAGES.includes(p.language) ? { refs: [], imports: [], pkg: null } : null);
+          return graph ? [{ parseId: known.get(f.contentKey)!, graph }] : [];
+        }),
+        GRAPH_VERSION,
+      );
     }
     // View rows (the last write of a path wins, as it would one by one).
     const outcomes: WriteOutcome[] = [];

@@ -267,4 +267,28 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER COLUMN c0 SET STORAGE EXTERNAL, ALTER COLUMN c1 SET STORAGE EXTERNAL;
     `,
   },
+  // 6: the code graph (see pgGraphSchema below).
+  { version: 6, name: 'code graph: uses and imports per parse, names index', sql: pgGraphSchema() },
 ];
+
+// ---- the code graph (daemon/store/graph-store.ts) --------------------------------------------
+/** The same tables as SQLite's graph block; compared text `COLLATE "C"`. */
+function pgGraphSchema(): string {
+  return `
+    CREATE TABLE graph_parses (
+      parse_id bigint PRIMARY KEY REFERENCES parses(id) ON DELETE CASCADE,
+      version integer NOT NULL,
+      pkg text COLLATE "C",
+      imports text NOT NULL,
+      bases text NOT NULL,
+      patterns text NOT NULL
+    );
+    CREATE TABLE graph_names (
+      name text COLLATE "C" NOT NULL,
+      parse_id bigint NOT NULL REFERENCES graph_parses(parse_id) ON DELETE CASCADE,
+      uses text NOT NULL,
+      PRIMARY KEY (name, parse_id)
+    );
+    CREATE INDEX graph_names_parse ON graph_names (parse_id);
+  `;
+}

@@ -39,11 +39,12 @@ import { SqlJobQueue } from './job-queue.js';
 import { rescoredLexicalSearch, SqlChunkReads } from './chunk-reads.js';
 import { SqlRepos, viewSql } from './repos.js';
 import { delegate, type SqlPort } from './sql-port.js';
+import { SqlGraph } from './graph-store.js';
 import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
 import { CHUNK_COLS, toChunkRow, type RepoPatch, type Row } from './tables.js';
 import { SqlEmbeddingStore } from './vectors.js';
 import type { RepoLease, RepoLock } from './repo-lock.js';
-import type { ChunkStore, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth, ViewFilter } from './types.js';
+import type { ChunkStore, GraphStore, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth, ViewFilter } from './types.js';
 
 type Fragment = ReturnType<typeof sql.fragment>;
 
@@ -68,7 +69,8 @@ function regexError(err: unknown): unknown {
 }
 
 /** The concerns' shared implementations (repos.ts, job-queue.ts, history-store.ts, chunk-reads.ts), bound onto the store. */
-export interface PostgresStore extends RepoStore, JobQueue, HistoryStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
+export interface PostgresStore
+  extends RepoStore, JobQueue, HistoryStore, GraphStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
 
 export class PostgresStore implements MetadataStore {
   readonly backend = 'postgres';
@@ -110,6 +112,7 @@ export class PostgresStore implements MetadataStore {
       this.history,
       new SqlChunkReads(this.port, this.view, lex, regexError),
       new SqlChunkWriter(this.port, chunkLexicon, () => (this.namesCache = null)),
+      new SqlGraph(this.port),
     );
   }
 

@@ -213,4 +213,34 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   DROP TABLE chunks;
   ALTER TABLE chunks_v5 RENAME TO chunks;
   `,
+  // 6: the code graph (see sqliteGraphSchema below).
+  sqliteGraphSchema(),
 ];
+
+// ---- the code graph (daemon/store/graph-store.ts) --------------------------------------------
+/**
+ * Graph facts per parse (content-addressed like chunks; pruning a parse cascades): the uses of
+ * names and the imports of each parse in one row, and an index of the names each parse uses. A function, so the array above can name it before this point in the module.
+ */
+function sqliteGraphSchema(): string {
+  return `
+  -- imports: what the file imports; bases: what each class inherits from; patterns (JSON, graph-codec.ts).
+  CREATE TABLE graph_parses (
+    parse_id INTEGER PRIMARY KEY REFERENCES parses(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    pkg TEXT,
+    imports TEXT NOT NULL,
+    bases TEXT NOT NULL,
+    -- endpoints, database queries, error handling on their lines (lang/graph/patterns.ts)
+    patterns TEXT NOT NULL
+  );
+  -- The uses of each name in each parse (the lookup behind every query reads only these rows).
+  CREATE TABLE graph_names (
+    name TEXT NOT NULL,
+    parse_id INTEGER NOT NULL REFERENCES graph_parses(parse_id) ON DELETE CASCADE,
+    uses TEXT NOT NULL,
+    PRIMARY KEY (name, parse_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX graph_names_parse ON graph_names(parse_id);
+  `;
+}

@@ -16,10 +16,11 @@ import { SqlRepos, viewSql } from './repos.js';
 import { createOwnerOnly, SqliteFileGuard, tightenModes } from './sqlite-file-guard.js';
 import { docsizeTokens, phraseMatch, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
 import { batchesFor, delegate, sqlitePort, valuesList, type SqlPort } from './sql-port.js';
+import { SqlGraph } from './graph-store.js';
 import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
 import { CHUNK_COLS, toChunkRow, type Row } from './tables.js';
 import { rescoredLexicalSearch, SqlChunkReads } from './chunk-reads.js';
-import type { ChunkStore, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth } from './types.js';
+import type { ChunkStore, GraphStore, HistoryStore, JobQueue, LexicalQuery, LexicalRow, MetadataStore, RepoStore, StoreHealth } from './types.js';
 
 /** FTS5 syntax errors are the query's fault, not the store's. */
 function ftsError(err: unknown, what: string): unknown {
@@ -71,7 +72,8 @@ export interface SqliteStoreOptions {
 }
 
 /** The concerns' shared implementations (repos.ts, job-queue.ts, history-store.ts, chunk-reads.ts), bound onto the store. */
-export interface SqliteStore extends RepoStore, JobQueue, HistoryStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
+export interface SqliteStore
+  extends RepoStore, JobQueue, HistoryStore, GraphStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
 
 export class SqliteStore implements MetadataStore {
   readonly backend = 'sqlite';
@@ -147,6 +149,7 @@ export class SqliteStore implements MetadataStore {
       this.history,
       new SqlChunkReads(this.port, this.view, COMMIT_FTS, (e) => e),
       new SqlChunkWriter(this.port, CHUNK_FTS, () => (this.namesCache = null)),
+      new SqlGraph(this.port),
     );
   }
 

@@ -144,6 +144,21 @@ export const TABLES: readonly TableDecl[] = [
     refs: { repo_id: 'repos', commit_id: 'commits' },
     perRepo: true,
   },
+  // The code graph (graph-store.ts): facts per parse, copied with their parse.
+  {
+    name: 'graph_parses',
+    cols: { parse_id: int, version: int, pkg: text, imports: text, bases: text, patterns: text },
+    key: ['parse_id'],
+    refs: { parse_id: 'parses' },
+    parent: { table: 'parses', col: 'parse_id' },
+  },
+  {
+    name: 'graph_names',
+    cols: { name: text, parse_id: int, uses: text },
+    key: ['name', 'parse_id'],
+    refs: { parse_id: 'parses' },
+    parent: { table: 'parses', col: 'parse_id' },
+  },
   { name: 'embed_models', cols: { id: text, provider: text, dim: int, created_at: int, trained_chunks: int, blob: bytes }, key: ['id'] },
   { name: 'chunk_vectors', cols: { model_id: text, chunk_hash: text, vector: bytes }, key: ['id'] },
   { name: 'embed_settings', cols: { key: text, value: text }, key: ['key'], where: "key NOT LIKE 'migration:%'" },

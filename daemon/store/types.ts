@@ -3,7 +3,7 @@
  * lexical index, the job queue, history; vectors in vector-types.ts), and the plain data
  * they exchange. Async so that network backends fit; the SQLite backend resolves at once.
  */
-import type { ChunkKind, ParsedFile, SymbolKind } from '../lang/types.js';
+import type { ChunkKind, CodePattern, FileGraph, ParsedFile, PatternTag, RefKind, SymbolKind } from '../lang/types.js';
 import type { RepoLock } from './repo-lock.js';
 
 export interface RepoRecord {
@@ -253,7 +253,7 @@ export interface HistoryStore {
 }
 
 /** The whole metadata store: every concern's interface, on one connection, plus its own upkeep. */
-export interface MetadataStore extends RepoStore, ChunkStore, JobQueue, HistoryStore {
+export interface MetadataStore extends RepoStore, ChunkStore, JobQueue, HistoryStore, GraphStore {
   readonly backend: string;
   /** Where the data lives, for status output (a path or a redacted URL). */
   readonly location: string;
@@ -449,4 +449,81 @@ export interface HistoryStats {
   shallow: boolean;
   files: Record<string, number>;
   pending: number;
+}
+
+// ---- The code graph (graph-store.ts; resolution and queries in daemon/graph/) ----
+
+export interface GraphRefRow {
+  path: string;
+  language: string;
+  name: string;
+  line: number;
+  column: number;
+  kind: RefKind;
+  enclosing: string | null;
+  qualifier: string | null;
+}
+
+export interface GraphImportRow {
+  path: string;
+  local: string;
+  module: string;
+  name: string | null;
+  line: number;
+}
+
+/** A code pattern on a line of a view file. */
+export interface GraphPatternRow extends CodePattern {
+  path: string;
+  language: string;
+}
+
+/** What resolution reads of a file besides its uses. */
+export interface GraphFileFacts {
+  path: string;
+  pkg: string | null;
+  imports: GraphImportRow[];
+  /** Class path -> the names it inherits from. */
+  bases: Record<string, string[]>;
+}
+
+/** A view file whose parse has no graph facts of the current extractor version. */
+export interface GraphPendingFile {
+  path: string;
+  blob: string;
+  language: string;
+  parseId: number;
+}
+
+/** Graph facts of one parse, to be stored. */
+export interface GraphWrite {
+  parseId: number;
+  graph: FileGraph;
+}
+
+export interface GraphStore {
+  /** Uses of any of `names` in the repository's view, in (path, line, column) order. */
+  refsNamed(repoId: number, names: string[]): Promise<GraphRefRow[]>;
+  /** Uses in these files of the view, optionally of one kind only, or between two lines (of a single file). */
+  refsIn(repoId: number, paths: string[], opts?: { kind?: RefKind; lines?: { start: number; end: number } }): Promise<GraphRefRow[]>;
+  /** The code patterns (endpoints, database queries, error handling) of the view, or of some files, of one tag. */
+  patternsIn(repoId: number, opts?: { paths?: string[]; tag?: PatternTag }): Promise<GraphPatternRow[]>;
+  /** Imports, package and class bases of these files of the view, in one read. */
+  factsOf(repoId: number, paths: string[]): Promise<GraphFileFacts[]>;
+  /** What each class of these files inherits from (class path -> base names), by file. */
+  basesIn(repoId: number, paths: string[]): Promise<Map<string, Record<string, string[]>>>;
+  /** The definitions (symbols) of these files of the view, in file order. */
+  symbolsIn(repoId: number, paths: string[]): Promise<SymbolRow[]>;
+  /** The imports of these files of the view. */
+  importsOf(repoId: number, paths: string[]): Promise<GraphImportRow[]>;
+  /** Files of the view importing a module whose spelling ends with one of `tails` (candidates; the resolver decides). */
+  importersOf(repoId: number, names: string[]): Promise<GraphImportRow[]>;
+  /** The declared package of these files (Go, Java), where they have one. */
+  packagesOf(repoId: number, paths: string[]): Promise<Map<string, string>>;
+  /** Files of the view in `languages` whose parse has no facts of `version` (at most `limit`). */
+  graphPending(repoId: number, version: number, languages: readonly string[], limit: number): Promise<GraphPendingFile[]>;
+  /** Stores (replaces) the facts of parses, in one transaction. */
+  writeGraphs(rows: GraphWrite[], version: number): Promise<void>;
+  /** Counts over the view (status, benchmarks). */
+  graphStats(repoId: number): Promise<{ files: number; refs: number; imports: number }>;
 }

@@ -4,7 +4,7 @@
  * Re-generate by setting TAP_SNAPSHOT=1 and running tests.
  * Make sure to inspect the output below.  Do not ignore changes!
  */
-'use strict';
+'use strict'
 exports[`tests/mcp-tools.test.ts > TAP > tools/list: titles, annotations, strict schemas, output schemas, pinned > tools/list 1`] = `
 Array [
   Object {
@@ -766,6 +766,531 @@ Array [
       "type": "object",
     },
     "title": "File outline",
+  },
+  Object {
+    "annotations": Object {
+      "destructiveHint": false,
+      "idempotentHint": true,
+      "openWorldHint": false,
+      "readOnlyHint": true,
+      "title": "Find references",
+    },
+    "description": "Every use of a function, method, class or variable (calls, reads, writes, imports, type uses, inheritance) with path:line:column, the enclosing symbol and a confidence. Resolved through imports, the enclosing class, self/this and packages (no type checker). Use it before changing or renaming something.",
+    "inputSchema": Object {
+      "$schema": "http://json-schema.org/draft-07/schema#",
+      "additionalProperties": false,
+      "properties": Object {
+        "kinds": Object {
+          "description": "only these kinds of use",
+          "items": Object {
+            "enum": Array [
+              "call",
+              "read",
+              "write",
+              "import",
+              "type",
+              "inherit",
+            ],
+            "type": "string",
+          },
+          "type": "array",
+        },
+        "max_tokens": Object {
+          "description": "output budget in tokens (default 4000)",
+          "maximum": 50000,
+          "minimum": 200,
+          "type": "integer",
+        },
+        "min_confidence": Object {
+          "description": "leave out candidates below this confidence (default 0.3)",
+          "maximum": 1,
+          "minimum": 0,
+          "type": "number",
+        },
+        "repo": Object {
+          "description": "absolute path of a registered repository (default: the one the client works in)",
+          "minLength": 1,
+          "type": "string",
+        },
+        "target": Object {
+          "description": "a definition: \\"path:line\\" or \\"path:line:column\\" (repo-relative; a use there means what it names), or a symbol name (\\"load\\", \\"Store.get\\")",
+          "maxLength": 1000,
+          "minLength": 1,
+          "type": "string",
+        },
+      },
+      "required": Array [
+        "target",
+      ],
+      "type": "object",
+    },
+    "name": "find_references",
+    "outputSchema": Object {
+      "$schema": "http://json-schema.org/draft-07/schema#",
+      "additionalProperties": false,
+      "properties": Object {
+        "definitions": Object {
+          "items": Object {
+            "additionalProperties": false,
+            "properties": Object {
+              "column": Object {
+                "type": "integer",
+              },
+              "kind": Object {
+                "type": "string",
+              },
+              "line": Object {
+                "type": "integer",
+              },
+              "path": Object {
+                "type": "string",
+              },
+              "symbol": Object {
+                "type": "string",
+              },
+            },
+            "required": Array [
+              "path",
+              "line",
+              "column",
+              "symbol",
+              "kind",
+            ],
+            "type": "object",
+          },
+          "type": "array",
+        },
+        "references": Object {
+          "items": Object {
+            "additionalProperties": false,
+            "properties": Object {
+              "column": Object {
+                "type": "integer",
+              },
+              "confidence": Object {
+                "type": "number",
+              },
+              "kind": Object {
+                "type": "string",
+              },
+              "line": Object {
+                "type": "integer",
+              },
+              "path": Object {
+                "type": "string",
+              },
+              "symbol": Object {
+                "type": Array [
+                  "string",
+                  "null",
+                ],
+              },
+            },
+            "required": Array [
+              "path",
+              "line",
+              "column",
+              "kind",
+              "symbol",
+              "confidence",
+            ],
+            "type": "object",
+          },
+          "type": "array",
+        },
+        "total": Object {
+          "description": "references found (the list may be cut to the budget)",
+          "type": "integer",
+        },
+      },
+      "required": Array [
+        "definitions",
+        "references",
+        "total",
+      ],
+      "type": "object",
+    },
+    "title": "Find references",
+  },
+  Object {
+    "annotations": Object {
+      "destructiveHint": false,
+      "idempotentHint": true,
+      "openWorldHint": false,
+      "readOnlyHint": true,
+      "title": "Call graph",
+    },
+    "description": "Who calls a function or method (direction \\"callers\\"), or what it calls (direction \\"callees\\"), to a depth, with the call-site lines and a confidence per edge (the product along a path). Use it to follow code across files; find_references lists every use, not only calls.",
+    "inputSchema": Object {
+      "$schema": "http://json-schema.org/draft-07/schema#",
+      "additionalProperties": false,
+      "properties": Object {
+        "depth": Object {
+          "description": "calls away (default 1)",
+          "maximum": 5,
+          "minimum": 1,
+          "type": "integer",
+        },
+        "direction": Object {
+          "description": "default callers",
+          "enum": Array [
+            "callers",
+            "callees",
+          ],
+          "type": "string",
+        },
+        "max_tokens": Object {
+          "description": "output budget in tokens (default 4000)",
+          "maximum": 50000,
+          "minimum": 200,
+          "type": "integer",
+        },
+        "min_confidence": Object {
+          "description": "leave out candidates below this confidence (default 0.3)",
+          "maximum": 1,
+          "minimum": 0,
+          "type": "number",
+        },
+        "repo": Object {
+          "description": "absolute path of a registered repository (default: the one the client works in)",
+          "minLength": 1,
+          "type": "string",
+        },
+        "target": Object {
+          "description": "a definition: \\"path:line\\" or \\"path:line:column\\" (repo-relative; a use there means what it names), or a symbol name (\\"load\\", \\"Store.get\\")",
+          "maxLength": 1000,
+          "minLength": 1,
+          "type": "string",
+        },
+      },
+      "required": Array [
+        "target",
+      ],
+      "type": "object",
+    },
+    "name": "call_graph",
+    "outputSchema": Object {
+      "$schema": "http://json-schema.org/draft-07/schema#",
+      "additionalProperties": false,
+      "properties": Object {
+        "definitions": Object {
+          "items": Object {
+            "additionalProperties": false,
+            "properties": Object {
+              "column": Object {
+                "type": "integer",
+              },
+              "kind": Object {
+                "type": "string",
+              },
+              "line": Object {
+                "type": "integer",
+              },
+              "path": Object {
+                "type": "string",
+              },
+              "symbol": Object {
+                "type": "string",
+              },
+            },
+            "required": Array [
+              "path",
+              "line",
+              "column",
+              "symbol",
+              "kind",
+            ],
+            "type": "object",
+          },
+          "type": "array",
+        },
+        "direction": Object {
+          "enum": Array [
+            "callers",
+            "callees",
+          ],
+          "type": "string",
+        },
+        "nodes": Object {
+          "items": Object {
+            "additionalProperties": false,
+            "properties": Object {
+              "confidence": Object {
+                "type": "number",
+              },
+              "depth": Object {
+                "type": "integer",
+              },
+              "kind": Object {
+                "type": "string",
+              },
+              "line": Object {
+                "type": "integer",
+              },
+              "path": Object {
+                "type": "string",
+              },
+              "sites": Object {
+                "items": Object {
+                  "type": "integer",
+                },
+                "type": "array",
+              },
+              "symbol": Object {
+                "type": Array [
+                  "string",
+                  "null",
+                ],
+              },
+              "via": Object {
+                "type": "string",
+              },
+            },
+            "required": Array [
+              "symbol",
+              "path",
+              "line",
+              "kind",
+              "confidence",
+              "depth",
+              "sites",
+              "via",
+            ],
+            "type": "object",
+          },
+          "type": "array",
+        },
+        "total": Object {
+          "type": "integer",
+        },
+      },
+      "required": Array [
+        "definitions",
+        "direction",
+        "nodes",
+        "total",
+      ],
+      "type": "object",
+    },
+    "title": "Call graph",
+  },
+  Object {
+    "annotations": Object {
+      "destructiveHint": false,
+      "idempotentHint": true,
+      "openWorldHint": false,
+      "readOnlyHint": true,
+      "title": "Change impact",
+    },
+    "description": "What a change touches: the definitions it changes, their transitive callers, the tests that reach them, and files that historically change together with the changed files, each with a confidence. Give a target (a definition), or a change: \\"working\\" (uncommitted changes vs HEAD), \\"staged\\", or a commit / range (\\"HEAD\\", \\"abc123\\", \\"main..HEAD\\"). Use it before committing or reviewing.",
+    "inputSchema": Object {
+      "$schema": "http://json-schema.org/draft-07/schema#",
+      "additionalProperties": false,
+      "properties": Object {
+        "change": Object {
+          "description": "\\"working\\", \\"staged\\", or a commit or range",
+          "maxLength": 200,
+          "minLength": 1,
+          "type": "string",
+        },
+        "depth": Object {
+          "description": "calls away to follow (default 3)",
+          "maximum": 5,
+          "minimum": 1,
+          "type": "integer",
+        },
+        "max_tokens": Object {
+          "description": "output budget in tokens (default 4000)",
+          "maximum": 50000,
+          "minimum": 200,
+          "type": "integer",
+        },
+        "min_confidence": Object {
+          "description": "leave out candidates below this confidence (default 0.3)",
+          "maximum": 1,
+          "minimum": 0,
+          "type": "number",
+        },
+        "repo": Object {
+          "description": "absolute path of a registered repository (default: the one the client works in)",
+          "minLength": 1,
+          "type": "string",
+        },
+        "target": Object {
+          "description": "a definition (\\"path:line\\" or a symbol name) instead of a change",
+          "maxLength": 1000,
+          "minLength": 1,
+          "type": "string",
+        },
+      },
+      "type": "object",
+    },
+    "name": "change_impact",
+    "outputSchema": Object {
+      "$schema": "http://json-schema.org/draft-07/schema#",
+      "additionalProperties": false,
+      "properties": Object {
+        "callers": Object {
+          "items": Object {
+            "additionalProperties": false,
+            "properties": Object {
+              "confidence": Object {
+                "type": "number",
+              },
+              "depth": Object {
+                "type": "integer",
+              },
+              "kind": Object {
+                "type": "string",
+              },
+              "line": Object {
+                "type": "integer",
+              },
+              "path": Object {
+                "type": "string",
+              },
+              "sites": Object {
+                "items": Object {
+                  "type": "integer",
+                },
+                "type": "array",
+              },
+              "symbol": Object {
+                "type": Array [
+                  "string",
+                  "null",
+                ],
+              },
+              "via": Object {
+                "type": "string",
+              },
+            },
+            "required": Array [
+              "symbol",
+              "path",
+              "line",
+              "kind",
+              "confidence",
+              "depth",
+              "sites",
+              "via",
+            ],
+            "type": "object",
+          },
+          "type": "array",
+        },
+        "changed": Object {
+          "items": Object {
+            "additionalProperties": false,
+            "properties": Object {
+              "kind": Object {
+                "type": "string",
+              },
+              "line": Object {
+                "type": "integer",
+              },
+              "lines": Object {
+                "items": Array [
+                  Object {
+                    "type": "integer",
+                  },
+                  Object {
+                    "type": "integer",
+                  },
+                ],
+                "maxItems": 2,
+                "minItems": 2,
+                "type": "array",
+              },
+              "path": Object {
+                "type": "string",
+              },
+              "symbol": Object {
+                "type": "string",
+              },
+            },
+            "required": Array [
+              "path",
+              "line",
+              "symbol",
+              "kind",
+              "lines",
+            ],
+            "type": "object",
+          },
+          "type": "array",
+        },
+        "co_change": Object {
+          "items": Object {
+            "additionalProperties": false,
+            "properties": Object {
+              "commits": Object {
+                "type": "integer",
+              },
+              "confidence": Object {
+                "type": "number",
+              },
+              "path": Object {
+                "type": "string",
+              },
+              "with": Object {
+                "type": "string",
+              },
+            },
+            "required": Array [
+              "path",
+              "with",
+              "commits",
+              "confidence",
+            ],
+            "type": "object",
+          },
+          "type": "array",
+        },
+        "source": Object {
+          "type": "string",
+        },
+        "tests": Object {
+          "items": Object {
+            "additionalProperties": false,
+            "properties": Object {
+              "confidence": Object {
+                "type": "number",
+              },
+              "depth": Object {
+                "type": "integer",
+              },
+              "path": Object {
+                "type": "string",
+              },
+              "symbol": Object {
+                "type": Array [
+                  "string",
+                  "null",
+                ],
+              },
+            },
+            "required": Array [
+              "path",
+              "symbol",
+              "confidence",
+              "depth",
+            ],
+            "type": "object",
+          },
+          "type": "array",
+        },
+      },
+      "required": Array [
+        "source",
+        "changed",
+        "callers",
+        "tests",
+        "co_change",
+      ],
+      "type": "object",
+    },
+    "title": "Change impact",
   },
   Object {
     "annotations": Object {
@@ -2207,4 +2732,4 @@ Array [
     "title": "Reindex",
   },
 ]
-`;
+`
