@@ -267,4 +267,18 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER COLUMN c0 SET STORAGE EXTERNAL, ALTER COLUMN c1 SET STORAGE EXTERNAL;
     `,
   },
+  // ---- change localization (daemon/locate/): ranking weights learned per repository ----
+  {
+    version: 6,
+    name: 'locate_models: learned change-localization weights per repository',
+    sql: `
+    CREATE TABLE locate_models (
+      repo_id bigint PRIMARY KEY REFERENCES repos(id) ON DELETE CASCADE,
+      trained_commit text NOT NULL,
+      trained_at bigint NOT NULL,
+      history_commits bigint NOT NULL,
+      model text NOT NULL
+    );
+    `,
+  },
 ];

@@ -38,6 +38,8 @@ import { historyFilterSql, SqlHistory, type CommitLexicon, type ViewSql } from '
 import { SqlJobQueue } from './job-queue.js';
 import { rescoredLexicalSearch, SqlChunkReads } from './chunk-reads.js';
 import { SqlRepos, viewSql } from './repos.js';
+import { SqlLocateStore } from './locate-store.js';
+import type { LocateStore } from './locate-types.js';
 import { delegate, type SqlPort } from './sql-port.js';
 import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
 import { CHUNK_COLS, toChunkRow, type RepoPatch, type Row } from './tables.js';
@@ -68,7 +70,7 @@ function regexError(err: unknown): unknown {
 }
 
 /** The concerns' shared implementations (repos.ts, job-queue.ts, history-store.ts, chunk-reads.ts), bound onto the store. */
-export interface PostgresStore extends RepoStore, JobQueue, HistoryStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
+export interface PostgresStore extends RepoStore, JobQueue, HistoryStore, LocateStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
 
 export class PostgresStore implements MetadataStore {
   readonly backend = 'postgres';
@@ -109,6 +111,7 @@ export class PostgresStore implements MetadataStore {
       new SqlJobQueue(this.port, scope, nextSeqs),
       this.history,
       new SqlChunkReads(this.port, this.view, lex, regexError),
+      new SqlLocateStore(this.port),
       new SqlChunkWriter(this.port, chunkLexicon, () => (this.namesCache = null)),
     );
   }
