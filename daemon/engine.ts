@@ -55,10 +55,29 @@ import type { EmbeddingStore, VectorIndex } from './store/vector-types.js';
 import type { BackendReport } from './backends/health.js';
 import type { OllamaProbeTarget } from './backends/probes.js';
 import { askCodebase, type AskOptions, type AskResult } from './ask/ask.js';
+import { buildCorpus, type LocateCorpus } from './locate/corpus.js';
+import { locateFiles, modelInfo, needsTraining, trainModel, type LocateAnswer } from './locate/locate.js';
+import { DEFAULT_WEIGHTS, parseModel, type LocateModel } from './locate/model.js';
+import type { ChunkSearch } from './locate/signals.js';
 import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
 
 // The query types live in the neutral types module (front ends and ask use them without the engine).
 export type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
+
+export type { LocateAnswer, LocatedFile, LocateModelInfo } from './locate/locate.js';
+
+export interface LocateScope {
+  /** The repository (a path inside it); default: the current directory's. */
+  repo?: string;
+  limit?: number;
+  /** Retrain the weights now, even when the stored ones are current. */
+  retrain?: boolean;
+}
+
+export interface LocateResult extends LocateAnswer {
+  repo: string;
+  indexedCommit: string | null;
+}
 
 export type BackendEventSink = (level: 'info' | 'warn', message: string, data?: Record<string, unknown>) => void;
 
@@ -267,7 +286,7 @@ export class Engine {
       paths: scope.paths,
       limit: scope.limit ?? this.config.search.defaultLimit,
       history: scope.author || since !== undefined || until !== undefined ? { author: scope.author || undefined, since, until } : undefined,
-      historyWeight: scope.history ? HISTORY_WEIGHT_BOOSTED : HISTORY_WEIGHT,
+      historyWeight: scope.historyWeight ?? (scope.history ? HISTORY_WEIGHT_BOOSTED : HISTORY_WEIGHT),
       boosts: { recent: scope.boostRecent, churn: scope.boostChurn },
       maxCommitFiles: this.config.history.maxCommitFiles,
       mode: scope.mode,
@@ -450,6 +469,65 @@ export class Engine {
    */
   ask(question: string, opts: AskOptions = {}): Promise<AskResult> {
     return askCodebase(this, this.config.ask, question, opts);
+  }
+
+  /** Change localization corpora per repository, for the indexed state they were built from (see daemon/locate/). */
+  private locateCorpora = new Map<number, { key: string; corpus: Promise<LocateCorpus> }>();
+  private locateTraining = new Map<number, Promise<LocateModel>>();
+
+  /**
+   * Which files a described change would touch, ranked, with reasons (`contextd locate`). The weights
+   * are learned from the repository's own history (replayed commits, none newer than the indexed one),
+   * stored with the index and retrained when the history has grown by a tenth.
+   */
+  async locate(description: string, scope: LocateScope = {}): Promise<LocateResult> {
+    if (!description.trim()) throw new ContextdError('bad-argument', 'describe the change to locate', { exitCode: 2 });
+    const repo = (await this.scope({ repo: scope.repo ?? process.cwd() })).repos[0];
+    const corpus = await this.locateCorpus(repo);
+    const chunkSearch: ChunkSearch = async (d, limit) =>
+      (await this.search(d, { repo: repo.root, limit, historyWeight: 0, testFileFactor: 1 })).map((h) => ({
+        path: h.path,
+        startLine: h.startLine,
+        endLine: h.endLine,
+        symbol: h.symbol,
+        score: h.score,
+      }));
+    let stored = await this.store.getLocateModel(repo.id);
+    let model = stored ? parseModel(stored.model) : null;
+    if (scope.retrain || !model || needsTraining(stored, corpus)) {
+      let training = this.locateTraining.get(repo.id);
+      if (!training) {
+        training = trainModel(corpus, chunkSearch);
+        this.locateTraining.set(repo.id, training);
+      }
+      try {
+        model = await training;
+      } finally {
+        this.locateTraining.delete(repo.id);
+      }
+      stored = {
+        trainedCommit: corpus.commits.at(-1)?.sha ?? '',
+        trainedAt: Math.floor(Date.now() / 1000),
+        historyCommits: corpus.commits.length,
+        model: JSON.stringify(model),
+      };
+      if (corpus.commits.length) await this.store.putLocateModel(repo.id, stored);
+    }
+    model ??= { version: 1, ...DEFAULT_WEIGHTS, training: { source: 'defaults', reason: 'no history', queries: 0, train: null, validation: null, newestReplayed: null } };
+    const files = await locateFiles(corpus, description, model, chunkSearch, scope.limit ?? 10);
+    return { repo: repo.root, indexedCommit: repo.indexedCommit, files, model: modelInfo(model, stored, corpus.commits.length) };
+  }
+
+  private locateCorpus(repo: RepoRecord): Promise<LocateCorpus> {
+    const key = `${repo.indexedCommit}\0${repo.indexedAt}`;
+    const hit = this.locateCorpora.get(repo.id);
+    if (hit && hit.key === key) return hit.corpus;
+    const corpus = Promise.all([this.store.locateFileTexts(repo.id), this.store.locateCommits(repo.id)]).then(([texts, commits]) =>
+      buildCorpus(texts, commits, repo.indexedCommit),
+    );
+    corpus.catch(() => this.locateCorpora.delete(repo.id));
+    this.locateCorpora.set(repo.id, { key, corpus });
+    return corpus;
   }
 
   /** Drops content no view references (and the vectors of pruned chunks, wherever the index keeps them). */

@@ -37,6 +37,8 @@ export interface SearchScope extends QueryScope {
   semanticWeight?: number;
   /** Overrides the score factor of test files for this search (1 = no preference): for tuning. */
   testFileFactor?: number;
+  /** Overrides the history retriever's weight (0: off; `locate` has its own history signal, cut off in time). */
+  historyWeight?: number;
 }
 
 export interface FileScope {

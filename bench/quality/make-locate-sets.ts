@@ -19,7 +19,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { dirname, join, relative } from 'node:path';
 import { BENCH_CACHE } from '../corpus.js';
 
-export const BUILDER_VERSION = 1;
+export const BUILDER_VERSION = 2;
 
 export interface LocateSetSpec {
   name: string;
@@ -187,11 +187,13 @@ export function buildLocateSet(spec: LocateSetSpec, file: LocateSpecFile, log: (
     log(`${spec.name}: fetch ${v} (${i + 1}/${spec.versions.length})`);
     return fetchVersion(spec.npm, v);
   });
-  // The newest shipped changelog has the entries of every older version.
-  let entries = new Map<string, string>();
-  for (let i = dirs.length - 1; i >= 0 && entries.size === 0; i--) {
-    const name = readdirSync(dirs[i]).find((f) => CHANGELOG_RE.test(f));
-    if (name) entries = parseChangelog(readFileSync(join(dirs[i], name), 'utf8'));
+  // Each version's entry from the newest shipped changelog that has it (packages rename
+  // History.md to CHANGELOG.md, or stop shipping one).
+  const entries = new Map<string, string>();
+  for (let i = dirs.length - 1; i >= 0; i--) {
+    for (const name of readdirSync(dirs[i]).filter((f) => CHANGELOG_RE.test(f))) {
+      for (const [v, e] of parseChangelog(readFileSync(join(dirs[i], name), 'utf8'))) if (!entries.has(v)) entries.set(v, e);
+    }
   }
   const work = join(out, 'work');
   mkdirSync(work);

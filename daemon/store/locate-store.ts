@@ -23,12 +23,12 @@ export class SqlLocateStore implements LocateStore {
        WHERE rc.repo_id = ? ORDER BY cf.commit_id, cf.path`,
       [repoId],
     );
-    const byCommit = new Map<number, { files: string[]; oldPaths: string[] }>();
+    const byCommit = new Map<number, { files: string[]; renames: { from: string; to: string }[] }>();
     for (const f of files) {
       let e = byCommit.get(Number(f.commit_id));
-      if (!e) byCommit.set(Number(f.commit_id), (e = { files: [], oldPaths: [] }));
+      if (!e) byCommit.set(Number(f.commit_id), (e = { files: [], renames: [] }));
       e.files.push(f.path);
-      if (f.old_path) e.oldPaths.push(f.old_path);
+      if (f.old_path) e.renames.push({ from: f.old_path, to: f.path });
     }
     return rows
       .filter((r) => r.parents.split(' ').filter(Boolean).length <= 1)
@@ -39,7 +39,7 @@ export class SqlLocateStore implements LocateStore {
         subject: redactSecrets(r.subject),
         body: redactSecrets(r.body),
         files: byCommit.get(Number(r.id))?.files ?? [],
-        oldPaths: byCommit.get(Number(r.id))?.oldPaths ?? [],
+        renames: byCommit.get(Number(r.id))?.renames ?? [],
       }));
   }
 

@@ -10,9 +10,10 @@ export interface LocateCommit {
   authorTime: number;
   subject: string;
   body: string;
-  /** Paths the commit changed (new names; a rename's old name is in `oldPaths`). */
+  /** Paths the commit changed (new names of renamed files). */
   files: string[];
-  oldPaths: string[];
+  /** Renames and copies the commit made. */
+  renames: { from: string; to: string }[];
 }
 
 /** A file of the view with its indexed text (its chunks in order). */

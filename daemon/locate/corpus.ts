@@ -1,0 +1,76 @@
+/**
+ * A repository's change-localization corpus, built once per indexed state and kept in
+ * memory: the view's files as one BM25 document each (body + path field), the commit
+ * messages as BM25 documents, and which files each commit touched (mapped to today's
+ * paths through renames). Every history signal takes a `cutoff`: only commits before it
+ * count, which is how training replays an old commit against the history before it.
+ */
+import type { LocateCommit, LocateFileText } from '../store/locate-types.js';
+import { Bm25Index } from './bm25.js';
+import { pairFiles } from './pairing.js';
+import { pathTokens, tokens } from './text.js';
+
+export interface LocateCorpus {
+  files: string[];
+  fileIndex: Map<string, number>;
+  /** Body tokens of each file, with its path as the second field. */
+  fileBm25: Bm25Index;
+  /** Oldest first; ends at the indexed commit. */
+  commits: LocateCommit[];
+  commitBm25: Bm25Index;
+  /** Per commit: the view files it touched (today's names; files gone since are left out). */
+  commitFiles: number[][];
+  /** Per file: the commits that touched it, ascending. */
+  fileCommits: number[][];
+  /** Tests of each source and sources of each test. */
+  pairs: Map<string, string[]>;
+}
+
+/** Commits after the indexed one are never part of the corpus (the log walk stops at HEAD; this is the guard). */
+export function buildCorpus(texts: readonly LocateFileText[], allCommits: readonly LocateCommit[], indexedCommit: string | null): LocateCorpus {
+  const files = texts.map((t) => t.path);
+  const fileIndex = new Map(files.map((p, i) => [p, i]));
+  const fileBm25 = new Bm25Index(
+    texts.map((t) => tokens(t.text)),
+    files.map((p) => pathTokens(p)),
+  );
+  let end = allCommits.length;
+  if (indexedCommit) {
+    const at = allCommits.findIndex((c) => c.sha === indexedCommit);
+    if (at >= 0) end = at + 1;
+  }
+  const commits = allCommits.slice(0, end);
+  const commitBm25 = new Bm25Index(commits.map((c) => tokens(`${c.subject}\n${c.body}`)));
+  // Renames, followed forward: a path's name at the indexed commit.
+  const alias = new Map<string, string>();
+  for (const c of commits) for (const r of c.renames) if (r.from !== r.to) alias.set(r.from, r.to);
+  const current = (p: string): number | undefined => {
+    let cur = p;
+    for (let hops = 0; hops < 20 && !fileIndex.has(cur) && alias.has(cur); hops++) cur = alias.get(cur)!;
+    return fileIndex.get(cur);
+  };
+  const fileCommits: number[][] = files.map(() => []);
+  const commitFiles = commits.map((c, ci) => {
+    const out = new Set<number>();
+    for (const p of c.files) {
+      const f = current(p);
+      if (f !== undefined) out.add(f);
+    }
+    const list = [...out].sort((a, b) => a - b);
+    for (const f of list) fileCommits[f].push(ci);
+    return list;
+  });
+  return { files, fileIndex, fileBm25, commits, commitBm25, commitFiles, fileCommits, pairs: pairFiles(files) };
+}
+
+/** Commits of `file` before `cutoff` (binary search over its ascending list). */
+export function commitsBefore(list: readonly number[], cutoff: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid] < cutoff) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
