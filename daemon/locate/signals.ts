@@ -113,7 +113,7 @@ export function commitVotes(corpus: LocateCorpus, query: string[], cutoff: numbe
   return { score, votes };
 }
 
-/** Partners of the seed files: Σ seed score × (commits changing both ÷ commits changing the seed), before `cutoff`. */
+/** Partners of the seed files: Σ seed score × (commits changing both, each ÷ its other files) ÷ commits changing the seed, before `cutoff`. */
 export function coChange(corpus: LocateCorpus, seeds: [number, number][], cutoff: number, s: SignalSettings): { score: Map<number, number>; partners: Map<number, { file: number; weight: number }[]> } {
   const score = new Map<number, number>();
   const partners = new Map<number, { file: number; weight: number }[]>();
@@ -122,8 +122,12 @@ export function coChange(corpus: LocateCorpus, seeds: [number, number][], cutoff
     const n = commitsBefore(list, cutoff);
     const usable = list.slice(0, n).filter((c) => corpus.commits[c].files.length <= s.maxCommitFiles);
     if (!usable.length) continue;
+    // A commit's evidence is shared among its partners: a sweeping commit ties no two files together.
     const counts = new Map<number, number>();
-    for (const c of usable) for (const p of corpus.commitFiles[c]) if (p !== f) counts.set(p, (counts.get(p) ?? 0) + 1);
+    for (const c of usable) {
+      const share = 1 / Math.max(1, corpus.commitFiles[c].length - 1);
+      for (const p of corpus.commitFiles[c]) if (p !== f) counts.set(p, (counts.get(p) ?? 0) + share);
+    }
     for (const [p, k] of counts) {
       const w = (seedScore * k) / usable.length;
       score.set(p, (score.get(p) ?? 0) + w);
