@@ -122,32 +122,50 @@ function rankAlone(corpus: LocateCorpus, f: QueryFeatures, s: (typeof SIGNALS)[n
 }
 
 async function tuneDev(sets: BuiltLocateSet[]): Promise<void> {
-  const grid: { settings: SignalSettings; name: string }[] = [];
-  for (const b of [0.3, 0.5, 0.75]) for (const pw of [0, 1, 2, 4]) grid.push({ settings: { ...SIGNAL_SETTINGS, fileB: b, pathWeight: pw }, name: `b=${b} path=${pw}` });
-  const scores = new Map<string, number[]>();
+  const settingsGrid: { settings: SignalSettings; name: string }[] = [];
+  for (const b of [0.3, 0.5, 0.75]) for (const pw of [0, 1, 2, 4]) settingsGrid.push({ settings: { ...SIGNAL_SETTINGS, fileB: b, pathWeight: pw }, name: `b=${b} path=${pw}` });
+  const weightGrid: LocateWeights[] = [];
+  for (const lexical of [0.5, 1]) {
+    for (const chunks of [0.5, 1, 2]) {
+      for (const commits of [0.25, 0.5, 1]) weightGrid.push({ weights: { ...DEFAULT_WEIGHTS.weights, lexical, chunks, commits }, testFactor: DEFAULT_WEIGHTS.testFactor });
+    }
+  }
+  // Mean over the dev sets of each set's MRR@10 (every set counts the same, whatever its size).
+  const score = new Map<string, number>();
+  const lexicalScore = new Map<string, number>();
   for (const set of sets) {
     const { engine, corpus, chunkSearch } = await openSet(set);
     try {
-      for (const g of grid) {
-        const a = acc();
-        const c = acc();
+      for (const g of settingsGrid) {
+        const feats: { f: QueryFeatures; q: string; targets: Set<number> }[] = [];
         for (const q of set.queries) {
           const targets = new Set(q.targets.map((p) => corpus.fileIndex.get(p)).filter((x): x is number => x !== undefined));
-          const f = await querySignals(corpus, q.query, corpus.commits.length, chunkSearch, g.settings);
-          add(a, rankAlone(corpus, f, 'lexical', q.query), targets);
-          add(c, combine(corpus, f.candidates, DEFAULT_WEIGHTS, q.query).map((x) => x.file), targets);
+          feats.push({ f: await querySignals(corpus, q.query, corpus.commits.length, chunkSearch, g.settings), q: q.query, targets });
         }
-        const l = scores.get(g.name) ?? [];
-        l.push(done(a).mrr10, done(c).mrr10);
-        scores.set(g.name, l);
-        console.log(`${set.spec.name} ${g.name}: lexical MRR@10 ${done(a).mrr10}, combined ${done(c).mrr10}`);
+        const lex = acc();
+        for (const x of feats) add(lex, rankAlone(corpus, x.f, 'lexical', x.q), x.targets);
+        lexicalScore.set(g.name, (lexicalScore.get(g.name) ?? 0) + done(lex).mrr10 / sets.length);
+        for (const w of weightGrid) {
+          const a = acc();
+          for (const x of feats) add(a, combine(corpus, x.f.candidates, w, x.q).map((c) => c.file), x.targets);
+          const key = `${g.name} ${JSON.stringify(w.weights)}`;
+          score.set(key, (score.get(key) ?? 0) + done(a).mrr10 / sets.length);
+        }
       }
     } finally {
       await engine.close();
     }
   }
-  const best = [...scores].sort((x, y) => y[1].reduce((s, v) => s + v, 0) - x[1].reduce((s, v) => s + v, 0))[0];
-  console.log(`best on dev: ${best[0]} (${best[1].join(', ')})`);
+  const best = [...score].sort((x, y) => y[1] - x[1]).slice(0, 5);
+  for (const [k, v] of best) console.log(`dev mean MRR@10 ${v.toFixed(3)}: ${k}`);
+  const bestLex = [...lexicalScore].sort((x, y) => y[1] - x[1]).slice(0, 3);
+  for (const [k, v] of bestLex) console.log(`dev mean MRR@10 of the lexical signal alone ${v.toFixed(3)}: ${k}`);
+  const cur = `b=${SIGNAL_SETTINGS.fileB} path=${SIGNAL_SETTINGS.pathWeight} ${JSON.stringify(DEFAULT_WEIGHTS.weights)}`;
+  console.log(`current: ${score.get(cur)?.toFixed(3) ?? '(not on the grid)'} ${cur}`);
+  writeFileSync(
+    join(process.cwd(), 'bench/results/locate-tuning.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), dev: sets.map((s) => s.spec.name), best: best.map(([k, v]) => ({ setting: k, meanMrr10: round(v) })), lexicalAlone: bestLex.map(([k, v]) => ({ setting: k, meanMrr10: round(v) })) }, null, 2)}\n`,
+  );
 }
 
 const file = loadLocateSpecs();

@@ -19,7 +19,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { dirname, join, relative } from 'node:path';
 import { BENCH_CACHE } from '../corpus.js';
 
-export const BUILDER_VERSION = 2;
+export const BUILDER_VERSION = 3;
 
 export interface LocateSetSpec {
   name: string;
@@ -165,6 +165,17 @@ export function entryBullets(entry: string): string[] {
   return bullets;
 }
 
+/**
+ * A file whose every changed line holds the old or the new version number (axios's
+ * lib/env/data.js `VERSION = "1.4.1"`): a release stamp, not a change the entry describes.
+ */
+function versionStampOnly(work: string, a: string, b: string, path: string, from: string, to: string): boolean {
+  const lines = git(work, ['diff', '-U0', a, b, '--', path])
+    .split('\n')
+    .filter((l) => /^[+-]/.test(l) && !/^(\+\+\+|---) /.test(l));
+  return lines.length > 0 && lines.every((l) => l.includes(from) || l.includes(to));
+}
+
 function hashSpec(spec: LocateSetSpec, file: LocateSpecFile): string {
   return createHash('sha1')
     .update(JSON.stringify([BUILDER_VERSION, spec, file.maxQueryBullets, file.maxTargets]))
@@ -230,7 +241,7 @@ export function buildLocateSet(spec: LocateSetSpec, file: LocateSpecFile, log: (
     if (bullets.length === 0 || bullets.length > file.maxQueryBullets) continue;
     const changed = git(work, ['diff', '--name-only', '-z', shas[i - 1], shas[i]])
       .split('\0')
-      .filter((p) => p && present.has(p));
+      .filter((p) => p && present.has(p) && !versionStampOnly(work, shas[i - 1], shas[i], p, spec.versions[i - 1], spec.versions[i]));
     if (changed.length === 0 || changed.length > file.maxTargets) continue;
     queries.push({ version: spec.versions[i], query: bullets.join('\n'), targets: changed.sort() });
   }

@@ -15,7 +15,7 @@ export class SqlLocateStore implements LocateStore {
       `SELECT cm.id, cm.sha, cm.author_time, cm.subject, cm.body, cm.parents
        FROM repo_commits rc JOIN commits cm ON cm.id = rc.commit_id
        WHERE rc.repo_id = ? AND cm.files_changed IS NOT NULL
-       ORDER BY cm.author_time, cm.commit_time, cm.id`,
+       ORDER BY cm.commit_time, cm.author_time, cm.id`,
       [repoId],
     );
     const files = await this.port.all<{ commit_id: number; path: string; old_path: string | null }>(

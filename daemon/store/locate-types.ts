@@ -34,7 +34,7 @@ export interface StoredLocateModel {
 }
 
 export interface LocateStore {
-  /** Every non-merge commit of the repository, oldest first, with the files it changed. */
+  /** Every non-merge commit of the repository, oldest first (commit time: rebases and cherry-picks keep old author dates), with the files it changed. */
   locateCommits(repoId: number): Promise<LocateCommit[]>;
   /** Every indexed file of the repository's view with its chunk texts joined, by path. */
   locateFileTexts(repoId: number): Promise<LocateFileText[]>;
