@@ -1,0 +1,68 @@
+/**
+ * locate_change over MCP and contextd.locate over LSP, against a real daemon holding a
+ * fixture repository with real history (fixtures/locate-repo.ts): the real MCP SDK client
+ * (structured output checked by the SDK against the tool's outputSchema) and a
+ * vscode-jsonrpc client on lsp.sock.
+ */
+import t from 'tap';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { daemonWithRepo } from './helpers/daemon.js';
+import { UnixSocketClientTransport } from './helpers/mcp-socket-transport.js';
+import { dialLsp, uri } from './helpers/lsp-client.js';
+
+t.test('locate_change and contextd.locate rank the files a change touches, with reasons', async (t) => {
+  const { env, repo } = await daemonWithRepo(t, 'locate');
+  const client = new Client({ name: 'locate', version: '1' });
+  await client.connect(new UnixSocketClientTransport(join(env.XDG_RUNTIME_DIR!, 'contextd', 'mcp.sock')));
+  t.teardown(() => client.close());
+
+  const r = (await client.callTool({ name: 'locate_change', arguments: { repo, description: 'coupon expiry is ignored', limit: 4 } })) as CallToolResult;
+  t.notOk(r.isError, JSON.stringify(r.content));
+  const s = r.structuredContent as {
+    files: { path: string; role: string; reasons: string[]; paired: string[] }[];
+    model: { source: string; replayedCommits: number; trainedCommit: string | null };
+    freshness: { fresh: boolean } | null;
+  };
+  t.equal(s.files.length, 4);
+  t.equal(s.files[0].path, 'src/pricing.js');
+  t.ok(
+    s.files[0].reasons.some((x) => /similar past commit [0-9a-f]{7} "coupon/.test(x)),
+    'a similar past commit explains it',
+  );
+  t.same(s.files[0].paired, ['test/pricing.test.js']);
+  t.equal(s.model.source, 'learned');
+  t.ok(s.model.replayedCommits >= 12);
+  t.equal(s.freshness?.fresh, true, 'with a freshness line');
+  const txt = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+  t.match(txt, /^1\. src\/pricing\.js/m);
+  t.match(txt, /weights: learned from this repository/);
+  t.match(txt, /index: [0-9a-f]+ = HEAD/);
+
+  const bad = (await client.callTool({ name: 'locate_change', arguments: { repo, description: '' } })) as CallToolResult;
+  t.equal(bad.isError, true, 'an empty description is a tool error');
+
+  const lsp = await dialLsp(join(env.XDG_RUNTIME_DIR!, 'contextd', 'lsp.sock'));
+  t.teardown(() => lsp.close());
+  const init = await lsp.initialize([repo]);
+  t.match(init.capabilities, { executeCommandProvider: { commands: ['contextd.search', 'contextd.locate'] } });
+  const located = await lsp.conn.sendRequest<{ uri: string; path: string; reasons: string[]; weights: string }[]>('workspace/executeCommand', {
+    command: 'contextd.locate',
+    arguments: ['coupon expiry is ignored', { limit: 3 }],
+  });
+  t.equal(located.length, 3);
+  t.equal(located[0].path, 'src/pricing.js');
+  t.equal(located[0].uri, uri(join(repo, 'src/pricing.js')));
+  t.equal(located[0].weights, 'learned');
+  t.same(
+    located.map((x) => x.path),
+    s.files.slice(0, 3).map((x) => x.path),
+    'the same ranking as MCP',
+  );
+  const err = await lsp.conn.sendRequest('contextd/locate', {}).then(
+    () => null,
+    (e: { code: number; message: string }) => e,
+  );
+  t.match(err, { code: -32602, message: /needs a description/ });
+});
