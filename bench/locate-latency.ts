@@ -70,7 +70,8 @@ function messages(): string[] {
   const out: string[] = [];
   for (const s of spec.sets.filter((x) => x.split === 'dev')) {
     const built = buildLocateSet(s, spec);
-    for (const line of git(built.repo, ['log', '--format=%s%n%b']).split('\n')) if (line.trim().length > 20 && !/^Release /.test(line)) out.push(line.replace(/^\* /, ''));
+    for (const line of git(built.repo, ['log', '--format=%s%n%b']).split('\n'))
+      if (line.trim().length > 20 && !/^Release /.test(line)) out.push(line.replace(/^\* /, ''));
   }
   return out;
 }

@@ -163,10 +163,22 @@ function locateTable(): string | null {
   type M = { queries: number; r1: number; r5: number; mrr10: number };
   const r = load<{
     date: string;
-    sets: { name: string; split: string; language: string; indexedAt: string; commits: number; files: number; queries: number; training: { source: string; queries: number }; rows: Record<string, M> }[];
+    sets: {
+      name: string;
+      split: string;
+      language: string;
+      indexedAt: string;
+      commits: number;
+      files: number;
+      queries: number;
+      training: { source: string; queries: number };
+      rows: Record<string, M>;
+    }[];
   }>('locate.json');
   if (!r) return null;
-  const lat = load<{ date: string; repo: { files: number; commits: number }; firstCallMs: number; latencyMs: { p50: number; p95: number } }>('locate-latency.json');
+  const lat = load<{ date: string; repo: { files: number; commits: number }; firstCallMs: number; latencyMs: { p50: number; p95: number } }>(
+    'locate-latency.json',
+  );
   const methods = Object.keys(r.sets[0]?.rows ?? {});
   const cell = (m: M) => `${m.r1.toFixed(3)} / ${m.r5.toFixed(3)} / ${m.mrr10.toFixed(3)}`;
   const lines = [
@@ -182,7 +194,10 @@ function locateTable(): string | null {
     }),
   ];
   if (lat) {
-    lines.push('', `Latency (${lat.date.slice(0, 10)}, ${lat.repo.files} files, ${lat.repo.commits} commits, one process): first call (corpus + training) ${(lat.firstCallMs / 1000).toFixed(1)} s; then p50 ${lat.latencyMs.p50} ms, p95 ${lat.latencyMs.p95} ms (goal p95 < 300 ms).`);
+    lines.push(
+      '',
+      `Latency (${lat.date.slice(0, 10)}, ${lat.repo.files} files, ${lat.repo.commits} commits, one process): first call (corpus + training) ${(lat.firstCallMs / 1000).toFixed(1)} s; then p50 ${lat.latencyMs.p50} ms, p95 ${lat.latencyMs.p95} ms (goal p95 < 300 ms).`,
+    );
   }
   return lines.join('\n');
 }

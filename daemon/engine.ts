@@ -513,7 +513,11 @@ export class Engine {
       };
       if (corpus.commits.length) await this.store.putLocateModel(repo.id, stored);
     }
-    model ??= { version: 1, ...DEFAULT_WEIGHTS, training: { source: 'defaults', reason: 'no history', queries: 0, train: null, validation: null, newestReplayed: null } };
+    model ??= {
+      version: 1,
+      ...DEFAULT_WEIGHTS,
+      training: { source: 'defaults', reason: 'no history', queries: 0, train: null, validation: null, newestReplayed: null },
+    };
     const files = await locateFiles(corpus, description, model, chunkSearch, scope.limit ?? 10);
     return { repo: repo.root, indexedCommit: repo.indexedCommit, files, model: modelInfo(model, stored, corpus.commits.length) };
   }

@@ -60,7 +60,11 @@ for (const backend of backends) {
     t.ok(cart, `cart.js in the top 5 (${r.files.map((f) => f.path)})`);
     t.match(cart?.reasons.join('\n') ?? '', /similar past commit [0-9a-f]{7} "add coupon codes to the cart"/, 'because a coupon commit changed it');
     const pricing = r.files[0];
-    t.match(pricing.reasons.join('\n'), /similar past commit [0-9a-f]{7} "coupon expiry dates are respected" \(2024-/, 'a reason names the similar commit, its subject and date');
+    t.match(
+      pricing.reasons.join('\n'),
+      /similar past commit [0-9a-f]{7} "coupon expiry dates are respected" \(2024-/,
+      'a reason names the similar commit, its subject and date',
+    );
     t.match(pricing.reasons.join('\n'), /tests: test\/pricing\.test\.js/, 'and its test');
     t.same(pricing.paired, ['test/pricing.test.js']);
     t.equal(pricing.role, 'source');
@@ -127,7 +131,17 @@ t.test('leave-future-out: history signals and training never see a later commit'
     const date = `2024-04-${String(i + 1).padStart(2, '0')}T10:00:00Z`;
     execFileSync('git', ['commit', '-q', '-am', `coupon refactoring step ${i} in the new checkout`], {
       cwd: repo.dir,
-      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'Dana', GIT_AUTHOR_EMAIL: 'dana@shop.invalid', GIT_COMMITTER_NAME: 'Dana', GIT_COMMITTER_EMAIL: 'dana@shop.invalid', GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+      env: {
+        ...process.env,
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_AUTHOR_NAME: 'Dana',
+        GIT_AUTHOR_EMAIL: 'dana@shop.invalid',
+        GIT_COMMITTER_NAME: 'Dana',
+        GIT_COMMITTER_EMAIL: 'dana@shop.invalid',
+        GIT_AUTHOR_DATE: date,
+        GIT_COMMITTER_DATE: date,
+      },
     });
   }
   const stale = await engine.locate('coupon', { repo: repo.dir });
@@ -136,7 +150,11 @@ t.test('leave-future-out: history signals and training never see a later commit'
   const after = await engine.locate('coupon', { repo: repo.dir });
   const head = fixtureGit(repo.dir, ['rev-parse', 'HEAD']).trim();
   t.equal(after.model.trainedCommit, head, 'retrained at the new indexed commit');
-  t.equal(after.model.historyCommits, before.model.historyCommits + 10, `over the grown history (${before.model.historyCommits} → ${after.model.historyCommits})`);
+  t.equal(
+    after.model.historyCommits,
+    before.model.historyCommits + 10,
+    `over the grown history (${before.model.historyCommits} → ${after.model.historyCommits})`,
+  );
 });
 
 t.test('contextd locate: JSON, text, --explain, errors', async (t) => {
@@ -150,7 +168,10 @@ t.test('contextd locate: JSON, text, --explain, errors', async (t) => {
   const files = JSON.parse(json.stdout) as { path: string; score: number; reasons: string[] }[];
   t.equal(files.length, 3);
   t.equal(files[0].path, 'src/pricing.js');
-  t.ok(files.every((f) => typeof f.score === 'number' && f.reasons.every((r) => typeof r === 'string' && !r.includes('\n'))), 'reasons are one line each');
+  t.ok(
+    files.every((f) => typeof f.score === 'number' && f.reasons.every((r) => typeof r === 'string' && !r.includes('\n'))),
+    'reasons are one line each',
+  );
 
   const text = await runCli(['locate', 'coupon expiry is ignored', '--explain'], { env, cwd: repo.dir });
   t.equal(text.code, 0, text.stderr);

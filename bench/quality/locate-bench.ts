@@ -42,7 +42,12 @@ function add(a: Acc, ranked: number[], targets: Set<number>): void {
   a.mrr += m.rr10;
   a.n++;
 }
-const done = (a: Acc): Metrics => ({ queries: a.n, r1: round(a.r1 / Math.max(1, a.n)), r5: round(a.r5 / Math.max(1, a.n)), mrr10: round(a.mrr / Math.max(1, a.n)) });
+const done = (a: Acc): Metrics => ({
+  queries: a.n,
+  r1: round(a.r1 / Math.max(1, a.n)),
+  r5: round(a.r5 / Math.max(1, a.n)),
+  mrr10: round(a.mrr / Math.max(1, a.n)),
+});
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 async function openSet(set: BuiltLocateSet): Promise<{ engine: Engine; corpus: LocateCorpus; chunkSearch: ChunkSearch; root: string; texts: string[][] }> {
@@ -57,7 +62,13 @@ async function openSet(set: BuiltLocateSet): Promise<{ engine: Engine; corpus: L
   const texts = await engine.store.locateFileTexts(repo.id);
   const corpus = buildCorpus(texts, await engine.store.locateCommits(repo.id), repo.indexedCommit);
   const chunkSearch: ChunkSearch = async (d, limit) =>
-    (await engine.search(d, { repo: repo.root, limit, historyWeight: 0, testFileFactor: 1 })).map((h) => ({ path: h.path, startLine: h.startLine, endLine: h.endLine, symbol: h.symbol, score: h.score }));
+    (await engine.search(d, { repo: repo.root, limit, historyWeight: 0, testFileFactor: 1 })).map((h) => ({
+      path: h.path,
+      startLine: h.startLine,
+      endLine: h.endLine,
+      symbol: h.symbol,
+      score: h.score,
+    }));
   return { engine, corpus, chunkSearch, root: repo.root, texts: texts.map((t) => tokens(t.text)) };
 }
 
@@ -78,7 +89,12 @@ async function runSet(set: BuiltLocateSet): Promise<SetResult> {
   const { engine, corpus, chunkSearch, root, texts } = await openSet(set);
   try {
     const baseline = new Bm25Index(texts);
-    const rows: Record<string, Acc> = { 'file BM25': acc(), ...Object.fromEntries(SIGNALS.map((s) => [s, acc()])), 'combined (defaults)': acc(), 'combined (learned)': acc() };
+    const rows: Record<string, Acc> = {
+      'file BM25': acc(),
+      ...Object.fromEntries(SIGNALS.map((s) => [s, acc()])),
+      'combined (defaults)': acc(),
+      'combined (learned)': acc(),
+    };
     // The first call trains (history up to the indexed commit only) and stores the weights.
     await engine.locate(set.queries[0]?.query ?? 'x', { repo: root, limit: 10 });
     const repo = await engine.repoFor(root);
@@ -90,7 +106,11 @@ async function runSet(set: BuiltLocateSet): Promise<SetResult> {
       add(rows['file BM25'], base, targets);
       const f = await querySignals(corpus, q.query, corpus.commits.length, chunkSearch);
       for (const s of SIGNALS) add(rows[s], rankAlone(corpus, f, s, q.query), targets);
-      add(rows['combined (defaults)'], combine(corpus, f.candidates, DEFAULT_WEIGHTS, q.query).map((x) => x.file), targets);
+      add(
+        rows['combined (defaults)'],
+        combine(corpus, f.candidates, DEFAULT_WEIGHTS, q.query).map((x) => x.file),
+        targets,
+      );
       // The product path: what `contextd locate` answers.
       const answer = await engine.locate(q.query, { repo: root, limit: 10 });
       add(
@@ -123,11 +143,13 @@ function rankAlone(corpus: LocateCorpus, f: QueryFeatures, s: (typeof SIGNALS)[n
 
 async function tuneDev(sets: BuiltLocateSet[]): Promise<void> {
   const settingsGrid: { settings: SignalSettings; name: string }[] = [];
-  for (const b of [0.3, 0.5, 0.75]) for (const pw of [0, 1, 2, 4]) settingsGrid.push({ settings: { ...SIGNAL_SETTINGS, fileB: b, pathWeight: pw }, name: `b=${b} path=${pw}` });
+  for (const b of [0.3, 0.5, 0.75])
+    for (const pw of [0, 1, 2, 4]) settingsGrid.push({ settings: { ...SIGNAL_SETTINGS, fileB: b, pathWeight: pw }, name: `b=${b} path=${pw}` });
   const weightGrid: LocateWeights[] = [];
   for (const lexical of [0.5, 1]) {
     for (const chunks of [0.5, 1, 2]) {
-      for (const commits of [0.25, 0.5, 1]) weightGrid.push({ weights: { ...DEFAULT_WEIGHTS.weights, lexical, chunks, commits }, testFactor: DEFAULT_WEIGHTS.testFactor });
+      for (const commits of [0.25, 0.5, 1])
+        weightGrid.push({ weights: { ...DEFAULT_WEIGHTS.weights, lexical, chunks, commits }, testFactor: DEFAULT_WEIGHTS.testFactor });
     }
   }
   // Mean over the dev sets of each set's MRR@10 (every set counts the same, whatever its size).
@@ -147,7 +169,12 @@ async function tuneDev(sets: BuiltLocateSet[]): Promise<void> {
         lexicalScore.set(g.name, (lexicalScore.get(g.name) ?? 0) + done(lex).mrr10 / sets.length);
         for (const w of weightGrid) {
           const a = acc();
-          for (const x of feats) add(a, combine(corpus, x.f.candidates, w, x.q).map((c) => c.file), x.targets);
+          for (const x of feats)
+            add(
+              a,
+              combine(corpus, x.f.candidates, w, x.q).map((c) => c.file),
+              x.targets,
+            );
           const key = `${g.name} ${JSON.stringify(w.weights)}`;
           score.set(key, (score.get(key) ?? 0) + done(a).mrr10 / sets.length);
         }
@@ -169,7 +196,9 @@ async function tuneDev(sets: BuiltLocateSet[]): Promise<void> {
 }
 
 const file = loadLocateSpecs();
-const sets = file.sets.filter((s) => (!only || only.includes(s.name)) && (!tune || s.split === 'dev')).map((s) => buildLocateSet(s, file, (m) => process.stderr.write(`${m}\n`)));
+const sets = file.sets
+  .filter((s) => (!only || only.includes(s.name)) && (!tune || s.split === 'dev'))
+  .map((s) => buildLocateSet(s, file, (m) => process.stderr.write(`${m}\n`)));
 if (tune) {
   await tuneDev(sets);
 } else {
@@ -178,7 +207,9 @@ if (tune) {
     const t0 = Date.now();
     const r = await runSet(set);
     results.push(r);
-    console.log(`${r.name} (${r.split}, ${r.language}; ${r.commits} commits, ${r.files} files, ${r.queries} queries) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `${r.name} (${r.split}, ${r.language}; ${r.commits} commits, ${r.files} files, ${r.queries} queries) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     for (const [k, m] of Object.entries(r.rows)) console.log(`  ${k.padEnd(20)} R@1 ${m.r1.toFixed(3)}  R@5 ${m.r5.toFixed(3)}  MRR@10 ${m.mrr10.toFixed(3)}`);
   }
   if (!only) {

@@ -96,7 +96,13 @@ export function modelInfo(model: LocateModel, stored: StoredLocateModel | null, 
 const iso = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
 
 /** Ranks files for a description against the whole indexed history. */
-export async function locateFiles(corpus: LocateCorpus, description: string, model: LocateModel, chunkSearch: ChunkSearch | null, limit: number): Promise<LocatedFile[]> {
+export async function locateFiles(
+  corpus: LocateCorpus,
+  description: string,
+  model: LocateModel,
+  chunkSearch: ChunkSearch | null,
+  limit: number,
+): Promise<LocatedFile[]> {
   const { candidates } = await querySignals(corpus, description, corpus.commits.length, chunkSearch);
   const ranked = combine(corpus, candidates, model, description).slice(0, limit);
   const shown = new Set(ranked.map((r) => corpus.files[r.file]));
@@ -108,13 +114,17 @@ export async function locateFiles(corpus: LocateCorpus, description: string, mod
     if (c.signals.lexical >= 0.5 && !c.bestChunks.length) reasons.push(`the file's words match the description (lexical ${c.signals.lexical.toFixed(2)})`);
     for (const v of c.votes.slice(0, 2)) {
       const cm = corpus.commits[v.commit];
-      reasons.push(`similar past commit ${cm.sha.slice(0, 7)} "${cm.subject.slice(0, 72)}" (${iso(cm.authorTime)}, ${cm.files.length} file${cm.files.length === 1 ? '' : 's'})`);
+      reasons.push(
+        `similar past commit ${cm.sha.slice(0, 7)} "${cm.subject.slice(0, 72)}" (${iso(cm.authorTime)}, ${cm.files.length} file${cm.files.length === 1 ? '' : 's'})`,
+      );
     }
     if (c.partners.length && c.signals.cochange >= 0.2) {
-      reasons.push(`changes together with ${c.partners
-        .slice(0, 2)
-        .map((p) => corpus.files[p.file])
-        .join(', ')}`);
+      reasons.push(
+        `changes together with ${c.partners
+          .slice(0, 2)
+          .map((p) => corpus.files[p.file])
+          .join(', ')}`,
+      );
     }
     const touched = corpus.fileCommits[file];
     if (touched.length) {
@@ -122,7 +132,12 @@ export async function locateFiles(corpus: LocateCorpus, description: string, mod
       reasons.push(`last changed ${iso(last.authorTime)} by ${last.sha.slice(0, 7)}; ${touched.length} commit${touched.length === 1 ? '' : 's'} touched it`);
     }
     const paired = corpus.pairs.get(path) ?? [];
-    if (paired.length) reasons.push(role === 'test' ? `test of ${paired.slice(0, 2).join(', ')}` : `tests: ${paired.slice(0, 2).join(', ')}${paired.some((p) => shown.has(p)) ? ' (ranked too)' : ''}`);
+    if (paired.length)
+      reasons.push(
+        role === 'test'
+          ? `test of ${paired.slice(0, 2).join(', ')}`
+          : `tests: ${paired.slice(0, 2).join(', ')}${paired.some((p) => shown.has(p)) ? ' (ranked too)' : ''}`,
+      );
     const signals = Object.fromEntries(SIGNALS.map((s) => [s, Number(c.signals[s].toFixed(4))])) as Record<Signal, number>;
     return { path, score: Number(score.toFixed(4)), role, paired, reasons, signals };
   });

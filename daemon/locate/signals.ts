@@ -94,8 +94,18 @@ function top(m: Map<number, number>, n: number): [number, number][] {
 }
 
 /** Files voted for by past commits (before `cutoff`) whose messages are like the description. */
-export function commitVotes(corpus: LocateCorpus, query: string[], cutoff: number, at: number, s: SignalSettings): { score: Map<number, number>; votes: Map<number, CommitVote[]> } {
-  const sims = corpus.commitBm25.score(query, { k1: 1.2, b: 0.5, fieldWeight: 0 }, (d) => d < cutoff && corpus.commitFiles[d].length > 0 && corpus.commits[d].files.length <= s.maxCommitFiles);
+export function commitVotes(
+  corpus: LocateCorpus,
+  query: string[],
+  cutoff: number,
+  at: number,
+  s: SignalSettings,
+): { score: Map<number, number>; votes: Map<number, CommitVote[]> } {
+  const sims = corpus.commitBm25.score(
+    query,
+    { k1: 1.2, b: 0.5, fieldWeight: 0 },
+    (d) => d < cutoff && corpus.commitFiles[d].length > 0 && corpus.commits[d].files.length <= s.maxCommitFiles,
+  );
   const best = top(sims, s.commitTopK);
   const score = new Map<number, number>();
   const votes = new Map<number, CommitVote[]>();
@@ -114,7 +124,12 @@ export function commitVotes(corpus: LocateCorpus, query: string[], cutoff: numbe
 }
 
 /** Partners of the seed files: Σ seed score × (commits changing both, each ÷ its other files) ÷ commits changing the seed, before `cutoff`. */
-export function coChange(corpus: LocateCorpus, seeds: [number, number][], cutoff: number, s: SignalSettings): { score: Map<number, number>; partners: Map<number, { file: number; weight: number }[]> } {
+export function coChange(
+  corpus: LocateCorpus,
+  seeds: [number, number][],
+  cutoff: number,
+  s: SignalSettings,
+): { score: Map<number, number>; partners: Map<number, { file: number; weight: number }[]> } {
   const score = new Map<number, number>();
   const partners = new Map<number, { file: number; weight: number }[]>();
   for (const [f, seedScore] of seeds) {

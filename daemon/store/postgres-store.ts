@@ -70,7 +70,8 @@ function regexError(err: unknown): unknown {
 }
 
 /** The concerns' shared implementations (repos.ts, job-queue.ts, history-store.ts, chunk-reads.ts), bound onto the store. */
-export interface PostgresStore extends RepoStore, JobQueue, HistoryStore, LocateStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
+export interface PostgresStore
+  extends RepoStore, JobQueue, HistoryStore, LocateStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
 
 export class PostgresStore implements MetadataStore {
   readonly backend = 'postgres';

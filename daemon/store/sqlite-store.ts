@@ -73,7 +73,8 @@ export interface SqliteStoreOptions {
 }
 
 /** The concerns' shared implementations (repos.ts, job-queue.ts, history-store.ts, chunk-reads.ts), bound onto the store. */
-export interface SqliteStore extends RepoStore, JobQueue, HistoryStore, LocateStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
+export interface SqliteStore
+  extends RepoStore, JobQueue, HistoryStore, LocateStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
 
 export class SqliteStore implements MetadataStore {
   readonly backend = 'sqlite';

@@ -47,7 +47,10 @@ export function registerLocateChange(server: McpServer, deps: ToolDeps): void {
         deps.ctx.engine.locate(args.description, { repo: root, limit: args.limit ?? 10 }),
         deps.ctx.freshness(root).catch(() => null),
       ]);
-      const lines = r.files.flatMap((f, i) => [`${i + 1}. ${f.path}${f.role === 'test' ? ' [test]' : ''} (${f.score.toFixed(3)})`, ...f.reasons.map((x) => `   - ${x}`)]);
+      const lines = r.files.flatMap((f, i) => [
+        `${i + 1}. ${f.path}${f.role === 'test' ? ' [test]' : ''} (${f.score.toFixed(3)})`,
+        ...f.reasons.map((x) => `   - ${x}`),
+      ]);
       const model = r.model;
       const how = `weights: ${model.source === 'learned' ? 'learned from this repository' : 'defaults'} (${model.training.reason})`;
       return {
