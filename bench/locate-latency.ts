@@ -42,11 +42,11 @@ function sourceFiles(dir: string, out: string[], limit: number): void {
   for (const name of entries) {
     if (out.length >= limit) return;
     const p = join(dir, name);
-    if (HELD_OUT.has(name) || name === '.bin' || name === 'dist' || name.startsWith('@types')) continue;
+    if (HELD_OUT.has(name) || name === '.bin' || name.startsWith('@types')) continue;
     const st = statSync(p, { throwIfNoEntry: false });
     if (!st) continue;
     if (st.isDirectory()) sourceFiles(p, out, limit);
-    else if (/\.(js|ts)$/.test(name) && !/\.(min|d)\.[jt]s$/.test(name) && st.size > 200 && st.size < 60_000) out.push(p);
+    else if (/\.([cm]?js|ts|tsx)$/.test(name) && !/\.(min|d)\.[cm]?[jt]s$/.test(name) && st.size > 100 && st.size < 100_000) out.push(p);
   }
 }
 

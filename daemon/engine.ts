@@ -59,6 +59,7 @@ import { buildCorpus, type LocateCorpus } from './locate/corpus.js';
 import { locateFiles, modelInfo, needsTraining, trainModel, type LocateAnswer } from './locate/locate.js';
 import { DEFAULT_WEIGHTS, parseModel, type LocateModel } from './locate/model.js';
 import type { ChunkSearch } from './locate/signals.js';
+import type { StoredLocateModel } from './store/locate-types.js';
 import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
 
 // The query types live in the neutral types module (front ends and ask use them without the engine).
@@ -72,11 +73,15 @@ export interface LocateScope {
   limit?: number;
   /** Retrain the weights now, even when the stored ones are current. */
   retrain?: boolean;
+  /** Do not wait for a due training: answer with the stored weights (or the defaults) while it runs (the daemon's front ends). */
+  background?: boolean;
 }
 
 export interface LocateResult extends LocateAnswer {
   repo: string;
   indexedCommit: string | null;
+  /** Weights are being (re)trained in the background: a later call ranks with them. */
+  training: boolean;
 }
 
 export type BackendEventSink = (level: 'info' | 'warn', message: string, data?: Record<string, unknown>) => void;
@@ -473,7 +478,7 @@ export class Engine {
 
   /** Change localization corpora per repository, for the indexed state they were built from (see daemon/locate/). */
   private locateCorpora = new Map<number, { key: string; corpus: Promise<LocateCorpus> }>();
-  private locateTraining = new Map<number, Promise<LocateModel>>();
+  private locateTraining = new Map<number, Promise<{ model: LocateModel; stored: StoredLocateModel }>>();
 
   /**
    * Which files a described change would touch, ranked, with reasons (`contextd locate`). The weights
@@ -494,32 +499,44 @@ export class Engine {
       }));
     let stored = await this.store.getLocateModel(repo.id);
     let model = stored ? parseModel(stored.model) : null;
+    let training = false;
     if (scope.retrain || !model || needsTraining(stored, corpus)) {
-      let training = this.locateTraining.get(repo.id);
-      if (!training) {
-        training = trainModel(corpus, chunkSearch);
-        this.locateTraining.set(repo.id, training);
+      const run = this.trainLocate(repo.id, corpus, chunkSearch);
+      if (scope.background) {
+        // Answer now with what is stored (or the defaults); the next call gets the new weights.
+        run.catch(() => {});
+        training = true;
+      } else {
+        ({ model, stored } = await run);
       }
-      try {
-        model = await training;
-      } finally {
-        this.locateTraining.delete(repo.id);
-      }
-      stored = {
-        trainedCommit: corpus.commits.at(-1)?.sha ?? '',
-        trainedAt: Math.floor(Date.now() / 1000),
-        historyCommits: corpus.commits.length,
-        model: JSON.stringify(model),
-      };
-      if (corpus.commits.length) await this.store.putLocateModel(repo.id, stored);
     }
     model ??= {
       version: 1,
       ...DEFAULT_WEIGHTS,
-      training: { source: 'defaults', reason: 'no history', queries: 0, train: null, validation: null, newestReplayed: null },
+      training: { source: 'defaults', reason: 'not trained yet', queries: 0, train: null, validation: null, newestReplayed: null },
     };
     const files = await locateFiles(corpus, description, model, chunkSearch, scope.limit ?? 10);
-    return { repo: repo.root, indexedCommit: repo.indexedCommit, files, model: modelInfo(model, stored, corpus.commits.length) };
+    return { repo: repo.root, indexedCommit: repo.indexedCommit, files, model: modelInfo(model, stored, corpus.commits.length), training };
+  }
+
+  /** One training per repository at a time; stores the weights when done. */
+  private trainLocate(repoId: number, corpus: LocateCorpus, chunkSearch: ChunkSearch): Promise<{ model: LocateModel; stored: StoredLocateModel }> {
+    let run = this.locateTraining.get(repoId);
+    if (!run) {
+      run = (async () => {
+        const model = await trainModel(corpus, chunkSearch);
+        const stored: StoredLocateModel = {
+          trainedCommit: corpus.commits.at(-1)?.sha ?? '',
+          trainedAt: Math.floor(Date.now() / 1000),
+          historyCommits: corpus.commits.length,
+          model: JSON.stringify(model),
+        };
+        if (corpus.commits.length) await this.store.putLocateModel(repoId, stored);
+        return { model, stored };
+      })().finally(() => this.locateTraining.delete(repoId));
+      this.locateTraining.set(repoId, run);
+    }
+    return run;
   }
 
   private locateCorpus(repo: RepoRecord): Promise<LocateCorpus> {

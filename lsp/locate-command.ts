@@ -60,7 +60,7 @@ export async function runLocate(engine: Engine, args: unknown, workspaceRepos: R
   const root = repo ?? (workspaceRepos?.length === 1 ? workspaceRepos[0].root : undefined);
   if (!root) throw bad(workspaceRepos?.length ? 'several repositories are open: pass options.repo' : 'no indexed repository in this workspace');
   try {
-    const r = await engine.locate(description, { repo: root, limit });
+    const r = await engine.locate(description, { repo: root, limit, background: true });
     return r.files.map((f) => ({
       uri: pathToUri(join(r.repo, f.path)),
       range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },

@@ -8,7 +8,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { daemonWithRepo } from './helpers/daemon.js';
+import { daemonWithRepo, eventually } from './helpers/daemon.js';
 import { UnixSocketClientTransport } from './helpers/mcp-socket-transport.js';
 import { dialLsp, uri } from './helpers/lsp-client.js';
 
@@ -18,7 +18,16 @@ t.test('locate_change and contextd.locate rank the files a change touches, with 
   await client.connect(new UnixSocketClientTransport(join(env.XDG_RUNTIME_DIR!, 'contextd', 'mcp.sock')));
   t.teardown(() => client.close());
 
-  const r = (await client.callTool({ name: 'locate_change', arguments: { repo, description: 'coupon expiry is ignored', limit: 4 } })) as CallToolResult;
+  const ask = async () => (await client.callTool({ name: 'locate_change', arguments: { repo, description: 'coupon expiry is ignored', limit: 4 } })) as CallToolResult;
+  // The first call answers at once (stored weights or the defaults) and learns in the background.
+  const first = (await ask()).structuredContent as { model: { retraining: boolean; source: string } };
+  t.ok(first.model.retraining || first.model.source === 'learned', 'training started by the first call');
+  const r = await eventually(async () => {
+    const x = await ask();
+    return (x.structuredContent as { model: { source: string } }).model.source === 'learned' ? x : null;
+  }, 60_000);
+  t.ok(r, 'the learned weights answer once trained');
+  if (!r) return;
   t.notOk(r.isError, JSON.stringify(r.content));
   const s = r.structuredContent as {
     files: { path: string; role: string; reasons: string[]; paired: string[] }[];
@@ -38,6 +47,7 @@ t.test('locate_change and contextd.locate rank the files a change touches, with 
   const txt = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
   t.match(txt, /^1\. src\/pricing\.js/m);
   t.match(txt, /weights: learned from this repository/);
+  t.notOk((r.structuredContent as { model: { retraining: boolean } }).model.retraining, 'no training running');
   t.match(txt, /index: [0-9a-f]+ = HEAD/);
 
   const bad = (await client.callTool({ name: 'locate_change', arguments: { repo, description: '' } })) as CallToolResult;

@@ -143,8 +143,15 @@ function rankAlone(corpus: LocateCorpus, f: QueryFeatures, s: (typeof SIGNALS)[n
 
 async function tuneDev(sets: BuiltLocateSet[]): Promise<void> {
   const settingsGrid: { settings: SignalSettings; name: string }[] = [];
-  for (const b of [0.3, 0.5, 0.75])
-    for (const pw of [0, 1, 2, 4]) settingsGrid.push({ settings: { ...SIGNAL_SETTINGS, fileB: b, pathWeight: pw }, name: `b=${b} path=${pw}` });
+  for (const b of [0.3, 0.5, 0.75]) {
+    for (const pw of [0, 1, 2]) {
+      for (const rest of [0, 0.1, 0.3]) {
+        for (const limit of [60, 120]) {
+          settingsGrid.push({ settings: { ...SIGNAL_SETTINGS, fileB: b, pathWeight: pw, chunkRestWeight: rest, chunkLimit: limit }, name: `b=${b} path=${pw} rest=${rest} chunks=${limit}` });
+        }
+      }
+    }
+  }
   const weightGrid: LocateWeights[] = [];
   for (const lexical of [0.5, 1]) {
     for (const chunks of [0.5, 1, 2]) {
@@ -187,7 +194,7 @@ async function tuneDev(sets: BuiltLocateSet[]): Promise<void> {
   for (const [k, v] of best) console.log(`dev mean MRR@10 ${v.toFixed(3)}: ${k}`);
   const bestLex = [...lexicalScore].sort((x, y) => y[1] - x[1]).slice(0, 3);
   for (const [k, v] of bestLex) console.log(`dev mean MRR@10 of the lexical signal alone ${v.toFixed(3)}: ${k}`);
-  const cur = `b=${SIGNAL_SETTINGS.fileB} path=${SIGNAL_SETTINGS.pathWeight} ${JSON.stringify(DEFAULT_WEIGHTS.weights)}`;
+  const cur = `b=${SIGNAL_SETTINGS.fileB} path=${SIGNAL_SETTINGS.pathWeight} rest=${SIGNAL_SETTINGS.chunkRestWeight} chunks=${SIGNAL_SETTINGS.chunkLimit} ${JSON.stringify(DEFAULT_WEIGHTS.weights)}`;
   console.log(`current: ${score.get(cur)?.toFixed(3) ?? '(not on the grid)'} ${cur}`);
   writeFileSync(
     join(process.cwd(), 'bench/results/locate-tuning.json'),

@@ -24,7 +24,16 @@ export interface LocateCorpus {
   fileCommits: number[][];
   /** Tests of each source and sources of each test. */
   pairs: Map<string, string[]>;
+  /**
+   * Files most commits touch (a version stamp, a changelog): they say nothing about which
+   * change a commit made, so they get no history evidence and are no replay target.
+   */
+  bookkeeping: Set<number>;
 }
+
+/** Touched by at least this share of the commits (of at least BOOKKEEPING_MIN_COMMITS): bookkeeping. */
+export const BOOKKEEPING_SHARE = 0.5;
+const BOOKKEEPING_MIN_COMMITS = 10;
 
 /** Commits after the indexed one are never part of the corpus (the log walk stops at HEAD; this is the guard). */
 export function buildCorpus(texts: readonly LocateFileText[], allCommits: readonly LocateCommit[], indexedCommit: string | null): LocateCorpus {
@@ -60,7 +69,9 @@ export function buildCorpus(texts: readonly LocateFileText[], allCommits: readon
     for (const f of list) fileCommits[f].push(ci);
     return list;
   });
-  return { files, fileIndex, fileBm25, commits, commitBm25, commitFiles, fileCommits, pairs: pairFiles(files) };
+  const bookkeeping = new Set<number>();
+  if (commits.length >= BOOKKEEPING_MIN_COMMITS) fileCommits.forEach((list, f) => list.length >= BOOKKEEPING_SHARE * commits.length && bookkeeping.add(f));
+  return { files, fileIndex, fileBm25, commits, commitBm25, commitFiles, fileCommits, pairs: pairFiles(files), bookkeeping };
 }
 
 /** Commits of `file` before `cutoff` (binary search over its ascending list). */

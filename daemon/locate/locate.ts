@@ -47,11 +47,16 @@ const MAX_REPLAY_FILES = 8;
 /** Commits before the first replayed one (history to learn from). */
 const MIN_PAST = 3;
 
+/** What a replayed commit changed: its files in today's view, bookkeeping files left out. */
+export function replayTargets(corpus: LocateCorpus, j: number): number[] {
+  return corpus.commitFiles[j].filter((f) => !corpus.bookkeeping.has(f));
+}
+
 /** The commits training replays, oldest first: enough words, a few files that exist today. */
 export function replayCommits(corpus: LocateCorpus): number[] {
   const out: number[] = [];
   for (let j = MIN_PAST; j < corpus.commits.length; j++) {
-    const n = corpus.commitFiles[j].length;
+    const n = replayTargets(corpus, j).length;
     if (n < 1 || n > MAX_REPLAY_FILES) continue;
     const c = corpus.commits[j];
     if (tokens(`${c.subject}\n${c.body}`).filter((t) => !/^\d+$/.test(t)).length < 3) continue;
@@ -68,7 +73,7 @@ export async function trainModel(corpus: LocateCorpus, chunkSearch: ChunkSearch 
     const c = corpus.commits[j];
     const description = `${c.subject}\n${c.body}`.trim();
     const f = await querySignals(corpus, description, j, chunkSearch);
-    queries.push({ description, candidates: f.candidates, targets: new Set(corpus.commitFiles[j]) });
+    queries.push({ description, candidates: f.candidates, targets: new Set(replayTargets(corpus, j)) });
   }
   return learn(corpus, queries, picks.length ? corpus.commits[picks[picks.length - 1]].sha : null);
 }

@@ -44,18 +44,21 @@ export interface SignalSettings {
   /** Files the first stage ranks high whose partners get co-change. */
   cochangeSeeds: number;
   chunkLimit: number;
+  /** Weight of a file's further chunk hits after its best one. */
+  chunkRestWeight: number;
 }
 
 export const SIGNAL_SETTINGS: SignalSettings = {
   fileK1: 1.2,
   fileB: 0.5,
-  pathWeight: 2,
+  pathWeight: 1,
   commitTopK: 20,
   maxCommitFiles: 50,
   commitHalfLifeDays: 730,
   recencyHalfLifeDays: 180,
   cochangeSeeds: 10,
   chunkLimit: 60,
+  chunkRestWeight: 0.1,
 };
 
 export interface CommitVote {
@@ -114,6 +117,7 @@ export function commitVotes(
     const age = Math.max(0, at - corpus.commits[d].authorTime) / DAY;
     const w = ((sim / max) * Math.pow(0.5, age / s.commitHalfLifeDays)) / Math.sqrt(Math.max(1, corpus.commits[d].files.length));
     for (const f of corpus.commitFiles[d]) {
+      if (corpus.bookkeeping.has(f)) continue;
       score.set(f, (score.get(f) ?? 0) + w);
       let v = votes.get(f);
       if (!v) votes.set(f, (v = []));
@@ -141,7 +145,7 @@ export function coChange(
     const counts = new Map<number, number>();
     for (const c of usable) {
       const share = 1 / Math.max(1, corpus.commitFiles[c].length - 1);
-      for (const p of corpus.commitFiles[c]) if (p !== f) counts.set(p, (counts.get(p) ?? 0) + share);
+      for (const p of corpus.commitFiles[c]) if (p !== f && !corpus.bookkeeping.has(p)) counts.set(p, (counts.get(p) ?? 0) + share);
     }
     for (const [p, k] of counts) {
       const w = (seedScore * k) / usable.length;
@@ -174,7 +178,7 @@ export async function querySignals(
     if (f === undefined) continue;
     const list = bestChunks.get(f) ?? [];
     // The best chunk counts whole, further ones a little: one strong match beats many weak ones.
-    chunkRaw.set(f, (chunkRaw.get(f) ?? 0) + (list.length ? 0.1 : 1) * h.score);
+    chunkRaw.set(f, (chunkRaw.get(f) ?? 0) + (list.length ? s.chunkRestWeight : 1) * h.score);
     list.push(h);
     bestChunks.set(f, list);
   }
@@ -199,7 +203,7 @@ export async function querySignals(
   for (const f of pool) {
     const list = corpus.fileCommits[f];
     const n = commitsBefore(list, cutoff);
-    if (!n) continue;
+    if (!n || corpus.bookkeeping.has(f)) continue;
     const last = corpus.commits[list[n - 1]].authorTime;
     recencyRaw.set(f, Math.pow(0.5, Math.max(0, at - last) / DAY / s.recencyHalfLifeDays));
     churnRaw.set(f, Math.log1p(n));

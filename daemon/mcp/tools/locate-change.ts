@@ -37,6 +37,7 @@ export function registerLocateChange(server: McpServer, deps: ToolDeps): void {
         reason: z.string(),
         trainedCommit: z.string().nullable(),
         replayedCommits: z.number().int(),
+        retraining: z.boolean().describe('new weights are being learned in the background: a later call ranks with them'),
       }),
       freshness: freshness.nullable(),
     },
@@ -44,7 +45,7 @@ export function registerLocateChange(server: McpServer, deps: ToolDeps): void {
       const root = await resolveRepo(deps, args.repo);
       if (!root) throw new ContextdError('no-repo', 'which repository? pass repo (several are registered)');
       const [r, fresh] = await Promise.all([
-        deps.ctx.engine.locate(args.description, { repo: root, limit: args.limit ?? 10 }),
+        deps.ctx.engine.locate(args.description, { repo: root, limit: args.limit ?? 10, background: true }),
         deps.ctx.freshness(root).catch(() => null),
       ]);
       const lines = r.files.flatMap((f, i) => [
@@ -52,13 +53,13 @@ export function registerLocateChange(server: McpServer, deps: ToolDeps): void {
         ...f.reasons.map((x) => `   - ${x}`),
       ]);
       const model = r.model;
-      const how = `weights: ${model.source === 'learned' ? 'learned from this repository' : 'defaults'} (${model.training.reason})`;
+      const how = `weights: ${model.source === 'learned' ? 'learned from this repository' : 'defaults'} (${model.training.reason})${r.training ? '; learning from the history now' : ''}`;
       return {
         text: [...(lines.length ? lines : ['no file matches the description']), how, ...(fresh ? [`(${freshnessLine(fresh)})`] : [])].join('\n'),
         structured: {
           repo: r.repo,
           files: r.files,
-          model: { source: model.source, reason: model.training.reason, trainedCommit: model.trainedCommit, replayedCommits: model.training.queries },
+          model: { source: model.source, reason: model.training.reason, trainedCommit: model.trainedCommit, replayedCommits: model.training.queries, retraining: r.training },
           freshness: fresh,
         },
         hits: r.files.length,
