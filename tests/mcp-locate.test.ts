@@ -18,7 +18,8 @@ t.test('locate_change and contextd.locate rank the files a change touches, with 
   await client.connect(new UnixSocketClientTransport(join(env.XDG_RUNTIME_DIR!, 'contextd', 'mcp.sock')));
   t.teardown(() => client.close());
 
-  const ask = async () => (await client.callTool({ name: 'locate_change', arguments: { repo, description: 'coupon expiry is ignored', limit: 4 } })) as CallToolResult;
+  const ask = async () =>
+    (await client.callTool({ name: 'locate_change', arguments: { repo, description: 'coupon expiry is ignored', limit: 4 } })) as CallToolResult;
   // The first call answers at once (stored weights or the defaults) and learns in the background.
   const first = (await ask()).structuredContent as { model: { retraining: boolean; source: string } };
   t.ok(first.model.retraining || first.model.source === 'learned', 'training started by the first call');

@@ -144,10 +144,13 @@ function rankAlone(corpus: LocateCorpus, f: QueryFeatures, s: (typeof SIGNALS)[n
 async function tuneDev(sets: BuiltLocateSet[]): Promise<void> {
   const settingsGrid: { settings: SignalSettings; name: string }[] = [];
   for (const b of [0.3, 0.5, 0.75]) {
-    for (const pw of [0, 1, 2]) {
+    for (const pw of [0, 1]) {
       for (const rest of [0, 0.1, 0.3]) {
-        for (const limit of [60, 120]) {
-          settingsGrid.push({ settings: { ...SIGNAL_SETTINGS, fileB: b, pathWeight: pw, chunkRestWeight: rest, chunkLimit: limit }, name: `b=${b} path=${pw} rest=${rest} chunks=${limit}` });
+        for (const limit of [60]) {
+          settingsGrid.push({
+            settings: { ...SIGNAL_SETTINGS, fileB: b, pathWeight: pw, chunkRestWeight: rest, chunkLimit: limit },
+            name: `b=${b} path=${pw} rest=${rest} chunks=${limit}`,
+          });
         }
       }
     }
@@ -155,8 +158,10 @@ async function tuneDev(sets: BuiltLocateSet[]): Promise<void> {
   const weightGrid: LocateWeights[] = [];
   for (const lexical of [0.5, 1]) {
     for (const chunks of [0.5, 1, 2]) {
-      for (const commits of [0.25, 0.5, 1])
-        weightGrid.push({ weights: { ...DEFAULT_WEIGHTS.weights, lexical, chunks, commits }, testFactor: DEFAULT_WEIGHTS.testFactor });
+      for (const commits of [0.25, 0.5, 1]) {
+        for (const path of [0, 0.25, 0.5, 1])
+          weightGrid.push({ weights: { ...DEFAULT_WEIGHTS.weights, lexical, path, chunks, commits }, testFactor: DEFAULT_WEIGHTS.testFactor });
+      }
     }
   }
   // Mean over the dev sets of each set's MRR@10 (every set counts the same, whatever its size).

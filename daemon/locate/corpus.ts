@@ -15,6 +15,8 @@ export interface LocateCorpus {
   fileIndex: Map<string, number>;
   /** Body tokens of each file, with its path as the second field. */
   fileBm25: Bm25Index;
+  /** Each word of the view's paths (directories, file names without extension) → the files whose path has it. */
+  pathWords: Map<string, number[]>;
   /** Oldest first; ends at the indexed commit. */
   commits: LocateCommit[];
   commitBm25: Bm25Index;
@@ -71,7 +73,15 @@ export function buildCorpus(texts: readonly LocateFileText[], allCommits: readon
   });
   const bookkeeping = new Set<number>();
   if (commits.length >= BOOKKEEPING_MIN_COMMITS) fileCommits.forEach((list, f) => list.length >= BOOKKEEPING_SHARE * commits.length && bookkeeping.add(f));
-  return { files, fileIndex, fileBm25, commits, commitBm25, commitFiles, fileCommits, pairs: pairFiles(files), bookkeeping };
+  const pathWords = new Map<string, number[]>();
+  files.forEach((p, f) => {
+    for (const w of new Set(pathTokens(p.replace(/\.[^./]+$/, '')))) {
+      let l = pathWords.get(w);
+      if (!l) pathWords.set(w, (l = []));
+      l.push(f);
+    }
+  });
+  return { files, fileIndex, fileBm25, pathWords, commits, commitBm25, commitFiles, fileCommits, pairs: pairFiles(files), bookkeeping };
 }
 
 /** Commits of `file` before `cutoff` (binary search over its ascending list). */

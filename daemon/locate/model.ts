@@ -20,7 +20,7 @@ export interface LocateWeights {
 
 /** Defaults for a repository with too little history to learn from, and where the learning starts (tuned on bench/quality's dev split: locate-bench.ts --tune). */
 export const DEFAULT_WEIGHTS: LocateWeights = {
-  weights: { lexical: 0.5, chunks: 2, commits: 0.25, cochange: 0.25, recency: 0.1, churn: 0.1 },
+  weights: { lexical: 1, path: 1, chunks: 1, commits: 1, cochange: 0.25, recency: 0.1, churn: 0.1 },
   testFactor: 0.5,
 };
 

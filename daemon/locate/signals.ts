@@ -3,6 +3,8 @@
  * description at one point of the history (`cutoff`: commits before it are the past):
  *
  * - lexical:  the file as one BM25 document (length normalization tuned for files, path field)
+ * - path:     the description names the file's directory or name (`addressparser: …`, `fix(router): …`):
+ *             Σ idf of the path's words in the description (over the view's paths)
  * - chunks:   the best chunk hits of the hybrid search (lexical + symbols + the semantic model), per file
  * - commits:  past commits whose message is like the description vote for the files they
  *             touched, less for large commits (1/√files) and old ones (half-life)
@@ -16,7 +18,7 @@ import type { LocateCorpus } from './corpus.js';
 import { commitsBefore } from './corpus.js';
 import { tokens } from './text.js';
 
-export const SIGNALS = ['lexical', 'chunks', 'commits', 'cochange', 'recency', 'churn'] as const;
+export const SIGNALS = ['lexical', 'path', 'chunks', 'commits', 'cochange', 'recency', 'churn'] as const;
 export type Signal = (typeof SIGNALS)[number];
 
 /** A chunk hit of the hybrid search (what the chunks signal aggregates). */
@@ -50,7 +52,7 @@ export interface SignalSettings {
 
 export const SIGNAL_SETTINGS: SignalSettings = {
   fileK1: 1.2,
-  fileB: 0.5,
+  fileB: 0.75,
   pathWeight: 1,
   commitTopK: 20,
   maxCommitFiles: 50,
@@ -58,7 +60,7 @@ export const SIGNAL_SETTINGS: SignalSettings = {
   recencyHalfLifeDays: 180,
   cochangeSeeds: 10,
   chunkLimit: 60,
-  chunkRestWeight: 0.1,
+  chunkRestWeight: 0.3,
 };
 
 export interface CommitVote {
@@ -158,6 +160,19 @@ export function coChange(
   return { score, partners };
 }
 
+/** Files whose path words (directories and file name, not the extension) the description uses, by Σ idf. */
+export function pathMatches(corpus: LocateCorpus, query: readonly string[]): Map<number, number> {
+  const out = new Map<number, number>();
+  const n = corpus.files.length;
+  for (const t of new Set(query)) {
+    const files = corpus.pathWords.get(t);
+    if (!files) continue;
+    const idf = Math.log(1 + (n - files.length + 0.5) / (files.length + 0.5));
+    for (const f of files) out.set(f, (out.get(f) ?? 0) + idf);
+  }
+  return out;
+}
+
 /** Every signal for the candidates of one description, with history cut off before commit `cutoff`. */
 export async function querySignals(
   corpus: LocateCorpus,
@@ -169,6 +184,8 @@ export async function querySignals(
   const q = tokens(description);
   const at = cutoff < corpus.commits.length ? corpus.commits[cutoff].authorTime : (corpus.commits.at(-1)?.authorTime ?? Math.floor(Date.now() / 1000));
   const lexical = normalize(corpus.fileBm25.score(q, { k1: s.fileK1, b: s.fileB, fieldWeight: s.pathWeight }));
+
+  const path = normalize(pathMatches(corpus, q));
 
   const chunkRaw = new Map<number, number>();
   const bestChunks = new Map<number, ChunkHit[]>();
@@ -194,7 +211,7 @@ export async function querySignals(
   const cochange = normalize(cc.score);
 
   const pool = new Set<number>();
-  for (const m of [lexical, chunks]) for (const [f] of top(m, 100)) pool.add(f);
+  for (const m of [lexical, chunks, path]) for (const [f] of top(m, 100)) pool.add(f);
   for (const f of commits.keys()) pool.add(f);
   for (const [f] of top(cochange, 50)) pool.add(f);
 
@@ -213,6 +230,7 @@ export async function querySignals(
     file: f,
     signals: {
       lexical: lexical.get(f) ?? 0,
+      path: path.get(f) ?? 0,
       chunks: chunks.get(f) ?? 0,
       commits: commits.get(f) ?? 0,
       cochange: cochange.get(f) ?? 0,

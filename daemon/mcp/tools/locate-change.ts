@@ -5,7 +5,15 @@ import { freshnessLine } from '../../index/freshness.js';
 import { defineTool, resolveRepo, type ToolDeps } from '../toolkit.js';
 import { freshness, repoArg } from '../schemas.js';
 
-const signals = z.object({ lexical: z.number(), chunks: z.number(), commits: z.number(), cochange: z.number(), recency: z.number(), churn: z.number() });
+const signals = z.object({
+  lexical: z.number(),
+  path: z.number(),
+  chunks: z.number(),
+  commits: z.number(),
+  cochange: z.number(),
+  recency: z.number(),
+  churn: z.number(),
+});
 
 export function registerLocateChange(server: McpServer, deps: ToolDeps): void {
   defineTool(server, deps, {
@@ -59,7 +67,13 @@ export function registerLocateChange(server: McpServer, deps: ToolDeps): void {
         structured: {
           repo: r.repo,
           files: r.files,
-          model: { source: model.source, reason: model.training.reason, trainedCommit: model.trainedCommit, replayedCommits: model.training.queries, retraining: r.training },
+          model: {
+            source: model.source,
+            reason: model.training.reason,
+            trainedCommit: model.trainedCommit,
+            replayedCommits: model.training.queries,
+            retraining: r.training,
+          },
           freshness: fresh,
         },
         hits: r.files.length,
