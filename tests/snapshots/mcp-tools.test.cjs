@@ -1978,12 +1978,16 @@ Array [
                   "lexical": Object {
                     "type": "number",
                   },
+                  "path": Object {
+                    "type": "number",
+                  },
                   "recency": Object {
                     "type": "number",
                   },
                 },
                 "required": Array [
                   "lexical",
+                  "path",
                   "chunks",
                   "commits",
                   "cochange",
@@ -2070,6 +2074,10 @@ Array [
             "replayedCommits": Object {
               "type": "integer",
             },
+            "retraining": Object {
+              "description": "new weights are being learned in the background: a later call ranks with them",
+              "type": "boolean",
+            },
             "source": Object {
               "enum": Array [
                 "learned",
@@ -2089,6 +2097,7 @@ Array [
             "reason",
             "trainedCommit",
             "replayedCommits",
+            "retraining",
           ],
           "type": "object",
         },
