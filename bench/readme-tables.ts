@@ -193,6 +193,21 @@ function locateTable(): string | null {
       return `| ${s.name} (${s.split}, ${s.language}; at ${s.indexedAt}, ${s.commits} commits, ${s.files} files, ${s.queries} queries; weights ${s.training.source} on ${s.training.queries} replays) | ${methods.map((m) => cell(s.rows[m])).join(' | ')} | ${ratio(l.r1, b.r1)}, ${ratio(l.mrr10, b.mrr10)} |`;
     }),
   ];
+  const report = r.sets.filter((s) => s.split === 'report');
+  const met = report.filter(
+    (s) => s.rows['combined (learned)'].r1 >= 1.3 * s.rows['file BM25'].r1 && s.rows['combined (learned)'].mrr10 >= 1.15 * s.rows['file BM25'].mrr10,
+  );
+  lines.push(
+    '',
+    `Goal met on ${met.length} of ${report.length} report sets${met.length ? ` (${met.map((s) => s.name).join(', ')})` : ''}${
+      met.length < report.length
+        ? `; not on ${report
+            .filter((s) => !met.includes(s))
+            .map((s) => s.name)
+            .join(', ')}`
+        : ''
+    }.`,
+  );
   if (lat) {
     lines.push(
       '',
