@@ -174,6 +174,8 @@ t.test('contextd locate: JSON, text, --explain, errors', async (t) => {
   );
 
   const text = await runCli(['locate', 'coupon expiry is ignored', '--explain'], { env, cwd: repo.dir });
+  const explained = await runCli(['locate', 'coupon', '--repo', repo.dir, '--json', '--explain'], { env });
+  t.match(JSON.parse(explained.stdout), { via: 'in-process', model: { source: 'learned' } }, 'no daemon: answered in this process');
   t.equal(text.code, 0, text.stderr);
   t.match(text.stdout, /^ 1\. src\/pricing\.js/m);
   t.match(text.stdout, /weights learned from this repository \(fitted on \d+ replayed commits\)/);

@@ -11,6 +11,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { daemonWithRepo, eventually } from './helpers/daemon.js';
 import { UnixSocketClientTransport } from './helpers/mcp-socket-transport.js';
 import { dialLsp, uri } from './helpers/lsp-client.js';
+import { runCli } from './helpers/cli.js';
 
 t.test('locate_change and contextd.locate rank the files a change touches, with reasons', async (t) => {
   const { env, repo } = await daemonWithRepo(t, 'locate');
@@ -53,6 +54,17 @@ t.test('locate_change and contextd.locate rank the files a change touches, with 
 
   const bad = (await client.callTool({ name: 'locate_change', arguments: { repo, description: '' } })) as CallToolResult;
   t.equal(bad.isError, true, 'an empty description is a tool error');
+
+  // The CLI asks the running daemon (its corpus is warm) and prints the same ranking.
+  const cli = await runCli(['locate', 'coupon expiry is ignored', '--repo', repo, '--limit', '4', '--json', '--explain'], { env });
+  t.equal(cli.code, 0, cli.stderr);
+  const viaCli = JSON.parse(cli.stdout) as { via: string; files: { path: string }[] };
+  t.equal(viaCli.via, 'daemon', 'answered by the daemon');
+  t.same(
+    viaCli.files.map((f) => f.path),
+    s.files.map((f) => f.path),
+    'the same ranking as MCP',
+  );
 
   const lsp = await dialLsp(join(env.XDG_RUNTIME_DIR!, 'contextd', 'lsp.sock'));
   t.teardown(() => lsp.close());

@@ -1,4 +1,8 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { ContextdError } from '../errors.js';
+import { DaemonUnavailableError } from '../server/rpc-client.js';
+import { daemonCall } from './daemon-client.js';
 import type { LocateModelInfo, LocateResult } from '../engine.js';
 import type { Metrics } from '../locate/model.js';
 import { bold, cyan, dim, parseLimit, printJson } from './output.js';
@@ -60,6 +64,22 @@ export function formatLocate(r: LocateResult, explain: boolean): string[] {
   return out;
 }
 
+/**
+ * The running daemon's answer (its corpus is warm: a one-shot process builds it, seconds on a
+ * large repository), or null when no daemon answers or it predates `locate`.
+ */
+async function locateInDaemon(params: { description: string; repo: string; limit?: number; retrain?: boolean }): Promise<LocateResult | null> {
+  if (process.env.CONTEXTD_LOCATE_IN_PROCESS === '1') return null;
+  try {
+    // Training on a large history can take a minute or two.
+    return await daemonCall<LocateResult>('locate', params, 600_000);
+  } catch (err) {
+    if (err instanceof DaemonUnavailableError) return null;
+    if (err instanceof ContextdError && err.code === 'daemon-error' && /unknown method/.test(err.message)) return null;
+    throw err;
+  }
+}
+
 export function registerLocateCommand(program: Command): void {
   program
     .command('locate')
@@ -75,23 +95,30 @@ export function registerLocateCommand(program: Command): void {
       `
 Signals: the file's text (BM25 over whole files), the best chunk hits of the hybrid search,
 past commits with similar messages (the files they changed), co-change with those files,
-recency and churn. The weights are learned per repository by replaying its own commits
+recency and churn. With a daemon running, the daemon answers (its corpus stays warm; CONTEXTD_LOCATE_IN_PROCESS=1
+answers in this process instead). The weights are learned per repository by replaying its own commits
 (message → the files it changed, against the history before it; none newer than the
 indexed commit) and stored with the index; a repository with little history uses defaults.
 Test files are ranked below sources unless the description is about tests, and marked.
 
 JSON: [{ path, score, role, paired, reasons, signals }] (reasons: one line each);
 with --explain: { repo, indexedCommit, files, model: { source, weights, testFactor,
-trainedCommit, trainedAt, historyCommits, training } }.`,
+trainedCommit, trainedAt, historyCommits, training }, training, via: daemon | in-process }.`,
     )
     .action(async (words: string[], flags: LocateFlags) => {
-      await withEngine(async (engine) => {
-        const r = await engine.locate(words.join(' '), { repo: flags.repo, limit: flags.limit, retrain: flags.retrain });
-        if (flags.json) {
-          printJson(flags.explain ? r : r.files);
-          return;
-        }
-        for (const line of formatLocate(r, flags.explain ?? false)) console.log(line);
-      });
+      const description = words.join(' ').trim();
+      if (!description) throw new ContextdError('bad-argument', 'describe the change to locate', { exitCode: 2 });
+      const print = (r: LocateResult, via: 'daemon' | 'in-process') => {
+        if (flags.json) printJson(flags.explain ? { ...r, via } : r.files);
+        else for (const line of formatLocate(r, flags.explain ?? false)) console.log(line);
+      };
+      const viaDaemon = await locateInDaemon({ description, repo: resolve(flags.repo ?? process.cwd()), limit: flags.limit, retrain: flags.retrain });
+      if (viaDaemon) {
+        print(viaDaemon, 'daemon');
+        return;
+      }
+      await withEngine(async (engine) =>
+        print(await engine.locate(description, { repo: flags.repo, limit: flags.limit, retrain: flags.retrain }), 'in-process'),
+      );
     });
 }

@@ -424,6 +424,12 @@ export class Daemon {
         await this.scheduler.schedule(repo.id, null, 'reindex');
         return { queued: true, root };
       },
+      // `contextd locate` through the daemon: its corpus stays warm between calls (a one-shot CLI rebuilds it).
+      locate: (p) => {
+        const o = (p ?? {}) as { limit?: unknown; retrain?: unknown };
+        const limit = typeof o.limit === 'number' && Number.isInteger(o.limit) && o.limit > 0 ? Math.min(o.limit, 200) : undefined;
+        return this.engine.locate(str(p, 'description')!, { repo: str(p, 'repo')!, limit, retrain: o.retrain === true });
+      },
       wait: async (p) => {
         const timeout =
           p && typeof p === 'object' && typeof (p as { timeoutMs?: unknown }).timeoutMs === 'number' ? (p as { timeoutMs: number }).timeoutMs : 60_000;
