@@ -214,6 +214,13 @@ function locateTable(): string | null {
       `Latency (${lat.date.slice(0, 10)}, ${lat.repo.files} files, ${lat.repo.commits} commits, one process): first call (corpus + training) ${(lat.firstCallMs / 1000).toFixed(1)} s; then p50 ${lat.latencyMs.p50} ms, p95 ${lat.latencyMs.p95} ms (goal p95 < 300 ms).`,
     );
   }
+  const cli = load<{ date: string; runs: { via: string; wallS: { median: number } }[] }>('locate-cli.json');
+  if (cli) {
+    lines.push(
+      '',
+      `Whole \`contextd locate\` command (farm-bench, median wall, ${cli.date.slice(0, 10)}): ${cli.runs.map((x) => `${x.wallS.median.toFixed(2)} s ${x.via}`).join('; ')}.`,
+    );
+  }
   return lines.join('\n');
 }
 
