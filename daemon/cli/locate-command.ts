@@ -93,12 +93,13 @@ export function registerLocateCommand(program: Command): void {
     .addHelpText(
       'after',
       `
-Signals: the file's text (BM25 over whole files), the best chunk hits of the hybrid search,
-past commits with similar messages (the files they changed), co-change with those files,
-recency and churn. With a daemon running, the daemon answers (its corpus stays warm; CONTEXTD_LOCATE_IN_PROCESS=1
-answers in this process instead). The weights are learned per repository by replaying its own commits
-(message → the files it changed, against the history before it; none newer than the
-indexed commit) and stored with the index; a repository with little history uses defaults.
+Signals: the file's text (BM25 over whole files), the description naming the file's
+directory or name, the best chunk hits of the hybrid search, past commits with similar
+messages (the files they changed), co-change with those files, recency and churn. The
+weights are learned per repository by replaying its own commits (message → the files it
+changed, against the history before it; none newer than the indexed commit) and stored
+with the index; a repository with little history uses defaults. With a daemon running,
+the daemon answers (its corpus stays warm); CONTEXTD_LOCATE_IN_PROCESS=1 answers here.
 Test files are ranked below sources unless the description is about tests, and marked.
 
 JSON: [{ path, score, role, paired, reasons, signals }] (reasons: one line each);
