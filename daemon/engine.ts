@@ -58,7 +58,7 @@ import { askCodebase, type AskOptions, type AskResult } from './ask/ask.js';
 import { buildCorpus, type LocateCorpus } from './locate/corpus.js';
 import { locateFiles, modelInfo, needsTraining, trainModel, type LocateAnswer } from './locate/locate.js';
 import { DEFAULT_WEIGHTS, parseModel, type LocateModel } from './locate/model.js';
-import type { ChunkSearch } from './locate/signals.js';
+import { SIGNAL_SETTINGS, type ChunkSearch, type SignalSettings } from './locate/signals.js';
 import type { StoredLocateModel } from './store/locate-types.js';
 import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
 
@@ -515,7 +515,7 @@ export class Engine {
       ...DEFAULT_WEIGHTS,
       training: { source: 'defaults', reason: 'not trained yet', queries: 0, train: null, validation: null, newestReplayed: null },
     };
-    const files = await locateFiles(corpus, description, model, chunkSearch, scope.limit ?? 10);
+    const files = await locateFiles(corpus, description, model, chunkSearch, scope.limit ?? 10, this.locateSettings());
     return { repo: repo.root, indexedCommit: repo.indexedCommit, files, model: modelInfo(model, stored, corpus.commits.length), training };
   }
 
@@ -524,7 +524,7 @@ export class Engine {
     let run = this.locateTraining.get(repoId);
     if (!run) {
       run = (async () => {
-        const model = await trainModel(corpus, chunkSearch);
+        const model = await trainModel(corpus, chunkSearch, this.locateSettings());
         const stored: StoredLocateModel = {
           trainedCommit: corpus.commits.at(-1)?.sha ?? '',
           trainedAt: Math.floor(Date.now() / 1000),
@@ -537,6 +537,11 @@ export class Engine {
       this.locateTraining.set(repoId, run);
     }
     return run;
+  }
+
+  /** The signals' settings, with the configured cut-off for commits that explain no file in particular. */
+  private locateSettings(): SignalSettings {
+    return { ...SIGNAL_SETTINGS, maxCommitFiles: this.config.history.maxCommitFiles };
   }
 
   private locateCorpus(repo: RepoRecord): Promise<LocateCorpus> {

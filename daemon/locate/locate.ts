@@ -8,7 +8,7 @@ import type { StoredLocateModel } from '../store/locate-types.js';
 import type { LocateCorpus } from './corpus.js';
 import { combine, learn, parseModel, type LocateModel, type ReplayQuery, type TrainingReport, type Weights } from './model.js';
 import { roleOf, type FileRole } from './pairing.js';
-import { querySignals, SIGNALS, type ChunkSearch, type Signal } from './signals.js';
+import { querySignals, SIGNAL_SETTINGS, SIGNALS, type ChunkSearch, type Signal, type SignalSettings } from './signals.js';
 import { tokens } from './text.js';
 
 export interface LocatedFile {
@@ -66,13 +66,13 @@ export function replayCommits(corpus: LocateCorpus): number[] {
 }
 
 /** Trains on the corpus's own history (nothing past its last commit, the indexed one). */
-export async function trainModel(corpus: LocateCorpus, chunkSearch: ChunkSearch | null): Promise<LocateModel> {
+export async function trainModel(corpus: LocateCorpus, chunkSearch: ChunkSearch | null, settings: SignalSettings = SIGNAL_SETTINGS): Promise<LocateModel> {
   const picks = replayCommits(corpus);
   const queries: ReplayQuery[] = [];
   for (const j of picks) {
     const c = corpus.commits[j];
     const description = `${c.subject}\n${c.body}`.trim();
-    const f = await querySignals(corpus, description, j, chunkSearch);
+    const f = await querySignals(corpus, description, j, chunkSearch, settings);
     queries.push({ description, candidates: f.candidates, targets: new Set(replayTargets(corpus, j)) });
   }
   return learn(corpus, queries, picks.length ? corpus.commits[picks[picks.length - 1]].sha : null);
@@ -107,8 +107,9 @@ export async function locateFiles(
   model: LocateModel,
   chunkSearch: ChunkSearch | null,
   limit: number,
+  settings: SignalSettings = SIGNAL_SETTINGS,
 ): Promise<LocatedFile[]> {
-  const { candidates } = await querySignals(corpus, description, corpus.commits.length, chunkSearch);
+  const { candidates } = await querySignals(corpus, description, corpus.commits.length, chunkSearch, settings);
   const ranked = combine(corpus, candidates, model, description).slice(0, limit);
   const shown = new Set(ranked.map((r) => corpus.files[r.file]));
   return ranked.map(({ file, score, candidate: c }) => {
