@@ -60,7 +60,7 @@ import { locateFiles, modelInfo, needsTraining, trainModel, type LocateAnswer } 
 import { DEFAULT_WEIGHTS, parseModel, type LocateModel } from './locate/model.js';
 import { SIGNAL_SETTINGS, type ChunkSearch, type SignalSettings } from './locate/signals.js';
 import type { StoredLocateModel } from './store/locate-types.js';
-import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
+import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, RepoStatus, SearchScope, TimeSpec } from './types.js';
 
 // The query types live in the neutral types module (front ends and ask use them without the engine).
 export type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
@@ -489,14 +489,7 @@ export class Engine {
     if (!description.trim()) throw new ContextdError('bad-argument', 'describe the change to locate', { exitCode: 2 });
     const repo = (await this.scope({ repo: scope.repo ?? process.cwd() })).repos[0];
     const corpus = await this.locateCorpus(repo);
-    const chunkSearch: ChunkSearch = async (d, limit) =>
-      (await this.search(d, { repo: repo.root, limit, historyWeight: 0, testFileFactor: 1 })).map((h) => ({
-        path: h.path,
-        startLine: h.startLine,
-        endLine: h.endLine,
-        symbol: h.symbol,
-        score: h.score,
-      }));
+    const chunkSearch = this.locateChunkSearch(repo);
     let stored = await this.store.getLocateModel(repo.id);
     let model = stored ? parseModel(stored.model) : null;
     let training = false;
@@ -517,6 +510,44 @@ export class Engine {
     };
     const files = await locateFiles(corpus, description, model, chunkSearch, scope.limit ?? 10, this.locateSettings());
     return { repo: repo.root, indexedCommit: repo.indexedCommit, files, model: modelInfo(model, stored, corpus.commits.length), training };
+  }
+
+  /** The hybrid search for locate's chunk signal: this repository, its history retriever off, no test-file factor. */
+  private locateChunkSearch(repo: RepoRecord): ChunkSearch {
+    return async (d, limit) =>
+      (await this.search(d, { repo: repo.root, limit, historyWeight: 0, testFileFactor: 1 })).map((h) => ({
+        path: h.path,
+        startLine: h.startLine,
+        endLine: h.endLine,
+        symbol: h.symbol,
+        score: h.score,
+      }));
+  }
+
+  /**
+   * After an index run (the daemon): a repository that uses `locate` gets its corpus rebuilt and,
+   * when its history has grown by a tenth, its weights retrained, before the next question.
+   */
+  async refreshLocate(root: string): Promise<void> {
+    const repo = await this.store.getRepo(root);
+    if (!repo || !(await this.store.getLocateModel(repo.id))) return;
+    const corpus = await this.locateCorpus(repo);
+    if (needsTraining(await this.store.getLocateModel(repo.id), corpus)) await this.trainLocate(repo.id, corpus, this.locateChunkSearch(repo));
+  }
+
+  /** What `status` shows of a repository's locate weights (null: never used there). */
+  async locateStatus(repoId: number): Promise<RepoStatus['locate']> {
+    const stored = await this.store.getLocateModel(repoId);
+    const model = stored ? parseModel(stored.model) : null;
+    if (!stored || !model) return null;
+    return {
+      source: model.training.source,
+      trainedCommit: stored.trainedCommit,
+      trainedAt: stored.trainedAt,
+      historyCommits: stored.historyCommits,
+      replayed: model.training.queries,
+      training: this.locateTraining.has(repoId),
+    };
   }
 
   /** One training per repository at a time; stores the weights when done. */

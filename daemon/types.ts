@@ -83,6 +83,8 @@ export interface RepoStatus {
   lastError: string | null;
   /** Git history enrichment: commits known, shallow clone, files still to blame. */
   history: { commits: number; shallow: boolean; pendingFiles: number } | null;
+  /** `locate`'s stored weights (null until it was first used on this repository). */
+  locate?: { source: 'learned' | 'defaults'; trainedCommit: string; trainedAt: number; historyCommits: number; replayed: number; training: boolean } | null;
 }
 
 export interface DaemonStatus {

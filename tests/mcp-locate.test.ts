@@ -5,13 +5,15 @@
  * vscode-jsonrpc client on lsp.sock.
  */
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { daemonWithRepo, eventually } from './helpers/daemon.js';
 import { UnixSocketClientTransport } from './helpers/mcp-socket-transport.js';
 import { dialLsp, uri } from './helpers/lsp-client.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, runJson } from './helpers/cli.js';
 
 t.test('locate_change and contextd.locate rank the files a change touches, with reasons', async (t) => {
   const { env, repo } = await daemonWithRepo(t, 'locate');
@@ -83,6 +85,32 @@ t.test('locate_change and contextd.locate rank the files a change touches, with 
     s.files.slice(0, 3).map((x) => x.path),
     'the same ranking as MCP',
   );
+  // History grows by ten commits: the daemon reindexes (hooks), then retrains locate by itself, no call needed.
+  for (let i = 0; i < 10; i++) {
+    appendFileSync(join(repo, 'src/cart.js'), `export const STEP_${i} = ${i};\n`);
+    const date = `2024-04-${String(i + 1).padStart(2, '0')}T10:00:00Z`;
+    execFileSync('git', ['commit', '-q', '-am', `cart step ${i}`], {
+      cwd: repo,
+      env: {
+        ...env,
+        GIT_AUTHOR_NAME: 'Dana',
+        GIT_AUTHOR_EMAIL: 'dana@shop.invalid',
+        GIT_COMMITTER_NAME: 'Dana',
+        GIT_COMMITTER_EMAIL: 'dana@shop.invalid',
+        GIT_AUTHOR_DATE: date,
+        GIT_COMMITTER_DATE: date,
+      },
+    });
+  }
+  const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
+  type Status = { repos: { root: string; indexedCommit: string | null; locate?: { trainedCommit: string; training: boolean } | null }[] };
+  const refreshed = await eventually(async () => {
+    const st = await runJson<Status>(['status'], { env });
+    const r0 = st.repos.find((x) => x.root === repo);
+    return r0?.indexedCommit === head && r0.locate?.trainedCommit === head && !r0.locate.training ? r0 : null;
+  }, 120_000);
+  t.ok(refreshed, 'status shows the weights retrained at the new HEAD after the daemon indexed it');
+
   const err = await lsp.conn.sendRequest('contextd/locate', {}).then(
     () => null,
     (e: { code: number; message: string }) => e,

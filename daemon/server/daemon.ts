@@ -468,10 +468,11 @@ export class Daemon {
     const activity = new Map(this.scheduler.activity().map((a) => [a.repoId, a]));
     const repoStatus = await Promise.all(
       repos.map(async (r): Promise<RepoStatus> => {
-        const [stats, head, history] = await Promise.all([
+        const [stats, head, history, locate] = await Promise.all([
           this.engine.repos.stats(r.id).catch(() => noStats),
           headCommit(r.root).catch(() => undefined),
           this.engine.repos.historyStats(r.id).catch(() => null),
+          this.engine.locateStatus(r.id).catch(() => null),
         ]);
         const act = activity.get(r.id);
         const jobs = pending.get(r.id) ?? 0;
@@ -492,6 +493,7 @@ export class Daemon {
           progress: act?.progress ? { phase: act.progress.phase, done: act.progress.done, total: act.progress.total } : null,
           lastError: r.lastError,
           history: history ? { commits: history.commits, shallow: history.shallow, pendingFiles: history.pending } : null,
+          locate,
         };
       }),
     );
