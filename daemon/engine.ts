@@ -55,7 +55,8 @@ import type { EmbeddingStore, VectorIndex } from './store/vector-types.js';
 import type { BackendReport } from './backends/health.js';
 import type { OllamaProbeTarget } from './backends/probes.js';
 import { askCodebase, type AskOptions, type AskResult } from './ask/ask.js';
-import { buildCorpus, type LocateCorpus } from './locate/corpus.js';
+import { buildCorpus, buildFileSide, type LocateCorpus } from './locate/corpus.js';
+import { loadFileSide, saveFileSide } from './locate/corpus-cache.js';
 import { locateFiles, modelInfo, needsTraining, trainModel, type LocateAnswer } from './locate/locate.js';
 import { DEFAULT_WEIGHTS, parseModel, type LocateModel } from './locate/model.js';
 import { SIGNAL_SETTINGS, type ChunkSearch, type SignalSettings } from './locate/signals.js';
@@ -576,12 +577,19 @@ export class Engine {
   }
 
   private locateCorpus(repo: RepoRecord): Promise<LocateCorpus> {
-    const key = `${repo.indexedCommit}\0${repo.indexedAt}`;
+    const key = `${repo.root}\0${repo.indexedCommit}\0${repo.indexedAt}`;
     const hit = this.locateCorpora.get(repo.id);
     if (hit && hit.key === key) return hit.corpus;
-    const corpus = Promise.all([this.store.locateFileTexts(repo.id), this.store.locateCommits(repo.id)]).then(([texts, commits]) =>
-      buildCorpus(texts, commits, repo.indexedCommit),
-    );
+    // The file side is cached on disk (one-shot CLI processes, daemon restarts); the commit side is cheap.
+    const cachePath = join(this.config.paths.dataDir, 'locate', `${this.storeId}-${repo.id}.bin`);
+    const fileSide = (async () => {
+      const cached = loadFileSide(cachePath, key);
+      if (cached) return cached;
+      const side = buildFileSide(await this.store.locateFileTexts(repo.id));
+      saveFileSide(cachePath, key, side);
+      return side;
+    })();
+    const corpus = Promise.all([fileSide, this.store.locateCommits(repo.id)]).then(([side, commits]) => buildCorpus(side, commits, repo.indexedCommit));
     corpus.catch(() => this.locateCorpora.delete(repo.id));
     this.locateCorpora.set(repo.id, { key, corpus });
     return corpus;

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildFixture } from '../fixtures/repos.js';
 import { fixtureGit } from '../fixtures/repo-builder.js';
@@ -209,4 +209,26 @@ t.test('contextd migrate carries the learned weights (no retraining after the mo
   const after = await b.locate('coupon expiry', { repo: repo.dir });
   t.equal(after.model.trainedAt, before.model.trainedAt, 'the stored model, not a new training');
   t.same(after.model.weights, before.model.weights);
+});
+
+t.test('the file side of the corpus is cached on disk, and a broken cache is rebuilt', async (t) => {
+  const dir = tempDir(t);
+  const repo = await buildFixture('locate', join(dir, 'repo'));
+  const first = await openEngine(t, dir);
+  await first.index(repo.dir);
+  const a = await first.locate('coupon expiry is ignored', { repo: repo.dir });
+  const cacheDir = join(dir, 'data', 'locate');
+  const files = readdirSync(cacheDir).filter((f) => f.endsWith('.bin'));
+  t.equal(files.length, 1, 'one cache file for the repository');
+  await first.close();
+
+  const second = await openEngine(t, dir);
+  const b = await second.locate('coupon expiry is ignored', { repo: repo.dir });
+  t.same(b.files, a.files, 'the same answer from the cached corpus');
+  await second.close();
+
+  writeFileSync(join(cacheDir, files[0]), 'not a cache');
+  const third = await openEngine(t, dir);
+  t.same((await third.locate('coupon expiry is ignored', { repo: repo.dir })).files, a.files, 'a broken cache is rebuilt');
+  t.not(readFileSync(join(cacheDir, files[0]), 'utf8'), 'not a cache', 'and written again');
 });

@@ -88,7 +88,7 @@ interface SetResult {
 async function runSet(set: BuiltLocateSet): Promise<SetResult> {
   const { engine, corpus, chunkSearch, root, texts } = await openSet(set);
   try {
-    const baseline = new Bm25Index(texts);
+    const baseline = Bm25Index.build(texts);
     const rows: Record<string, Acc> = {
       'file BM25': acc(),
       ...Object.fromEntries(SIGNALS.map((s) => [s, acc()])),

@@ -37,21 +37,34 @@ export interface LocateCorpus {
 export const BOOKKEEPING_SHARE = 0.5;
 const BOOKKEEPING_MIN_COMMITS = 10;
 
-/** Commits after the indexed one are never part of the corpus (the log walk stops at HEAD; this is the guard). */
-export function buildCorpus(texts: readonly LocateFileText[], allCommits: readonly LocateCommit[], indexedCommit: string | null): LocateCorpus {
+/** The expensive half of a corpus (tokenizing every file): what corpus-cache.ts keeps on disk. */
+export interface FileSide {
+  files: string[];
+  fileBm25: Bm25Index;
+}
+
+export function buildFileSide(texts: readonly LocateFileText[]): FileSide {
   const files = texts.map((t) => t.path);
+  return {
+    files,
+    fileBm25: Bm25Index.build(
+      texts.map((t) => tokens(t.text)),
+      files.map((p) => pathTokens(p)),
+    ),
+  };
+}
+
+/** Commits after the indexed one are never part of the corpus (the log walk stops at HEAD; this is the guard). */
+export function buildCorpus(texts: readonly LocateFileText[] | FileSide, allCommits: readonly LocateCommit[], indexedCommit: string | null): LocateCorpus {
+  const { files, fileBm25 } = Array.isArray(texts) ? buildFileSide(texts) : (texts as FileSide);
   const fileIndex = new Map(files.map((p, i) => [p, i]));
-  const fileBm25 = new Bm25Index(
-    texts.map((t) => tokens(t.text)),
-    files.map((p) => pathTokens(p)),
-  );
   let end = allCommits.length;
   if (indexedCommit) {
     const at = allCommits.findIndex((c) => c.sha === indexedCommit);
     if (at >= 0) end = at + 1;
   }
   const commits = allCommits.slice(0, end);
-  const commitBm25 = new Bm25Index(commits.map((c) => tokens(`${c.subject}\n${c.body}`)));
+  const commitBm25 = Bm25Index.build(commits.map((c) => tokens(`${c.subject}\n${c.body}`)));
   // Renames, followed forward: a path's name at the indexed commit.
   const alias = new Map<string, string>();
   for (const c of commits) for (const r of c.renames) if (r.from !== r.to) alias.set(r.from, r.to);
