@@ -208,6 +208,71 @@ function graphTable(): string | null {
   return lines.join('\n');
 }
 
+function locateTable(): string | null {
+  type M = { queries: number; r1: number; r5: number; mrr10: number };
+  const r = load<{
+    date: string;
+    sets: {
+      name: string;
+      split: string;
+      language: string;
+      indexedAt: string;
+      commits: number;
+      files: number;
+      queries: number;
+      training: { source: string; queries: number };
+      rows: Record<string, M>;
+    }[];
+  }>('locate.json');
+  if (!r) return null;
+  const lat = load<{ date: string; repo: { files: number; commits: number }; firstCallMs: number; latencyMs: { p50: number; p95: number } }>(
+    'locate-latency.json',
+  );
+  const methods = Object.keys(r.sets[0]?.rows ?? {});
+  const cell = (m: M) => `${m.r1.toFixed(3)} / ${m.r5.toFixed(3)} / ${m.mrr10.toFixed(3)}`;
+  const lines = [
+    `Measured ${r.date.slice(0, 10)}. Each cell: R@1 / R@5 / MRR@10. Goal (report sets): learned R@1 ≥ 1.3× and MRR@10 ≥ 1.15× file BM25.`,
+    '',
+    `| set | ${methods.join(' | ')} | learned ÷ BM25 (R@1, MRR@10) |`,
+    `|---|${methods.map(() => '---|').join('')}---|`,
+    ...r.sets.map((s) => {
+      const b = s.rows['file BM25'];
+      const l = s.rows['combined (learned)'];
+      const ratio = (x: number, y: number) => (y > 0 ? `${(x / y).toFixed(2)}×` : 'n/a');
+      return `| ${s.name} (${s.split}, ${s.language}; at ${s.indexedAt}, ${s.commits} commits, ${s.files} files, ${s.queries} queries; weights ${s.training.source} on ${s.training.queries} replays) | ${methods.map((m) => cell(s.rows[m])).join(' | ')} | ${ratio(l.r1, b.r1)}, ${ratio(l.mrr10, b.mrr10)} |`;
+    }),
+  ];
+  const report = r.sets.filter((s) => s.split === 'report');
+  const met = report.filter(
+    (s) => s.rows['combined (learned)'].r1 >= 1.3 * s.rows['file BM25'].r1 && s.rows['combined (learned)'].mrr10 >= 1.15 * s.rows['file BM25'].mrr10,
+  );
+  lines.push(
+    '',
+    `Goal met on ${met.length} of ${report.length} report sets${met.length ? ` (${met.map((s) => s.name).join(', ')})` : ''}${
+      met.length < report.length
+        ? `; not on ${report
+            .filter((s) => !met.includes(s))
+            .map((s) => s.name)
+            .join(', ')}`
+        : ''
+    }.`,
+  );
+  if (lat) {
+    lines.push(
+      '',
+      `Latency (${lat.date.slice(0, 10)}, ${lat.repo.files} files, ${lat.repo.commits} commits, one process): first call (corpus + training) ${(lat.firstCallMs / 1000).toFixed(1)} s; then p50 ${lat.latencyMs.p50} ms, p95 ${lat.latencyMs.p95} ms (goal p95 < 300 ms).`,
+    );
+  }
+  const cli = load<{ date: string; runs: { via: string; wallS: { median: number } }[] }>('locate-cli.json');
+  if (cli) {
+    lines.push(
+      '',
+      `Whole \`contextd locate\` command (farm-bench, median wall, ${cli.date.slice(0, 10)}): ${cli.runs.map((x) => `${x.wallS.median.toFixed(2)} s ${x.via}`).join('; ')}.`,
+    );
+  }
+  return lines.join('\n');
+}
+
 let readme = readFileSync(join(root, 'README.md'), 'utf8');
 for (const [name, table, placeholder] of [
   ['index', indexTable(), 'INDEX_TABLE'],
@@ -216,6 +281,7 @@ for (const [name, table, placeholder] of [
   ['flood', floodTable(), 'FLOOD_TABLE'],
   ['quality', qualityTable(), 'QUALITY_TABLE'],
   ['graph', graphTable(), 'GRAPH_TABLE'],
+  ['locate', locateTable(), 'LOCATE_TABLE'],
 ] as const) {
   if (!table) continue;
   const block = `<!-- bench:${name} -->\n${table}\n<!-- /bench:${name} -->`;

@@ -56,11 +56,17 @@ import type { EmbeddingStore, VectorIndex } from './store/vector-types.js';
 import type { BackendReport } from './backends/health.js';
 import type { OllamaProbeTarget } from './backends/probes.js';
 import { askCodebase, type AskOptions, type AskResult } from './ask/ask.js';
-import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
 import { DEFAULT_MIN_CONFIDENCE, GraphQueries, toDefinition } from './graph/queries.js';
 import { changedDefinitions, impactOf, type ChangeSpec } from './graph/impact.js';
 import type { CallNode, GraphDefinition, ImpactReport, RefSite } from './graph/types.js';
 import type { PatternTag, RefKind } from './lang/types.js';
+import { buildCorpus, buildFileSide, type LocateCorpus } from './locate/corpus.js';
+import { loadFileSide, saveFileSide } from './locate/corpus-cache.js';
+import { locateFiles, modelInfo, needsTraining, trainModel, type LocateAnswer } from './locate/locate.js';
+import { DEFAULT_WEIGHTS, parseModel, type LocateModel } from './locate/model.js';
+import { SIGNAL_SETTINGS, type ChunkSearch, type SignalSettings } from './locate/signals.js';
+import type { StoredLocateModel } from './store/locate-types.js';
+import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, RepoStatus, SearchScope, TimeSpec } from './types.js';
 
 // The query types live in the neutral types module (front ends and ask use them without the engine).
 export type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
@@ -71,6 +77,25 @@ export type { GraphPatternRow } from './store/types.js';
 
 /** Options of the graph queries: the repository and cwd, and the confidence floor. */
 export type GraphScope = FileScope & { min?: number; depth?: number; kinds?: RefKind[] };
+
+export type { LocateAnswer, LocatedFile, LocateModelInfo } from './locate/locate.js';
+
+export interface LocateScope {
+  /** The repository (a path inside it); default: the current directory's. */
+  repo?: string;
+  limit?: number;
+  /** Retrain the weights now, even when the stored ones are current. */
+  retrain?: boolean;
+  /** Do not wait for a due training: answer with the stored weights (or the defaults) while it runs (the daemon's front ends). */
+  background?: boolean;
+}
+
+export interface LocateResult extends LocateAnswer {
+  repo: string;
+  indexedCommit: string | null;
+  /** Weights are being (re)trained in the background: a later call ranks with them. */
+  training: boolean;
+}
 
 export type BackendEventSink = (level: 'info' | 'warn', message: string, data?: Record<string, unknown>) => void;
 
@@ -280,7 +305,7 @@ export class Engine {
       paths: scope.paths,
       limit: scope.limit ?? this.config.search.defaultLimit,
       history: scope.author || since !== undefined || until !== undefined ? { author: scope.author || undefined, since, until } : undefined,
-      historyWeight: scope.history ? HISTORY_WEIGHT_BOOSTED : HISTORY_WEIGHT,
+      historyWeight: scope.historyWeight ?? (scope.history ? HISTORY_WEIGHT_BOOSTED : HISTORY_WEIGHT),
       boosts: { recent: scope.boostRecent, churn: scope.boostChurn },
       maxCommitFiles: this.config.history.maxCommitFiles,
       mode: scope.mode,
@@ -597,6 +622,124 @@ export class Engine {
    */
   ask(question: string, opts: AskOptions = {}): Promise<AskResult> {
     return askCodebase(this, this.config.ask, question, opts);
+  }
+
+  /** Change localization corpora per repository, for the indexed state they were built from (see daemon/locate/). */
+  private locateCorpora = new Map<number, { key: string; corpus: Promise<LocateCorpus> }>();
+  private locateTraining = new Map<number, Promise<{ model: LocateModel; stored: StoredLocateModel }>>();
+
+  /**
+   * Which files a described change would touch, ranked, with reasons (`contextd locate`). The weights
+   * are learned from the repository's own history (replayed commits, none newer than the indexed one),
+   * stored with the index and retrained when the history has grown by a tenth.
+   */
+  async locate(description: string, scope: LocateScope = {}): Promise<LocateResult> {
+    if (!description.trim()) throw new ContextdError('bad-argument', 'describe the change to locate', { exitCode: 2 });
+    const repo = (await this.scope({ repo: scope.repo ?? process.cwd() })).repos[0];
+    const corpus = await this.locateCorpus(repo);
+    const chunkSearch = this.locateChunkSearch(repo);
+    let stored = await this.store.getLocateModel(repo.id);
+    let model = stored ? parseModel(stored.model) : null;
+    let training = false;
+    if (scope.retrain || !model || needsTraining(stored, corpus)) {
+      const run = this.trainLocate(repo.id, corpus, chunkSearch);
+      if (scope.background) {
+        // Answer now with what is stored (or the defaults); the next call gets the new weights.
+        run.catch(() => {});
+        training = true;
+      } else {
+        ({ model, stored } = await run);
+      }
+    }
+    model ??= {
+      version: 1,
+      ...DEFAULT_WEIGHTS,
+      training: { source: 'defaults', reason: 'not trained yet', queries: 0, train: null, validation: null, newestReplayed: null },
+    };
+    const files = await locateFiles(corpus, description, model, chunkSearch, scope.limit ?? 10, this.locateSettings());
+    return { repo: repo.root, indexedCommit: repo.indexedCommit, files, model: modelInfo(model, stored, corpus.commits.length), training };
+  }
+
+  /** The hybrid search for locate's chunk signal: this repository, its history retriever off, no test-file factor. */
+  private locateChunkSearch(repo: RepoRecord): ChunkSearch {
+    return async (d, limit) =>
+      (await this.search(d, { repo: repo.root, limit, historyWeight: 0, testFileFactor: 1 })).map((h) => ({
+        path: h.path,
+        startLine: h.startLine,
+        endLine: h.endLine,
+        symbol: h.symbol,
+        score: h.score,
+      }));
+  }
+
+  /**
+   * After an index run (the daemon): a repository that uses `locate` gets its corpus rebuilt and,
+   * when its history has grown by a tenth, its weights retrained, before the next question.
+   */
+  async refreshLocate(root: string): Promise<void> {
+    const repo = await this.store.getRepo(root);
+    if (!repo || !(await this.store.getLocateModel(repo.id))) return;
+    const corpus = await this.locateCorpus(repo);
+    if (needsTraining(await this.store.getLocateModel(repo.id), corpus)) await this.trainLocate(repo.id, corpus, this.locateChunkSearch(repo));
+  }
+
+  /** What `status` shows of a repository's locate weights (null: never used there). */
+  async locateStatus(repoId: number): Promise<RepoStatus['locate']> {
+    const stored = await this.store.getLocateModel(repoId);
+    const model = stored ? parseModel(stored.model) : null;
+    if (!stored || !model) return null;
+    return {
+      source: model.training.source,
+      trainedCommit: stored.trainedCommit,
+      trainedAt: stored.trainedAt,
+      historyCommits: stored.historyCommits,
+      replayed: model.training.queries,
+      training: this.locateTraining.has(repoId),
+    };
+  }
+
+  /** One training per repository at a time; stores the weights when done. */
+  private trainLocate(repoId: number, corpus: LocateCorpus, chunkSearch: ChunkSearch): Promise<{ model: LocateModel; stored: StoredLocateModel }> {
+    let run = this.locateTraining.get(repoId);
+    if (!run) {
+      run = (async () => {
+        const model = await trainModel(corpus, chunkSearch, this.locateSettings());
+        const stored: StoredLocateModel = {
+          trainedCommit: corpus.commits.at(-1)?.sha ?? '',
+          trainedAt: Math.floor(Date.now() / 1000),
+          historyCommits: corpus.commits.length,
+          model: JSON.stringify(model),
+        };
+        if (corpus.commits.length) await this.store.putLocateModel(repoId, stored);
+        return { model, stored };
+      })().finally(() => this.locateTraining.delete(repoId));
+      this.locateTraining.set(repoId, run);
+    }
+    return run;
+  }
+
+  /** The signals' settings, with the configured cut-off for commits that explain no file in particular. */
+  private locateSettings(): SignalSettings {
+    return { ...SIGNAL_SETTINGS, maxCommitFiles: this.config.history.maxCommitFiles };
+  }
+
+  private locateCorpus(repo: RepoRecord): Promise<LocateCorpus> {
+    const key = `${repo.root}\0${repo.indexedCommit}\0${repo.indexedAt}`;
+    const hit = this.locateCorpora.get(repo.id);
+    if (hit && hit.key === key) return hit.corpus;
+    // The file side is cached on disk (one-shot CLI processes, daemon restarts); the commit side is cheap.
+    const cachePath = join(this.config.paths.dataDir, 'locate', `${this.storeId}-${repo.id}.bin`);
+    const fileSide = (async () => {
+      const cached = loadFileSide(cachePath, key);
+      if (cached) return cached;
+      const side = buildFileSide(await this.store.locateFileTexts(repo.id));
+      saveFileSide(cachePath, key, side);
+      return side;
+    })();
+    const corpus = Promise.all([fileSide, this.store.locateCommits(repo.id)]).then(([side, commits]) => buildCorpus(side, commits, repo.indexedCommit));
+    corpus.catch(() => this.locateCorpora.delete(repo.id));
+    this.locateCorpora.set(repo.id, { key, corpus });
+    return corpus;
   }
 
   /** Drops content no view references (and the vectors of pruned chunks, wherever the index keeps them). */

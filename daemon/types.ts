@@ -40,6 +40,8 @@ export interface SearchScope extends QueryScope {
   testFileFactor?: number;
   /** Only hits holding one of these code patterns (endpoint, db-query, error-handling: the code graph's tags). */
   tags?: PatternTag[];
+  /** Overrides the history retriever's weight (0: off; `locate` has its own history signal, cut off in time). */
+  historyWeight?: number;
 }
 
 export interface FileScope {
@@ -84,6 +86,8 @@ export interface RepoStatus {
   lastError: string | null;
   /** Git history enrichment: commits known, shallow clone, files still to blame. */
   history: { commits: number; shallow: boolean; pendingFiles: number } | null;
+  /** `locate`'s stored weights (null until it was first used on this repository). */
+  locate?: { source: 'learned' | 'defaults'; trainedCommit: string; trainedAt: number; historyCommits: number; replayed: number; training: boolean } | null;
 }
 
 export interface DaemonStatus {

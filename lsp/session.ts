@@ -34,6 +34,7 @@ import { engineHistorySource, type HistorySource } from './history-source.js';
 import { hover } from './hover.js';
 import { IndexProgress } from './progress.js';
 import { runSearch, SEARCH_COMMAND, SEARCH_REQUEST } from './search-command.js';
+import { LOCATE_COMMAND, LOCATE_REQUEST, runLocate } from './locate-command.js';
 import { SafeMessageReader, SocketMessageWriter } from './transport.js';
 import { uriToPath, Workspace } from './workspace.js';
 import { workspaceSymbols } from './workspace-symbol.js';
@@ -144,7 +145,7 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
         callHierarchyProvider: true,
         implementationProvider: true,
         codeLensProvider: { resolveProvider: true },
-        executeCommandProvider: { commands: [SEARCH_COMMAND] },
+        executeCommandProvider: { commands: [SEARCH_COMMAND, LOCATE_COMMAND] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'contextd', version: VERSION },
@@ -259,12 +260,15 @@ export function createLspSession(input: Readable & { destroy?: () => void }, out
 
   const search = async (args: unknown) =>
     runSearch(ctx.engine, args, await workspace.repos(), ctx.engine.config.search.defaultLimit, ctx.freshness ? (root) => ctx.freshness!(root) : undefined);
+  const locate = async (args: unknown) => runLocate(ctx.engine, args, await workspace.repos());
   connection.onExecuteCommand(async (params) => {
+    if (params.command === LOCATE_COMMAND) return locate(params.arguments ?? []);
     if (params.command !== SEARCH_COMMAND)
-      throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${params.command}; contextd offers ${SEARCH_COMMAND}`);
+      throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${params.command}; contextd offers ${SEARCH_COMMAND}, ${LOCATE_COMMAND}`);
     return search(params.arguments ?? []);
   });
   connection.onRequest(SEARCH_REQUEST, (params: unknown) => search(params));
+  connection.onRequest(LOCATE_REQUEST, (params: unknown) => locate(params));
 
   connection.onShutdown(() => {
     progress?.stop();

@@ -65,7 +65,7 @@ t.test('contextd lsp: autostart, progress, symbols, search, hover, two editors, 
     workspaceSymbolProvider: true,
     hoverProvider: true,
     documentSymbolProvider: {},
-    executeCommandProvider: { commands: ['contextd.search'] },
+    executeCommandProvider: { commands: ['contextd.search', 'contextd.locate'] },
   });
 
   // The workspace folder is registered and its first index reported with $/progress.

@@ -178,6 +178,8 @@ function repoLine(r: RepoStatus): string {
   if (r.pendingJobs) line += ` · ${r.pendingJobs} queued`;
   if (r.history)
     line += ` · history: ${r.history.commits} commits${r.history.shallow ? ' (shallow clone: truncated)' : ''}${r.history.pendingFiles ? `, ${r.history.pendingFiles} file(s) to blame` : ''}`;
+  if (r.locate)
+    line += ` · locate: ${r.locate.source === 'learned' ? `weights learned from ${r.locate.replayed} replayed commits` : 'default weights'} at ${r.locate.trainedCommit.slice(0, 10)}${r.locate.training ? ' (retraining)' : ''}`;
   if (!r.registered) line += dim(' · not watched (indexed by `contextd index`)');
   if (r.lastError) line += `\n    ${yellow('error:')} ${r.lastError}`;
   return line;

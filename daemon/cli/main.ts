@@ -15,6 +15,7 @@ import { registerLspCommand } from './lsp-command.js';
 import { registerHistoryCommand } from './history-command.js';
 import { registerRelatedCommand } from './related-command.js';
 import { registerGraphCommands } from './graph-command.js';
+import { registerLocateCommand } from './locate-command.js';
 import { registerChangesCommand } from './changes-command.js';
 import { registerAskCommand } from './ask-command.js';
 import { registerDoctorCommand } from './doctor-command.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerSymbolsCommand(program);
   registerHistoryCommand(program);
   registerRelatedCommand(program);
+  registerLocateCommand(program);
   registerChangesCommand(program);
   registerAskCommand(program);
   registerDoctorCommand(program);

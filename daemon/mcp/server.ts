@@ -18,6 +18,7 @@ import { registerAskCodebase } from './tools/ask-codebase.js';
 import { registerCodeHistory } from './tools/code-history.js';
 import { registerRecentChanges } from './tools/recent-changes.js';
 import { registerRelatedFiles } from './tools/related-files.js';
+import { registerLocateChange } from './tools/locate-change.js';
 import { registerGrepCode } from './tools/grep-code.js';
 import { registerSearchHistory } from './tools/search-history.js';
 import { registerOutline } from './tools/outline.js';
@@ -46,6 +47,7 @@ export const TOOL_REGISTRARS: ToolRegistrar[] = [
   registerSearchHistory,
   registerRecentChanges,
   registerRelatedFiles,
+  registerLocateChange,
   registerIndexStatus,
   registerGetConfig,
   registerReindex,
@@ -59,7 +61,8 @@ export const SERVER_INSTRUCTIONS =
   'Find code with search_code (by meaning or name), grep_code (exact text or regex), find_symbol (a definition by name); ' +
   'follow code with find_references, call_graph and change_impact (what a diff touches); list HTTP routes with list_endpoints; ' +
   "see structure with outline (one file) and list_files (a glob); read with get_code or resources/read on a hit's contextd:// URI; " +
-  'learn why with code_history (one piece of code), search_history (when something was added or removed), recent_changes and related_files. ' +
+  'learn why with code_history (one piece of code), search_history (when something was added or removed), recent_changes and related_files; ' +
+  'locate_change ranks the files a described change would touch. ' +
   'index_status says how fresh the index is. ask_codebase (when a local model is configured) answers with path:line citations. ' +
   'Paths are repo-relative; lines are 1-based and inclusive.';
 

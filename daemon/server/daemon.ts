@@ -424,6 +424,12 @@ export class Daemon {
         await this.scheduler.schedule(repo.id, null, 'reindex');
         return { queued: true, root };
       },
+      // `contextd locate` through the daemon: its corpus stays warm between calls (a one-shot CLI rebuilds it).
+      locate: (p) => {
+        const o = (p ?? {}) as { limit?: unknown; retrain?: unknown };
+        const limit = typeof o.limit === 'number' && Number.isInteger(o.limit) && o.limit > 0 ? Math.min(o.limit, 200) : undefined;
+        return this.engine.locate(str(p, 'description')!, { repo: str(p, 'repo')!, limit, retrain: o.retrain === true });
+      },
       wait: async (p) => {
         const timeout =
           p && typeof p === 'object' && typeof (p as { timeoutMs?: unknown }).timeoutMs === 'number' ? (p as { timeoutMs: number }).timeoutMs : 60_000;
@@ -462,10 +468,11 @@ export class Daemon {
     const activity = new Map(this.scheduler.activity().map((a) => [a.repoId, a]));
     const repoStatus = await Promise.all(
       repos.map(async (r): Promise<RepoStatus> => {
-        const [stats, head, history] = await Promise.all([
+        const [stats, head, history, locate] = await Promise.all([
           this.engine.repos.stats(r.id).catch(() => noStats),
           headCommit(r.root).catch(() => undefined),
           this.engine.repos.historyStats(r.id).catch(() => null),
+          this.engine.locateStatus(r.id).catch(() => null),
         ]);
         const act = activity.get(r.id);
         const jobs = pending.get(r.id) ?? 0;
@@ -486,6 +493,7 @@ export class Daemon {
           progress: act?.progress ? { phase: act.progress.phase, done: act.progress.done, total: act.progress.total } : null,
           lastError: r.lastError,
           history: history ? { commits: history.commits, shallow: history.shallow, pendingFiles: history.pending } : null,
+          locate,
         };
       }),
     );

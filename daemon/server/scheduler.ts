@@ -144,9 +144,12 @@ export class Scheduler {
       this.totals.reused += summary.reused;
       this.totals.newChunks += summary.newChunks;
       // Vectors for semantic search, in the background: search already works; errors show in embeddingProgress().
+      // Then `locate` (for repositories that use it): corpus rebuilt, weights retrained when the history grew.
       void this.engine
         .embedPending({ signal: this.abort.signal })
-        .catch((err) => this.log.warn({ err: errorMessage(err) }, 'embedding failed; will retry after the next index run'));
+        .catch((err) => this.log.warn({ err: errorMessage(err) }, 'embedding failed; will retry after the next index run'))
+        .then(() => (this.abort.signal.aborted ? undefined : this.engine.refreshLocate(repo.root)))
+        .catch((err) => this.log.warn({ err: errorMessage(err) }, 'locate refresh failed; the next locate call retries'));
       this.log.info(
         {
           repo: repo.root,

@@ -269,6 +269,20 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   // 6: the code graph (see pgGraphSchema below).
   { version: 6, name: 'code graph: uses and imports per parse, names index', sql: pgGraphSchema() },
+  // ---- change localization (daemon/locate/): ranking weights learned per repository ----
+  {
+    version: 7,
+    name: 'locate_models: learned change-localization weights per repository',
+    sql: `
+    CREATE TABLE locate_models (
+      repo_id bigint PRIMARY KEY REFERENCES repos(id) ON DELETE CASCADE,
+      trained_commit text NOT NULL,
+      trained_at bigint NOT NULL,
+      history_commits bigint NOT NULL,
+      model text NOT NULL
+    );
+    `,
+  },
 ];
 
 // ---- the code graph (daemon/store/graph-store.ts) --------------------------------------------

@@ -38,6 +38,8 @@ import { historyFilterSql, SqlHistory, type CommitLexicon, type ViewSql } from '
 import { SqlJobQueue } from './job-queue.js';
 import { rescoredLexicalSearch, SqlChunkReads } from './chunk-reads.js';
 import { SqlRepos, viewSql } from './repos.js';
+import { SqlLocateStore } from './locate-store.js';
+import type { LocateStore } from './locate-types.js';
 import { delegate, type SqlPort } from './sql-port.js';
 import { SqlGraph } from './graph-store.js';
 import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
@@ -70,7 +72,7 @@ function regexError(err: unknown): unknown {
 
 /** The concerns' shared implementations (repos.ts, job-queue.ts, history-store.ts, chunk-reads.ts), bound onto the store. */
 export interface PostgresStore
-  extends RepoStore, JobQueue, HistoryStore, GraphStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
+  extends RepoStore, JobQueue, HistoryStore, GraphStore, LocateStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
 
 export class PostgresStore implements MetadataStore {
   readonly backend = 'postgres';
@@ -111,6 +113,7 @@ export class PostgresStore implements MetadataStore {
       new SqlJobQueue(this.port, scope, nextSeqs),
       this.history,
       new SqlChunkReads(this.port, this.view, lex, regexError),
+      new SqlLocateStore(this.port),
       new SqlChunkWriter(this.port, chunkLexicon, () => (this.namesCache = null)),
       new SqlGraph(this.port),
     );

@@ -215,6 +215,16 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `,
   // 6: the code graph (see sqliteGraphSchema below).
   sqliteGraphSchema(),
+  // ---- 7: change localization (daemon/locate/): ranking weights learned per repository ----
+  `
+  CREATE TABLE locate_models (
+    repo_id INTEGER PRIMARY KEY REFERENCES repos(id) ON DELETE CASCADE,
+    trained_commit TEXT NOT NULL,     -- newest commit the training replayed (never past the indexed one)
+    trained_at INTEGER NOT NULL,
+    history_commits INTEGER NOT NULL, -- commits known when trained: a grown history retrains
+    model TEXT NOT NULL               -- JSON, daemon/locate/model.ts
+  );
+  `,
 ];
 
 // ---- the code graph (daemon/store/graph-store.ts) --------------------------------------------

@@ -15,6 +15,8 @@ import { NO_REPO_LOCK } from './repo-lock.js';
 import { SqlRepos, viewSql } from './repos.js';
 import { createOwnerOnly, SqliteFileGuard, tightenModes } from './sqlite-file-guard.js';
 import { docsizeTokens, phraseMatch, sumRepoStats, type RepoLexStats } from './repo-bm25.js';
+import { SqlLocateStore } from './locate-store.js';
+import type { LocateStore } from './locate-types.js';
 import { batchesFor, delegate, sqlitePort, valuesList, type SqlPort } from './sql-port.js';
 import { SqlGraph } from './graph-store.js';
 import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
@@ -73,7 +75,7 @@ export interface SqliteStoreOptions {
 
 /** The concerns' shared implementations (repos.ts, job-queue.ts, history-store.ts, chunk-reads.ts), bound onto the store. */
 export interface SqliteStore
-  extends RepoStore, JobQueue, HistoryStore, GraphStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
+  extends RepoStore, JobQueue, HistoryStore, GraphStore, LocateStore, Pick<ChunkStore, 'lookupSymbols' | 'fileChunks' | 'writeFile' | 'writeFiles'> {}
 
 export class SqliteStore implements MetadataStore {
   readonly backend = 'sqlite';
@@ -148,6 +150,7 @@ export class SqliteStore implements MetadataStore {
       new SqlJobQueue(this.port, null, nextSeqs),
       this.history,
       new SqlChunkReads(this.port, this.view, COMMIT_FTS, (e) => e),
+      new SqlLocateStore(this.port),
       new SqlChunkWriter(this.port, CHUNK_FTS, () => (this.namesCache = null)),
       new SqlGraph(this.port),
     );

@@ -162,6 +162,14 @@ export const TABLES: readonly TableDecl[] = [
   { name: 'embed_models', cols: { id: text, provider: text, dim: int, created_at: int, trained_chunks: int, blob: bytes }, key: ['id'] },
   { name: 'chunk_vectors', cols: { model_id: text, chunk_hash: text, vector: bytes }, key: ['id'] },
   { name: 'embed_settings', cols: { key: text, value: text }, key: ['key'], where: "key NOT LIKE 'migration:%'" },
+  // Change localization (daemon/locate/): the weights learned from the repository's own history.
+  {
+    name: 'locate_models',
+    cols: { repo_id: int, trained_commit: text, trained_at: int, history_commits: int, model: text },
+    key: ['repo_id'],
+    refs: { repo_id: 'repos' },
+    perRepo: true,
+  },
 ];
 
 export type Row = Record<string, unknown>;

@@ -5,6 +5,7 @@
  */
 import type { ChunkKind, CodePattern, FileGraph, ParsedFile, PatternTag, RefKind, SymbolKind } from '../lang/types.js';
 import type { RepoLock } from './repo-lock.js';
+import type { LocateStore } from './locate-types.js';
 
 export interface RepoRecord {
   id: number;
@@ -253,7 +254,7 @@ export interface HistoryStore {
 }
 
 /** The whole metadata store: every concern's interface, on one connection, plus its own upkeep. */
-export interface MetadataStore extends RepoStore, ChunkStore, JobQueue, HistoryStore, GraphStore {
+export interface MetadataStore extends RepoStore, ChunkStore, JobQueue, HistoryStore, GraphStore, LocateStore {
   readonly backend: string;
   /** Where the data lives, for status output (a path or a redacted URL). */
   readonly location: string;

@@ -2420,6 +2420,232 @@ Array [
       "idempotentHint": true,
       "openWorldHint": false,
       "readOnlyHint": true,
+      "title": "Locate a change",
+    },
+    "description": "Which files a described change would touch (a bug report, a task, a commit subject): ranked files, each with why (matching code path:lines, similar past commits that changed it, co-change partners, recency), sources and their tests told apart. The ranking is learned from this repository’s own history. Use it before editing, to know where to start.",
+    "inputSchema": Object {
+      "$schema": "http://json-schema.org/draft-07/schema#",
+      "additionalProperties": false,
+      "properties": Object {
+        "description": Object {
+          "description": "the change, in words",
+          "maxLength": 2000,
+          "minLength": 1,
+          "type": "string",
+        },
+        "limit": Object {
+          "description": "most files listed (default 10)",
+          "maximum": 50,
+          "minimum": 1,
+          "type": "integer",
+        },
+        "repo": Object {
+          "description": "absolute path of a registered repository (default: the one the client works in)",
+          "minLength": 1,
+          "type": "string",
+        },
+      },
+      "required": Array [
+        "description",
+      ],
+      "type": "object",
+    },
+    "name": "locate_change",
+    "outputSchema": Object {
+      "$schema": "http://json-schema.org/draft-07/schema#",
+      "additionalProperties": false,
+      "properties": Object {
+        "files": Object {
+          "items": Object {
+            "additionalProperties": false,
+            "properties": Object {
+              "paired": Object {
+                "description": "tests of a source file, sources of a test file",
+                "items": Object {
+                  "type": "string",
+                },
+                "type": "array",
+              },
+              "path": Object {
+                "type": "string",
+              },
+              "reasons": Object {
+                "items": Object {
+                  "type": "string",
+                },
+                "type": "array",
+              },
+              "role": Object {
+                "enum": Array [
+                  "source",
+                  "test",
+                ],
+                "type": "string",
+              },
+              "score": Object {
+                "type": "number",
+              },
+              "signals": Object {
+                "additionalProperties": false,
+                "properties": Object {
+                  "chunks": Object {
+                    "type": "number",
+                  },
+                  "churn": Object {
+                    "type": "number",
+                  },
+                  "cochange": Object {
+                    "type": "number",
+                  },
+                  "commits": Object {
+                    "type": "number",
+                  },
+                  "lexical": Object {
+                    "type": "number",
+                  },
+                  "path": Object {
+                    "type": "number",
+                  },
+                  "recency": Object {
+                    "type": "number",
+                  },
+                },
+                "required": Array [
+                  "lexical",
+                  "path",
+                  "chunks",
+                  "commits",
+                  "cochange",
+                  "recency",
+                  "churn",
+                ],
+                "type": "object",
+              },
+            },
+            "required": Array [
+              "path",
+              "score",
+              "role",
+              "paired",
+              "reasons",
+              "signals",
+            ],
+            "type": "object",
+          },
+          "type": "array",
+        },
+        "freshness": Object {
+          "anyOf": Array [
+            Object {
+              "additionalProperties": false,
+              "properties": Object {
+                "changedFiles": Object {
+                  "items": Object {
+                    "type": "string",
+                  },
+                  "type": "array",
+                },
+                "changedTruncated": Object {
+                  "type": "boolean",
+                },
+                "fresh": Object {
+                  "type": "boolean",
+                },
+                "head": Object {
+                  "type": Array [
+                    "string",
+                    "null",
+                  ],
+                },
+                "headMatches": Object {
+                  "type": "boolean",
+                },
+                "indexedCommit": Object {
+                  "type": Array [
+                    "string",
+                    "null",
+                  ],
+                },
+                "pendingJobs": Object {
+                  "type": "integer",
+                },
+                "repo": Object {
+                  "type": "string",
+                },
+              },
+              "required": Array [
+                "repo",
+                "indexedCommit",
+                "head",
+                "fresh",
+                "headMatches",
+                "changedFiles",
+                "changedTruncated",
+                "pendingJobs",
+              ],
+              "type": "object",
+            },
+            Object {
+              "type": "null",
+            },
+          ],
+        },
+        "model": Object {
+          "additionalProperties": false,
+          "properties": Object {
+            "reason": Object {
+              "type": "string",
+            },
+            "replayedCommits": Object {
+              "type": "integer",
+            },
+            "retraining": Object {
+              "description": "new weights are being learned in the background: a later call ranks with them",
+              "type": "boolean",
+            },
+            "source": Object {
+              "enum": Array [
+                "learned",
+                "defaults",
+              ],
+              "type": "string",
+            },
+            "trainedCommit": Object {
+              "type": Array [
+                "string",
+                "null",
+              ],
+            },
+          },
+          "required": Array [
+            "source",
+            "reason",
+            "trainedCommit",
+            "replayedCommits",
+            "retraining",
+          ],
+          "type": "object",
+        },
+        "repo": Object {
+          "type": "string",
+        },
+      },
+      "required": Array [
+        "repo",
+        "files",
+        "model",
+        "freshness",
+      ],
+      "type": "object",
+    },
+    "title": "Locate a change",
+  },
+  Object {
+    "annotations": Object {
+      "destructiveHint": false,
+      "idempotentHint": true,
+      "openWorldHint": false,
+      "readOnlyHint": true,
       "title": "Index status",
     },
     "description": "What contextd has indexed: each registered repository with its indexed commit vs HEAD, files, chunks, symbols, queued work and errors, plus backend health. Use it when results look stale or missing, or to find the repository paths to pass as repo.",
