@@ -55,7 +55,8 @@ import type { EmbeddingStore, VectorIndex } from './store/vector-types.js';
 import type { BackendReport } from './backends/health.js';
 import type { OllamaProbeTarget } from './backends/probes.js';
 import { askCodebase, type AskOptions, type AskResult } from './ask/ask.js';
-import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
+import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchLogEntry, SearchObserver, SearchScope, TimeSpec } from './types.js';
+import { SearchHistory } from './search/search-history.js';
 
 // The query types live in the neutral types module (front ends and ask use them without the engine).
 export type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
@@ -81,6 +82,10 @@ export class Engine {
   private vectorIndex!: VectorIndex;
   private vectorStore!: EmbeddingStore;
   private ollamaReports: { at: number; reports: Promise<BackendReport[]> } | null = null;
+  /** The search history (recorded for searches that say who asks: `SearchScope.origin`). */
+  private searchHistory!: SearchHistory;
+  /** Told about every search (the daemon's metrics); none in one-shot CLI commands. */
+  private observer: SearchObserver | null = null;
 
   private constructor(
     readonly config: ContextdConfig,
@@ -150,7 +155,10 @@ export class Engine {
    * `onBackendEvent`: Redis and Qdrant going down, coming back, failing to sync (the daemon logs them).
    * `searchWorkers`: answer searches on that many worker threads when the store gains from it (the daemon).
    */
-  static async open(config: ContextdConfig, opts: { onBackendEvent?: BackendEventSink; searchWorkers?: number } = {}): Promise<Engine> {
+  static async open(
+    config: ContextdConfig,
+    opts: { onBackendEvent?: BackendEventSink; searchWorkers?: number; observer?: SearchObserver } = {},
+  ): Promise<Engine> {
     const dataDir = config.paths.dataDir;
     try {
       if (!statSync(dataDir).isDirectory()) {
@@ -162,7 +170,7 @@ export class Engine {
       if (err instanceof ContextdError) throw err;
       // Missing is fine: the store creates it.
     }
-    const { store, embeddings: vectors, dataVersion } = await openStore(config);
+    const { store, embeddings: vectors, dataVersion, searchLog } = await openStore(config);
     const storeId = storeNamespace(`${store.backend}:${store.backend === 'sqlite' ? `${hostname()}:` : ''}${store.location}`);
     const sink = opts.onBackendEvent;
     const cache = await openQueryCache(config.cache, storeId, {
@@ -182,6 +190,8 @@ export class Engine {
     engine.cache = cache;
     engine.storeId = storeId;
     engine.foreignWrites = dataVersion;
+    engine.searchHistory = new SearchHistory(searchLog, { enabled: config.history.searches, retentionDays: config.history.searchRetentionDays });
+    engine.observer = opts.observer ?? null;
     // Network backends' client libraries load only when configured (startup time of every CLI call).
     const index: VectorIndex = config.qdrant.url
       ? new (await import('./store/qdrant-vector-index.js')).QdrantVectorIndex(vectors, { ...config.qdrant, url: config.qdrant.url, storeId, onEvent: sink })
@@ -257,7 +267,49 @@ export class Engine {
     return { scopes, state: repos.map((r) => [r.id, r.root, r.indexedAt, r.indexedCommit]), local: this.foreignWrites() };
   }
 
+  /**
+   * Searches, timed: the observer (metrics) hears of every search; the history records
+   * those that say who asks (`scope.origin`). Neither is part of the answer or its cache key.
+   */
   async search(query: string, scope: SearchScope = {}): Promise<EngineSearchHit[]> {
+    const t0 = performance.now();
+    const mode = scope.mode ?? 'hybrid';
+    const frontEnd = scope.origin?.frontEnd ?? 'other';
+    this.observer?.searchStarted();
+    let hits: EngineSearchHit[] = [];
+    let cached = false;
+    let repo: string | null = null;
+    let failed = false;
+    try {
+      ({ hits, cached, repo } = await this.searchUntimed(query, scope));
+      return hits;
+    } catch (err) {
+      failed = true;
+      throw err;
+    } finally {
+      const ms = performance.now() - t0;
+      const outcome = failed ? 'error' : hits.length ? 'hits' : 'empty';
+      this.observer?.searchEnded({ frontEnd, mode, outcome, seconds: ms / 1000, hits: hits.length, cached });
+      if (scope.origin && this.searchHistory.enabled) {
+        repo ??= scope.repo ? resolve(scope.repo) : null;
+        this.searchHistory.record({ id: scope.origin.id, at: Date.now(), frontEnd, repo, mode, query, hits: hits.length, latencyMs: ms, outcome });
+      }
+    }
+  }
+
+  /** The search history: recent searches, what was opened after one, clearing it. */
+  get searches(): {
+    newId(): string;
+    opened(id: string, path: string, rank: number | null): Promise<void>;
+    list(opts: { since?: number; limit: number }): Promise<SearchLogEntry[]>;
+    clear(): Promise<number>;
+    flush(): Promise<void>;
+    readonly enabled: boolean;
+  } {
+    return this.searchHistory;
+  }
+
+  private async searchUntimed(query: string, scope: SearchScope): Promise<{ hits: EngineSearchHit[]; cached: boolean; repo: string | null }> {
     const { repoIds, roots, repos } = await this.scope(scope);
     const since = toSeconds(scope.since, 'start', '--since');
     const until = toSeconds(scope.until, 'end', '--until');
@@ -284,7 +336,7 @@ export class Engine {
         degraded = true;
       return hits;
     };
-    const { value } = await this.cache.fetch(
+    const { value, hit } = await this.cache.fetch(
       'search',
       { query, opts, state },
       scopes,
@@ -295,7 +347,7 @@ export class Engine {
       local,
       () => !degraded,
     );
-    return value;
+    return { hits: value, cached: hit !== null, repo: repoIds ? repos[0].root : null };
   }
 
   /**
@@ -524,6 +576,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.searchHistory.close();
     await this.searchPool?.close();
     this.searchPool = null;
     await this.embedding.close();

@@ -9,6 +9,9 @@ import type { EmbeddingProgress } from './embed/types.js';
 import type { SearchHit } from './search/search.js';
 import type { SearchMode } from './search/semantic.js';
 import type { SymbolHit } from './search/symbols.js';
+import type { SearchFrontEnd, SearchOutcome } from './store/search-log.js';
+
+export type { SearchFrontEnd, SearchLogEntry, SearchOutcome } from './store/search-log.js';
 
 export interface QueryScope {
   /** A path inside a repository to restrict to; all indexed repositories when absent. */
@@ -37,6 +40,33 @@ export interface SearchScope extends QueryScope {
   semanticWeight?: number;
   /** Overrides the score factor of test files for this search (1 = no preference): for tuning. */
   testFileFactor?: number;
+  /**
+   * Who asks: recorded in the search history and the metrics (not part of the query).
+   * `id` names the history row (the front end links what the client opens next to it).
+   */
+  origin?: SearchOrigin;
+}
+
+export interface SearchOrigin {
+  frontEnd: SearchFrontEnd;
+  id?: string;
+}
+
+/** One finished search, as the engine reports it to its observer (the daemon's metrics). */
+export interface SearchEvent {
+  frontEnd: SearchFrontEnd;
+  mode: string;
+  outcome: SearchOutcome;
+  seconds: number;
+  hits: number;
+  /** Answered by the query cache. */
+  cached: boolean;
+}
+
+/** What the engine tells about its searches (the daemon's metrics implement it; one-shot CLI commands pass none). */
+export interface SearchObserver {
+  searchStarted(): void;
+  searchEnded(event: SearchEvent): void;
 }
 
 export interface FileScope {

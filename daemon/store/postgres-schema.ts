@@ -267,4 +267,26 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER COLUMN c0 SET STORAGE EXTERNAL, ALTER COLUMN c1 SET STORAGE EXTERNAL;
     `,
   },
+  // Search history (search-log.ts; issue 18), its own block.
+  {
+    version: 6,
+    name: 'search history',
+    sql: `
+    CREATE TABLE search_log (
+      id text COLLATE "C" PRIMARY KEY,
+      machine text COLLATE "C" NOT NULL,
+      at bigint NOT NULL,
+      front_end text NOT NULL,
+      repo text COLLATE "C",
+      mode text NOT NULL,
+      query text NOT NULL,
+      hits integer NOT NULL,
+      latency_us bigint NOT NULL,
+      outcome text NOT NULL,
+      opened_path text,
+      opened_rank integer
+    );
+    CREATE INDEX search_log_at ON search_log (machine, at);
+    `,
+  },
 ];

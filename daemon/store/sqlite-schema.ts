@@ -213,4 +213,23 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   DROP TABLE chunks;
   ALTER TABLE chunks_v5 RENAME TO chunks;
   `,
+  // 6: search history (search-log.ts; issue 18), its own block. One row per search made
+  // through the CLI, MCP or LSP; the id is made by the recorder (rows are written in batches).
+  `
+  CREATE TABLE search_log (
+    id TEXT PRIMARY KEY,
+    machine TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    front_end TEXT NOT NULL,
+    repo TEXT,
+    mode TEXT NOT NULL,
+    query TEXT NOT NULL,
+    hits INTEGER NOT NULL,
+    latency_us INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    opened_path TEXT,
+    opened_rank INTEGER
+  );
+  CREATE INDEX search_log_at ON search_log(machine, at);
+  `,
 ];

@@ -147,6 +147,25 @@ export const TABLES: readonly TableDecl[] = [
   { name: 'embed_models', cols: { id: text, provider: text, dim: int, created_at: int, trained_chunks: int, blob: bytes }, key: ['id'] },
   { name: 'chunk_vectors', cols: { model_id: text, chunk_hash: text, vector: bytes }, key: ['id'] },
   { name: 'embed_settings', cols: { key: text, value: text }, key: ['key'], where: "key NOT LIKE 'migration:%'" },
+  // Search history (search-log.ts): no reference to repos (a removed repository's searches stay until retention drops them).
+  {
+    name: 'search_log',
+    cols: {
+      id: text,
+      machine: text,
+      at: int,
+      front_end: text,
+      repo: text,
+      mode: text,
+      query: text,
+      hits: int,
+      latency_us: int,
+      outcome: text,
+      opened_path: text,
+      opened_rank: int,
+    },
+    key: ['id'],
+  },
 ];
 
 export type Row = Record<string, unknown>;
