@@ -128,8 +128,10 @@ export interface DaemonStatus {
     lspSocket: string;
     /** MCP over Streamable HTTP: its URL, why it does not listen, or null when off ([mcp] httpPort). */
     mcpHttp: string | null;
-    /** The bearer token for mcpHttp. */
+    /** The bearer token for mcpHttp and the dashboard. */
     httpTokenFile: string | null;
+    /** The monitoring endpoint (/metrics, /health, /dashboard): its URL, why it does not listen, or null when off ([http] listen). */
+    http: string | null;
     dataDir: string;
     database: string;
     log: string;

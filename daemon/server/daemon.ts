@@ -33,7 +33,11 @@ import { inheritedSockets, listenOwnerOnly, prepareSocketDir } from './sockets.j
 import { backendHealth, type DaemonStatus, type RepoStatus } from './status.js';
 import type { EmbeddingProgress } from '../embed/types.js';
 import type { MetadataStore } from '../store/types.js';
+import type { SearchEvent } from '../types.js';
 import { RepoWatcher } from './watcher.js';
+import { DaemonMetrics } from '../metrics/metrics.js';
+import { DashboardSeries } from '../metrics/dashboard-data.js';
+import { startHttpEndpoint, type HttpEndpoint } from './http-endpoint.js';
 
 export interface DaemonOptions {
   config?: ContextdConfig;
@@ -69,6 +73,12 @@ export class Daemon {
   private lspPath = '';
   private http: McpHttpEndpoint | null = null;
   private httpError: string | null = null;
+  /** Prometheus metrics (always recorded: cheap) and the monitoring endpoint (off unless configured or asked for). */
+  readonly metrics = new DaemonMetrics();
+  private monitor: HttpEndpoint | null = null;
+  private monitorStarting: Promise<HttpEndpoint> | null = null;
+  private monitorError: string | null = null;
+  private series: DashboardSeries | null = null;
   private audit!: AuditLog;
   private readonly watchers = new Map<number, RepoWatcher>();
   private stopMaintenance: (() => void) | null = null;
@@ -102,6 +112,15 @@ export class Daemon {
       this.engine = await Engine.open(this.config, {
         onBackendEvent: (level, message, data) => this.log[level](data ?? {}, message),
         searchWorkers: this.config.search.workers,
+        observer: this.metrics,
+      });
+      this.metrics.bind({
+        status: () => this.status(),
+        cacheStats: () => this.engine.cache.stats(),
+        storeLatencyMs: async () => {
+          const h = await this.engine.storeHealth();
+          return h.healthy ? (h.latencyMs ?? null) : null;
+        },
       });
       const corrupt = this.engine.checkIntegrity();
       if (corrupt)
@@ -109,7 +128,7 @@ export class Daemon {
           { problem: corrupt, database: this.engine.storeInfo.location },
           'the index database failed its integrity check; `contextd status` says how to fix it',
         );
-      this.scheduler = new Scheduler(this.engine, this.log);
+      this.scheduler = new Scheduler(this.engine, this.log, 2, this.metrics);
       this.deferred = new DeferredQueue(async (root) => {
         const repo = await this.engine.repos.getRepo(root);
         if (repo?.registered) await this.scheduler.schedule(repo.id, null, 'events while the store was down');
@@ -139,6 +158,13 @@ export class Daemon {
           this.httpError = errorMessage(err);
           this.log.error({ port: this.config.mcp.httpPort, err: this.httpError }, 'MCP over HTTP could not start');
         }
+      }
+
+      if (this.config.http.listen) {
+        // Opt-in, and never fatal, like MCP over HTTP.
+        await this.startMonitor(this.config.http.listen).catch((err) =>
+          this.log.error({ listen: this.config.http.listen, err: errorMessage(err) }, 'the HTTP endpoint (metrics, health, dashboard) could not start'),
+        );
       }
 
       for (const repo of registered) await this.watch(repo.id, repo.root);
@@ -233,7 +259,10 @@ export class Daemon {
         };
       },
       cancelIndex: async (root, reason) => this.scheduler.cancel((await this.engine.repoFor(root)).id, reason),
-      audit: (entry) => this.audit.record(entry),
+      audit: (entry) => {
+        this.audit.record(entry);
+        this.metrics.mcpCall(entry.tool, entry.error !== null);
+      },
       registeredRoots: async () => (await this.engine.repos.listRepos()).filter((r) => r.registered).map((r) => r.root),
       repoForPath: (path, registered) => this.repoForClientPath(path, registered),
       freshness: (root) => this.freshness(root),
@@ -314,13 +343,15 @@ export class Daemon {
       ignoreDirs: [this.config.paths.dataDir],
       debounceMs: this.opts.debounceMs ?? 300,
       onPaths: (paths) => {
+        this.metrics.eventQueued(root, Date.now());
         void this.scheduler
-          .schedule(repoId, paths, 'file events')
+          .schedule(repoId, paths, 'file events', 'file')
           .catch((err) => (storeDown(err) ? this.deferred?.add(root, err) : this.log.error({ err: errorMessage(err) }, 'cannot queue file events')));
       },
       onHeadMoved: () => {
+        this.metrics.eventQueued(root, Date.now());
         void this.scheduler
-          .schedule(repoId, null, 'HEAD moved')
+          .schedule(repoId, null, 'HEAD moved', 'ref')
           .catch((err) => (storeDown(err) ? this.deferred?.add(root, err) : this.log.error({ err: errorMessage(err) }, 'cannot queue reconcile')));
       },
       onError: (err) => this.log.warn({ repo: root, err: err.message }, 'file watcher error'),
@@ -408,7 +439,8 @@ export class Daemon {
         try {
           const repo = await this.engine.repos.getRepo(resolve(worktree));
           if (!repo || !repo.registered) return { queued: false, reason: 'repository not registered' };
-          await this.scheduler.schedule(repo.id, null, event);
+          this.metrics.eventQueued(repo.root, Date.now());
+          await this.scheduler.schedule(repo.id, null, event, 'hook');
         } catch (err) {
           if (!storeDown(err)) throw err;
           this.deferred?.add(resolve(worktree), err);
@@ -433,7 +465,67 @@ export class Daemon {
         setImmediate(() => void this.stop());
         return { stopping: true };
       },
+      metrics: async () => ({ contentType: this.metrics.contentType, text: await this.metrics.text() }),
+      'http.start': async (p) => {
+        const port = p && typeof p === 'object' ? (p as { port?: unknown }).port : undefined;
+        if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535))
+          throw new RpcError(RPC_INVALID_PARAMS, 'parameter port must be an integer from 0 to 65535');
+        const endpoint = await this.ensureMonitor(port as number | undefined);
+        return { url: endpoint.url, dashboardUrl: endpoint.dashboardUrl, port: endpoint.port };
+      },
+      'searches.flush': async () => {
+        await this.engine.searches.flush();
+        return { flushed: true };
+      },
+      // A one-shot CLI search (in its own process) tells the daemon, so /metrics counts it too.
+      'search.observed': (p) => {
+        const ev = parseObservedSearch(p);
+        this.metrics.searchStarted();
+        this.metrics.searchEnded(ev);
+        return { recorded: true };
+      },
     };
+  }
+
+  /**
+   * The monitoring endpoint when it runs; else started on `[http] listen`, or on
+   * 127.0.0.1:`port` (default 7420, any free port when that one is taken).
+   */
+  private async ensureMonitor(port?: number): Promise<HttpEndpoint> {
+    if (this.monitor) return this.monitor;
+    if (this.monitorStarting) return this.monitorStarting;
+    const listen = this.config.http.listen ?? { host: '127.0.0.1', port: port ?? DEFAULT_HTTP_PORT };
+    this.monitorStarting = this.startMonitor(listen)
+      .catch((err) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port !== undefined || this.config.http.listen) throw err;
+        return this.startMonitor({ ...listen, port: 0 });
+      })
+      .finally(() => (this.monitorStarting = null));
+    return this.monitorStarting;
+  }
+
+  private async startMonitor(listen: { host: string; port: number }): Promise<HttpEndpoint> {
+    this.series ??= new DashboardSeries(this.metrics, () => this.engine.cache.stats(), this.config.http.sampleMs);
+    const series = this.series;
+    try {
+      this.monitor = await startHttpEndpoint(
+        {
+          metrics: this.metrics,
+          status: () => this.status(),
+          dashboard: async () => series.data((await this.metrics.refresh()) ?? (await this.status()), await this.engine.searches.list({ limit: 50 })),
+          token: loadOrCreateToken(this.config.paths.dataDir),
+          log: this.log,
+        },
+        listen,
+      );
+    } catch (err) {
+      this.monitorError = errorMessage(err);
+      throw err;
+    }
+    this.monitorError = null;
+    series.start();
+    this.log.info({ url: this.monitor.url }, 'HTTP endpoint listening (/metrics, /health, /dashboard)');
+    return this.monitor;
   }
 
   /** Logs a store problem once when it appears (and once when it clears). */
@@ -523,7 +615,8 @@ export class Daemon {
         mcpSocket: this.mcpPath,
         lspSocket: this.lspPath,
         mcpHttp: this.http ? this.http.url : this.httpError ? `not listening: ${this.httpError}` : null,
-        httpTokenFile: this.http ? join(paths.dataDir, HTTP_TOKEN_FILE) : null,
+        http: this.monitor ? this.monitor.url : this.monitorError ? `not listening: ${this.monitorError}` : null,
+        httpTokenFile: this.http || this.monitor ? join(paths.dataDir, HTTP_TOKEN_FILE) : null,
         dataDir: paths.dataDir,
         database: this.engine.storeInfo.location,
         log: logFilePath(paths.dataDir),
@@ -578,12 +671,14 @@ export class Daemon {
     this.stopping = (async () => {
       this.log?.info('contextd daemon stopping');
       this.stopMaintenance?.();
+      this.series?.stop();
       if (this.storeWatch) clearInterval(this.storeWatch);
       this.deferred?.stop();
       if (this.embedRetry) clearTimeout(this.embedRetry);
       const closing = Promise.all([
         ...[this.control, this.mcp, this.lsp].map((srv) => (srv ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve())),
         this.http?.close().catch(() => undefined),
+        this.monitor?.close().catch(() => undefined),
       ]);
       const winddown = (async () => {
         await Promise.allSettled([...this.watchers.values()].map((w) => w.stop()));
@@ -607,6 +702,32 @@ export class Daemon {
     })();
     return this.stopping;
   }
+}
+
+/** Where `contextd dashboard` starts the HTTP endpoint when `[http] listen` is not set. */
+const DEFAULT_HTTP_PORT = 7420;
+
+const FRONT_ENDS = ['cli', 'mcp', 'lsp', 'other'] as const;
+const OUTCOMES = ['hits', 'empty', 'error'] as const;
+const MODES = ['hybrid', 'lexical', 'semantic', 'symbol'] as const;
+
+/** A forwarded search observation; only known label values pass (labels stay bounded). */
+function parseObservedSearch(p: unknown): SearchEvent {
+  const o = (p && typeof p === 'object' ? p : {}) as Record<string, unknown>;
+  const pick = <T extends string>(v: unknown, allowed: readonly T[], key: string): T => {
+    if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
+    throw new RpcError(RPC_INVALID_PARAMS, `parameter ${key} must be one of ${allowed.join(', ')}`);
+  };
+  const seconds = o.seconds;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) throw new RpcError(RPC_INVALID_PARAMS, 'parameter seconds must be a number ≥ 0');
+  return {
+    frontEnd: pick(o.frontEnd, FRONT_ENDS, 'frontEnd'),
+    mode: pick(o.mode, MODES, 'mode'),
+    outcome: pick(o.outcome, OUTCOMES, 'outcome'),
+    seconds,
+    hits: typeof o.hits === 'number' ? o.hits : 0,
+    cached: o.cached === true,
+  };
 }
 
 /** How often the daemon checks its store's file and health. */
