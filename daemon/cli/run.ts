@@ -7,17 +7,20 @@ import type { ContextdConfig } from '../config/config.js';
 import { ContextdError, isContextdError } from '../errors.js';
 import { lockOwner } from '../server/lock.js';
 import { dim } from './output.js';
+import { SearchForwarder } from './forward-searches.js';
 
-export async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
+export async function withEngine<T>(fn: (engine: Engine) => Promise<T>, opts: { forwardSearches?: boolean } = {}): Promise<T> {
   // Loaded on use: the engine pulls in every backend, and `--help` or the bridges need none.
   const { Engine } = await import('../engine.js');
   const config = loadConfig();
   refuseMissingStore(config);
-  const engine = await Engine.open(config);
+  const forwarder = opts.forwardSearches ? new SearchForwarder() : undefined;
+  const engine = await Engine.open(config, { observer: forwarder });
   try {
     return await fn(engine);
   } finally {
     await engine.close();
+    await forwarder?.flush();
   }
 }
 

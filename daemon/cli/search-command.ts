@@ -57,6 +57,7 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
         const query = words.join(' ');
         const repo = await defaultRepo(engine, flags.repo);
         const hits = await engine.search(query, {
+          origin: { frontEnd: 'cli' },
           repo,
           languages: flags.lang,
           paths: flags.path,
@@ -103,6 +104,6 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
           for (const note of h.why) console.log(dim(`    ranked: ${note}`));
         }
         if (freshLine) console.log(freshLine);
-      });
+      }, { forwardSearches: true });
     });
 }

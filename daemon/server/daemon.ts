@@ -465,7 +465,11 @@ export class Daemon {
         setImmediate(() => void this.stop());
         return { stopping: true };
       },
-      metrics: async () => ({ contentType: this.metrics.contentType, text: await this.metrics.text() }),
+      metrics: async (p) => {
+        const json = !!p && typeof p === 'object' && (p as { format?: unknown }).format === 'json';
+        const text = await this.metrics.text();
+        return json ? { contentType: this.metrics.contentType, text, families: await this.metrics.registry.getMetricsAsJSON() } : { contentType: this.metrics.contentType, text };
+      },
       'http.start': async (p) => {
         const port = p && typeof p === 'object' ? (p as { port?: unknown }).port : undefined;
         if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535))
