@@ -41,7 +41,8 @@ export function registerMetricsCommands(program: Command): void {
 
 function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ContextdError('bad-argument', `--port must be an integer from 0 to 65535 (got ${JSON.stringify(value)})`, { exitCode: 2 });
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ContextdError('bad-argument', `--port must be an integer from 0 to 65535 (got ${JSON.stringify(value)})`, { exitCode: 2 });
   return n;
 }
 

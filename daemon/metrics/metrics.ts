@@ -18,6 +18,7 @@ import type { DaemonStatus, SearchEvent, SearchFrontEnd, SearchObserver } from '
 export interface MetricsSources {
   status(): Promise<DaemonStatus>;
   cacheStats(): CacheStats;
+  /** The store's health probe round trip (ms, fractional), null when it does not answer. */
   storeLatencyMs(): Promise<number | null>;
 }
 
@@ -169,7 +170,12 @@ export class DaemonMetrics implements SearchObserver {
       buckets: LAG_BUCKETS,
       registers,
     });
-    this.mcpCalls = new Counter({ name: 'contextd_mcp_tool_calls_total', help: 'MCP tool calls, by tool and outcome.', labelNames: ['tool', 'outcome'], registers });
+    this.mcpCalls = new Counter({
+      name: 'contextd_mcp_tool_calls_total',
+      help: 'MCP tool calls, by tool and outcome.',
+      labelNames: ['tool', 'outcome'],
+      registers,
+    });
   }
 
   /** Where scrape-time state comes from (the daemon, once its engine is open). */
@@ -197,9 +203,10 @@ export class DaemonMetrics implements SearchObserver {
     this.files.inc({ result: 'reused' }, r.reused);
     this.files.inc({ result: 'deleted' }, r.deleted);
     this.chunks.inc(r.newChunks);
+    // The throughput of the last run that handled files (a no-op reconcile says nothing about speed).
     const secs = Math.max(r.seconds, 1e-3);
-    this.filesPerSecond.set((r.parsed + r.reused) / secs);
-    this.chunksPerSecond.set(r.newChunks / secs);
+    if (r.parsed + r.reused) this.filesPerSecond.set((r.parsed + r.reused) / secs);
+    if (r.newChunks) this.chunksPerSecond.set(r.newChunks / secs);
     push(this.recentRuns, { at: Date.now(), files: r.parsed + r.reused, chunks: r.newChunks, seconds: r.seconds });
   }
 
@@ -212,10 +219,10 @@ export class DaemonMetrics implements SearchObserver {
     this.mcpCalls.inc({ tool, outcome: failed ? 'error' : 'ok' });
   }
 
-  /** Sets the scrape-time gauges from the daemon's state (at most once a second); the status it read. */
-  refresh(): Promise<DaemonStatus | null> {
+  /** Sets the scrape-time gauges from the daemon's state (read at most once per `maxAgeMs`); the status it read. */
+  refresh(maxAgeMs = 1000): Promise<DaemonStatus | null> {
     const now = Date.now();
-    if (this.refreshed && now - this.refreshed.at < 1000) return this.refreshed.done;
+    if (this.refreshed && now - this.refreshed.at < maxAgeMs) return this.refreshed.done;
     this.refreshed = { at: now, done: this.readSources().catch(() => null) };
     return this.refreshed.done;
   }
@@ -293,7 +300,8 @@ export class DaemonMetrics implements SearchObserver {
 
   /** The Prometheus text exposition (after a refresh). */
   async text(): Promise<string> {
-    await this.refresh();
+    // A scrape sees the state as it is now (the dashboard's samples share the memo).
+    await this.refresh(0);
     return this.registry.metrics();
   }
 

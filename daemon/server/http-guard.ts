@@ -21,6 +21,7 @@ export function allowedHosts(host: string, port: number): string[] {
 /** Null when the request may go on; else the status and message to refuse it with. */
 export function refuseForeign(headers: { host?: string; origin?: string }, hosts: readonly string[]): { status: number; message: string } | null {
   if (!hosts.includes(headers.host ?? '')) return { status: 421, message: `wrong Host: connect to ${hosts[0]}` };
-  if (headers.origin !== undefined && !hosts.some((h) => headers.origin === `http://${h}`)) return { status: 403, message: 'cross-origin requests are refused' };
+  if (headers.origin !== undefined && !hosts.some((h) => headers.origin === `http://${h}`))
+    return { status: 403, message: 'cross-origin requests are refused' };
   return null;
 }
