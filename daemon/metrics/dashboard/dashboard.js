@@ -86,7 +86,7 @@ function lineChart(svg, series, opts) {
     for (const [t, v] of s.points) if (v !== null && v !== undefined) el('circle', { cx: x(t), cy: y(v), r: 1.8, fill: color }, svg);
     el('rect', { x: lx, y: H - 12, width: 8, height: 8, fill: color }, svg);
     const label = text(svg, lx + 11, H - 4, s.name);
-    lx += 16 + s.name.length * 6;
+    lx += 22 + s.name.length * 7;
     label.setAttribute('fill', '#1d1d1f');
   });
 }
