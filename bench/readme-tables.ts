@@ -159,6 +159,24 @@ function qualityTable(): string | null {
   ].join('\n');
 }
 
+function metricsTable(): string | null {
+  type Regime = { pairs: number; plainPerSec: number; recordedPerSec: number; overheadPct: number; overheadP25Pct: number; overheadP75Pct: number };
+  const r = load<{ date: string; rounds: number; queries: number; uncached: Regime; cached: Regime; recordingAloneUsPerSearch: number }>('metrics.json');
+  if (!r) return null;
+  const row = (name: string, x: Regime) =>
+    `| ${name} | ${x.plainPerSec} | ${x.recordedPerSec} | ${x.overheadPct}% | ${x.overheadP25Pct}% .. ${x.overheadP75Pct}% | ${x.pairs} |`;
+  return [
+    `Measured ${r.date.slice(0, 10)} on the stdlib (${r.queries} queries, scoped to the repository). Goal: recording costs under 2% of search throughput.`,
+    '',
+    '| searches | plain (searches/s) | metrics + history (searches/s) | overhead (median of pairs) | quartiles | pairs |',
+    '|---|---|---|---|---|---|',
+    row('uncached (every search computed)', r.uncached),
+    row('cached (warm in-process cache)', r.cached),
+    '',
+    `Recording alone (observer, histogram, history row and its share of a batched write): ${r.recordingAloneUsPerSearch} µs per search.`,
+  ].join('\n');
+}
+
 let readme = readFileSync(join(root, 'README.md'), 'utf8');
 for (const [name, table, placeholder] of [
   ['index', indexTable(), 'INDEX_TABLE'],
@@ -166,6 +184,7 @@ for (const [name, table, placeholder] of [
   ['mcp', mcpTable(), 'MCP_TABLE'],
   ['flood', floodTable(), 'FLOOD_TABLE'],
   ['quality', qualityTable(), 'QUALITY_TABLE'],
+  ['metrics', metricsTable(), 'METRICS_TABLE'],
 ] as const) {
   if (!table) continue;
   const block = `<!-- bench:${name} -->\n${table}\n<!-- /bench:${name} -->`;
