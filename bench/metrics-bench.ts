@@ -97,12 +97,12 @@ async function regime(name: string, units: readonly (readonly string[])[]): Prom
   let plainMs = 0;
   let recordedMs = 0;
   let searches = 0;
-  let k = 0;
   for (let r = 0; r < ROUNDS; r++) {
-    for (const unit of units) {
+    for (const [i, unit] of units.entries()) {
       let a: number;
       let b: number;
-      if (k++ % 2) {
+      // Each unit goes first on either side in alternate rounds (a unit's own order effect cancels).
+      if ((r + i) % 2) {
         a = await timed(plain, false, unit);
         b = await timed(recorded, true, unit);
       } else {
