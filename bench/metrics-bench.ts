@@ -20,7 +20,7 @@
  * Goal: recorded throughput within 2% of plain. Run: node --import tsx bench/metrics-bench.ts
  * (ROUNDS=n to change the rounds). Writes bench/results/metrics.json.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../daemon/config/config.js';
@@ -75,6 +75,9 @@ console.error('indexing the stdlib (and embedding it with the built-in model)…
   await indexer.close();
   console.error(`  ${summary.files} files, ${summary.chunks} chunks`);
 }
+// The recorded engine's copy (a closed database: the WAL is checkpointed into the file).
+rmSync(join(work, 'data-recorded'), { recursive: true, force: true });
+cpSync(join(work, 'data'), join(work, 'data-recorded'), { recursive: true });
 
 let unflushed = 0;
 
@@ -102,7 +105,11 @@ async function timed(engine: Engine, recorded: boolean, queries: readonly string
 async function regime(name: string, units: readonly (readonly string[])[], flushEvery: number): Promise<Record<string, number>> {
   const plain = await Engine.open(loadConfig({ ...baseEnv, CONTEXTD_SEARCH_HISTORY: '0' }));
   const metrics = new DaemonMetrics();
-  const recorded = await Engine.open(loadConfig({ ...baseEnv, CONTEXTD_SEARCH_HISTORY: '1' }), { observer: metrics });
+  // Its own copy of the index: history writes on a shared file would change SQLite's data_version
+  // under the plain engine, and with it every key of its query cache (the daemon is one engine).
+  const recorded = await Engine.open(loadConfig({ ...baseEnv, CONTEXTD_DATA_DIR: join(work, 'data-recorded'), CONTEXTD_SEARCH_HISTORY: '1' }), {
+    observer: metrics,
+  });
   // Steady state: page cache warm, query cache filled when it is on.
   await timed(plain, false, QUERIES, flushEvery);
   await timed(recorded, true, QUERIES, flushEvery);

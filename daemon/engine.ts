@@ -55,7 +55,18 @@ import type { EmbeddingStore, VectorIndex } from './store/vector-types.js';
 import type { BackendReport } from './backends/health.js';
 import type { OllamaProbeTarget } from './backends/probes.js';
 import { askCodebase, type AskOptions, type AskResult } from './ask/ask.js';
-import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchLogEntry, SearchObserver, SearchScope, TimeSpec } from './types.js';
+import type {
+  EngineSearchHit,
+  EngineSymbolHit,
+  FileScope,
+  QueryScope,
+  SearchLogEntry,
+  SearchObserver,
+  SearchScope,
+  TimeSpec,
+  TraceSpan,
+  Tracer,
+} from './types.js';
 import { SearchHistory } from './search/search-history.js';
 
 // The query types live in the neutral types module (front ends and ask use them without the engine).
@@ -86,6 +97,8 @@ export class Engine {
   private searchHistory!: SearchHistory;
   /** Told about every search (the daemon's metrics); none in one-shot CLI commands. */
   private observer: SearchObserver | null = null;
+  /** Spans of searches (the daemon's OTLP tracer when configured; none otherwise). */
+  private tracer: Tracer | null = null;
 
   private constructor(
     readonly config: ContextdConfig,
@@ -157,7 +170,7 @@ export class Engine {
    */
   static async open(
     config: ContextdConfig,
-    opts: { onBackendEvent?: BackendEventSink; searchWorkers?: number; observer?: SearchObserver } = {},
+    opts: { onBackendEvent?: BackendEventSink; searchWorkers?: number; observer?: SearchObserver; tracer?: Tracer } = {},
   ): Promise<Engine> {
     const dataDir = config.paths.dataDir;
     try {
@@ -192,6 +205,7 @@ export class Engine {
     engine.foreignWrites = dataVersion;
     engine.searchHistory = new SearchHistory(searchLog, { enabled: config.history.searches, retentionDays: config.history.searchRetentionDays });
     engine.observer = opts.observer ?? null;
+    engine.tracer = opts.tracer?.enabled ? opts.tracer : null;
     // Network backends' client libraries load only when configured (startup time of every CLI call).
     const index: VectorIndex = config.qdrant.url
       ? new (await import('./store/qdrant-vector-index.js')).QdrantVectorIndex(vectors, { ...config.qdrant, url: config.qdrant.url, storeId, onEvent: sink })
@@ -276,15 +290,17 @@ export class Engine {
     const mode = scope.mode ?? 'hybrid';
     const frontEnd = scope.origin?.frontEnd ?? 'other';
     this.observer?.searchStarted();
+    const span = this.tracer?.startSpan('contextd.search', { 'contextd.front_end': frontEnd, 'contextd.mode': mode });
     let hits: EngineSearchHit[] = [];
     let cached = false;
     let repo: string | null = null;
     let failed = false;
     try {
-      ({ hits, cached, repo } = await this.searchUntimed(query, scope));
+      ({ hits, cached, repo } = await this.searchUntimed(query, scope, span));
       return hits;
     } catch (err) {
       failed = true;
+      span?.setAttributes({ 'contextd.error': err instanceof Error ? err.message : String(err) });
       throw err;
     } finally {
       const ms = performance.now() - t0;
@@ -292,8 +308,13 @@ export class Engine {
       this.observer?.searchEnded({ frontEnd, mode, outcome, seconds: ms / 1000, hits: hits.length, cached });
       if (scope.origin && this.searchHistory.enabled) {
         repo ??= scope.repo ? resolve(scope.repo) : null;
+        const h = span?.child('contextd.search.history-record');
         this.searchHistory.record({ id: scope.origin.id, at: Date.now(), frontEnd, repo, mode, query, hits: hits.length, latencyMs: ms, outcome });
+        h?.end();
       }
+      // No query or path in a span: what was asked is in the search history, not in traces.
+      span?.setAttributes({ 'contextd.outcome': outcome, 'contextd.hits': hits.length, 'contextd.cached': cached });
+      span?.end(failed ? 'search failed' : undefined);
     }
   }
 
@@ -304,12 +325,19 @@ export class Engine {
     list(opts: { since?: number; limit: number }): Promise<SearchLogEntry[]>;
     clear(): Promise<number>;
     flush(): Promise<void>;
+    add(entries: readonly SearchLogEntry[]): void;
+    takeBuffered(): SearchLogEntry[];
+    restore(entries: readonly SearchLogEntry[]): void;
     readonly enabled: boolean;
   } {
     return this.searchHistory;
   }
 
-  private async searchUntimed(query: string, scope: SearchScope): Promise<{ hits: EngineSearchHit[]; cached: boolean; repo: string | null }> {
+  private async searchUntimed(
+    query: string,
+    scope: SearchScope,
+    span: TraceSpan | undefined,
+  ): Promise<{ hits: EngineSearchHit[]; cached: boolean; repo: string | null }> {
     const { repoIds, roots, repos } = await this.scope(scope);
     const since = toSeconds(scope.since, 'start', '--since');
     const until = toSeconds(scope.until, 'end', '--until');
@@ -331,7 +359,8 @@ export class Engine {
     // once the backend is back, the next search must include it.
     let degraded = false;
     const semantic = async (q: string, filter: ViewFilter, limit: number) => {
-      const hits = await this.embedding.search(q, filter, limit);
+      const vec = span?.child('contextd.search.vectors');
+      const hits = await this.embedding.search(q, filter, limit).finally(() => vec?.end());
       if (this.embedding.progress().stalled || (this.vectorIndex as VectorIndex & { report?: () => BackendReport }).report?.().state === 'down')
         degraded = true;
       return hits;
@@ -341,7 +370,8 @@ export class Engine {
       { query, opts, state },
       scopes,
       async () => {
-        const hits = await this.runSearch(query, opts, semantic);
+        const compute = span?.child('contextd.search.compute');
+        const hits = await this.runSearch(query, opts, semantic, compute).finally(() => compute?.end());
         return hits.map((h) => ({ ...h, repo: roots.get(h.repoId) ?? '' }));
       },
       local,
@@ -554,9 +584,9 @@ export class Engine {
   }
 
   /** On a search worker when there is one ready, else here; the same answer either way. */
-  private async runSearch(query: string, opts: PoolSearchOptions, semantic: SemanticRetriever): Promise<SearchHit[]> {
+  private async runSearch(query: string, opts: PoolSearchOptions, semantic: SemanticRetriever, trace?: TraceSpan): Promise<SearchHit[]> {
     try {
-      return await this.searchHere(query, opts, semantic);
+      return await this.searchHere(query, opts, semantic, trace);
     } catch (err) {
       // A corrupt database must show in `status`, not only as failing searches.
       this.store.noteError?.(err);
@@ -564,7 +594,7 @@ export class Engine {
     }
   }
 
-  private async searchHere(query: string, opts: PoolSearchOptions, semantic: SemanticRetriever): Promise<SearchHit[]> {
+  private async searchHere(query: string, opts: PoolSearchOptions, semantic: SemanticRetriever, trace?: TraceSpan): Promise<SearchHit[]> {
     if (this.searchPool) {
       try {
         return await this.searchPool.search(query, opts, semantic);
@@ -572,7 +602,7 @@ export class Engine {
         if (!(err instanceof PoolUnavailable)) throw err;
       }
     }
-    return searchCode(this.store, query, { ...opts, semantic });
+    return searchCode(this.store, query, { ...opts, semantic, trace });
   }
 
   async close(): Promise<void> {

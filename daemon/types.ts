@@ -63,6 +63,23 @@ export interface SearchEvent {
   cached: boolean;
 }
 
+/** A span of a trace (daemon/metrics/tracing.ts exports them over OTLP; the default does nothing). */
+export interface TraceSpan {
+  /** A child span, ended by the caller. */
+  child(name: string, attributes?: TraceAttributes): TraceSpan;
+  setAttributes(attributes: TraceAttributes): void;
+  /** Ends the span; an error message marks it failed. */
+  end(error?: string): void;
+}
+
+export type TraceAttributes = Record<string, string | number | boolean>;
+
+export interface Tracer {
+  /** False for the default tracer: callers skip work that only feeds spans. */
+  readonly enabled: boolean;
+  startSpan(name: string, attributes?: TraceAttributes): TraceSpan;
+}
+
 /** What the engine tells about its searches (the daemon's metrics implement it; one-shot CLI commands pass none). */
 export interface SearchObserver {
   searchStarted(): void;

@@ -15,12 +15,20 @@ export async function withEngine<T>(fn: (engine: Engine) => Promise<T>, opts: { 
   const config = loadConfig();
   refuseMissingStore(config);
   const forwarder = opts.forwardSearches ? new SearchForwarder() : undefined;
-  const engine = await Engine.open(config, { observer: forwarder });
+  // Traces only when a collector is configured (the module is not even loaded otherwise).
+  const tracer = config.otel.endpoint
+    ? new (await import('../metrics/tracing.js')).OtlpTracer({ endpoint: config.otel.endpoint, serviceName: config.otel.serviceName })
+    : undefined;
+  const engine = await Engine.open(config, { observer: forwarder, tracer });
   try {
     return await fn(engine);
   } finally {
+    if (forwarder) {
+      const entries = engine.searches.takeBuffered();
+      if (!(await forwarder.handOver(entries))) engine.searches.restore(entries);
+    }
     await engine.close();
-    await forwarder?.flush();
+    await tracer?.shutdown();
   }
 }
 

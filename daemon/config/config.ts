@@ -55,6 +55,14 @@ export interface HistoryConfig {
   searchRetentionDays: number;
 }
 
+export interface OtelConfig {
+  /** An OTLP/HTTP collector (http://127.0.0.1:4318): spans of searches and index runs go to <endpoint>/v1/traces; null = no traces. */
+  endpoint: string | null;
+  serviceName: string;
+  /** How often queued spans are posted (ms). */
+  flushMs: number;
+}
+
 export interface HttpConfig {
   /** Where the HTTP endpoint (/metrics, /health, the dashboard) listens; null = off (the default). */
   listen: { host: string; port: number } | null;
@@ -170,6 +178,7 @@ export interface ContextdConfig {
   embed: EmbedConfig;
   history: HistoryConfig;
   http: HttpConfig;
+  otel: OtelConfig;
   store: StoreConfig;
   cache: CacheConfig;
   qdrant: QdrantConfig;
@@ -201,6 +210,7 @@ const DEFAULTS = {
     searchRetentionDays: 30,
   },
   http: { sampleMs: 5000 },
+  otel: { serviceName: 'contextd', flushMs: 2000 },
   store: { poolSize: 8 },
   cache: { ttlSeconds: 600, maxEntries: 2000, maxMegabytes: 64, timeoutMs: 250, keyPrefix: 'contextd' },
   qdrant: { collectionPrefix: 'contextd', timeoutMs: 2000, writeTimeoutMs: 30_000, batchSize: 256, maxFilterIds: 16_384 },
@@ -385,6 +395,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
     http: {
       listen: listenAddress(env.CONTEXTD_HTTP_LISTEN ?? section(data, 'http').listen, 'http.listen (CONTEXTD_HTTP_LISTEN)'),
       sampleMs: positiveInt(env.CONTEXTD_HTTP_SAMPLE_MS ?? section(data, 'http').sampleMs, 'http.sampleMs', DEFAULTS.http.sampleMs),
+    },
+    otel: {
+      endpoint: serviceUrl(
+        env.CONTEXTD_OTLP_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? section(data, 'otel').endpoint,
+        'otel.endpoint (CONTEXTD_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT)',
+        ['http:', 'https:'],
+      ),
+      serviceName: nonEmpty(env.OTEL_SERVICE_NAME ?? section(data, 'otel').serviceName, 'otel.serviceName', DEFAULTS.otel.serviceName),
+      flushMs: positiveInt(env.CONTEXTD_OTLP_FLUSH_MS ?? section(data, 'otel').flushMs, 'otel.flushMs', DEFAULTS.otel.flushMs),
     },
     store: {
       url: serviceUrl(env.CONTEXTD_DATABASE_URL ?? store.url, 'store.url (CONTEXTD_DATABASE_URL)', ['postgres:', 'postgresql:']),

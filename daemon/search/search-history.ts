@@ -40,14 +40,31 @@ export class SearchHistory {
     return randomUUID();
   }
 
-  record(entry: Omit<SearchLogEntry, 'id' | 'openedPath' | 'openedRank'> & { id?: string }): void {
+  record(entry: Omit<SearchLogEntry, 'id' | 'openedPath' | 'openedRank'> & Partial<Pick<SearchLogEntry, 'id' | 'openedPath' | 'openedRank'>>): void {
     if (!this.settings.enabled) return;
-    this.buffer.push({ ...entry, id: entry.id ?? this.newId(), openedPath: null, openedRank: null });
+    this.buffer.push({ openedPath: null, openedRank: null, ...entry, id: entry.id ?? this.newId() });
     if (this.buffer.length >= (this.settings.maxBuffered ?? 200)) void this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.settings.flushMs ?? 1000);
       this.timer.unref();
     }
+  }
+
+  /** Entries written elsewhere (a one-shot CLI's, forwarded to the daemon): buffered like our own. */
+  add(entries: readonly SearchLogEntry[]): void {
+    if (!this.settings.enabled) return;
+    for (const e of entries) this.record(e);
+  }
+
+  /** Takes the entries not written yet (to hand them to another writer); `restore` puts them back. */
+  takeBuffered(): SearchLogEntry[] {
+    const out = this.buffer;
+    this.buffer = [];
+    return out;
+  }
+
+  restore(entries: readonly SearchLogEntry[]): void {
+    this.buffer.unshift(...entries);
   }
 
   /** The client read `path` after search `id` (rank: 1-based place among its hits, when it was one). */

@@ -33,10 +33,12 @@ import { inheritedSockets, listenOwnerOnly, prepareSocketDir } from './sockets.j
 import { backendHealth, type DaemonStatus, type RepoStatus } from './status.js';
 import type { EmbeddingProgress } from '../embed/types.js';
 import type { MetadataStore } from '../store/types.js';
-import type { SearchEvent } from '../types.js';
+import type { SearchEvent, SearchLogEntry } from '../types.js';
 import { RepoWatcher } from './watcher.js';
 import { DaemonMetrics } from '../metrics/metrics.js';
 import { DashboardSeries } from '../metrics/dashboard-data.js';
+import { NOOP_TRACER, OtlpTracer } from '../metrics/tracing.js';
+import type { Tracer } from '../types.js';
 import { startHttpEndpoint, type HttpEndpoint } from './http-endpoint.js';
 
 export interface DaemonOptions {
@@ -79,6 +81,8 @@ export class Daemon {
   private monitorStarting: Promise<HttpEndpoint> | null = null;
   private monitorError: string | null = null;
   private series: DashboardSeries | null = null;
+  /** OTLP traces when `[otel] endpoint` is set; else the tracer that does nothing. */
+  private tracer: Tracer & { shutdown?: () => Promise<void> } = NOOP_TRACER;
   private audit!: AuditLog;
   private readonly watchers = new Map<number, RepoWatcher>();
   private stopMaintenance: (() => void) | null = null;
@@ -109,10 +113,25 @@ export class Daemon {
     this.lock = acquireLock(dataDir, { socketDir });
     try {
       this.logger = createLogger(dataDir, { stderr: this.opts.stderrLogs ?? true });
+      const { otel } = this.config;
+      if (otel.endpoint) {
+        let warned = false;
+        this.tracer = new OtlpTracer({
+          endpoint: otel.endpoint,
+          serviceName: otel.serviceName,
+          flushMs: otel.flushMs,
+          // Once per run: a collector that is away must not fill the log.
+          onError: (message) => {
+            if (!warned) this.log.warn({ endpoint: otel.endpoint }, message);
+            warned = true;
+          },
+        });
+      }
       this.engine = await Engine.open(this.config, {
         onBackendEvent: (level, message, data) => this.log[level](data ?? {}, message),
         searchWorkers: this.config.search.workers,
         observer: this.metrics,
+        tracer: this.tracer,
       });
       this.metrics.bind({
         status: () => this.status(),
@@ -130,7 +149,7 @@ export class Daemon {
           { problem: corrupt, database: this.engine.storeInfo.location },
           'the index database failed its integrity check; `contextd status` says how to fix it',
         );
-      this.scheduler = new Scheduler(this.engine, this.log, 2, this.metrics);
+      this.scheduler = new Scheduler(this.engine, this.log, 2, this.metrics, this.tracer);
       this.deferred = new DeferredQueue(async (root) => {
         const repo = await this.engine.repos.getRepo(root);
         if (repo?.registered) await this.scheduler.schedule(repo.id, null, 'events while the store was down');
@@ -485,12 +504,17 @@ export class Daemon {
         await this.engine.searches.flush();
         return { flushed: true };
       },
-      // A one-shot CLI search (in its own process) tells the daemon, so /metrics counts it too.
-      'search.observed': (p) => {
-        const ev = parseObservedSearch(p);
-        this.metrics.searchStarted();
-        this.metrics.searchEnded(ev);
-        return { recorded: true };
+      // One-shot CLI searches (in their own process) hand over their metrics events and history entries.
+      'searches.observed': (p) => {
+        const o = (p && typeof p === 'object' ? p : {}) as { events?: unknown; entries?: unknown };
+        const events = Array.isArray(o.events) ? o.events.slice(0, 1000).map(parseObservedSearch) : [];
+        const entries = Array.isArray(o.entries) ? o.entries.slice(0, 1000).map(parseLogEntry) : [];
+        for (const ev of events) {
+          this.metrics.searchStarted();
+          this.metrics.searchEnded(ev);
+        }
+        this.engine.searches.add(entries);
+        return { recorded: events.length, entries: entries.length };
       },
     };
   }
@@ -704,6 +728,7 @@ export class Daemon {
       if (late) this.log?.warn({ deadlineMs: deadline }, 'stop deadline passed; leaving the rest to the next start');
       this.log?.info('contextd daemon stopped');
       await this.audit?.close();
+      await this.tracer.shutdown?.().catch(() => undefined);
       this.logger?.flush();
       this.lock?.release();
       this.resolveStopped();
@@ -735,6 +760,37 @@ function parseObservedSearch(p: unknown): SearchEvent {
     seconds,
     hits: typeof o.hits === 'number' ? o.hits : 0,
     cached: o.cached === true,
+  };
+}
+
+/** A forwarded history entry, checked field by field (it is written to the store as given). */
+function parseLogEntry(p: unknown): SearchLogEntry {
+  const o = (p && typeof p === 'object' ? p : {}) as Record<string, unknown>;
+  const text = (k: string, max: number, nullable = false): string | null => {
+    const v = o[k];
+    if (nullable && v === null) return null;
+    if (typeof v !== 'string' || v.length > max) throw new RpcError(RPC_INVALID_PARAMS, `entry.${k} must be a string of at most ${max} characters`);
+    return v;
+  };
+  const num = (k: string, nullable = false): number | null => {
+    const v = o[k];
+    if (nullable && v === null) return null;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RpcError(RPC_INVALID_PARAMS, `entry.${k} must be a number ≥ 0`);
+    return v;
+  };
+  const ev = parseObservedSearch({ ...o, seconds: 0 });
+  return {
+    id: text('id', 64)!,
+    at: num('at')!,
+    frontEnd: ev.frontEnd,
+    repo: text('repo', 4096, true),
+    mode: ev.mode,
+    query: text('query', 10_000)!,
+    hits: num('hits')!,
+    latencyMs: num('latencyMs')!,
+    outcome: ev.outcome,
+    openedPath: text('openedPath', 4096, true),
+    openedRank: num('openedRank', true),
   };
 }
 

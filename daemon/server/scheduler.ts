@@ -9,6 +9,8 @@ import type { Engine } from '../engine.js';
 import type { IndexProgress } from '../index/indexer.js';
 import { errorMessage, isContextdError } from '../errors.js';
 import type { DaemonMetrics, EventSource, IndexRunOutcome } from '../metrics/metrics.js';
+import { NOOP_TRACER } from '../metrics/tracing.js';
+import type { TraceSpan, Tracer } from '../types.js';
 
 export interface RepoActivity {
   repoId: number;
@@ -40,6 +42,7 @@ export class Scheduler {
     private readonly log: Logger,
     private readonly concurrency = 2,
     private readonly metrics: DaemonMetrics | null = null,
+    private readonly tracer: Tracer = NOOP_TRACER,
   ) {}
 
   /** Look for work soon. Cheap to call often: passes coalesce. */
@@ -158,14 +161,28 @@ export class Scheduler {
     activity.full = batch.full;
     activity.reasons = batch.reasons;
     const t0 = performance.now();
+    // A span per run and one per phase (scan, index, cleanup, history), from the progress reports.
+    const span = this.tracer.startSpan('contextd.index', { 'contextd.repo': repo.name, 'contextd.full': batch.full, 'contextd.paths': batch.paths.length });
+    let phase: { name: string; span: TraceSpan } | null = null;
+    const endPhase = () => {
+      phase?.span.end();
+      phase = null;
+    };
     try {
       const summary = await this.engine.index(repo.root, {
         paths: batch.full ? undefined : batch.paths,
         signal: AbortSignal.any([this.abort.signal, cancelled]),
         onProgress: (p) => {
           activity.progress = p;
+          if (this.tracer.enabled && phase?.name !== p.phase) {
+            endPhase();
+            phase = { name: p.phase, span: span.child(`contextd.index.${p.phase}`) };
+          }
         },
       });
+      endPhase();
+      span.setAttributes({ 'contextd.parsed': summary.parsed, 'contextd.reused': summary.reused, 'contextd.new_chunks': summary.newChunks });
+      span.end();
       await jobs.finishJobs(repoId, batch);
       this.retryAfter.delete(repoId);
       this.totals.runs++;
@@ -176,9 +193,17 @@ export class Scheduler {
       const end = Date.now();
       for (const [src, at] of events ?? []) this.metrics?.madeSearchable(src, (end - at) / 1000);
       // Vectors for semantic search, in the background: search already works; errors show in embeddingProgress().
-      void this.engine
-        .embedPending({ signal: this.abort.signal })
-        .catch((err) => this.log.warn({ err: errorMessage(err) }, 'embedding failed; will retry after the next index run'));
+      const embedSpan = this.tracer.startSpan('contextd.embed', { 'contextd.repo': repo.name });
+      void this.engine.embedPending({ signal: this.abort.signal }).then(
+        (r) => {
+          embedSpan.setAttributes({ 'contextd.embedded': r.added });
+          embedSpan.end();
+        },
+        (err) => {
+          embedSpan.end(errorMessage(err));
+          this.log.warn({ err: errorMessage(err) }, 'embedding failed; will retry after the next index run');
+        },
+      );
       this.log.info(
         {
           repo: repo.root,
@@ -194,6 +219,8 @@ export class Scheduler {
         'index updated',
       );
     } catch (err) {
+      endPhase();
+      span.end(errorMessage(err));
       if (this.abort.signal.aborted) return; // shutting down: the jobs stay queued
       requeue();
       if (cancelled.aborted) {
