@@ -320,8 +320,8 @@ export class Engine {
 
   /** The search history: recent searches, what was opened after one, clearing it. */
   get searches(): {
-    newId(): string;
-    opened(id: string, path: string, rank: number | null): Promise<void>;
+    newId(): number;
+    opened(id: number, path: string, rank: number | null): Promise<void>;
     list(opts: { since?: number; limit: number }): Promise<SearchLogEntry[]>;
     clear(): Promise<number>;
     flush(): Promise<void>;

@@ -49,7 +49,7 @@ export interface SearchScope extends QueryScope {
 
 export interface SearchOrigin {
   frontEnd: SearchFrontEnd;
-  id?: string;
+  id?: number;
 }
 
 /** One finished search, as the engine reports it to its observer (the daemon's metrics). */

@@ -222,8 +222,25 @@ t.test('metrics, health, dashboard access and search history across CLI, MCP and
   const text = (await runCli(['searches'], { env })).stdout;
   t.match(text, /cli hybrid {3}"json config"/, 'the human listing');
 
+  // A CLI search hands its history entry to the daemon: no write from another process, so the
+  // daemon's cached answers stay valid (SQLite's data_version is part of their keys).
+  const hitsNow = async () => {
+    const parsed = parseMetrics((await get(`${base}/metrics`)).body);
+    return (parsed.get('contextd_cache_hits_total') ?? []).reduce((a, s) => a + s.value, 0);
+  };
+  await client.callTool({ name: 'search_code', arguments: { query: 'slugify text', repo } });
+  const before = await hitsNow();
+  await runJson(['search', 'another cli query', '--repo', repo, '--json'], { env });
+  await client.callTool({ name: 'search_code', arguments: { query: 'slugify text', repo } });
+  t.equal(await hitsNow(), before + 1, "a CLI search between two MCP searches leaves the daemon's cache valid");
+  t.ok(
+    (await runJson<SearchLogEntry[]>(['searches', '--json'], { env })).some((e) => e.query === 'another cli query' && e.frontEnd === 'cli'),
+    'and its entry is in the history (written by the daemon)',
+  );
+
+  const all = await runJson<SearchLogEntry[]>(['searches', '--json'], { env });
   const cleared = JSON.parse((await runCli(['searches', '--clear', '--json'], { env })).stdout) as { cleared: number };
-  t.equal(cleared.cleared, listed.length, '--clear deletes them');
+  t.equal(cleared.cleared, all.length, '--clear deletes them');
   t.same(await runJson(['searches', '--json'], { env }), [], 'and the history is empty');
 });
 

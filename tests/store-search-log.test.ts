@@ -20,7 +20,7 @@ type ServiceT = Parameters<typeof pgForTest>[0];
 const asT = (x: unknown) => x as ServiceT;
 
 const entry = (i: number, over: Partial<SearchLogEntry> = {}): SearchLogEntry => ({
-  id: `id-${String(i).padStart(3, '0')}`,
+  id: 1_000_000 + i,
   at: 1_700_000_000_000 + i * 1000,
   frontEnd: (['cli', 'mcp', 'lsp'] as const)[i % 3],
   repo: i % 4 === 0 ? null : '/home/me/src/app',
@@ -38,7 +38,7 @@ const entry = (i: number, over: Partial<SearchLogEntry> = {}): SearchLogEntry =>
 async function exercise(t: Tap.Test, log: SearchLogStore, other: SearchLogStore): Promise<unknown[]> {
   const seen: unknown[] = [];
   await log.append(Array.from({ length: 12 }, (_, i) => entry(i)));
-  await other.append([entry(100, { id: 'other-machine' })]);
+  await other.append([entry(100, { id: 2_000_000 })]);
   const all = await log.list({ limit: 100 });
   t.equal(all.length, 12, "this machine's rows only");
   t.same(
@@ -52,22 +52,22 @@ async function exercise(t: Tap.Test, log: SearchLogStore, other: SearchLogStore)
   const since = await log.list({ since: entry(8).at, limit: 100 });
   t.same(
     since.map((e) => e.id),
-    ['id-011', 'id-010', 'id-009', 'id-008'],
+    [1_000_011, 1_000_010, 1_000_009, 1_000_008],
     'since is inclusive',
   );
   t.equal((await log.list({ limit: 3 })).length, 3, 'limit');
-  await log.markOpened('id-005', 'src/a.py', 2);
-  await log.markOpened('id-005', 'src/b.py', 1);
-  await other.markOpened('id-006', 'src/c.py', 1);
-  const five = (await log.list({ limit: 100 })).find((e) => e.id === 'id-005');
+  await log.markOpened(1_000_005, 'src/a.py', 2);
+  await log.markOpened(1_000_005, 'src/b.py', 1);
+  await other.markOpened(1_000_006, 'src/c.py', 1);
+  const five = (await log.list({ limit: 100 })).find((e) => e.id === 1_000_005);
   t.match(five, { openedPath: 'src/a.py', openedRank: 2 }, 'the first opened mark wins');
   t.match(
-    (await log.list({ limit: 100 })).find((e) => e.id === 'id-006'),
+    (await log.list({ limit: 100 })).find((e) => e.id === 1_000_006),
     { openedPath: null },
     "another machine cannot mark this machine's rows",
   );
   await log.append([entry(5, { query: 'again' })]);
-  t.equal((await log.list({ limit: 100 })).find((e) => e.id === 'id-005')?.query, entry(5).query, 'a row written twice (a retried flush) stays one row');
+  t.equal((await log.list({ limit: 100 })).find((e) => e.id === 1_000_005)?.query, entry(5).query, 'a row written twice (a retried flush) stays one row');
   t.equal(await log.clear(entry(3).at), 3, 'retention deletes rows before the cut');
   t.equal((await log.list({ limit: 100 })).length, 9);
   seen.push(await log.list({ limit: 100 }));
@@ -77,22 +77,22 @@ async function exercise(t: Tap.Test, log: SearchLogStore, other: SearchLogStore)
 
   // The recorder: buffered until flushed; opened marks reach buffered and written rows.
   const history = new SearchHistory(log, { enabled: true, retentionDays: 30, flushMs: 60_000 });
-  history.record({ id: 'b1', at: Date.now(), frontEnd: 'mcp', repo: null, mode: 'hybrid', query: 'buffered', hits: 3, latencyMs: 2, outcome: 'hits' });
+  history.record({ id: 3_000_001, at: Date.now(), frontEnd: 'mcp', repo: null, mode: 'hybrid', query: 'buffered', hits: 3, latencyMs: 2, outcome: 'hits' });
   t.same(await log.list({ limit: 10 }), [], 'nothing written before a flush');
-  await history.opened('b1', 'src/x.py', 1);
+  await history.opened(3_000_001, 'src/x.py', 1);
   await history.flush();
-  t.match(await log.list({ limit: 10 }), [{ id: 'b1', openedPath: 'src/x.py', openedRank: 1 }], 'a mark made while buffered is written with the row');
-  history.record({ id: 'b2', at: Date.now(), frontEnd: 'cli', repo: '/r', mode: 'symbol', query: 'written', hits: 0, latencyMs: 1, outcome: 'empty' });
+  t.match(await log.list({ limit: 10 }), [{ id: 3_000_001, openedPath: 'src/x.py', openedRank: 1 }], 'a mark made while buffered is written with the row');
+  history.record({ id: 3_000_002, at: Date.now(), frontEnd: 'cli', repo: '/r', mode: 'symbol', query: 'written', hits: 0, latencyMs: 1, outcome: 'empty' });
   await history.flush();
-  await history.opened('b2', 'src/y.py', null);
-  t.match((await history.list({ limit: 10 }))[0], { id: 'b2', openedPath: 'src/y.py', openedRank: null }, 'a mark after the write updates the row');
+  await history.opened(3_000_002, 'src/y.py', null);
+  t.match((await history.list({ limit: 10 }))[0], { id: 3_000_002, openedPath: 'src/y.py', openedRank: null }, 'a mark after the write updates the row');
   t.equal(await history.clear(), 2);
   const off = new SearchHistory(log, { enabled: false, retentionDays: 30 });
   off.record({ at: Date.now(), frontEnd: 'cli', repo: null, mode: 'hybrid', query: 'not kept', hits: 0, latencyMs: 1, outcome: 'empty' });
   await off.flush();
   t.same(await log.list({ limit: 10 }), [], 'history off records nothing');
   const old = new SearchHistory(log, { enabled: true, retentionDays: 1 });
-  await log.append([entry(1, { id: 'ancient', at: Date.now() - 3 * 86_400_000 })]);
+  await log.append([entry(1, { id: 4_000_000, at: Date.now() - 3 * 86_400_000 })]);
   old.record({ at: Date.now(), frontEnd: 'cli', repo: null, mode: 'hybrid', query: 'new', hits: 1, latencyMs: 1, outcome: 'hits' });
   await old.flush();
   t.same(

@@ -43,5 +43,5 @@ export interface McpSession {
   /** Filesystem roots the client announced (MCP roots), when it supports them. */
   roots: () => Promise<string[]>;
   /** The last search_code of this session (its history id and hits), so that the get_code after it is linked as opened. */
-  lastSearch?: { id: string; hits: { repo: string; path: string }[] };
+  lastSearch?: { id: number; hits: { repo: string; path: string }[] };
 }

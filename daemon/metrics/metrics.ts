@@ -13,6 +13,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { CacheStats } from '../cache/types.js';
 import { runGit } from '../repo/git.js';
 import type { DaemonStatus, SearchEvent, SearchFrontEnd, SearchObserver } from '../types.js';
+import { SearchFamilies } from './search-families.js';
 
 /** What the metrics read from the daemon at scrape time. */
 export interface MetricsSources {
@@ -64,8 +65,8 @@ export class DaemonMetrics implements SearchObserver {
   private readonly behindCache = new Map<string, Promise<number | null>>();
   private lastCache = { hits: 0, misses: 0 };
 
-  private readonly searches: Counter<'front_end' | 'mode' | 'outcome'>;
-  private readonly searchSeconds: Histogram<'front_end' | 'mode'>;
+  private readonly search: SearchFamilies;
+  private activeSearches = 0;
   private readonly active: Gauge;
   private readonly cacheHits: Counter;
   private readonly cacheMisses: Counter;
@@ -93,20 +94,16 @@ export class DaemonMetrics implements SearchObserver {
   constructor(opts: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'contextd_' });
-    this.searches = new Counter({
-      name: 'contextd_search_requests_total',
-      help: 'Searches answered, by front end (cli, mcp, lsp, other), mode and outcome (hits, empty, error).',
-      labelNames: ['front_end', 'mode', 'outcome'],
+    this.search = new SearchFamilies(this.registry, SEARCH_BUCKETS);
+    const active = () => this.activeSearches;
+    this.active = new Gauge({
+      name: 'contextd_searches_active',
+      help: 'Searches being answered now.',
       registers,
+      collect() {
+        this.set(active());
+      },
     });
-    this.searchSeconds = new Histogram({
-      name: 'contextd_search_duration_seconds',
-      help: 'Time to answer a search (cache hits included).',
-      labelNames: ['front_end', 'mode'],
-      buckets: SEARCH_BUCKETS,
-      registers,
-    });
-    this.active = new Gauge({ name: 'contextd_searches_active', help: 'Searches being answered now.', registers });
     this.cacheHits = new Counter({ name: 'contextd_cache_hits_total', help: 'Query cache hits (searches and symbol lookups).', registers });
     this.cacheMisses = new Counter({ name: 'contextd_cache_misses_total', help: 'Query cache misses (computed answers).', registers });
     this.cacheRatio = new Gauge({ name: 'contextd_cache_hit_ratio', help: 'Query cache hits / lookups since start (0 before any lookup).', registers });
@@ -184,13 +181,12 @@ export class DaemonMetrics implements SearchObserver {
   }
 
   searchStarted(): void {
-    this.active.inc();
+    this.activeSearches++;
   }
 
   searchEnded(e: SearchEvent): void {
-    this.active.dec();
-    this.searches.inc({ front_end: e.frontEnd, mode: e.mode, outcome: e.outcome });
-    this.searchSeconds.observe({ front_end: e.frontEnd, mode: e.mode }, e.seconds);
+    this.activeSearches--;
+    this.search.record(e);
     push(this.recentSearches, { at: Date.now(), frontEnd: e.frontEnd, seconds: e.seconds });
   }
 
@@ -311,15 +307,7 @@ export class DaemonMetrics implements SearchObserver {
 
   /** The search duration histogram's cumulative buckets over every label (the dashboard's histogram). */
   async searchHistogram(): Promise<{ le: number; count: number }[]> {
-    const data = await this.searchSeconds.get();
-    const byLe = new Map<number, number>();
-    for (const v of data.values) {
-      if (v.metricName !== 'contextd_search_duration_seconds_bucket') continue;
-      const raw = (v.labels as Record<string, string | number | undefined>).le;
-      const le = raw === '+Inf' ? Infinity : Number(raw);
-      byLe.set(le, (byLe.get(le) ?? 0) + v.value);
-    }
-    return [...byLe.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
+    return this.search.histogram();
   }
 }
 

@@ -5,7 +5,6 @@
  * still in the buffer patches it there. Old entries are dropped by retention at most
  * hourly. Writes that fail are dropped (history is best-effort; searches never fail for it).
  */
-import { randomUUID } from 'node:crypto';
 import type { SearchLogEntry, SearchLogStore } from '../store/search-log.js';
 
 export interface SearchHistorySettings {
@@ -18,12 +17,15 @@ export interface SearchHistorySettings {
 }
 
 const HOUR_MS = 3_600_000;
+const ID_SEQ = 2048;
 
 export class SearchHistory {
   private buffer: SearchLogEntry[] = [];
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
   private lastPrune = 0;
+  /** The low bits of ids: a sequence from a random start (two processes rarely share a millisecond and a sequence). */
+  private seq = Math.floor(Math.random() * ID_SEQ);
   /** Entries dropped because the store refused them (status and tests). */
   dropped = 0;
 
@@ -36,13 +38,27 @@ export class SearchHistory {
     return this.settings.enabled;
   }
 
-  newId(): string {
-    return randomUUID();
+  /** An id that grows with time: epoch ms × 2048 + the sequence (safe integers until the year 2109). */
+  newId(): number {
+    this.seq = (this.seq + 1) % ID_SEQ;
+    return Date.now() * ID_SEQ + this.seq;
   }
 
   record(entry: Omit<SearchLogEntry, 'id' | 'openedPath' | 'openedRank'> & Partial<Pick<SearchLogEntry, 'id' | 'openedPath' | 'openedRank'>>): void {
     if (!this.settings.enabled) return;
-    this.buffer.push({ openedPath: null, openedRank: null, ...entry, id: entry.id ?? this.newId() });
+    this.buffer.push({
+      id: entry.id ?? this.newId(),
+      at: entry.at,
+      frontEnd: entry.frontEnd,
+      repo: entry.repo,
+      mode: entry.mode,
+      query: entry.query,
+      hits: entry.hits,
+      latencyMs: entry.latencyMs,
+      outcome: entry.outcome,
+      openedPath: entry.openedPath ?? null,
+      openedRank: entry.openedRank ?? null,
+    });
     if (this.buffer.length >= (this.settings.maxBuffered ?? 200)) void this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.settings.flushMs ?? 1000);
@@ -68,7 +84,7 @@ export class SearchHistory {
   }
 
   /** The client read `path` after search `id` (rank: 1-based place among its hits, when it was one). */
-  async opened(id: string, path: string, rank: number | null): Promise<void> {
+  async opened(id: number, path: string, rank: number | null): Promise<void> {
     if (!this.settings.enabled) return;
     const waiting = this.buffer.find((e) => e.id === id);
     if (waiting) {

@@ -780,7 +780,7 @@ function parseLogEntry(p: unknown): SearchLogEntry {
   };
   const ev = parseObservedSearch({ ...o, seconds: 0 });
   return {
-    id: text('id', 64)!,
+    id: num('id')!,
     at: num('at')!,
     frontEnd: ev.frontEnd,
     repo: text('repo', 4096, true),

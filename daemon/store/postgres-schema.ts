@@ -273,7 +273,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     name: 'search history',
     sql: `
     CREATE TABLE search_log (
-      id text COLLATE "C" PRIMARY KEY,
+      id bigint PRIMARY KEY,
       machine text COLLATE "C" NOT NULL,
       at bigint NOT NULL,
       front_end text NOT NULL,

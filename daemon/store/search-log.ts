@@ -11,7 +11,8 @@ export type SearchFrontEnd = 'cli' | 'mcp' | 'lsp' | 'other';
 export type SearchOutcome = 'hits' | 'empty' | 'error';
 
 export interface SearchLogEntry {
-  id: string;
+  /** Grows with time (see SearchHistory.newId): epoch ms × 2048 + a per-process sequence. */
+  id: number;
   /** Epoch milliseconds. */
   at: number;
   frontEnd: SearchFrontEnd;
@@ -30,7 +31,7 @@ export interface SearchLogEntry {
 export interface SearchLogStore {
   append(entries: readonly SearchLogEntry[]): Promise<void>;
   /** Marks what the client opened after a search (the first mark wins). */
-  markOpened(id: string, path: string, rank: number | null): Promise<void>;
+  markOpened(id: number, path: string, rank: number | null): Promise<void>;
   /** Newest first: searches at or after `since` (epoch ms), at most `limit`. */
   list(opts: { since?: number; limit: number }): Promise<SearchLogEntry[]>;
   /** Deletes this machine's searches before `before` (epoch ms; all when absent); returns how many. */
@@ -38,6 +39,7 @@ export interface SearchLogStore {
 }
 
 const COLS = ['id', 'machine', 'at', 'front_end', 'repo', 'mode', 'query', 'hits', 'latency_us', 'outcome', 'opened_path', 'opened_rank'] as const;
+const INSERT_ONE = `INSERT INTO search_log (${COLS.join(', ')}) VALUES (${COLS.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
 
 export class SqlSearchLog implements SearchLogStore {
   constructor(
@@ -47,29 +49,35 @@ export class SqlSearchLog implements SearchLogStore {
 
   async append(entries: readonly SearchLogEntry[]): Promise<void> {
     if (!entries.length) return;
+    const row = (e: SearchLogEntry) => [
+      e.id,
+      this.machine,
+      e.at,
+      e.frontEnd,
+      e.repo,
+      e.mode,
+      e.query,
+      e.hits,
+      Math.round(e.latencyMs * 1000),
+      e.outcome,
+      e.openedPath,
+      e.openedRank,
+    ];
     await this.port.tx(async (c) => {
+      // SQLite: one prepared single-row statement per row is its fastest insert (a long VALUES
+      // list is a new statement to prepare); PostgreSQL: few round trips.
+      if (c.dialect === 'sqlite') {
+        for (const e of entries) await c.run(INSERT_ONE, row(e));
+        return;
+      }
       for (const part of batchesFor(entries, COLS.length)) {
         const params: unknown[] = [];
-        const rows = part.map((e) => [
-          e.id,
-          this.machine,
-          e.at,
-          e.frontEnd,
-          e.repo,
-          e.mode,
-          e.query,
-          e.hits,
-          Math.round(e.latencyMs * 1000),
-          e.outcome,
-          e.openedPath,
-          e.openedRank,
-        ]);
-        await c.run(`INSERT INTO search_log (${COLS.join(', ')}) VALUES ${valuesList(rows, params)} ON CONFLICT (id) DO NOTHING`, params);
+        await c.run(`INSERT INTO search_log (${COLS.join(', ')}) VALUES ${valuesList(part.map(row), params)} ON CONFLICT (id) DO NOTHING`, params);
       }
     });
   }
 
-  async markOpened(id: string, path: string, rank: number | null): Promise<void> {
+  async markOpened(id: number, path: string, rank: number | null): Promise<void> {
     await this.port.run('UPDATE search_log SET opened_path = ?, opened_rank = ? WHERE id = ? AND machine = ? AND opened_path IS NULL', [
       path,
       rank,
@@ -94,7 +102,7 @@ export class SqlSearchLog implements SearchLogStore {
 
 function toEntry(r: Record<string, unknown>): SearchLogEntry {
   return {
-    id: String(r.id),
+    id: Number(r.id),
     at: Number(r.at),
     frontEnd: String(r.front_end) as SearchFrontEnd,
     repo: r.repo === null ? null : String(r.repo),

@@ -214,10 +214,12 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE chunks_v5 RENAME TO chunks;
   `,
   // 6: search history (search-log.ts; issue 18), its own block. One row per search made
-  // through the CLI, MCP or LSP; the id is made by the recorder (rows are written in batches).
+  // through the CLI, MCP or LSP; the id is made by the recorder (rows are written in batches)
+  // and grows with time, so a row is an append to the rowid b-tree and nothing else (no other
+  // index: listing scans at most the retention window).
   `
   CREATE TABLE search_log (
-    id TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
     machine TEXT NOT NULL,
     at INTEGER NOT NULL,
     front_end TEXT NOT NULL,
@@ -230,6 +232,5 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     opened_path TEXT,
     opened_rank INTEGER
   );
-  CREATE INDEX search_log_at ON search_log(machine, at);
   `,
 ];

@@ -151,7 +151,7 @@ export const TABLES: readonly TableDecl[] = [
   {
     name: 'search_log',
     cols: {
-      id: text,
+      id: int,
       machine: text,
       at: int,
       front_end: text,
