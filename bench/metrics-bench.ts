@@ -75,9 +75,14 @@ console.error('indexing the stdlib (and embedding it with the built-in model)…
   await indexer.close();
   console.error(`  ${summary.files} files, ${summary.chunks} chunks`);
 }
-// The recorded engine's copy (a closed database: the WAL is checkpointed into the file).
-rmSync(join(work, 'data-recorded'), { recursive: true, force: true });
-cpSync(join(work, 'data'), join(work, 'data-recorded'), { recursive: true });
+// Each side gets a fresh copy of the index (a closed database: the WAL is checkpointed into the
+// file): history writes on a shared file would change SQLite's data_version under the other
+// engine, and with it every key of its query cache (the daemon is one engine); and two fresh
+// copies start alike.
+for (const side of ['data-a', 'data-b']) {
+  rmSync(join(work, side), { recursive: true, force: true });
+  cpSync(join(work, 'data'), join(work, side), { recursive: true });
+}
 
 let unflushed = 0;
 
@@ -102,17 +107,21 @@ async function timed(engine: Engine, recorded: boolean, queries: readonly string
  * Pairs of (plain, recorded) runs of the same unit, back to back, in alternating order; the
  * overhead is the median of the pairs' ratios (a pair sees the same machine state).
  */
-async function regime(name: string, units: readonly (readonly string[])[], flushEvery: number): Promise<Record<string, number>> {
-  const plain = await Engine.open(loadConfig({ ...baseEnv, CONTEXTD_SEARCH_HISTORY: '0' }));
+/**
+ * `control` runs the plain engine on both sides (the same comparison with nothing recorded):
+ * what the machine's noise alone makes of the overhead.
+ */
+async function regime(name: string, units: readonly (readonly string[])[], flushEvery: number, control = false): Promise<Record<string, number>> {
+  const plain = await Engine.open(loadConfig({ ...baseEnv, CONTEXTD_DATA_DIR: join(work, 'data-a'), CONTEXTD_SEARCH_HISTORY: '0' }));
   const metrics = new DaemonMetrics();
-  // Its own copy of the index: history writes on a shared file would change SQLite's data_version
-  // under the plain engine, and with it every key of its query cache (the daemon is one engine).
-  const recorded = await Engine.open(loadConfig({ ...baseEnv, CONTEXTD_DATA_DIR: join(work, 'data-recorded'), CONTEXTD_SEARCH_HISTORY: '1' }), {
-    observer: metrics,
-  });
+  const recorded = await Engine.open(
+    loadConfig({ ...baseEnv, CONTEXTD_DATA_DIR: join(work, 'data-b'), CONTEXTD_SEARCH_HISTORY: control ? '0' : '1' }),
+    control ? {} : { observer: metrics },
+  );
+  const rec = !control;
   // Steady state: page cache warm, query cache filled when it is on.
   await timed(plain, false, QUERIES, flushEvery);
-  await timed(recorded, true, QUERIES, flushEvery);
+  await timed(recorded, rec, QUERIES, flushEvery);
   const ratios: number[] = [];
   let plainMs = 0;
   let recordedMs = 0;
@@ -126,9 +135,9 @@ async function regime(name: string, units: readonly (readonly string[])[], flush
       // Each unit goes first on either side in alternate rounds (a unit's own order effect cancels).
       if ((r + i) % 2) {
         a = await timed(plain, false, unit, flushEvery);
-        b = await timed(recorded, true, unit, flushEvery);
+        b = await timed(recorded, rec, unit, flushEvery);
       } else {
-        b = await timed(recorded, true, unit, flushEvery);
+        b = await timed(recorded, rec, unit, flushEvery);
         a = await timed(plain, false, unit, flushEvery);
       }
       ratios.push(b / a);
@@ -170,12 +179,24 @@ async function regime(name: string, units: readonly (readonly string[])[], flush
 }
 
 writeFileSync(join(work, 'cfg', 'config.toml'), '[cache]\nmaxEntries = 0\n');
+const uncachedControl = await regime(
+  'uncached, nothing recorded on either side',
+  QUERIES.map((q) => [q]),
+  10,
+  true,
+);
 const uncached = await regime(
   'uncached',
   QUERIES.map((q) => [q]),
   10,
 );
 rmSync(join(work, 'cfg', 'config.toml'));
+const cachedControl = await regime(
+  'cached, nothing recorded on either side',
+  Array.from({ length: 20 }, () => QUERIES),
+  200,
+  true,
+);
 const cached = await regime(
   'cached',
   Array.from({ length: 20 }, () => QUERIES),
@@ -215,6 +236,7 @@ const result = {
   goal: 'recorded search throughput within 2% of plain',
   uncached,
   cached,
+  control: { uncached: uncachedControl, cached: cachedControl },
   recordingAloneUsPerSearch: perSearchUs,
   recordingShareOfSearchPct: directPct,
 };

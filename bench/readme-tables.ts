@@ -176,6 +176,7 @@ function metricsTable(): string | null {
     cached: Regime;
     recordingAloneUsPerSearch: number;
     recordingShareOfSearchPct: { uncached: number; cached: number };
+    control?: { uncached: Regime; cached: Regime };
   }>('metrics.json');
   if (!r) return null;
   const row = (name: string, x: Regime, share: number) =>
@@ -187,7 +188,14 @@ function metricsTable(): string | null {
     '|---|---|---|---|---|---|---|',
     row('uncached (every search computed)', r.uncached, r.recordingShareOfSearchPct.uncached),
     row('cached (warm in-process cache)', r.cached, r.recordingShareOfSearchPct.cached),
+    ...(r.control
+      ? [
+          row('control: uncached, nothing recorded on either side', r.control.uncached, 0),
+          row('control: cached, nothing recorded on either side', r.control.cached, 0),
+        ]
+      : []),
     '',
+    'The control rows run the same comparison with the plain engine on both sides: the spread the machine alone makes.',
     `Recording alone (observer, histogram, recent ring, history row and its share of a batched write): ${r.recordingAloneUsPerSearch} µs per search.`,
   ].join('\n');
 }
