@@ -779,8 +779,10 @@ function parseLogEntry(p: unknown): SearchLogEntry {
     return v;
   };
   const ev = parseObservedSearch({ ...o, seconds: 0 });
+  const id = o.id;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) throw new RpcError(RPC_INVALID_PARAMS, 'entry.id must be a non-negative integer');
   return {
-    id: num('id')!,
+    id,
     at: num('at')!,
     frontEnd: ev.frontEnd,
     repo: text('repo', 4096, true),
