@@ -159,6 +159,19 @@ function qualityTable(): string | null {
   ].join('\n');
 }
 
+/** The recording's cost next to what an MCP client waits for a search_code (bench/results/mcp.json, one client). */
+function mcpShare(us: number): string[] {
+  const m = load<{ searchCodeMs: Record<'distinctQueries' | 'repeatedQueries', { oneClient: Stat }> }>('mcp.json');
+  if (!m) return [];
+  const share = (ms: number) => `${((us / 1000 / ms) * 100).toFixed(2)}%`;
+  const d = m.searchCodeMs.distinctQueries.oneClient.p50;
+  const c = m.searchCodeMs.repeatedQueries.oneClient.p50;
+  return [
+    '',
+    `Next to an MCP \`search_code\` as a client waits for it (bench/results/mcp.json, one client, p50): ${share(d)} of a distinct query (${d} ms), ${share(c)} of a repeated, cached one (${c} ms).`,
+  ];
+}
+
 function metricsTable(): string | null {
   type Regime = {
     pairs: number;
@@ -197,6 +210,7 @@ function metricsTable(): string | null {
     '',
     'The control rows run the same comparison with the plain engine on both sides: the spread the machine alone makes.',
     `Recording alone (observer, histogram, recent ring, history row and its share of a batched write): ${r.recordingAloneUsPerSearch} µs per search.`,
+    ...mcpShare(r.recordingAloneUsPerSearch),
   ].join('\n');
 }
 
