@@ -32,6 +32,11 @@ export async function withEngine<T>(fn: (engine: Engine) => Promise<T>, opts: { 
   }
 }
 
+/** withEngine for a command that searches: its searches are handed to a running daemon (forward-searches.ts). */
+export function withSearchingEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
+  return withEngine(fn, { forwardSearches: true });
+}
+
 /**
  * A running daemon whose SQLite file is gone (deleted underneath it) restores it within
  * seconds; an in-process command must not create an empty one in its place meanwhile.

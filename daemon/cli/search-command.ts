@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { bold, collectList, cyan, dim, parseLimit, printJson, yellow } from './output.js';
 import { freshnessLine } from '../index/freshness.js';
-import { defaultRepo, withEngine } from './run.js';
+import { defaultRepo, withSearchingEngine } from './run.js';
 import { ContextdError } from '../errors.js';
 import { formatGutter, numberExcerpt, queryWords } from './gutter.js';
 import { SEARCH_MODES, type SearchMode } from '../search/semantic.js';
@@ -53,60 +53,57 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
 --author/--since/--until keep a hit when some of its lines were last changed by a matching commit (author dates).`,
     )
     .action(async (words: string[], flags: SearchFlags) => {
-      await withEngine(
-        async (engine) => {
-          const query = words.join(' ');
-          const repo = await defaultRepo(engine, flags.repo);
-          const hits = await engine.search(query, {
-            origin: { frontEnd: 'cli' },
-            repo,
-            languages: flags.lang,
-            paths: flags.path,
-            limit: flags.limit,
-            author: flags.author,
-            since: flags.since,
-            until: flags.until,
-            history: flags.history,
-            boostRecent: flags.boostRecent,
-            boostChurn: flags.boostChurn,
-            mode: flags.mode,
-          });
-          // Freshness of the answer: which commit the index reflects and what changed since.
-          const fresh = repo ? await engine.freshness(repo).catch(() => null) : null;
-          const changed = new Set(fresh?.changedFiles ?? []);
-          if (flags.json) {
-            printJson(hits.map((h) => toPublicHit(h, fresh)));
-            return;
-          }
-          const freshLine = fresh ? dim(freshnessLine(fresh)) : null;
-          if (!hits.length) {
-            console.log(dim(`no results for ${JSON.stringify(query)}`));
-            if (freshLine) console.log(freshLine);
-            else if (!repo && !(await engine.listRepos()).length)
-              console.log(dim('nothing is indexed yet: run `contextd index <path>` (or `contextd add <path>` with the daemon running)'));
-            return;
-          }
-          const matchWords = queryWords(query);
-          for (const h of hits) {
-            const where = `${h.path}:${h.startLine}-${h.endLine}`;
-            const stale = changed.has(h.path) ? yellow(' (changed since indexed)') : '';
-            console.log(
-              `${cyan(where)}  ${bold(h.symbol ?? '(' + h.kind + ')')}  ${dim(`${h.language} · ${h.score.toFixed(4)} · ${h.retrievers.join('+')}`)}${stale}`,
-            );
-            for (const line of formatGutter(numberExcerpt(h.snippet, h.text, h.startLine, matchWords))) console.log(line);
-            const last = h.history.lastChange;
-            if (last) {
-              const more = h.history.commits > 1 ? `, ${h.history.commits} commits, ${h.history.authors} author${h.history.authors === 1 ? '' : 's'}` : '';
-              console.log(dim(`    ${shortSha(last.sha)} ${day(last.date)} ${last.author}: ${last.subject}${more}`));
-            } else if (h.history.note) console.log(dim(`    (${h.history.note})`));
-            // The commits whose messages matched; the one already shown as the last change is not repeated.
-            const why = (h.history.matched ?? []).map((m) => m.subject).filter((subject) => subject !== last?.subject);
-            if (why.length && h.retrievers.includes('history')) console.log(dim(`    why: ${why.slice(0, 2).join(' | ')}`));
-            for (const note of h.why) console.log(dim(`    ranked: ${note}`));
-          }
+      await withSearchingEngine(async (engine) => {
+        const query = words.join(' ');
+        const repo = await defaultRepo(engine, flags.repo);
+        const hits = await engine.search(query, {
+          origin: { frontEnd: 'cli' },
+          repo,
+          languages: flags.lang,
+          paths: flags.path,
+          limit: flags.limit,
+          author: flags.author,
+          since: flags.since,
+          until: flags.until,
+          history: flags.history,
+          boostRecent: flags.boostRecent,
+          boostChurn: flags.boostChurn,
+          mode: flags.mode,
+        });
+        // Freshness of the answer: which commit the index reflects and what changed since.
+        const fresh = repo ? await engine.freshness(repo).catch(() => null) : null;
+        const changed = new Set(fresh?.changedFiles ?? []);
+        if (flags.json) {
+          printJson(hits.map((h) => toPublicHit(h, fresh)));
+          return;
+        }
+        const freshLine = fresh ? dim(freshnessLine(fresh)) : null;
+        if (!hits.length) {
+          console.log(dim(`no results for ${JSON.stringify(query)}`));
           if (freshLine) console.log(freshLine);
-        },
-        { forwardSearches: true },
-      );
+          else if (!repo && !(await engine.listRepos()).length)
+            console.log(dim('nothing is indexed yet: run `contextd index <path>` (or `contextd add <path>` with the daemon running)'));
+          return;
+        }
+        const matchWords = queryWords(query);
+        for (const h of hits) {
+          const where = `${h.path}:${h.startLine}-${h.endLine}`;
+          const stale = changed.has(h.path) ? yellow(' (changed since indexed)') : '';
+          console.log(
+            `${cyan(where)}  ${bold(h.symbol ?? '(' + h.kind + ')')}  ${dim(`${h.language} · ${h.score.toFixed(4)} · ${h.retrievers.join('+')}`)}${stale}`,
+          );
+          for (const line of formatGutter(numberExcerpt(h.snippet, h.text, h.startLine, matchWords))) console.log(line);
+          const last = h.history.lastChange;
+          if (last) {
+            const more = h.history.commits > 1 ? `, ${h.history.commits} commits, ${h.history.authors} author${h.history.authors === 1 ? '' : 's'}` : '';
+            console.log(dim(`    ${shortSha(last.sha)} ${day(last.date)} ${last.author}: ${last.subject}${more}`));
+          } else if (h.history.note) console.log(dim(`    (${h.history.note})`));
+          // The commits whose messages matched; the one already shown as the last change is not repeated.
+          const why = (h.history.matched ?? []).map((m) => m.subject).filter((subject) => subject !== last?.subject);
+          if (why.length && h.retrievers.includes('history')) console.log(dim(`    why: ${why.slice(0, 2).join(' | ')}`));
+          for (const note of h.why) console.log(dim(`    ranked: ${note}`));
+        }
+        if (freshLine) console.log(freshLine);
+      });
     });
 }
