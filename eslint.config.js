@@ -28,4 +28,9 @@ export default tseslint.config(
     files: ['**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', console: 'readonly', Buffer: 'readonly' } },
   },
+  {
+    // The dashboard's page script runs in the browser (served by daemon/server/http-endpoint.ts).
+    files: ['daemon/metrics/dashboard/*.js'],
+    languageOptions: { sourceType: 'script', globals: { document: 'readonly', fetch: 'readonly', setTimeout: 'readonly' } },
+  },
 );

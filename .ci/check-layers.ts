@@ -32,7 +32,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['daemon/cache/', 'daemon/embed/', 'daemon/index/', 'daemon/search/', 'daemon/vectors/', 'daemon/graph/', 'daemon/backends/probes.ts'],
   // The neutral types module: shapes several layers above exchange (types only).
   ['daemon/types.ts'],
-  ['daemon/ask/', 'daemon/locate/'],
+  ['daemon/ask/', 'daemon/locate/', 'daemon/metrics/'],
   ['daemon/engine.ts'],
   ['daemon/mcp/', 'lsp/', 'daemon/backends/'],
   ['daemon/server/'],

@@ -273,6 +273,61 @@ function locateTable(): string | null {
   return lines.join('\n');
 }
 
+/** The recording's cost next to what an MCP client waits for a search_code (bench/results/mcp.json, one client). */
+function mcpShare(us: number): string[] {
+  const m = load<{ searchCodeMs: Record<'distinctQueries' | 'repeatedQueries', { oneClient: Stat }> }>('mcp.json');
+  if (!m) return [];
+  const share = (ms: number) => `${((us / 1000 / ms) * 100).toFixed(2)}%`;
+  const d = m.searchCodeMs.distinctQueries.oneClient.p50;
+  const c = m.searchCodeMs.repeatedQueries.oneClient.p50;
+  return [
+    '',
+    `Next to an MCP \`search_code\` as a client waits for it (bench/results/mcp.json, one client, p50): ${share(d)} of a distinct query (${d} ms), ${share(c)} of a repeated, cached one (${c} ms).`,
+  ];
+}
+
+function metricsTable(): string | null {
+  type Regime = {
+    pairs: number;
+    plainPerSec: number;
+    recordedPerSec: number;
+    overheadPct: number;
+    medianRoundOverheadPct: number;
+    pairGeoMeanOverheadPct: number;
+  };
+  const r = load<{
+    date: string;
+    rounds: number;
+    queries: number;
+    uncached: Regime;
+    cached: Regime;
+    recordingAloneUsPerSearch: number;
+    recordingShareOfSearchPct: { uncached: number; cached: number };
+    control?: { uncached: Regime; cached: Regime };
+  }>('metrics.json');
+  if (!r) return null;
+  const row = (name: string, x: Regime, share: number) =>
+    `| ${name} | ${x.plainPerSec} | ${x.recordedPerSec} | ${x.overheadPct}% | ${x.medianRoundOverheadPct}% | ${x.pairGeoMeanOverheadPct}% (${x.pairs} pairs) | ${share}% |`;
+  return [
+    `Measured ${r.date.slice(0, 10)} on the stdlib (${r.queries} queries scoped to the repository, ${r.rounds} rounds). Goal: recording costs under 2% of search throughput.`,
+    '',
+    '| searches | plain (searches/s) | metrics + history (searches/s) | overhead (all searches) | median round | pairs (geometric mean) | recording cost / plain search |',
+    '|---|---|---|---|---|---|---|',
+    row('uncached (every search computed)', r.uncached, r.recordingShareOfSearchPct.uncached),
+    row('cached (warm in-process cache)', r.cached, r.recordingShareOfSearchPct.cached),
+    ...(r.control
+      ? [
+          row('control: uncached, nothing recorded on either side', r.control.uncached, 0),
+          row('control: cached, nothing recorded on either side', r.control.cached, 0),
+        ]
+      : []),
+    '',
+    'The control rows run the same comparison with the plain engine on both sides: the spread the machine alone makes.',
+    `Recording alone (observer, histogram, recent ring, history row and its share of a batched write): ${r.recordingAloneUsPerSearch} µs per search.`,
+    ...mcpShare(r.recordingAloneUsPerSearch),
+  ].join('\n');
+}
+
 let readme = readFileSync(join(root, 'README.md'), 'utf8');
 for (const [name, table, placeholder] of [
   ['index', indexTable(), 'INDEX_TABLE'],
@@ -282,6 +337,7 @@ for (const [name, table, placeholder] of [
   ['quality', qualityTable(), 'QUALITY_TABLE'],
   ['graph', graphTable(), 'GRAPH_TABLE'],
   ['locate', locateTable(), 'LOCATE_TABLE'],
+  ['metrics', metricsTable(), 'METRICS_TABLE'],
 ] as const) {
   if (!table) continue;
   const block = `<!-- bench:${name} -->\n${table}\n<!-- /bench:${name} -->`;

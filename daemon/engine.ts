@@ -66,7 +66,20 @@ import { locateFiles, modelInfo, needsTraining, trainModel, type LocateAnswer } 
 import { DEFAULT_WEIGHTS, parseModel, type LocateModel } from './locate/model.js';
 import { SIGNAL_SETTINGS, type ChunkSearch, type SignalSettings } from './locate/signals.js';
 import type { StoredLocateModel } from './store/locate-types.js';
-import type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, RepoStatus, SearchScope, TimeSpec } from './types.js';
+import type {
+  EngineSearchHit,
+  EngineSymbolHit,
+  FileScope,
+  QueryScope,
+  RepoStatus,
+  SearchLogEntry,
+  SearchObserver,
+  SearchScope,
+  TimeSpec,
+  TraceSpan,
+  Tracer,
+} from './types.js';
+import { SearchHistory } from './search/search-history.js';
 
 // The query types live in the neutral types module (front ends and ask use them without the engine).
 export type { EngineSearchHit, EngineSymbolHit, FileScope, QueryScope, SearchScope, TimeSpec } from './types.js';
@@ -118,6 +131,12 @@ export class Engine {
   private vectorIndex!: VectorIndex;
   private vectorStore!: EmbeddingStore;
   private ollamaReports: { at: number; reports: Promise<BackendReport[]> } | null = null;
+  /** The search history (recorded for searches that say who asks: `SearchScope.origin`). */
+  private searchHistory!: SearchHistory;
+  /** Told about every search (the daemon's metrics); none in one-shot CLI commands. */
+  private observer: SearchObserver | null = null;
+  /** Spans of searches (the daemon's OTLP tracer when configured; none otherwise). */
+  private tracer: Tracer | null = null;
 
   private constructor(
     readonly config: ContextdConfig,
@@ -187,7 +206,10 @@ export class Engine {
    * `onBackendEvent`: Redis and Qdrant going down, coming back, failing to sync (the daemon logs them).
    * `searchWorkers`: answer searches on that many worker threads when the store gains from it (the daemon).
    */
-  static async open(config: ContextdConfig, opts: { onBackendEvent?: BackendEventSink; searchWorkers?: number } = {}): Promise<Engine> {
+  static async open(
+    config: ContextdConfig,
+    opts: { onBackendEvent?: BackendEventSink; searchWorkers?: number; observer?: SearchObserver; tracer?: Tracer } = {},
+  ): Promise<Engine> {
     const dataDir = config.paths.dataDir;
     try {
       if (!statSync(dataDir).isDirectory()) {
@@ -199,7 +221,7 @@ export class Engine {
       if (err instanceof ContextdError) throw err;
       // Missing is fine: the store creates it.
     }
-    const { store, embeddings: vectors, dataVersion } = await openStore(config);
+    const { store, embeddings: vectors, dataVersion, searchLog } = await openStore(config);
     const storeId = storeNamespace(`${store.backend}:${store.backend === 'sqlite' ? `${hostname()}:` : ''}${store.location}`);
     const sink = opts.onBackendEvent;
     const cache = await openQueryCache(config.cache, storeId, {
@@ -219,6 +241,9 @@ export class Engine {
     engine.cache = cache;
     engine.storeId = storeId;
     engine.foreignWrites = dataVersion;
+    engine.searchHistory = new SearchHistory(searchLog, { enabled: config.history.searches, retentionDays: config.history.searchRetentionDays });
+    engine.observer = opts.observer ?? null;
+    engine.tracer = opts.tracer?.enabled ? opts.tracer : null;
     // Network backends' client libraries load only when configured (startup time of every CLI call).
     const index: VectorIndex = config.qdrant.url
       ? new (await import('./vectors/qdrant-vector-index.js')).QdrantVectorIndex(vectors, { ...config.qdrant, url: config.qdrant.url, storeId, onEvent: sink })
@@ -294,8 +319,63 @@ export class Engine {
     return { scopes, state: repos.map((r) => [r.id, r.root, r.indexedAt, r.indexedCommit]), local: this.foreignWrites() };
   }
 
+  /**
+   * Searches, timed: the observer (metrics) hears of every search; the history records
+   * those that say who asks (`scope.origin`). Neither is part of the answer or its cache key.
+   */
   async search(query: string, scope: SearchScope = {}): Promise<EngineSearchHit[]> {
-    if (scope.tags?.length) return this.searchTagged(query, scope, scope.tags);
+    const t0 = performance.now();
+    const mode = scope.mode ?? 'hybrid';
+    const frontEnd = scope.origin?.frontEnd ?? 'other';
+    this.observer?.searchStarted();
+    const span = this.tracer?.startSpan('contextd.search', { 'contextd.front_end': frontEnd, 'contextd.mode': mode });
+    let hits: EngineSearchHit[] = [];
+    let cached = false;
+    let repo: string | null = null;
+    let failed = false;
+    try {
+      ({ hits, cached, repo } = scope.tags?.length ? await this.searchTagged(query, scope, scope.tags, span) : await this.searchUntimed(query, scope, span));
+      return hits;
+    } catch (err) {
+      failed = true;
+      span?.setAttributes({ 'contextd.error': err instanceof Error ? err.message : String(err) });
+      throw err;
+    } finally {
+      const ms = performance.now() - t0;
+      const outcome = failed ? 'error' : hits.length ? 'hits' : 'empty';
+      this.observer?.searchEnded({ frontEnd, mode, outcome, seconds: ms / 1000, hits: hits.length, cached });
+      if (scope.origin && this.searchHistory.enabled) {
+        repo ??= scope.repo ? resolve(scope.repo) : null;
+        const h = span?.child('contextd.search.history-record');
+        this.searchHistory.record({ id: scope.origin.id, at: Date.now(), frontEnd, repo, mode, query, hits: hits.length, latencyMs: ms, outcome });
+        h?.end();
+      }
+      // No query or path in a span: what was asked is in the search history, not in traces.
+      span?.setAttributes({ 'contextd.outcome': outcome, 'contextd.hits': hits.length, 'contextd.cached': cached });
+      span?.end(failed ? 'search failed' : undefined);
+    }
+  }
+
+  /** The search history: recent searches, what was opened after one, clearing it. */
+  get searches(): {
+    newId(): number;
+    opened(id: number, path: string, rank: number | null): Promise<void>;
+    list(opts: { since?: number; limit: number }): Promise<SearchLogEntry[]>;
+    clear(): Promise<number>;
+    flush(): Promise<void>;
+    add(entries: readonly SearchLogEntry[]): void;
+    takeBuffered(): SearchLogEntry[];
+    restore(entries: readonly SearchLogEntry[]): void;
+    readonly enabled: boolean;
+  } {
+    return this.searchHistory;
+  }
+
+  private async searchUntimed(
+    query: string,
+    scope: SearchScope,
+    span: TraceSpan | undefined,
+  ): Promise<{ hits: EngineSearchHit[]; cached: boolean; repo: string | null }> {
     const { repoIds, roots, repos } = await this.scope(scope);
     const since = toSeconds(scope.since, 'start', '--since');
     const until = toSeconds(scope.until, 'end', '--until');
@@ -317,23 +397,25 @@ export class Engine {
     // once the backend is back, the next search must include it.
     let degraded = false;
     const semantic = async (q: string, filter: ViewFilter, limit: number) => {
-      const hits = await this.embedding.search(q, filter, limit);
+      const vec = span?.child('contextd.search.vectors');
+      const hits = await this.embedding.search(q, filter, limit).finally(() => vec?.end());
       if (this.embedding.progress().stalled || (this.vectorIndex as VectorIndex & { report?: () => BackendReport }).report?.().state === 'down')
         degraded = true;
       return hits;
     };
-    const { value } = await this.cache.fetch(
+    const { value, hit } = await this.cache.fetch(
       'search',
       { query, opts, state },
       scopes,
       async () => {
-        const hits = await this.runSearch(query, opts, semantic);
+        const compute = span?.child('contextd.search.compute');
+        const hits = await this.runSearch(query, opts, semantic, compute).finally(() => compute?.end());
         return hits.map((h) => ({ ...h, repo: roots.get(h.repoId) ?? '' }));
       },
       local,
       () => !degraded,
     );
-    return value;
+    return { hits: value, cached: hit !== null, repo: repoIds ? repos[0].root : null };
   }
 
   /**
@@ -434,9 +516,16 @@ export class Engine {
   }
 
   /** A search keeping the hits that hold one of `tags` (patterns on their lines); asks for more hits to fill the page. */
-  private async searchTagged(query: string, scope: SearchScope, tags: PatternTag[]): Promise<EngineSearchHit[]> {
+  /** A search kept to hits holding a code pattern of `tags` (inside the timed search: recorded once). */
+  private async searchTagged(
+    query: string,
+    scope: SearchScope,
+    tags: PatternTag[],
+    span: TraceSpan | undefined,
+  ): Promise<{ hits: EngineSearchHit[]; cached: boolean; repo: string | null }> {
     const limit = scope.limit ?? this.config.search.defaultLimit;
-    const hits = await this.search(query, { ...scope, tags: undefined, limit: limit * 10 });
+    const inner = await this.searchUntimed(query, { ...scope, tags: undefined, limit: limit * 10 }, span);
+    const hits = inner.hits;
     const repos = new Map((await this.store.listRepos()).map((r) => [r.root, r.id]));
     const byRepo = new Map<number, Set<string>>();
     for (const h of hits) {
@@ -447,7 +536,8 @@ export class Engine {
     for (const [id, paths] of byRepo)
       for (const p of await this.store.patternsIn(id, { paths: [...paths] }))
         if (tags.includes(p.tag)) tagged.set(`${id}\0${p.path}`, [...(tagged.get(`${id}\0${p.path}`) ?? []), p.line]);
-    return hits.filter((h) => (tagged.get(`${repos.get(h.repo)}\0${h.path}`) ?? []).some((l) => l >= h.startLine && l <= h.endLine)).slice(0, limit);
+    const kept = hits.filter((h) => (tagged.get(`${repos.get(h.repo)}\0${h.path}`) ?? []).some((l) => l >= h.startLine && l <= h.endLine)).slice(0, limit);
+    return { hits: kept, cached: inner.cached, repo: inner.repo };
   }
 
   /** The code patterns of a repository of one tag (`contextd endpoints`: tag endpoint), in file order. */
@@ -792,9 +882,9 @@ export class Engine {
   }
 
   /** On a search worker when there is one ready, else here; the same answer either way. */
-  private async runSearch(query: string, opts: PoolSearchOptions, semantic: SemanticRetriever): Promise<SearchHit[]> {
+  private async runSearch(query: string, opts: PoolSearchOptions, semantic: SemanticRetriever, trace?: TraceSpan): Promise<SearchHit[]> {
     try {
-      return await this.searchHere(query, opts, semantic);
+      return await this.searchHere(query, opts, semantic, trace);
     } catch (err) {
       // A corrupt database must show in `status`, not only as failing searches.
       this.store.noteError?.(err);
@@ -802,7 +892,7 @@ export class Engine {
     }
   }
 
-  private async searchHere(query: string, opts: PoolSearchOptions, semantic: SemanticRetriever): Promise<SearchHit[]> {
+  private async searchHere(query: string, opts: PoolSearchOptions, semantic: SemanticRetriever, trace?: TraceSpan): Promise<SearchHit[]> {
     if (this.searchPool) {
       try {
         return await this.searchPool.search(query, opts, semantic);
@@ -810,10 +900,11 @@ export class Engine {
         if (!(err instanceof PoolUnavailable)) throw err;
       }
     }
-    return searchCode(this.store, query, { ...opts, semantic });
+    return searchCode(this.store, query, { ...opts, semantic, trace });
   }
 
   async close(): Promise<void> {
+    await this.searchHistory.close();
     await this.searchPool?.close();
     this.searchPool = null;
     await this.embedding.close();

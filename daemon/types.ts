@@ -10,6 +10,9 @@ import type { EmbeddingProgress } from './embed/types.js';
 import type { SearchHit } from './search/search.js';
 import type { SearchMode } from './search/semantic.js';
 import type { SymbolHit } from './search/symbols.js';
+import type { SearchFrontEnd, SearchOutcome } from './store/search-log.js';
+
+export type { SearchFrontEnd, SearchLogEntry, SearchOutcome } from './store/search-log.js';
 
 export interface QueryScope {
   /** A path inside a repository to restrict to; all indexed repositories when absent. */
@@ -42,6 +45,50 @@ export interface SearchScope extends QueryScope {
   tags?: PatternTag[];
   /** Overrides the history retriever's weight (0: off; `locate` has its own history signal, cut off in time). */
   historyWeight?: number;
+  /**
+   * Who asks: recorded in the search history and the metrics (not part of the query).
+   * `id` names the history row (the front end links what the client opens next to it).
+   */
+  origin?: SearchOrigin;
+}
+
+export interface SearchOrigin {
+  frontEnd: SearchFrontEnd;
+  id?: number;
+}
+
+/** One finished search, as the engine reports it to its observer (the daemon's metrics). */
+export interface SearchEvent {
+  frontEnd: SearchFrontEnd;
+  mode: string;
+  outcome: SearchOutcome;
+  seconds: number;
+  hits: number;
+  /** Answered by the query cache. */
+  cached: boolean;
+}
+
+/** A span of a trace (daemon/metrics/tracing.ts exports them over OTLP; the default does nothing). */
+export interface TraceSpan {
+  /** A child span, ended by the caller. */
+  child(name: string, attributes?: TraceAttributes): TraceSpan;
+  setAttributes(attributes: TraceAttributes): void;
+  /** Ends the span; an error message marks it failed. */
+  end(error?: string): void;
+}
+
+export type TraceAttributes = Record<string, string | number | boolean>;
+
+export interface Tracer {
+  /** False for the default tracer: callers skip work that only feeds spans. */
+  readonly enabled: boolean;
+  startSpan(name: string, attributes?: TraceAttributes): TraceSpan;
+}
+
+/** What the engine tells about its searches (the daemon's metrics implement it; one-shot CLI commands pass none). */
+export interface SearchObserver {
+  searchStarted(): void;
+  searchEnded(event: SearchEvent): void;
 }
 
 export interface FileScope {
@@ -105,8 +152,10 @@ export interface DaemonStatus {
     lspSocket: string;
     /** MCP over Streamable HTTP: its URL, why it does not listen, or null when off ([mcp] httpPort). */
     mcpHttp: string | null;
-    /** The bearer token for mcpHttp. */
+    /** The bearer token for mcpHttp and the dashboard. */
     httpTokenFile: string | null;
+    /** The monitoring endpoint (/metrics, /health, /dashboard): its URL, why it does not listen, or null when off ([http] listen). */
+    http: string | null;
     dataDir: string;
     database: string;
     log: string;

@@ -125,6 +125,7 @@ export async function runSearch(
   const { query, options } = parseSearchArgs(args);
   const limit = options.limit ?? defaultLimit;
   const scope: SearchScope = {
+    origin: { frontEnd: 'lsp' },
     languages: options.languages,
     paths: options.paths,
     author: options.author,

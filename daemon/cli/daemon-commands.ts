@@ -191,6 +191,7 @@ function printStatus(s: DaemonStatus): void {
   console.log(`  data     ${s.paths.dataDir}`);
   console.log(`  log      ${s.paths.log}`);
   if (s.paths.mcpHttp) console.log(`  mcp http ${s.paths.mcpHttp}${s.paths.httpTokenFile ? `  (bearer token in ${s.paths.httpTokenFile})` : ''}`);
+  if (s.paths.http) console.log(`  http     ${s.paths.http} ${dim('(/metrics, /health; `contextd dashboard` prints the dashboard URL)')}`);
   if (s.paths.configFile) console.log(`  config   ${s.paths.configFile}`);
   for (const b of s.backends) {
     const word = backendWord(b);

@@ -20,6 +20,8 @@ import { registerChangesCommand } from './changes-command.js';
 import { registerAskCommand } from './ask-command.js';
 import { registerDoctorCommand } from './doctor-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { registerMetricsCommands } from './metrics-commands.js';
+import { registerSearchesCommand } from './searches-command.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -42,6 +44,8 @@ export function buildProgram(): Command {
   registerGraphCommands(program);
   registerMigrateCommand(program);
   registerDaemonCommands(program);
+  registerSearchesCommand(program);
+  registerMetricsCommands(program);
   registerServiceCommands(program);
   registerMcpCommand(program);
   registerLspCommand(program);

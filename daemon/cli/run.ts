@@ -7,18 +7,34 @@ import type { ContextdConfig } from '../config/config.js';
 import { ContextdError, isContextdError } from '../errors.js';
 import { lockOwner } from '../server/lock.js';
 import { dim } from './output.js';
+import { SearchForwarder } from './forward-searches.js';
 
-export async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
+export async function withEngine<T>(fn: (engine: Engine) => Promise<T>, opts: { forwardSearches?: boolean } = {}): Promise<T> {
   // Loaded on use: the engine pulls in every backend, and `--help` or the bridges need none.
   const { Engine } = await import('../engine.js');
   const config = loadConfig();
   refuseMissingStore(config);
-  const engine = await Engine.open(config);
+  const forwarder = opts.forwardSearches ? new SearchForwarder() : undefined;
+  // Traces only when a collector is configured (the module is not even loaded otherwise).
+  const tracer = config.otel.endpoint
+    ? new (await import('../metrics/tracing.js')).OtlpTracer({ endpoint: config.otel.endpoint, serviceName: config.otel.serviceName })
+    : undefined;
+  const engine = await Engine.open(config, { observer: forwarder, tracer });
   try {
     return await fn(engine);
   } finally {
+    if (forwarder) {
+      const entries = engine.searches.takeBuffered();
+      if (!(await forwarder.handOver(entries))) engine.searches.restore(entries);
+    }
     await engine.close();
+    await tracer?.shutdown();
   }
+}
+
+/** withEngine for a command that searches: its searches are handed to a running daemon (forward-searches.ts). */
+export function withSearchingEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
+  return withEngine(fn, { forwardSearches: true });
 }
 
 /**

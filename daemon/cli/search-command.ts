@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { bold, collectList, cyan, dim, parseLimit, printJson, yellow } from './output.js';
 import { freshnessLine } from '../index/freshness.js';
-import { defaultRepo, withEngine } from './run.js';
+import { defaultRepo, withSearchingEngine } from './run.js';
 import { ContextdError } from '../errors.js';
 import { formatGutter, numberExcerpt, queryWords } from './gutter.js';
 import { SEARCH_MODES, type SearchMode } from '../search/semantic.js';
@@ -65,10 +65,11 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
 --author/--since/--until keep a hit when some of its lines were last changed by a matching commit (author dates).`,
     )
     .action(async (words: string[], flags: SearchFlags) => {
-      await withEngine(async (engine) => {
+      await withSearchingEngine(async (engine) => {
         const query = words.join(' ');
         const repo = await defaultRepo(engine, flags.repo);
         const hits = await engine.search(query, {
+          origin: { frontEnd: 'cli' },
           repo,
           languages: flags.lang,
           paths: flags.path,

@@ -51,6 +51,25 @@ export interface HistoryConfig {
    * repository has none (git's own cache file; makes each blame 2-3x faster on long histories).
    */
   commitGraph: boolean;
+  /** Keep a history of searches (CLI, MCP, LSP) in the store: `contextd searches`, the dashboard. */
+  searches: boolean;
+  /** Searches older than this are deleted (days). */
+  searchRetentionDays: number;
+}
+
+export interface OtelConfig {
+  /** An OTLP/HTTP collector (http://127.0.0.1:4318): spans of searches and index runs go to <endpoint>/v1/traces; null = no traces. */
+  endpoint: string | null;
+  serviceName: string;
+  /** How often queued spans are posted (ms). */
+  flushMs: number;
+}
+
+export interface HttpConfig {
+  /** Where the HTTP endpoint (/metrics, /health, the dashboard) listens; null = off (the default). */
+  listen: { host: string; port: number } | null;
+  /** How often the dashboard's time series takes a sample (ms). */
+  sampleMs: number;
 }
 
 export interface EmbedConfig {
@@ -160,6 +179,8 @@ export interface ContextdConfig {
   mcp: McpConfig;
   embed: EmbedConfig;
   history: HistoryConfig;
+  http: HttpConfig;
+  otel: OtelConfig;
   store: StoreConfig;
   cache: CacheConfig;
   qdrant: QdrantConfig;
@@ -180,7 +201,18 @@ const DEFAULTS = {
     annThreshold: 20_000,
     callTimeoutMs: 60_000,
   },
-  history: { enabled: true, maxBlameBytes: 512 * 1024, maxCommitFiles: 50, blameConcurrency: 2, blameTimeoutMs: 60_000, commitGraph: true },
+  history: {
+    enabled: true,
+    maxBlameBytes: 512 * 1024,
+    maxCommitFiles: 50,
+    blameConcurrency: 2,
+    blameTimeoutMs: 60_000,
+    commitGraph: true,
+    searches: true,
+    searchRetentionDays: 30,
+  },
+  http: { sampleMs: 5000 },
+  otel: { serviceName: 'contextd', flushMs: 2000 },
   store: { poolSize: 8 },
   cache: { ttlSeconds: 600, maxEntries: 2000, maxMegabytes: 64, timeoutMs: 250, keyPrefix: 'contextd' },
   qdrant: { collectionPrefix: 'contextd', timeoutMs: 2000, writeTimeoutMs: 30_000, batchSize: 256, maxFilterIds: 16_384 },
@@ -257,6 +289,16 @@ function portOrOff(value: Json | string | undefined, where: string): number | nu
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535)
     throw new ContextdError('bad-config', `config: ${where} must be a port from 0 to 65535, or off (got ${JSON.stringify(value)})`);
   return n;
+}
+
+/** `host:port` (IPv6 in brackets: `[::1]:7420`); off / empty = null. */
+function listenAddress(value: Json | string | undefined, where: string): HttpConfig['listen'] {
+  if (value === undefined || value === null || value === '' || value === 'off' || value === false) return null;
+  const m = typeof value === 'string' ? /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(value) : null;
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535)
+    throw new ContextdError('bad-config', `config: ${where} must be host:port, e.g. "127.0.0.1:7420", or off (got ${JSON.stringify(value)})`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
 
 function nonEmpty(value: Json | string | undefined, where: string, fallback: string): string {
@@ -350,6 +392,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ContextdConfig
       blameConcurrency: positiveInt(history.blameConcurrency, 'history.blameConcurrency', DEFAULTS.history.blameConcurrency),
       blameTimeoutMs: positiveInt(history.blameTimeoutMs, 'history.blameTimeoutMs', DEFAULTS.history.blameTimeoutMs),
       commitGraph: boolFlag(env.CONTEXTD_COMMIT_GRAPH ?? history.commitGraph, 'history.commitGraph', DEFAULTS.history.commitGraph),
+      searches: boolFlag(env.CONTEXTD_SEARCH_HISTORY ?? history.searches, 'history.searches (CONTEXTD_SEARCH_HISTORY)', DEFAULTS.history.searches),
+      searchRetentionDays: positiveInt(history.searchRetentionDays, 'history.searchRetentionDays', DEFAULTS.history.searchRetentionDays),
+    },
+    http: {
+      listen: listenAddress(env.CONTEXTD_HTTP_LISTEN ?? section(data, 'http').listen, 'http.listen (CONTEXTD_HTTP_LISTEN)'),
+      sampleMs: positiveInt(env.CONTEXTD_HTTP_SAMPLE_MS ?? section(data, 'http').sampleMs, 'http.sampleMs', DEFAULTS.http.sampleMs),
+    },
+    otel: {
+      endpoint: serviceUrl(
+        env.CONTEXTD_OTLP_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? section(data, 'otel').endpoint,
+        'otel.endpoint (CONTEXTD_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT)',
+        ['http:', 'https:'],
+      ),
+      serviceName: nonEmpty(env.OTEL_SERVICE_NAME ?? section(data, 'otel').serviceName, 'otel.serviceName', DEFAULTS.otel.serviceName),
+      flushMs: positiveInt(env.CONTEXTD_OTLP_FLUSH_MS ?? section(data, 'otel').flushMs, 'otel.flushMs', DEFAULTS.otel.flushMs),
     },
     store: {
       url: serviceUrl(env.CONTEXTD_DATABASE_URL ?? store.url, 'store.url (CONTEXTD_DATABASE_URL)', ['postgres:', 'postgresql:']),

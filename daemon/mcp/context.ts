@@ -42,4 +42,6 @@ export interface McpSession {
   cwd: string | null;
   /** Filesystem roots the client announced (MCP roots), when it supports them. */
   roots: () => Promise<string[]>;
+  /** The last search_code of this session (its history id and hits), so that the get_code after it is linked as opened. */
+  lastSearch?: { id: number; hits: { repo: string; path: string }[] };
 }

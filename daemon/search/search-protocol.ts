@@ -6,7 +6,7 @@ import type { SearchHit, SearchOptions } from './search.js';
 export type SemanticHit = ChunkRow & { similarity: number };
 
 /** What crosses threads: the options without the vector retriever (a function), plus whether there is one. */
-export type PoolSearchOptions = Omit<SearchOptions, 'semantic'>;
+export type PoolSearchOptions = Omit<SearchOptions, 'semantic' | 'trace'>;
 
 export interface WireError {
   message: string;

@@ -32,6 +32,12 @@ export interface SearchOptions extends SearchFilters {
   fusion?: FusionSettings;
   /** Score factor for hits in test files when the query is not about tests (default: tuned; 1 = off). */
   testFileFactor?: number;
+  /** Spans for each retriever and the fusion (a TraceSpan; main thread only: it does not cross to a search worker). */
+  trace?: SearchTrace;
+}
+
+export interface SearchTrace {
+  child(name: string): { end(error?: string): void };
 }
 
 /** Default weight of the history retriever: it adds evidence, lexical and symbols lead. `--history` raises it. */
@@ -85,6 +91,17 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
   const fusion = opts.fusion ?? fusionFor(null);
   const weights = retrieverWeights(shape, fusion.semantic);
   const on = (r: SearchMode) => mode === 'hybrid' || mode === r;
+  const stage = <T>(name: string, p: Promise<T>): Promise<T> => {
+    if (!opts.trace) return p;
+    const span = opts.trace.child(`contextd.search.${name}`);
+    return p.then(
+      (v) => (span.end(), v),
+      (err: unknown) => {
+        span.end(err instanceof Error ? err.message : String(err));
+        throw err;
+      },
+    );
+  };
 
   const lexical = on('lexical') ? lexicalSearch(store, terms, filter, depth, { sentence: shape === 'sentence' }) : Promise.resolve([]);
   // Hybrid fuses the vectors' scores with the others (scoreFusion); a neighbour below the
@@ -103,7 +120,13 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
       ? findSymbols(store, query.trim(), symbolOpts)
       : store.symbolNames().then((names) => definitionsOf(store, rankNamesByWords(terms, names, 40), symbolOpts));
 
-  const [lexHits, symHits, histHits, semHits] = await Promise.all([lexical, symbolHits, historyHits, semantic]);
+  const [lexHits, symHits, histHits, semHits] = await Promise.all([
+    stage('lexical', lexical),
+    stage('symbols', symbolHits),
+    stage('history', historyHits),
+    stage('semantic', semantic),
+  ]);
+  const fusionSpan = opts.trace?.child('contextd.search.fusion');
 
   // Map symbol hits to the chunks holding their definitions (one read per file, all at once:
   // against a database server each read is a round trip).
@@ -144,13 +167,17 @@ export async function searchCode(store: MetadataStore, query: string, opts: Sear
     }
     if (demoted) fused.sort((a, b) => b.score - a.score);
   }
-  const picked = await attachHistory(store, fused, {
-    limit: opts.limit,
-    filter: filter.history,
-    boosts: opts.boosts,
-    matched: new Map(histHits.map((h) => [chunkKey(h), h.matched])),
-    keyOf: chunkKey,
-  });
+  fusionSpan?.end();
+  const picked = await stage(
+    'attach-history',
+    attachHistory(store, fused, {
+      limit: opts.limit,
+      filter: filter.history,
+      boosts: opts.boosts,
+      matched: new Map(histHits.map((h) => [chunkKey(h), h.matched])),
+      keyOf: chunkKey,
+    }),
+  );
   return picked
     .map((hit) => ({ ...hit, snippet: hitSnippet(hit, terms) }))
     .map(({ item, score, retrievers, history, snippet }) => ({

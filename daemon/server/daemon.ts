@@ -33,7 +33,13 @@ import { inheritedSockets, listenOwnerOnly, prepareSocketDir } from './sockets.j
 import { backendHealth, type DaemonStatus, type RepoStatus } from './status.js';
 import type { EmbeddingProgress } from '../embed/types.js';
 import type { MetadataStore } from '../store/types.js';
+import type { SearchEvent, SearchLogEntry } from '../types.js';
 import { RepoWatcher } from './watcher.js';
+import { DaemonMetrics } from '../metrics/metrics.js';
+import { DashboardSeries } from '../metrics/dashboard-data.js';
+import { NOOP_TRACER, OtlpTracer } from '../metrics/tracing.js';
+import type { Tracer } from '../types.js';
+import { startHttpEndpoint, type HttpEndpoint } from './http-endpoint.js';
 
 export interface DaemonOptions {
   config?: ContextdConfig;
@@ -69,6 +75,14 @@ export class Daemon {
   private lspPath = '';
   private http: McpHttpEndpoint | null = null;
   private httpError: string | null = null;
+  /** Prometheus metrics (always recorded: cheap) and the monitoring endpoint (off unless configured or asked for). */
+  readonly metrics = new DaemonMetrics();
+  private monitor: HttpEndpoint | null = null;
+  private monitorStarting: Promise<HttpEndpoint> | null = null;
+  private monitorError: string | null = null;
+  private series: DashboardSeries | null = null;
+  /** OTLP traces when `[otel] endpoint` is set; else the tracer that does nothing. */
+  private tracer: Tracer & { shutdown?: () => Promise<void> } = NOOP_TRACER;
   private audit!: AuditLog;
   private readonly watchers = new Map<number, RepoWatcher>();
   private stopMaintenance: (() => void) | null = null;
@@ -99,9 +113,35 @@ export class Daemon {
     this.lock = acquireLock(dataDir, { socketDir });
     try {
       this.logger = createLogger(dataDir, { stderr: this.opts.stderrLogs ?? true });
+      const { otel } = this.config;
+      if (otel.endpoint) {
+        let warned = false;
+        this.tracer = new OtlpTracer({
+          endpoint: otel.endpoint,
+          serviceName: otel.serviceName,
+          flushMs: otel.flushMs,
+          // Once per run: a collector that is away must not fill the log.
+          onError: (message) => {
+            if (!warned) this.log.warn({ endpoint: otel.endpoint }, message);
+            warned = true;
+          },
+        });
+      }
       this.engine = await Engine.open(this.config, {
         onBackendEvent: (level, message, data) => this.log[level](data ?? {}, message),
         searchWorkers: this.config.search.workers,
+        observer: this.metrics,
+        tracer: this.tracer,
+      });
+      this.metrics.bind({
+        status: () => this.status(),
+        cacheStats: () => this.engine.cache.stats(),
+        storeLatencyMs: async () => {
+          // Timed here: the probe reports whole milliseconds, and SQLite answers in far less.
+          const t0 = performance.now();
+          const h = await this.engine.storeHealth();
+          return h.healthy ? performance.now() - t0 : null;
+        },
       });
       const corrupt = this.engine.checkIntegrity();
       if (corrupt)
@@ -109,7 +149,7 @@ export class Daemon {
           { problem: corrupt, database: this.engine.storeInfo.location },
           'the index database failed its integrity check; `contextd status` says how to fix it',
         );
-      this.scheduler = new Scheduler(this.engine, this.log);
+      this.scheduler = new Scheduler(this.engine, this.log, 2, this.metrics, this.tracer);
       this.deferred = new DeferredQueue(async (root) => {
         const repo = await this.engine.repos.getRepo(root);
         if (repo?.registered) await this.scheduler.schedule(repo.id, null, 'events while the store was down');
@@ -139,6 +179,13 @@ export class Daemon {
           this.httpError = errorMessage(err);
           this.log.error({ port: this.config.mcp.httpPort, err: this.httpError }, 'MCP over HTTP could not start');
         }
+      }
+
+      if (this.config.http.listen) {
+        // Opt-in, and never fatal, like MCP over HTTP.
+        await this.startMonitor(this.config.http.listen).catch((err) =>
+          this.log.error({ listen: this.config.http.listen, err: errorMessage(err) }, 'the HTTP endpoint (metrics, health, dashboard) could not start'),
+        );
       }
 
       for (const repo of registered) await this.watch(repo.id, repo.root);
@@ -233,7 +280,10 @@ export class Daemon {
         };
       },
       cancelIndex: async (root, reason) => this.scheduler.cancel((await this.engine.repoFor(root)).id, reason),
-      audit: (entry) => this.audit.record(entry),
+      audit: (entry) => {
+        this.audit.record(entry);
+        this.metrics.mcpCall(entry.tool, entry.error !== null);
+      },
       registeredRoots: async () => (await this.engine.repos.listRepos()).filter((r) => r.registered).map((r) => r.root),
       repoForPath: (path, registered) => this.repoForClientPath(path, registered),
       freshness: (root) => this.freshness(root),
@@ -314,13 +364,15 @@ export class Daemon {
       ignoreDirs: [this.config.paths.dataDir],
       debounceMs: this.opts.debounceMs ?? 300,
       onPaths: (paths) => {
+        this.metrics.eventQueued(root, Date.now());
         void this.scheduler
-          .schedule(repoId, paths, 'file events')
+          .schedule(repoId, paths, 'file events', 'file')
           .catch((err) => (storeDown(err) ? this.deferred?.add(root, err) : this.log.error({ err: errorMessage(err) }, 'cannot queue file events')));
       },
       onHeadMoved: () => {
+        this.metrics.eventQueued(root, Date.now());
         void this.scheduler
-          .schedule(repoId, null, 'HEAD moved')
+          .schedule(repoId, null, 'HEAD moved', 'ref')
           .catch((err) => (storeDown(err) ? this.deferred?.add(root, err) : this.log.error({ err: errorMessage(err) }, 'cannot queue reconcile')));
       },
       onError: (err) => this.log.warn({ repo: root, err: err.message }, 'file watcher error'),
@@ -408,7 +460,8 @@ export class Daemon {
         try {
           const repo = await this.engine.repos.getRepo(resolve(worktree));
           if (!repo || !repo.registered) return { queued: false, reason: 'repository not registered' };
-          await this.scheduler.schedule(repo.id, null, event);
+          this.metrics.eventQueued(repo.root, Date.now());
+          await this.scheduler.schedule(repo.id, null, event, 'hook');
         } catch (err) {
           if (!storeDown(err)) throw err;
           this.deferred?.add(resolve(worktree), err);
@@ -439,7 +492,78 @@ export class Daemon {
         setImmediate(() => void this.stop());
         return { stopping: true };
       },
+      metrics: async (p) => {
+        const json = !!p && typeof p === 'object' && (p as { format?: unknown }).format === 'json';
+        const text = await this.metrics.text();
+        return json
+          ? { contentType: this.metrics.contentType, text, families: await this.metrics.registry.getMetricsAsJSON() }
+          : { contentType: this.metrics.contentType, text };
+      },
+      'http.start': async (p) => {
+        const port = p && typeof p === 'object' ? (p as { port?: unknown }).port : undefined;
+        if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535))
+          throw new RpcError(RPC_INVALID_PARAMS, 'parameter port must be an integer from 0 to 65535');
+        const endpoint = await this.ensureMonitor(port as number | undefined);
+        return { url: endpoint.url, dashboardUrl: endpoint.dashboardUrl, port: endpoint.port };
+      },
+      'searches.flush': async () => {
+        await this.engine.searches.flush();
+        return { flushed: true };
+      },
+      // One-shot CLI searches (in their own process) hand over their metrics events and history entries.
+      'searches.observed': (p) => {
+        const o = (p && typeof p === 'object' ? p : {}) as { events?: unknown; entries?: unknown };
+        const events = Array.isArray(o.events) ? o.events.slice(0, 1000).map(parseObservedSearch) : [];
+        const entries = Array.isArray(o.entries) ? o.entries.slice(0, 1000).map(parseLogEntry) : [];
+        for (const ev of events) {
+          this.metrics.searchStarted();
+          this.metrics.searchEnded(ev);
+        }
+        this.engine.searches.add(entries);
+        return { recorded: events.length, entries: entries.length };
+      },
     };
+  }
+
+  /**
+   * The monitoring endpoint when it runs; else started on `[http] listen`, or on
+   * 127.0.0.1:`port` (default 7420, any free port when that one is taken).
+   */
+  private async ensureMonitor(port?: number): Promise<HttpEndpoint> {
+    if (this.monitor) return this.monitor;
+    if (this.monitorStarting) return this.monitorStarting;
+    const listen = this.config.http.listen ?? { host: '127.0.0.1', port: port ?? DEFAULT_HTTP_PORT };
+    this.monitorStarting = this.startMonitor(listen)
+      .catch((err) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port !== undefined || this.config.http.listen) throw err;
+        return this.startMonitor({ ...listen, port: 0 });
+      })
+      .finally(() => (this.monitorStarting = null));
+    return this.monitorStarting;
+  }
+
+  private async startMonitor(listen: { host: string; port: number }): Promise<HttpEndpoint> {
+    this.series ??= new DashboardSeries(this.metrics, () => this.engine.cache.stats(), this.config.http.sampleMs);
+    const series = this.series;
+    try {
+      this.monitor = await startHttpEndpoint(
+        {
+          metrics: this.metrics,
+          status: () => this.status(),
+          dashboard: async () => series.data((await this.metrics.refresh()) ?? (await this.status()), await this.engine.searches.list({ limit: 50 })),
+          token: loadOrCreateToken(this.config.paths.dataDir),
+          log: this.log,
+        },
+        listen,
+      );
+    } catch (err) {
+      this.monitorError = errorMessage(err);
+      throw err;
+    }
+    this.monitorError = null;
+    series.start();
+    this.log.info({ url: this.monitor.url }, 'HTTP endpoint listening (/metrics, /health, /dashboard)');
+    return this.monitor;
   }
 
   /** Logs a store problem once when it appears (and once when it clears). */
@@ -531,7 +655,8 @@ export class Daemon {
         mcpSocket: this.mcpPath,
         lspSocket: this.lspPath,
         mcpHttp: this.http ? this.http.url : this.httpError ? `not listening: ${this.httpError}` : null,
-        httpTokenFile: this.http ? join(paths.dataDir, HTTP_TOKEN_FILE) : null,
+        http: this.monitor ? this.monitor.url : this.monitorError ? `not listening: ${this.monitorError}` : null,
+        httpTokenFile: this.http || this.monitor ? join(paths.dataDir, HTTP_TOKEN_FILE) : null,
         dataDir: paths.dataDir,
         database: this.engine.storeInfo.location,
         log: logFilePath(paths.dataDir),
@@ -586,12 +711,14 @@ export class Daemon {
     this.stopping = (async () => {
       this.log?.info('contextd daemon stopping');
       this.stopMaintenance?.();
+      this.series?.stop();
       if (this.storeWatch) clearInterval(this.storeWatch);
       this.deferred?.stop();
       if (this.embedRetry) clearTimeout(this.embedRetry);
       const closing = Promise.all([
         ...[this.control, this.mcp, this.lsp].map((srv) => (srv ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve())),
         this.http?.close().catch(() => undefined),
+        this.monitor?.close().catch(() => undefined),
       ]);
       const winddown = (async () => {
         await Promise.allSettled([...this.watchers.values()].map((w) => w.stop()));
@@ -609,12 +736,72 @@ export class Daemon {
       if (late) this.log?.warn({ deadlineMs: deadline }, 'stop deadline passed; leaving the rest to the next start');
       this.log?.info('contextd daemon stopped');
       await this.audit?.close();
+      await this.tracer.shutdown?.().catch(() => undefined);
       this.logger?.flush();
       this.lock?.release();
       this.resolveStopped();
     })();
     return this.stopping;
   }
+}
+
+/** Where `contextd dashboard` starts the HTTP endpoint when `[http] listen` is not set. */
+const DEFAULT_HTTP_PORT = 7420;
+
+const FRONT_ENDS = ['cli', 'mcp', 'lsp', 'other'] as const;
+const OUTCOMES = ['hits', 'empty', 'error'] as const;
+const MODES = ['hybrid', 'lexical', 'semantic', 'symbol'] as const;
+
+/** A forwarded search observation; only known label values pass (labels stay bounded). */
+function parseObservedSearch(p: unknown): SearchEvent {
+  const o = (p && typeof p === 'object' ? p : {}) as Record<string, unknown>;
+  const pick = <T extends string>(v: unknown, allowed: readonly T[], key: string): T => {
+    if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
+    throw new RpcError(RPC_INVALID_PARAMS, `parameter ${key} must be one of ${allowed.join(', ')}`);
+  };
+  const seconds = o.seconds;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) throw new RpcError(RPC_INVALID_PARAMS, 'parameter seconds must be a number ≥ 0');
+  return {
+    frontEnd: pick(o.frontEnd, FRONT_ENDS, 'frontEnd'),
+    mode: pick(o.mode, MODES, 'mode'),
+    outcome: pick(o.outcome, OUTCOMES, 'outcome'),
+    seconds,
+    hits: typeof o.hits === 'number' ? o.hits : 0,
+    cached: o.cached === true,
+  };
+}
+
+/** A forwarded history entry, checked field by field (it is written to the store as given). */
+function parseLogEntry(p: unknown): SearchLogEntry {
+  const o = (p && typeof p === 'object' ? p : {}) as Record<string, unknown>;
+  const text = (k: string, max: number, nullable = false): string | null => {
+    const v = o[k];
+    if (nullable && v === null) return null;
+    if (typeof v !== 'string' || v.length > max) throw new RpcError(RPC_INVALID_PARAMS, `entry.${k} must be a string of at most ${max} characters`);
+    return v;
+  };
+  const num = (k: string, nullable = false): number | null => {
+    const v = o[k];
+    if (nullable && v === null) return null;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RpcError(RPC_INVALID_PARAMS, `entry.${k} must be a number ≥ 0`);
+    return v;
+  };
+  const ev = parseObservedSearch({ ...o, seconds: 0 });
+  const id = o.id;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) throw new RpcError(RPC_INVALID_PARAMS, 'entry.id must be a non-negative integer');
+  return {
+    id,
+    at: num('at')!,
+    frontEnd: ev.frontEnd,
+    repo: text('repo', 4096, true),
+    mode: ev.mode,
+    query: text('query', 10_000)!,
+    hits: num('hits')!,
+    latencyMs: num('latencyMs')!,
+    outcome: ev.outcome,
+    openedPath: text('openedPath', 4096, true),
+    openedRank: num('openedRank', true),
+  };
 }
 
 /** How often the daemon checks its store's file and health. */

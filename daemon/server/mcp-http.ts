@@ -16,6 +16,7 @@ import type { McpContext } from '../mcp/context.js';
 import { createMcpServer } from '../mcp/server.js';
 import { errorMessage } from '../errors.js';
 import { bearerMatches } from './http-token.js';
+import { allowedHosts, refuseForeign } from './http-guard.js';
 
 const MAX_BODY = 4 * 1024 * 1024;
 const MAX_SESSIONS = 64;
@@ -35,13 +36,10 @@ interface Session {
 export async function startMcpHttp(ctx: McpContext, log: Logger, opts: { port: number; token: string }): Promise<McpHttpEndpoint> {
   const sessions = new Map<string, Session>();
   let port = opts.port;
-  const hosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
-  const origins = () => hosts().map((h) => `http://${h}`);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    // DNS rebinding: a page on evil.example resolving to 127.0.0.1 still sends its own Host.
-    if (!hosts().includes(req.headers.host ?? '')) return plain(res, 421, 'wrong Host: connect to 127.0.0.1 or localhost on this port');
-    if (req.headers.origin !== undefined && !origins().includes(req.headers.origin)) return plain(res, 403, 'cross-origin requests are refused');
+    const refused = refuseForeign(req.headers, allowedHosts('127.0.0.1', port));
+    if (refused) return plain(res, refused.status, refused.message);
     if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname !== '/mcp') return plain(res, 404, 'not found: the MCP endpoint is /mcp');
     if (!bearerMatches(req.headers.authorization, opts.token)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="contextd"');

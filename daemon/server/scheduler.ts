@@ -8,6 +8,9 @@ import type { Logger } from 'pino';
 import type { Engine } from '../engine.js';
 import type { IndexProgress } from '../index/indexer.js';
 import { errorMessage, isContextdError } from '../errors.js';
+import type { DaemonMetrics, EventSource, IndexRunOutcome } from '../metrics/metrics.js';
+import { NOOP_TRACER } from '../metrics/tracing.js';
+import type { TraceSpan, Tracer } from '../types.js';
 
 export interface RepoActivity {
   repoId: number;
@@ -31,11 +34,15 @@ export class Scheduler {
   private stopped = false;
   /** Counters for status and tests. */
   readonly totals = { runs: 0, parsed: 0, reused: 0, newChunks: 0, failures: 0 };
+  /** Per repository, when the oldest event of each source not yet served by a run arrived (hook-to-searchable latency). */
+  private readonly waitingEvents = new Map<number, Map<EventSource, number>>();
 
   constructor(
     private readonly engine: Engine,
     private readonly log: Logger,
     private readonly concurrency = 2,
+    private readonly metrics: DaemonMetrics | null = null,
+    private readonly tracer: Tracer = NOOP_TRACER,
   ) {}
 
   /** Look for work soon. Cheap to call often: passes coalesce. */
@@ -65,8 +72,13 @@ export class Scheduler {
   }
 
   /** Queues work for a repository and starts it when a runner is free: the one way front ends schedule work. */
-  async schedule(repoId: number, paths: string[] | null, reason: string): Promise<void> {
+  async schedule(repoId: number, paths: string[] | null, reason: string, source?: EventSource): Promise<void> {
     await this.engine.jobs.enqueue(repoId, paths, reason);
+    if (source) {
+      let waiting = this.waitingEvents.get(repoId);
+      if (!waiting) this.waitingEvents.set(repoId, (waiting = new Map()));
+      if (!waiting.has(source)) waiting.set(source, Date.now());
+    }
     this.kick();
   }
 
@@ -120,8 +132,28 @@ export class Scheduler {
   private async runRepo(repoId: number, activity: RepoActivity, cancelled: AbortSignal): Promise<void> {
     const { repos, jobs } = this.engine;
     const repo = await repos.getRepoById(repoId);
+    // Events that arrived before the jobs are taken are served by this run.
+    const events = this.waitingEvents.get(repoId);
+    this.waitingEvents.delete(repoId);
     const batch = await jobs.takeJobs(repoId, BATCH_PATHS);
     if (!batch) return;
+    const record = (outcome: IndexRunOutcome, summary?: { parsed: number; reused: number; deleted: number; newChunks: number }) =>
+      this.metrics?.indexRun({
+        full: batch.full,
+        outcome,
+        seconds: (performance.now() - t0) / 1000,
+        parsed: summary?.parsed ?? 0,
+        reused: summary?.reused ?? 0,
+        deleted: summary?.deleted ?? 0,
+        newChunks: summary?.newChunks ?? 0,
+      });
+    // A run that does not finish leaves its events waiting for the next one.
+    const requeue = () => {
+      if (!events) return;
+      const now = this.waitingEvents.get(repoId) ?? new Map<EventSource, number>();
+      for (const [src, at] of events) now.set(src, Math.min(at, now.get(src) ?? at));
+      this.waitingEvents.set(repoId, now);
+    };
     if (!repo) {
       await jobs.finishJobs(repoId, batch);
       return;
@@ -129,25 +161,52 @@ export class Scheduler {
     activity.full = batch.full;
     activity.reasons = batch.reasons;
     const t0 = performance.now();
+    // A span per run and one per phase (scan, index, cleanup, history), from the progress reports.
+    const span = this.tracer.startSpan('contextd.index', { 'contextd.repo': repo.name, 'contextd.full': batch.full, 'contextd.paths': batch.paths.length });
+    let phase: { name: string; span: TraceSpan } | null = null;
+    const endPhase = () => {
+      phase?.span.end();
+      phase = null;
+    };
     try {
       const summary = await this.engine.index(repo.root, {
         paths: batch.full ? undefined : batch.paths,
         signal: AbortSignal.any([this.abort.signal, cancelled]),
         onProgress: (p) => {
           activity.progress = p;
+          if (this.tracer.enabled && phase?.name !== p.phase) {
+            endPhase();
+            phase = { name: p.phase, span: span.child(`contextd.index.${p.phase}`) };
+          }
         },
       });
+      endPhase();
+      span.setAttributes({ 'contextd.parsed': summary.parsed, 'contextd.reused': summary.reused, 'contextd.new_chunks': summary.newChunks });
+      span.end();
       await jobs.finishJobs(repoId, batch);
       this.retryAfter.delete(repoId);
       this.totals.runs++;
       this.totals.parsed += summary.parsed;
       this.totals.reused += summary.reused;
       this.totals.newChunks += summary.newChunks;
+      record('ok', summary);
+      const end = Date.now();
+      for (const [src, at] of events ?? []) this.metrics?.madeSearchable(src, (end - at) / 1000);
       // Vectors for semantic search, in the background: search already works; errors show in embeddingProgress().
       // Then `locate` (for repositories that use it): corpus rebuilt, weights retrained when the history grew.
+      const embedSpan = this.tracer.startSpan('contextd.embed', { 'contextd.repo': repo.name });
       void this.engine
         .embedPending({ signal: this.abort.signal })
-        .catch((err) => this.log.warn({ err: errorMessage(err) }, 'embedding failed; will retry after the next index run'))
+        .then(
+          (r) => {
+            embedSpan.setAttributes({ 'contextd.embedded': r.added });
+            embedSpan.end();
+          },
+          (err) => {
+            embedSpan.end(errorMessage(err));
+            this.log.warn({ err: errorMessage(err) }, 'embedding failed; will retry after the next index run');
+          },
+        )
         .then(() => (this.abort.signal.aborted ? undefined : this.engine.refreshLocate(repo.root)))
         .catch((err) => this.log.warn({ err: errorMessage(err) }, 'locate refresh failed; the next locate call retries'));
       this.log.info(
@@ -165,14 +224,19 @@ export class Scheduler {
         'index updated',
       );
     } catch (err) {
+      endPhase();
+      span.end(errorMessage(err));
       if (this.abort.signal.aborted) return; // shutting down: the jobs stay queued
+      requeue();
       if (cancelled.aborted) {
+        record('cancelled');
         this.retryAfter.set(repoId, Date.now() + RETRY_MS);
         setTimeout(() => this.kick(), RETRY_MS).unref();
         this.log.info({ repo: repo.root, reason: errorMessage(cancelled.reason) }, 'index run cancelled; the work stays queued');
         return;
       }
       if (isContextdError(err) && err.code === 'repo-busy') {
+        record('busy');
         // Another daemon sharing the store holds the repository's lock: not a failure; the jobs stay queued.
         this.retryAfter.set(repoId, Date.now() + SOON_MS);
         setTimeout(() => this.kick(), SOON_MS).unref();
@@ -180,6 +244,7 @@ export class Scheduler {
         return;
       }
       this.totals.failures++;
+      record('failed');
       if (isContextdError(err) && err.code === 'store-unavailable') {
         // Nothing of the failed batch was stored and the jobs stay queued; the store reconnects by itself.
         this.retryAfter.set(repoId, Date.now() + SOON_MS);

@@ -10,6 +10,8 @@ import { SqliteStore } from './sqlite-store.js';
 import { SqliteEmbeddingStore } from './sqlite-vectors.js';
 import type { MetadataStore } from './types.js';
 import type { EmbeddingStore } from './vector-types.js';
+import { SqlSearchLog, type SearchLogStore } from './search-log.js';
+import { sqlitePort } from './sql-port.js';
 
 export interface OpenedStore {
   store: MetadataStore;
@@ -21,6 +23,8 @@ export interface OpenedStore {
    * writes reach the query cache through its own invalidation (Redis pub/sub).
    */
   dataVersion: () => unknown;
+  /** This machine's search history, in the same database. */
+  searchLog: SearchLogStore;
 }
 
 export interface OpenStoreOptions {
@@ -42,10 +46,15 @@ export async function openStore(config: ContextdConfig, opts: OpenStoreOptions =
       poolSize: config.store.poolSize,
       onConnectionError: opts.onConnectionError,
     });
-    return { store, embeddings: store.embeddings(), dataVersion: () => null };
+    return { store, embeddings: store.embeddings(), dataVersion: () => null, searchLog: store.searchLog() };
   }
   const store = new SqliteStore(join(config.paths.dataDir, 'index.db'));
-  return { store, embeddings: new SqliteEmbeddingStore(store.raw), dataVersion: () => store.raw.pragma('data_version', { simple: true }) };
+  return {
+    store,
+    embeddings: new SqliteEmbeddingStore(store.raw),
+    dataVersion: () => store.raw.pragma('data_version', { simple: true }),
+    searchLog: new SqlSearchLog(sqlitePort(store.raw), config.store.machine),
+  };
 }
 
 /**

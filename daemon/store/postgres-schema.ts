@@ -283,6 +283,28 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     );
     `,
   },
+  // Search history (search-log.ts; issue 18), its own block.
+  {
+    version: 8,
+    name: 'search history',
+    sql: `
+    CREATE TABLE search_log (
+      id bigint PRIMARY KEY,
+      machine text COLLATE "C" NOT NULL,
+      at bigint NOT NULL,
+      front_end text NOT NULL,
+      repo text COLLATE "C",
+      mode text NOT NULL,
+      query text NOT NULL,
+      hits integer NOT NULL,
+      latency_us bigint NOT NULL,
+      outcome text NOT NULL,
+      opened_path text,
+      opened_rank integer
+    );
+    CREATE INDEX search_log_at ON search_log (machine, at);
+    `,
+  },
 ];
 
 // ---- the code graph (daemon/store/graph-store.ts) --------------------------------------------

@@ -42,6 +42,7 @@ import { SqlLocateStore } from './locate-store.js';
 import type { LocateStore } from './locate-types.js';
 import { delegate, type SqlPort } from './sql-port.js';
 import { SqlGraph } from './graph-store.js';
+import { SqlSearchLog } from './search-log.js';
 import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
 import { CHUNK_COLS, toChunkRow, type RepoPatch, type Row } from './tables.js';
 import { SqlEmbeddingStore } from './vectors.js';
@@ -166,6 +167,11 @@ export class PostgresStore implements MetadataStore {
   embeddings(): SqlEmbeddingStore {
     if (!this.vectors) this.vectors = new SqlEmbeddingStore(this.port, this.view, 'postgres');
     return this.vectors;
+  }
+
+  /** This machine's search history on the same database (search-log.ts). */
+  searchLog(): SqlSearchLog {
+    return new SqlSearchLog(this.port, this.machine);
   }
 
   async health(): Promise<StoreHealth> {

@@ -225,6 +225,26 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     model TEXT NOT NULL               -- JSON, daemon/locate/model.ts
   );
   `,
+  // 8: search history (search-log.ts; issue 18), its own block. One row per search made
+  // through the CLI, MCP or LSP; the id is made by the recorder (rows are written in batches)
+  // and grows with time, so a row is an append to the rowid b-tree and nothing else (no other
+  // index: listing scans at most the retention window).
+  `
+  CREATE TABLE search_log (
+    id INTEGER PRIMARY KEY,
+    machine TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    front_end TEXT NOT NULL,
+    repo TEXT,
+    mode TEXT NOT NULL,
+    query TEXT NOT NULL,
+    hits INTEGER NOT NULL,
+    latency_us INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    opened_path TEXT,
+    opened_rank INTEGER
+  );
+  `,
 ];
 
 // ---- the code graph (daemon/store/graph-store.ts) --------------------------------------------

@@ -170,6 +170,25 @@ export const TABLES: readonly TableDecl[] = [
     refs: { repo_id: 'repos' },
     perRepo: true,
   },
+  // Search history (search-log.ts): no reference to repos (a removed repository's searches stay until retention drops them).
+  {
+    name: 'search_log',
+    cols: {
+      id: int,
+      machine: text,
+      at: int,
+      front_end: text,
+      repo: text,
+      mode: text,
+      query: text,
+      hits: int,
+      latency_us: int,
+      outcome: text,
+      opened_path: text,
+      opened_rank: int,
+    },
+    key: ['id'],
+  },
 ];
 
 export type Row = Record<string, unknown>;

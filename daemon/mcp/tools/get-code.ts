@@ -57,6 +57,13 @@ export function registerGetCode(server: McpServer, deps: ToolDeps): void {
       const roots = await deps.ctx.registeredRoots();
       const target = confinePath(path, roots, root);
       const served = await readConfined(target, { start, end });
+      // The first read after a search is what the client opened of it (the search history links them).
+      const last = deps.session.lastSearch;
+      if (last) {
+        deps.session.lastSearch = undefined;
+        const rank = last.hits.findIndex((h) => h.repo === target.root && h.path === target.rel);
+        void deps.ctx.engine.searches.opened(last.id, target.rel, rank >= 0 ? rank + 1 : null);
+      }
       const lines = served.lines;
       const from = served.firstLine;
       let to = from + lines.length - 1;

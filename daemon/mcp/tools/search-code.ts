@@ -46,8 +46,10 @@ export function registerSearchCode(server: McpServer, deps: ToolDeps): void {
       const offset = readCursor(args);
       const root = await resolveRepo(deps, args.repo);
       const limit = args.limit ?? 8;
+      const searchId = deps.ctx.engine.searches.newId();
       const [all, fresh] = await Promise.all([
         deps.ctx.engine.search(args.query, {
+          origin: { frontEnd: 'mcp', id: searchId },
           repo: root ?? undefined,
           paths: args.paths,
           languages: args.languages,
@@ -62,6 +64,7 @@ export function registerSearchCode(server: McpServer, deps: ToolDeps): void {
         root ? deps.ctx.freshness(root).catch(() => null) : Promise.resolve(null),
       ]);
       const hits = all.slice(offset);
+      deps.session.lastSearch = { id: searchId, hits: all.map((h) => ({ repo: h.repo, path: h.path })) };
       const roots = await deps.ctx.registeredRoots();
       const changed = new Set(fresh?.changedFiles ?? []);
       const freshText = fresh ? `\n(${freshnessLine(fresh)})` : '';
