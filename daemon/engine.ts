@@ -12,6 +12,9 @@ import { ContextdError } from './errors.js';
 import { indexRepository, type IndexOptions, type IndexSummary } from './index/indexer.js';
 import { ParsePool } from './lang/parse-pool.js';
 import { indexWorkerUrl } from './index/worker-url.js';
+import type { WorkerTask } from './index/prepare.js';
+import { PooledEmbedder } from './embed/pooled-embedder.js';
+import { StaticCodeEmbedder } from './embed/static-embedder.js';
 import { isInside } from './repo/confine.js';
 import { findRepoRoot } from './repo/git.js';
 import { HISTORY_WEIGHT, HISTORY_WEIGHT_BOOSTED, searchCode, type SearchHit } from './search/search.js';
@@ -188,7 +191,7 @@ export class Engine {
       : new LocalVectorIndex(vectors, { dir: join(dataDir, 'vectors'), annThreshold: config.embed.annThreshold });
     engine.vectorIndex = index;
     engine.vectorStore = vectors;
-    engine.embedding = new EmbeddingService({ store: vectors, index, settings: config.embed });
+    engine.embedding = new EmbeddingService({ store: vectors, index, settings: config.embed, builtin: () => engine.pooledBuiltin() });
     if (opts.searchWorkers && parallelReadsHelp(config)) {
       engine.searchPool = new SearchPool({
         size: opts.searchWorkers,
@@ -197,6 +200,15 @@ export class Engine {
       });
     }
     return engine;
+  }
+
+  /** The built-in model, embedding documents on the parse workers (idle once the lexical index is written). */
+  private pooledBuiltin(): PooledEmbedder {
+    const inline = new StaticCodeEmbedder();
+    const pool = this.parsePool();
+    const remote = (texts: string[]) =>
+      pool.task<Float32Array[]>('(embedding)', { kind: 'embed', texts } satisfies WorkerTask, () => inline.embed(texts, 'document'));
+    return new PooledEmbedder(inline, remote, Math.max(1, pool.size));
   }
 
   private parsePool(): ParsePool {

@@ -18,7 +18,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { parseFile } from './chunker.js';
-import type { ParseJobMessage, ParseReplyMessage } from './parse-protocol.js';
+import type { JobMessage, ParseJobMessage, ParseReplyMessage } from './parse-protocol.js';
 import type { ChunkOptions, ParsedFile } from './types.js';
 
 export interface ParsePoolOptions {
@@ -32,9 +32,11 @@ export interface ParsePoolOptions {
 
 interface Job {
   id: number;
-  msg: ParseJobMessage;
-  resolve: (r: ParsedFile) => void;
+  msg: JobMessage;
+  resolve: (r: never) => void;
   reject: (e: Error) => void;
+  /** A task's in-process fallback (the pool cannot run a worker's own task itself). */
+  local?: () => Promise<unknown>;
 }
 
 interface Slot {
@@ -119,6 +121,22 @@ export class ParsePool {
     });
   }
 
+  /**
+   * A job the worker script defines (see TaskJobMessage): posted as is, answered with the
+   * worker's result. `local` does the same work in this thread when the pool parses in-process.
+   * Jobs are sent as workers free up, so at most `size` are in the workers at once.
+   */
+  task<T>(path: string, payload: unknown, local: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('parse pool is closed'));
+    if (this.inProcess) return local();
+    return new Promise<T>((resolve, reject) => {
+      const id = this.nextId++;
+      this.queue.push({ id, msg: { type: 'task', id, path, payload }, resolve: resolve as (r: never) => void, reject, local });
+      this.ensureWorkers();
+      this.dispatch();
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -163,7 +181,7 @@ export class ParsePool {
       const job = slot.job;
       if (!job || job.id !== msg.id) return; // a reply to a job that already timed out
       this.finish(slot);
-      if (msg.type === 'result') job.resolve(msg.result);
+      if (msg.type === 'result' || msg.type === 'task-result') (job.resolve as (r: unknown) => void)(msg.result);
       else job.reject(new Error(msg.message));
       this.dispatch();
     });
@@ -207,8 +225,14 @@ export class ParsePool {
     }
     this.slots.length = 0;
     for (const job of [...redo, ...this.queue.splice(0)]) {
+      const resolve = job.resolve as (r: unknown) => void;
+      if (job.msg.type === 'task') {
+        if (job.local) job.local().then(resolve, job.reject);
+        else job.reject(new Error('parse workers could not start'));
+        continue;
+      }
       const { path, text, language, opts } = job.msg;
-      parseFile(path, text, language, opts).then(job.resolve, job.reject);
+      parseFile(path, text, language, opts).then(resolve, job.reject);
     }
   }
 
