@@ -292,7 +292,11 @@ export class Engine {
     let degraded = false;
     const semantic = async (q: string, filter: ViewFilter, limit: number) => {
       const hits = await this.embedding.search(q, filter, limit);
-      if (this.embedding.progress().stalled || (this.vectorIndex as VectorIndex & { report?: () => BackendReport }).report?.().state === 'down')
+      if (
+        this.embedding.progress().stalled ||
+        this.vectorIndex.partial?.() ||
+        (this.vectorIndex as VectorIndex & { report?: () => BackendReport }).report?.().state === 'down'
+      )
         degraded = true;
       return hits;
     };
@@ -447,6 +451,12 @@ export class Engine {
         opts.onProgress?.(p);
       },
     });
+  }
+
+  /** Loads or builds the serving model's vector index in the background, so the first semantic search finds it ready (the daemon). */
+  async warmVectors(): Promise<void> {
+    const serving = await this.embedding.servingModel();
+    if (serving) this.vectorIndex.warm?.(serving);
   }
 
   /** Embedding progress (chunks embedded / total, rate, state, serving model), counts fresh from the store. */

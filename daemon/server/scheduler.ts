@@ -136,6 +136,8 @@ export class Scheduler {
         onProgress: (p) => {
           activity.progress = p;
         },
+        // Lexical and symbol search see the files now: embedding fills in behind, overlapping history enrichment.
+        onFilesStored: () => void this.embedBehind(),
       });
       await jobs.finishJobs(repoId, batch);
       this.retryAfter.delete(repoId);
@@ -144,9 +146,7 @@ export class Scheduler {
       this.totals.reused += summary.reused;
       this.totals.newChunks += summary.newChunks;
       // Vectors for semantic search, in the background: search already works; errors show in embeddingProgress().
-      void this.engine
-        .embedPending({ signal: this.abort.signal })
-        .catch((err) => this.log.warn({ err: errorMessage(err) }, 'embedding failed; will retry after the next index run'));
+      void this.embedBehind();
       this.log.info(
         {
           repo: repo.root,
@@ -192,6 +192,17 @@ export class Scheduler {
   }
 
   /** Stop taking work; let running repositories finish their current file; wait for them. */
+  /** Vectors for semantic search, in the background (a run in progress is joined): search already works; errors show in embeddingProgress(). */
+  private async embedBehind(): Promise<void> {
+    try {
+      await this.engine.embedPending({ signal: this.abort.signal });
+      // The vector graph is loaded or built now, not by the first search that needs it.
+      await this.engine.warmVectors();
+    } catch (err) {
+      if (!this.abort.signal.aborted) this.log.warn({ err: errorMessage(err) }, 'embedding failed; will retry after the next index run');
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort(new Error('daemon stopping'));
