@@ -212,7 +212,8 @@ export class Engine {
   }
 
   private parsePool(): ParsePool {
-    if (!this.pool) this.pool = new ParsePool({ workers: this.config.index.workers, workerUrl: indexWorkerUrl() });
+    // Idle workers exit after a minute: between index runs the daemon holds no grammars, wasm heaps or model copies.
+    if (!this.pool) this.pool = new ParsePool({ workers: this.config.index.workers, workerUrl: indexWorkerUrl(), idleMs: 60_000 });
     return this.pool;
   }
 

@@ -10,7 +10,7 @@
  *   the pool stops spawning and parses in-process instead, so indexing keeps
  *   working; `mode` and `lastError` say so.
  * - Idle workers are unref'd: a pool nobody closed does not keep the process
- *   alive, while a pending job does.
+ *   alive, while a pending job does; with `idleMs` they also exit after that long idle.
  *
  * Works from TypeScript sources run through tsx (the worker gets the parent's
  * execArgv, so `--import tsx` applies to it too) and from tsc's dist/ output.
@@ -28,6 +28,12 @@ export interface ParsePoolOptions {
   jobTimeoutMs?: number;
   /** Worker script (defaults to parse-worker next to this module). For tests and embedders. */
   workerUrl?: URL;
+  /**
+   * Workers with nothing to do for this long exit (the next job starts them again): a
+   * worker's wasm heap keeps its high-water mark and it holds its own copy of the grammars
+   * and the built-in model, so a daemon between index runs should not. Default: never.
+   */
+  idleMs?: number;
 }
 
 interface Job {
@@ -88,6 +94,8 @@ export class ParsePool {
   private startupFailures = 0;
   private inProcess: boolean;
   private lastErrorText: string | null = null;
+  private readonly idleMs: number | null;
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: ParsePoolOptions = {}) {
     const requested = opts.workers ?? Math.max(1, Math.min(os.availableParallelism(), 4));
@@ -95,6 +103,7 @@ export class ParsePool {
     this.jobTimeoutMs = opts.jobTimeoutMs ?? 60_000;
     this.workerUrl = opts.workerUrl ?? defaultWorkerUrl();
     this.inProcess = this.size === 0;
+    this.idleMs = opts.idleMs ?? null;
     // Workers start lazily with the first job: a pool that is never used costs nothing.
   }
 
@@ -140,6 +149,7 @@ export class ParsePool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     const err = new Error('parse pool closed');
     for (const job of this.queue.splice(0)) job.reject(err);
     const exits: Promise<number>[] = [];
@@ -245,10 +255,36 @@ export class ParsePool {
   /** A worker holds the process open only while it has work: a running job, or queued jobs to start on. */
   private refresh(): void {
     const waiting = this.queue.length > 0;
+    let busy = waiting;
     for (const slot of this.slots) {
       if (!slot) continue;
       if (slot.job || waiting) slot.worker.ref();
       else slot.worker.unref();
+      if (slot.job) busy = true;
+    }
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (!busy && this.idleMs !== null && this.slots.some((s) => s)) {
+      this.idleTimer = setTimeout(() => this.retireIdle(), this.idleMs);
+      this.idleTimer.unref();
+    }
+  }
+
+  /** Number of worker threads running now (they start with the first job and, with idleMs, exit when idle). */
+  get liveWorkers(): number {
+    return this.slots.filter((s) => s).length;
+  }
+
+  private retireIdle(): void {
+    this.idleTimer = null;
+    if (this.closed || this.queue.length || this.slots.some((s) => s?.job)) return;
+    for (let i = 0; i < this.slots.length; i++) {
+      const slot = this.slots[i];
+      if (!slot) continue;
+      // Out of the pool first: its exit is neither a failure nor a reason to respawn.
+      this.slots[i] = null;
+      slot.retired = true;
+      void slot.worker.terminate();
     }
   }
 
