@@ -84,6 +84,11 @@ class TestDaemon {
   call<T>(method: string, params: unknown = {}, timeoutMs = 600_000): Promise<T> {
     return callDaemon<T>(join(this.sockDir, 'control.sock'), method, params, timeoutMs);
   }
+  /** CPU seconds the daemon used so far (all its threads). */
+  cpuS(): number {
+    const f = readFileSync(`/proc/${this.child!.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  }
   rssMiB(): number {
     return round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.child!.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024, 1);
   }
@@ -202,6 +207,7 @@ await section('clients', async () => {
     const ms: number[] = [];
     let errors = 0;
     const sessions = await Promise.all(Array.from({ length: n }, connect));
+    const cpu0 = d.cpuS();
     await Promise.all(
       sessions.map(async (s) => {
         while (performance.now() < until) {
@@ -212,8 +218,10 @@ await section('clients', async () => {
         }
       }),
     );
+    const cpu = d.cpuS() - cpu0;
     await Promise.all(sessions.map((s) => s.close()));
-    return { clients: n, requests: ms.length, errors, latencyMs: summarize(ms) };
+    // CPU per request does not depend on the machine's load: with 2 free cores, p50 is about clients x this / 2.
+    return { clients: n, requests: ms.length, errors, latencyMs: summarize(ms), daemonCpuMsPerRequest: round((cpu * 1000) / Math.max(1, ms.length), 1) };
   };
   const mcp = await run(50, async () => {
     const c = new Client({ name: 'load', version: '1' });
@@ -236,6 +244,7 @@ await section('clients', async () => {
       return c;
     }),
   );
+  const lspCpu0 = d.cpuS();
   await Promise.all(
     lsps.map(async (c) => {
       while (performance.now() < lspUntil) {
@@ -253,11 +262,18 @@ await section('clients', async () => {
       }
     }),
   );
+  const lspCpu = d.cpuS() - lspCpu0;
   await Promise.all(lsps.map((c) => c.close()));
   return {
     repo: modules.join(','),
     mcp,
-    lsp: { clients: 50, requests: lspMs.length, errors: lspErrors, latencyMs: summarize(lspMs) },
+    lsp: {
+      clients: 50,
+      requests: lspMs.length,
+      errors: lspErrors,
+      latencyMs: summarize(lspMs),
+      daemonCpuMsPerRequest: round((lspCpu * 1000) / Math.max(1, lspMs.length), 1),
+    },
     daemonRssMiB: d.rssMiB(),
   };
 });
@@ -279,12 +295,15 @@ await section('leak', async () => {
   await burst(1000);
   const before = d.rssMiB();
   const t0 = performance.now();
+  const cpu0 = d.cpuS();
   const errors = await burst(searches);
+  const cpuMsPerSearch = round(((d.cpuS() - cpu0) * 1000) / searches, 1);
   const after = d.rssMiB();
   return {
     searches,
     errors,
     perSecond: round(searches / ((performance.now() - t0) / 1000), 1),
+    daemonCpuMsPerSearch: cpuMsPerSearch,
     rssMiB: { before, after, growthPercent: round(((after - before) / before) * 100, 1) },
   };
 });

@@ -148,12 +148,18 @@ const queries = Array.from({ length: queryCount }, (_, i) => {
   return words.slice(0, 3).join(' ') || 'read file';
 });
 for (const q of queries.slice(0, 10)) await call('search', { query: `${q} warm`, scope: { repo, limit: 10 } });
+const daemonCpu = () => {
+  const f = readFileSync(`/proc/${daemon.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+const cpu0 = daemonCpu();
 const daemonMs: number[] = [];
 for (const q of queries) {
   const t0 = performance.now();
   await call('search', { query: q, scope: { repo, limit: 10 } });
   daemonMs.push(performance.now() - t0);
 }
+const cpuMsPerSearch = round(((daemonCpu() - cpu0) * 1000) / queries.length, 1);
 const cliMs: number[] = [];
 for (const q of queries.slice(0, cliRuns)) {
   const t0 = performance.now();
@@ -193,6 +199,7 @@ const results = {
   search: {
     vectorsReadyAfterDaemonStartMs: vectorsReadyMs,
     daemonMs: summarize(daemonMs),
+    daemonCpuMsPerSearch: cpuMsPerSearch,
     cliWallMs: summarize(cliMs),
     daemonRssMiB: round(daemonRss, 1),
     queries: queries.length,
