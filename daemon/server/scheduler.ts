@@ -191,7 +191,6 @@ export class Scheduler {
     }
   }
 
-  /** Stop taking work; let running repositories finish their current file; wait for them. */
   /** Vectors for semantic search, in the background (a run in progress is joined): search already works; errors show in embeddingProgress(). */
   private async embedBehind(): Promise<void> {
     try {
@@ -203,6 +202,7 @@ export class Scheduler {
     }
   }
 
+  /** Stop taking work; let running repositories finish their current file; wait for them. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort(new Error('daemon stopping'));
