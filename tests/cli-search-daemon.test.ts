@@ -58,3 +58,12 @@ t.test('the daemon answers contextd search; the same hits as in-process; another
   );
   t.equal(await served(env), seen, 'the other data dir never asked this daemon');
 });
+
+t.test('while embeddings lag, the answer says how far they are (lexical hits are complete)', async (t) => {
+  // An embedder that cannot be reached: the lexical index is written, no vector ever arrives.
+  const { env, repo } = await daemonWithRepo(t, 'basic', { CONTEXTD_EMBEDDER: 'ollama', CONTEXTD_OLLAMA_HOST: 'http://127.0.0.1:9' });
+  const text = await runCli(['search', 'parseJsonConfig', '--repo', repo], { env });
+  t.equal(text.code, 0, text.stderr);
+  t.match(text.stdout, /parseJsonConfig/, 'lexical and symbol hits answer meanwhile');
+  t.match(text.stdout, /vectors 0% \(0\/[1-9]\d* chunks; semantic results fill in\)/, 'the freshness line says how far the vectors are');
+});
