@@ -4,7 +4,7 @@
  * Re-generate by setting TAP_SNAPSHOT=1 and running tests.
  * Make sure to inspect the output below.  Do not ignore changes!
  */
-'use strict';
+'use strict'
 exports[`tests/mcp-tools.test.ts > TAP > tools/list: titles, annotations, strict schemas, output schemas, pinned > tools/list 1`] = `
 Array [
   Object {
@@ -148,6 +148,22 @@ Array [
                 },
                 "repo": Object {
                   "type": "string",
+                },
+                "vectors": Object {
+                  "additionalProperties": false,
+                  "properties": Object {
+                    "embedded": Object {
+                      "type": "integer",
+                    },
+                    "total": Object {
+                      "type": "integer",
+                    },
+                  },
+                  "required": Array [
+                    "embedded",
+                    "total",
+                  ],
+                  "type": "object",
                 },
               },
               "required": Array [
@@ -2207,4 +2223,4 @@ Array [
     "title": "Reindex",
   },
 ]
-`;
+`
