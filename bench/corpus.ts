@@ -4,7 +4,7 @@
  * clone of this repository.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 
@@ -77,4 +77,41 @@ export function treeBytes(dir: string): { files: number; bytes: number } {
     bytes += statSync(join(dir, p)).size;
   }
   return { files, bytes };
+}
+
+/** Debian's JDK class library sources (src.zip), pinned; CONTEXTD_JDK_VERSION overrides when the archive moved on. */
+export const JDK_SOURCE = { deb: 'openjdk-17-source', version: process.env.CONTEXTD_JDK_VERSION ?? '17.0.21.1+2-1~deb12u1' };
+
+/**
+ * The JDK class library as a git repository with one commit (issue 20's corpus: ~15k Java
+ * files, ~200 MB), fetched through apt (`apt-get download` + `dpkg -x`, no install). With
+ * `modules` (e.g. ['java.base']): only those modules, for iterating on a part of it.
+ */
+export function jdkRepo(modules: string[] = []): string {
+  const name = modules.length ? `jdk-${modules.join('+')}` : 'jdk';
+  const dir = join(BENCH_CACHE, name);
+  if (existsSync(join(dir, '.git'))) return dir;
+  const src = join(BENCH_CACHE, 'jdk-src', JDK_SOURCE.version.replace(/[^\w.+-]/g, '_'));
+  if (!existsSync(join(src, '.done'))) {
+    rmSync(src, { recursive: true, force: true });
+    const dl = join(src, 'deb');
+    mkdirSync(dl, { recursive: true });
+    execFileSync('apt-get', ['download', `${JDK_SOURCE.deb}=${JDK_SOURCE.version}`], { cwd: dl, stdio: ['ignore', 'ignore', 'inherit'] });
+    const deb = readdirSync(dl).find((f) => f.endsWith('.deb'))!;
+    execFileSync('dpkg', ['-x', join(dl, deb), join(src, 'x')]);
+    const zip = execFileSync('find', [join(src, 'x'), '-name', 'src.zip'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')[0];
+    execFileSync('unzip', ['-q', zip, '-d', join(src, 'tree')]);
+    rmSync(join(src, 'x'), { recursive: true, force: true });
+    writeFileSync(join(src, '.done'), '');
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const tree = join(src, 'tree');
+  for (const m of modules.length ? modules : readdirSync(tree)) cpSync(join(tree, m), join(dir, m), { recursive: true });
+  git(dir, ['init', '-q', '-b', 'main']);
+  git(dir, ['add', '-A']);
+  git(dir, ['commit', '-q', '-m', `${JDK_SOURCE.deb} ${JDK_SOURCE.version}${modules.length ? ` (${modules.join(', ')})` : ''}`]);
+  return dir;
 }

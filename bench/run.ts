@@ -20,6 +20,16 @@ const BENCHES: Record<string, { file: string; what: string; quick: boolean }> = 
   store: { file: 'bench/store-bench.ts', what: 'SQLite vs PostgreSQL (needs PostgreSQL)', quick: false },
   flood: { file: 'bench/flood-bench.ts', what: 'status latency during an 8 MB whitespace flood on each socket (hardening)', quick: true },
   cache: { file: 'bench/cache-bench.ts', what: 'memory and Redis query cache (needs Redis)', quick: false },
+  scale: {
+    file: 'bench/scale-bench.ts',
+    what: 'the JDK class library (~15k files): index vs ctags, RSS, DB size, search at scale (issue 20; ~5 min)',
+    quick: false,
+  },
+  load: {
+    file: 'bench/load-bench.ts',
+    what: 'load and faults: 50 MCP + 50 LSP clients, 10k searches, kill -9 x10, hook storm, full disk (issue 20)',
+    quick: false,
+  },
 };
 
 const args = process.argv.slice(2);

@@ -12,6 +12,9 @@ import { ContextdError } from './errors.js';
 import { indexRepository, type IndexOptions, type IndexSummary } from './index/indexer.js';
 import { ParsePool } from './lang/parse-pool.js';
 import { indexWorkerUrl } from './index/worker-url.js';
+import type { WorkerTask } from './index/prepare.js';
+import { PooledEmbedder } from './embed/pooled-embedder.js';
+import { StaticCodeEmbedder } from './embed/static-embedder.js';
 import { isInside } from './repo/confine.js';
 import { findRepoRoot } from './repo/git.js';
 import { HISTORY_WEIGHT, HISTORY_WEIGHT_BOOSTED, searchCode, type SearchHit } from './search/search.js';
@@ -250,7 +253,7 @@ export class Engine {
       : new LocalVectorIndex(vectors, { dir: join(dataDir, 'vectors'), annThreshold: config.embed.annThreshold });
     engine.vectorIndex = index;
     engine.vectorStore = vectors;
-    engine.embedding = new EmbeddingService({ store: vectors, index, settings: config.embed });
+    engine.embedding = new EmbeddingService({ store: vectors, index, settings: config.embed, builtin: () => engine.pooledBuiltin() });
     if (opts.searchWorkers && parallelReadsHelp(config)) {
       engine.searchPool = new SearchPool({
         size: opts.searchWorkers,
@@ -261,8 +264,18 @@ export class Engine {
     return engine;
   }
 
+  /** The built-in model, embedding documents on the parse workers (idle once the lexical index is written). */
+  private pooledBuiltin(): PooledEmbedder {
+    const inline = new StaticCodeEmbedder();
+    const pool = this.parsePool();
+    const remote = (texts: string[]) =>
+      pool.task<Float32Array[]>('(embedding)', { kind: 'embed', texts } satisfies WorkerTask, () => inline.embed(texts, 'document'));
+    return new PooledEmbedder(inline, remote, Math.max(1, pool.size));
+  }
+
   private parsePool(): ParsePool {
-    if (!this.pool) this.pool = new ParsePool({ workers: this.config.index.workers, workerUrl: indexWorkerUrl() });
+    // Idle workers exit after a minute: between index runs the daemon holds no grammars, wasm heaps or model copies.
+    if (!this.pool) this.pool = new ParsePool({ workers: this.config.index.workers, workerUrl: indexWorkerUrl(), idleMs: 60_000 });
     return this.pool;
   }
 
@@ -399,7 +412,11 @@ export class Engine {
     const semantic = async (q: string, filter: ViewFilter, limit: number) => {
       const vec = span?.child('contextd.search.vectors');
       const hits = await this.embedding.search(q, filter, limit).finally(() => vec?.end());
-      if (this.embedding.progress().stalled || (this.vectorIndex as VectorIndex & { report?: () => BackendReport }).report?.().state === 'down')
+      if (
+        this.embedding.progress().stalled ||
+        this.vectorIndex.partial?.() ||
+        (this.vectorIndex as VectorIndex & { report?: () => BackendReport }).report?.().state === 'down'
+      )
         degraded = true;
       return hits;
     };
@@ -697,6 +714,12 @@ export class Engine {
         opts.onProgress?.(p);
       },
     });
+  }
+
+  /** Loads or builds the serving model's vector index in the background, so the first semantic search finds it ready (the daemon). */
+  async warmVectors(): Promise<void> {
+    const serving = await this.embedding.servingModel();
+    if (serving) this.vectorIndex.warm?.(serving);
   }
 
   /** Embedding progress (chunks embedded / total, rate, state, serving model), counts fresh from the store. */

@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   'store-missing': 'the store file was deleted or replaced',
   'store-too-new': 'the store was written by a newer contextd',
   'store-unavailable': 'the database server is unreachable now (retried)',
+  'disk-full': 'the disk holding the index is full: the run stopped, the index before it is intact',
   'corrupt-store': 'the store file is corrupt',
   'target-not-empty': 'contextd migrate: the target holds an index (--force replaces it)',
   'migration-interrupted': 'contextd migrate stopped before the end (run it again)',

@@ -13,6 +13,7 @@ import type { SymbolHit } from './search/symbols.js';
 import type { SearchFrontEnd, SearchOutcome } from './store/search-log.js';
 
 export type { SearchFrontEnd, SearchLogEntry, SearchOutcome } from './store/search-log.js';
+import type { Freshness } from './index/freshness.js';
 
 export interface QueryScope {
   /** A path inside a repository to restrict to; all indexed repositories when absent. */
@@ -99,6 +100,16 @@ export interface FileScope {
 }
 
 export type EngineSearchHit = SearchHit & { repo: string };
+
+/** The daemon's answer to `contextd search` over the control socket. */
+export interface DaemonSearchAnswer {
+  hits: EngineSearchHit[];
+  freshness: Freshness | null;
+  /** Said on stderr by the CLI (the caller's directory is not indexed: every repository was searched). */
+  note?: string;
+  /** No repository was in scope. */
+  searchedAll: boolean;
+}
 export type EngineSymbolHit = SymbolHit & { repo: string };
 
 // ---- the daemon's status: the shape of `contextd status --json` (and the control socket's `status` answer) ----

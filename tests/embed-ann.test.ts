@@ -74,6 +74,12 @@ t.test('the HNSW index matches brute force on a sample, filters by view, and sur
   let index = new LocalVectorIndex(vectors, { dir: vecDir, annThreshold: 500 });
   const rand = rng(7);
   const queries = Array.from({ length: 30 }, () => unit(Float32Array.from({ length: DIM }, rand)));
+  // The graph is built in the background: a search meanwhile does not wait for it, and says its answer is partial.
+  index.warm(MODEL);
+  t.same(await index.search({ modelId: MODEL, vector: queries[0], limit: 10 }), [], 'no vector hits while the graph builds');
+  t.ok(index.partial(), 'partial while building (the engine does not cache such answers)');
+  await index.settled();
+  t.notOk(index.partial(), 'built');
   let overlap = 0;
   const firstResults: string[][] = [];
   for (const q of queries) {

@@ -118,3 +118,23 @@ t.test('close() rejects queued and running jobs and later calls', async (t) => {
   await t.rejects(pool.parse('late.py', 'x = 1\n', 'python'), /closed/);
   await pool.close(); // idempotent
 });
+
+t.test('idleMs: idle workers exit (their memory with them) and the next job starts them again', async (t) => {
+  const pool = new ParsePool({ workers: 2, idleMs: 50 });
+  t.teardown(() => pool.close());
+  const src = 'def f(x):\n    return x\n';
+  const first = await Promise.all([pool.parse('a.py', src, 'python'), pool.parse('b.py', src, 'python')]);
+  t.equal(first[0].chunks.length, first[1].chunks.length);
+  t.equal(pool.liveWorkers, 2, 'both workers started');
+  // Wait for the workers to go (the state, not a fixed time).
+  while (pool.liveWorkers > 0) await new Promise((r) => setTimeout(r, 20));
+  t.equal(pool.liveWorkers, 0, 'idle workers exited');
+  const again = await pool.parse('c.py', src, 'python');
+  t.same(
+    again.chunks,
+    first[0].chunks.map((c) => ({ ...c })),
+    'a job after that is served by a new worker',
+  );
+  t.ok(pool.liveWorkers > 0);
+  t.equal(pool.mode, 'workers', 'an idle exit is not a startup failure');
+});

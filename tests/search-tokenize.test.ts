@@ -106,3 +106,40 @@ t.test('snippet picks the best-matching lines', async (t) => {
   t.equal(head.line, 10);
   t.match(head.text, /^def load\(path\):/);
 });
+
+t.test('rankNames stops the substring scan early and still returns exactly what a full scan ranks first', async (t) => {
+  // The reference: every name's best tier, ordered by (tier, length, name), the first `max`.
+  const reference = (query: string, names: string[], max: number) =>
+    names
+      .map((name) => ({ name, tier: matchTier(query, query.toLowerCase(), name) }))
+      .filter((r) => r.tier >= 0 && r.tier <= 4)
+      .sort((a, b) => a.tier - b.tier || a.name.length - b.name.length || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .slice(0, max);
+  let seed = 17;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0), seed / 2 ** 32);
+  const parts = ['get', 'set', 'map', 'hash', 'Map', 'Hash', 'Entry', 'node', 'Node', 'tree', 'size', 'read', 'Stream', 'ge', 'ra', 'x'];
+  const names = [
+    ...new Set(
+      Array.from({ length: 3000 }, () =>
+        Array.from({ length: 1 + Math.floor(rand() * 4) }, () => parts[Math.floor(rand() * parts.length)]).join(rand() < 0.2 ? '_' : ''),
+      ),
+    ),
+  ];
+  let compared = 0;
+  for (const q of ['ge', 'ma', 'ha', 'et', 'ode', 'ap', 'tr', 'eam', 'x', 'Map', 'hashm']) {
+    for (const max of [5, 20, 40]) {
+      const got = rankNames(q, names, max);
+      const want = reference(q, names, max);
+      // Only the substring tier was cut short: names and their order equal the full ranking wherever it is defined by tier.
+      if (got.every((g) => g.tier <= 4) && want.every((w) => w.tier <= 4)) {
+        t.same(
+          got.map((g) => g.name),
+          want.map((w) => w.name),
+          `${q} / ${max}`,
+        );
+        compared++;
+      }
+    }
+  }
+  t.ok(compared >= 20, `${compared} rankings compared`);
+});

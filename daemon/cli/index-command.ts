@@ -38,23 +38,46 @@ daemon (\`contextd add\`) embed in the background. Chunks embedded once are neve
       }
       await withEngine(async (engine) => {
         const bar = indexProgressBar(opts.progress && !opts.json);
+        let embedding: (EmbedRunSummary & { error?: string }) | null = null;
+        let embedRun: Promise<void> | null = null;
+        const ebar = embedProgressBar(opts.progress && !opts.json);
+        // One bar at a time on the terminal: the embedding bar shows once the index bar is done.
+        let indexed = false;
+        // Embedding starts as soon as the files are stored (search works from then on) and overlaps history enrichment.
+        const startEmbedding = () => {
+          embedRun ??= engine
+            .embedPending({ onProgress: (p) => indexed && ebar.update(p) })
+            .then(
+              (e) => void (embedding = e),
+              // Lexical search is indexed and works; semantic search catches up on the next run.
+              (err: unknown) =>
+                void (embedding = {
+                  model: null,
+                  embedded: 0,
+                  total: 0,
+                  added: 0,
+                  trained: false,
+                  promoted: false,
+                  durationMs: 0,
+                  error: (err as Error).message,
+                }),
+            )
+            .finally(() => ebar.stop());
+        };
         let summary: IndexSummary;
         try {
-          summary = await engine.index(path, { onProgress: (p) => bar.update(p) });
+          summary = await engine.index(path, { onProgress: (p) => bar.update(p), onFilesStored: opts.embed ? startEmbedding : undefined });
+        } catch (err) {
+          // The engine closes after this: a run already embedding finishes first.
+          await embedRun;
+          throw err;
         } finally {
           bar.stop();
+          indexed = true;
         }
-        let embedding: (EmbedRunSummary & { error?: string }) | null = null;
         if (opts.embed) {
-          const ebar = embedProgressBar(opts.progress && !opts.json);
-          try {
-            embedding = await engine.embedPending({ onProgress: (p) => ebar.update(p) });
-          } catch (err) {
-            // Lexical search is indexed and works; semantic search catches up on the next run.
-            embedding = { model: null, embedded: 0, total: 0, added: 0, trained: false, promoted: false, durationMs: 0, error: (err as Error).message };
-          } finally {
-            ebar.stop();
-          }
+          startEmbedding();
+          await embedRun;
         }
         if (opts.json) printJson(embedding ? { ...summary, embedding } : summary);
         else {

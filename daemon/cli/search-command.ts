@@ -17,6 +17,11 @@ function parseTags(value: string, prev: PatternTag[] = []): PatternTag[] {
   }
   return [...prev, ...(tags as PatternTag[])];
 }
+import type { DaemonSearchAnswer, SearchScope } from '../types.js';
+import { daemonCall } from './daemon-client.js';
+import { DaemonUnavailableError } from '../server/rpc-client.js';
+import { lockHolder } from '../server/lock.js';
+import { resolvePaths } from '../config/paths.js';
 
 interface SearchFlags {
   repo?: string;
@@ -65,58 +70,87 @@ uncommittedLines, oldest, newest, oldestAgeDays, newestAgeDays, truncated, match
 --author/--since/--until keep a hit when some of its lines were last changed by a matching commit (author dates).`,
     )
     .action(async (words: string[], flags: SearchFlags) => {
-      await withSearchingEngine(async (engine) => {
-        const query = words.join(' ');
-        const repo = await defaultRepo(engine, flags.repo);
-        const hits = await engine.search(query, {
-          origin: { frontEnd: 'cli' },
-          repo,
-          languages: flags.lang,
-          paths: flags.path,
-          limit: flags.limit,
-          author: flags.author,
-          since: flags.since,
-          until: flags.until,
-          history: flags.history,
-          boostRecent: flags.boostRecent,
-          boostChurn: flags.boostChurn,
-          mode: flags.mode,
-          tags: flags.tag,
-        });
-        // Freshness of the answer: which commit the index reflects and what changed since.
-        const fresh = repo ? await engine.freshness(repo).catch(() => null) : null;
-        const changed = new Set(fresh?.changedFiles ?? []);
-        if (flags.json) {
-          printJson(hits.map((h) => toPublicHit(h, fresh)));
-          return;
-        }
-        const freshLine = fresh ? dim(freshnessLine(fresh)) : null;
-        if (!hits.length) {
-          console.log(dim(`no results for ${JSON.stringify(query)}`));
-          if (freshLine) console.log(freshLine);
-          else if (!repo && !(await engine.listRepos()).length)
-            console.log(dim('nothing is indexed yet: run `contextd index <path>` (or `contextd add <path>` with the daemon running)'));
-          return;
-        }
-        const matchWords = queryWords(query);
-        for (const h of hits) {
-          const where = `${h.path}:${h.startLine}-${h.endLine}`;
-          const stale = changed.has(h.path) ? yellow(' (changed since indexed)') : '';
-          console.log(
-            `${cyan(where)}  ${bold(h.symbol ?? '(' + h.kind + ')')}  ${dim(`${h.language} · ${h.score.toFixed(4)} · ${h.retrievers.join('+')}`)}${stale}`,
-          );
-          for (const line of formatGutter(numberExcerpt(h.snippet, h.text, h.startLine, matchWords))) console.log(line);
-          const last = h.history.lastChange;
-          if (last) {
-            const more = h.history.commits > 1 ? `, ${h.history.commits} commits, ${h.history.authors} author${h.history.authors === 1 ? '' : 's'}` : '';
-            console.log(dim(`    ${shortSha(last.sha)} ${day(last.date)} ${last.author}: ${last.subject}${more}`));
-          } else if (h.history.note) console.log(dim(`    (${h.history.note})`));
-          // The commits whose messages matched; the one already shown as the last change is not repeated.
-          const why = (h.history.matched ?? []).map((m) => m.subject).filter((subject) => subject !== last?.subject);
-          if (why.length && h.retrievers.includes('history')) console.log(dim(`    why: ${why.slice(0, 2).join(' | ')}`));
-          for (const note of h.why) console.log(dim(`    ranked: ${note}`));
-        }
+      const query = words.join(' ');
+      const scope: SearchScope = {
+        repo: flags.repo,
+        languages: flags.lang,
+        paths: flags.path,
+        limit: flags.limit,
+        author: flags.author,
+        since: flags.since,
+        until: flags.until,
+        history: flags.history,
+        boostRecent: flags.boostRecent,
+        boostChurn: flags.boostChurn,
+        mode: flags.mode,
+        tags: flags.tag,
+        // Recorded in the search history and the metrics (by the daemon that answers, or forwarded to it).
+        origin: { frontEnd: 'cli' },
+      };
+      const answer = (await askDaemon(query, scope)) ?? (await searchInProcess(query, scope));
+      if (answer.note) process.stderr.write(dim(`note: ${answer.note}`) + '\n');
+      const { hits, freshness: fresh } = answer;
+      const changed = new Set(fresh?.changedFiles ?? []);
+      if (flags.json) {
+        printJson(hits.map((h) => toPublicHit(h, fresh)));
+        return;
+      }
+      const freshLine = fresh ? dim(freshnessLine(fresh)) : null;
+      if (!hits.length) {
+        console.log(dim(`no results for ${JSON.stringify(query)}`));
         if (freshLine) console.log(freshLine);
-      });
+        else if (answer.nothingIndexed)
+          console.log(dim('nothing is indexed yet: run `contextd index <path>` (or `contextd add <path>` with the daemon running)'));
+        return;
+      }
+      const matchWords = queryWords(query);
+      for (const h of hits) {
+        const where = `${h.path}:${h.startLine}-${h.endLine}`;
+        const stale = changed.has(h.path) ? yellow(' (changed since indexed)') : '';
+        console.log(
+          `${cyan(where)}  ${bold(h.symbol ?? '(' + h.kind + ')')}  ${dim(`${h.language} · ${h.score.toFixed(4)} · ${h.retrievers.join('+')}`)}${stale}`,
+        );
+        for (const line of formatGutter(numberExcerpt(h.snippet, h.text, h.startLine, matchWords))) console.log(line);
+        const last = h.history.lastChange;
+        if (last) {
+          const more = h.history.commits > 1 ? `, ${h.history.commits} commits, ${h.history.authors} author${h.history.authors === 1 ? '' : 's'}` : '';
+          console.log(dim(`    ${shortSha(last.sha)} ${day(last.date)} ${last.author}: ${last.subject}${more}`));
+        } else if (h.history.note) console.log(dim(`    (${h.history.note})`));
+        // The commits whose messages matched; the one already shown as the last change is not repeated.
+        const why = (h.history.matched ?? []).map((m) => m.subject).filter((subject) => subject !== last?.subject);
+        if (why.length && h.retrievers.includes('history')) console.log(dim(`    why: ${why.slice(0, 2).join(' | ')}`));
+        for (const note of h.why) console.log(dim(`    ranked: ${note}`));
+      }
+      if (freshLine) console.log(freshLine);
     });
+}
+
+type SearchAnswer = DaemonSearchAnswer & { nothingIndexed?: boolean };
+
+/**
+ * The running daemon's answer (warm caches, search workers, vectors in memory), or null when
+ * no daemon holds this data dir: a new process opening a large index costs seconds.
+ */
+async function askDaemon(query: string, scope: SearchScope): Promise<SearchAnswer | null> {
+  // Only the daemon of this data dir (its lock names it): a socket dir shared with another data dir's daemon would answer from another index.
+  if (process.env.CONTEXTD_NO_DAEMON === '1' || !lockHolder(resolvePaths().dataDir)) return null;
+  try {
+    return await daemonCall<DaemonSearchAnswer>('search', { query, scope, cwd: process.cwd() }, 60_000);
+  } catch (err) {
+    // Not answering (stopping, or an older daemon without this method): search here instead.
+    if (err instanceof DaemonUnavailableError || (err instanceof ContextdError && (err.code === 'daemon-garbage' || /unknown method/.test(err.message))))
+      return null;
+    throw err;
+  }
+}
+
+async function searchInProcess(query: string, scope: SearchScope): Promise<SearchAnswer> {
+  return withSearchingEngine(async (engine) => {
+    const repo = await defaultRepo(engine, scope.repo);
+    const hits = await engine.search(query, { ...scope, repo });
+    // Freshness of the answer: which commit the index reflects and what changed since.
+    const freshness = repo ? await engine.freshness(repo).catch(() => null) : null;
+    const nothingIndexed = !hits.length && !repo && !(await engine.listRepos()).length;
+    return { hits, freshness, searchedAll: !repo, nothingIndexed };
+  });
 }

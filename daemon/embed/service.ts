@@ -332,7 +332,7 @@ export class EmbeddingService {
       this.counts = { model: target.id, embedded: c0.embedded, total: c0.total, rate: 0 };
       report();
       const batchSize = s.batchSize || (s.provider === 'ollama' ? 32 : 512);
-      const parallel = s.provider === 'ollama' ? Math.max(1, s.workers) : 1;
+      const parallel = s.provider === 'ollama' ? Math.max(1, s.workers) : Math.max(1, embedder.concurrency ?? 1);
       const t0 = performance.now();
       let added = 0;
       let after = '';

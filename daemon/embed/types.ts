@@ -21,6 +21,8 @@ export interface Embedder {
   /** One vector per text, in order. Rejects as a whole: never a partial answer. */
   embed(texts: string[], kind: EmbedKind, signal?: AbortSignal): Promise<Float32Array[]>;
   close(): Promise<void>;
+  /** Document batches it embeds at once (worker threads); default 1. */
+  readonly concurrency?: number;
 }
 
 /** Thrown by an embedder whose backend cannot be reached or refuses; the message says what to do. */

@@ -24,6 +24,8 @@ export interface Freshness {
   changedTruncated: boolean;
   /** Work queued in the daemon for this repository (0 when no daemon answers). */
   pendingJobs: number;
+  /** Set while the daemon's embedding lags (chunks with a vector / all live chunks): semantic results fill in behind. */
+  vectors?: { embedded: number; total: number };
 }
 
 const MAX_CHECKED = 200;
@@ -113,11 +115,18 @@ function isIndexable(path: string): boolean {
 /** One short line for text output. */
 export function freshnessLine(f: Freshness): string {
   const commit = f.indexedCommit ? f.indexedCommit.slice(0, 10) : 'no commit';
-  if (f.fresh) return `index: ${commit} = HEAD, working tree indexed`;
+  if (f.fresh) return [`index: ${commit} = HEAD, working tree indexed`, ...vectorsNote(f)].join('; ');
   const parts = [`index: ${commit}${f.headMatches ? ' = HEAD' : ` (HEAD is ${f.head ? f.head.slice(0, 10) : 'unborn'})`}`];
   if (f.changedFiles.length) parts.push(`${f.changedFiles.length}${f.changedTruncated ? '+' : ''} file(s) changed since indexing`);
   if (f.pendingJobs) parts.push(`${f.pendingJobs} pending in the daemon`);
-  return parts.join('; ');
+  return [...parts, ...vectorsNote(f)].join('; ');
+}
+
+/** How far the embeddings are, when they lag: lexical and symbol hits are complete, semantic ones fill in. */
+function vectorsNote(f: Freshness): string[] {
+  const v = f.vectors;
+  if (!v || v.embedded >= v.total) return [];
+  return [`vectors ${Math.floor((v.embedded / Math.max(1, v.total)) * 100)}% (${v.embedded}/${v.total} chunks; semantic results fill in)`];
 }
 
 /**

@@ -5,10 +5,8 @@
  * indexed commit only moves once every file is done, so an interrupted run is
  * simply finished by the next one.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { classifyContent } from '../repo/content-filter.js';
-import { findRepoRoot, gitBlobId, type ObjectFormat } from '../repo/git.js';
+import { findRepoRoot, type ObjectFormat } from '../repo/git.js';
 import { scanRepo, type ScannedFile } from '../repo/scanner.js';
 import { CHUNKER_VERSION, languageForPath } from '../lang/languages.js';
 import type { ParsePool } from '../lang/parse-pool.js';
@@ -19,6 +17,7 @@ import { enrichHistory, type HistoryRunSummary } from './history.js';
 import { contentKey } from './keys.js';
 import { extrasOf } from './enrich.js';
 import { backfillGraph } from './graph-backfill.js';
+import { prepareContent, type PrepareJob, type WorkerTask } from './prepare.js';
 
 export type IndexPhase = 'scan' | 'index' | 'cleanup' | 'history';
 
@@ -57,6 +56,8 @@ export interface IndexSummary {
   /** Set when history enrichment failed (the lexical index is still complete). */
   historyError?: string;
   durationMs: number;
+  /** Wall time per phase (ms); `write` is the main thread's time inside the store's batch writes (part of `files`). */
+  timings: { scan: number; files: number; write: number; cleanup: number; history: number };
 }
 
 export interface IndexDeps {
@@ -77,6 +78,11 @@ export interface IndexOptions {
   signal?: AbortSignal;
   /** Run history enrichment after the files (default: when enabled in the config). */
   history?: boolean;
+  /**
+   * Called once every file of the run is stored (lexical and symbol search see them), before
+   * history enrichment: embedding can start then and overlap it.
+   */
+  onFilesStored?: () => void;
 }
 
 const TEXT_LANGUAGE = 'text';
@@ -100,6 +106,7 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
     countIgnored: !limited,
   });
   const existing = await store.listFiles(repo.id);
+  const scanned = performance.now();
 
   const skipped: Record<string, number> = {};
   for (const s of scan.skipped) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
@@ -158,6 +165,8 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
     // Do not wait for the batch to commit: the next file's parse overlaps the write.
     if (write) accounting.push(writer.write(write).then((stored) => account(plan, outcome, stored)));
     else account(plan, outcome, null);
+    // Bounded memory: when the store falls behind the parsers, parsed files wait here, not in a queue that grows with the repository.
+    await writer.room();
   };
 
   // Keep every parse worker busy with a few jobs queued each; writes are batched on this thread.
@@ -177,9 +186,12 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
   // The store refused a whole batch (a database that went away): stop; nothing of that batch was
   // stored, the indexed commit does not move, and the caller's jobs stay queued for a retry.
   if (writer.failure) throw writer.failure;
+  const filesDone = performance.now();
 
   progress({ phase: 'cleanup', done: 0, total: gone.length });
   if (gone.length) await store.deleteFiles(repo.id, gone);
+  const cleaned = performance.now();
+  opts.onFilesStored?.();
   // Code graph facts for parses stored before the graph (or by an older extractor); none after the first run.
   if (config.graph !== false) await backfillGraph(deps, repo.id, root, scan.objectFormat, opts.signal);
 
@@ -205,6 +217,7 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
     }
   }
 
+  const historyDone = performance.now();
   const stats = await store.stats(repo.id);
   const summary: IndexSummary = {
     root,
@@ -228,6 +241,13 @@ export async function indexRepository(deps: IndexDeps, path: string, opts: Index
     history,
     ...(historyError ? { historyError } : {}),
     durationMs: Math.round(performance.now() - started),
+    timings: {
+      scan: Math.round(scanned - started),
+      files: Math.round(filesDone - scanned),
+      write: Math.round(writer.busyMs),
+      cleanup: Math.round(cleaned - filesDone),
+      history: Math.round(historyDone - cleaned),
+    },
   };
   await store.updateRepo(
     repo.id,
@@ -268,30 +288,30 @@ async function prepareFile(deps: IndexDeps, root: string, plan: Plan): Promise<{
       outcome: { kind: 'reused' },
     };
   }
-
-  let buf: Buffer;
-  try {
-    buf = await readFile(join(root, file.path));
-  } catch (err) {
-    // The file vanished or became unreadable between scan and read: count why; the next reconcile settles it.
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'vanished' : 'unreadable';
-    return { write: null, outcome: { kind: 'skipped', reason } };
+  // Read, hash, check and parse on a parse worker (here when the pool runs in-process).
+  const job: PrepareJob = {
+    abs: join(root, file.path),
+    path: file.path,
+    language,
+    objectFormat: plan.objectFormat,
+    ...(deps.config.graph === false ? { opts: { graph: false } } : {}),
+  };
+  const prepared = await pool.task(file.path, { kind: 'prepare', job } satisfies WorkerTask, () =>
+    prepareContent(job, (p, text, lang, o) => pool.parse(p, text, lang, o)),
+  );
+  if (prepared.kind === 'unread') return { write: null, outcome: { kind: 'skipped', reason: prepared.reason } };
+  const key = prepared.blob === file.blob ? plan.key : contentKey(prepared.blob, language, CHUNKER_VERSION);
+  const base = { path: file.path, blob: prepared.blob, contentKey: key, size: prepared.size, language };
+  if (prepared.kind === 'skipped') {
+    return { write: { ...base, encoding: null, content: { kind: 'skipped', reason: prepared.reason } }, outcome: { kind: 'skipped', reason: prepared.reason } };
   }
-  // Hash what we actually read, so the key matches the bytes we index even if the file moved on since the scan.
-  const blob = gitBlobId(buf, plan.objectFormat);
-  const key = blob === file.blob ? plan.key : contentKey(blob, language, CHUNKER_VERSION);
-  const base = { path: file.path, blob, contentKey: key, size: buf.length, language };
-  const classified = classifyContent(file.path, buf);
-  if ('skip' in classified) {
-    return { write: { ...base, encoding: null, content: { kind: 'skipped', reason: classified.skip } }, outcome: { kind: 'skipped', reason: classified.skip } };
-  }
-  const parsed = await pool.parse(file.path, classified.text, language, deps.config.graph === false ? { graph: false } : undefined);
+  const { parsed } = prepared;
   const extras = extrasOf(parsed);
   const chunkHashes = extras.map((e) => e.hash);
   const lexical = extras.map((e) => ({ symbol: e.lexSymbol, body: e.lexBody }));
   return {
-    write: { ...base, encoding: classified.encoding, content: { kind: 'parsed', parsed, chunkHashes, lexical } },
-    outcome: { kind: 'parsed', bytes: buf.length },
+    write: { ...base, encoding: prepared.encoding, content: { kind: 'parsed', parsed, chunkHashes, lexical } },
+    outcome: { kind: 'parsed', bytes: prepared.size },
   };
 }
 
@@ -306,6 +326,11 @@ class BatchWriter {
   private flushing: Promise<void> = Promise.resolve();
   /** Set when the store threw for a whole batch rather than reporting per-file errors. */
   failure: unknown = null;
+  /** Time spent inside the store's batch writes. */
+  busyMs = 0;
+  /** Files handed to write() and not stored yet. */
+  private unstored = 0;
+  private waiters: (() => void)[] = [];
 
   constructor(
     private readonly store: MetadataStore,
@@ -314,9 +339,21 @@ class BatchWriter {
     private readonly maxDelayMs = 50,
   ) {}
 
+  /** Resolves once fewer than two batches' worth of files wait to be stored. */
+  room(): Promise<void> {
+    if (this.unstored < this.maxFiles * 2 || this.failure) return Promise.resolve();
+    return new Promise((r) => this.waiters.push(r));
+  }
+
   write(file: FileWrite): Promise<WriteOutcome> {
+    this.unstored++;
     return new Promise((resolve) => {
-      this.pending.push({ write: file, done: resolve });
+      const done = (o: WriteOutcome) => {
+        this.unstored--;
+        resolve(o);
+        if (this.unstored < this.maxFiles * 2 || this.failure) for (const w of this.waiters.splice(0)) w();
+      };
+      this.pending.push({ write: file, done });
       if (this.pending.length >= this.maxFiles) void this.flush();
       else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.maxDelayMs);
     });
@@ -329,6 +366,7 @@ class BatchWriter {
     this.pending = [];
     if (!batch.length) return this.flushing;
     this.flushing = this.flushing.then(async () => {
+      const t0 = performance.now();
       try {
         const outcomes = await this.store.writeFiles(
           this.repoId,
@@ -338,6 +376,8 @@ class BatchWriter {
       } catch (err) {
         this.failure ??= err;
         for (const b of batch) b.done({ parseId: null, newChunks: 0, error: (err as Error).message });
+      } finally {
+        this.busyMs += performance.now() - t0;
       }
     });
     return this.flushing;

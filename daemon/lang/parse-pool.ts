@@ -10,7 +10,7 @@
  *   the pool stops spawning and parses in-process instead, so indexing keeps
  *   working; `mode` and `lastError` say so.
  * - Idle workers are unref'd: a pool nobody closed does not keep the process
- *   alive, while a pending job does.
+ *   alive, while a pending job does; with `idleMs` they also exit after that long idle.
  *
  * Works from TypeScript sources run through tsx (the worker gets the parent's
  * execArgv, so `--import tsx` applies to it too) and from tsc's dist/ output.
@@ -18,7 +18,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { parseFile } from './chunker.js';
-import type { ParseJobMessage, ParseReplyMessage } from './parse-protocol.js';
+import type { JobMessage, ParseJobMessage, ParseReplyMessage } from './parse-protocol.js';
 import type { ChunkOptions, ParsedFile } from './types.js';
 
 export interface ParsePoolOptions {
@@ -28,13 +28,21 @@ export interface ParsePoolOptions {
   jobTimeoutMs?: number;
   /** Worker script (defaults to parse-worker next to this module). For tests and embedders. */
   workerUrl?: URL;
+  /**
+   * Workers with nothing to do for this long exit (the next job starts them again): a
+   * worker's wasm heap keeps its high-water mark and it holds its own copy of the grammars
+   * and the built-in model, so a daemon between index runs should not. Default: never.
+   */
+  idleMs?: number;
 }
 
 interface Job {
   id: number;
-  msg: ParseJobMessage;
-  resolve: (r: ParsedFile) => void;
+  msg: JobMessage;
+  resolve: (r: never) => void;
   reject: (e: Error) => void;
+  /** A task's in-process fallback (the pool cannot run a worker's own task itself). */
+  local?: () => Promise<unknown>;
 }
 
 interface Slot {
@@ -86,6 +94,8 @@ export class ParsePool {
   private startupFailures = 0;
   private inProcess: boolean;
   private lastErrorText: string | null = null;
+  private readonly idleMs: number | null;
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: ParsePoolOptions = {}) {
     const requested = opts.workers ?? Math.max(1, Math.min(os.availableParallelism(), 4));
@@ -93,6 +103,7 @@ export class ParsePool {
     this.jobTimeoutMs = opts.jobTimeoutMs ?? 60_000;
     this.workerUrl = opts.workerUrl ?? defaultWorkerUrl();
     this.inProcess = this.size === 0;
+    this.idleMs = opts.idleMs ?? null;
     // Workers start lazily with the first job: a pool that is never used costs nothing.
   }
 
@@ -119,9 +130,26 @@ export class ParsePool {
     });
   }
 
+  /**
+   * A job the worker script defines (see TaskJobMessage): posted as is, answered with the
+   * worker's result. `local` does the same work in this thread when the pool parses in-process.
+   * Jobs are sent as workers free up, so at most `size` are in the workers at once.
+   */
+  task<T>(path: string, payload: unknown, local: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('parse pool is closed'));
+    if (this.inProcess) return local();
+    return new Promise<T>((resolve, reject) => {
+      const id = this.nextId++;
+      this.queue.push({ id, msg: { type: 'task', id, path, payload }, resolve: resolve as (r: never) => void, reject, local });
+      this.ensureWorkers();
+      this.dispatch();
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     const err = new Error('parse pool closed');
     for (const job of this.queue.splice(0)) job.reject(err);
     const exits: Promise<number>[] = [];
@@ -163,7 +191,7 @@ export class ParsePool {
       const job = slot.job;
       if (!job || job.id !== msg.id) return; // a reply to a job that already timed out
       this.finish(slot);
-      if (msg.type === 'result') job.resolve(msg.result);
+      if (msg.type === 'result' || msg.type === 'task-result') (job.resolve as (r: unknown) => void)(msg.result);
       else job.reject(new Error(msg.message));
       this.dispatch();
     });
@@ -207,8 +235,14 @@ export class ParsePool {
     }
     this.slots.length = 0;
     for (const job of [...redo, ...this.queue.splice(0)]) {
+      const resolve = job.resolve as (r: unknown) => void;
+      if (job.msg.type === 'task') {
+        if (job.local) job.local().then(resolve, job.reject);
+        else job.reject(new Error('parse workers could not start'));
+        continue;
+      }
       const { path, text, language, opts } = job.msg;
-      parseFile(path, text, language, opts).then(job.resolve, job.reject);
+      parseFile(path, text, language, opts).then(resolve, job.reject);
     }
   }
 
@@ -221,10 +255,36 @@ export class ParsePool {
   /** A worker holds the process open only while it has work: a running job, or queued jobs to start on. */
   private refresh(): void {
     const waiting = this.queue.length > 0;
+    let busy = waiting;
     for (const slot of this.slots) {
       if (!slot) continue;
       if (slot.job || waiting) slot.worker.ref();
       else slot.worker.unref();
+      if (slot.job) busy = true;
+    }
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (!busy && this.idleMs !== null && this.slots.some((s) => s)) {
+      this.idleTimer = setTimeout(() => this.retireIdle(), this.idleMs);
+      this.idleTimer.unref();
+    }
+  }
+
+  /** Number of worker threads running now (they start with the first job and, with idleMs, exit when idle). */
+  get liveWorkers(): number {
+    return this.slots.filter((s) => s).length;
+  }
+
+  private retireIdle(): void {
+    this.idleTimer = null;
+    if (this.closed || this.queue.length || this.slots.some((s) => s?.job)) return;
+    for (let i = 0; i < this.slots.length; i++) {
+      const slot = this.slots[i];
+      if (!slot) continue;
+      // Out of the pool first: its exit is neither a failure nor a reason to respawn.
+      this.slots[i] = null;
+      slot.retired = true;
+      void slot.worker.terminate();
     }
   }
 

@@ -10,4 +10,22 @@ export interface ParseJobMessage {
   opts?: ChunkOptions;
 }
 
-export type ParseReplyMessage = { type: 'ready' } | { type: 'result'; id: number; result: ParsedFile } | { type: 'error'; id: number; message: string };
+/**
+ * A job the worker script defines itself (the indexer's worker reads, checks and parses a
+ * file by path, so the text never crosses threads); a worker that knows no tasks answers an error.
+ */
+export interface TaskJobMessage {
+  type: 'task';
+  id: number;
+  /** Names the job in errors and timeouts (a path). */
+  path: string;
+  payload: unknown;
+}
+
+export type JobMessage = ParseJobMessage | TaskJobMessage;
+
+export type ParseReplyMessage =
+  | { type: 'ready' }
+  | { type: 'result'; id: number; result: ParsedFile }
+  | { type: 'task-result'; id: number; result: unknown }
+  | { type: 'error'; id: number; message: string };

@@ -4,12 +4,16 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { parseFile } from './chunker.js';
-import type { ParseJobMessage, ParseReplyMessage } from './parse-protocol.js';
+import type { JobMessage, ParseReplyMessage } from './parse-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('parse-worker must run in a worker thread');
 
-port.on('message', (msg: ParseJobMessage) => {
+port.on('message', (msg: JobMessage) => {
+  if (msg.type === 'task') {
+    port.postMessage({ type: 'error', id: msg.id, message: 'this parse worker runs no tasks' } satisfies ParseReplyMessage);
+    return;
+  }
   if (msg.type !== 'parse') return;
   parseFile(msg.path, msg.text, msg.language, msg.opts).then(
     (result) => port.postMessage({ type: 'result', id: msg.id, result } satisfies ParseReplyMessage),

@@ -44,6 +44,7 @@ export const freshness = z.object({
   changedFiles: z.array(z.string()),
   changedTruncated: z.boolean(),
   pendingJobs: z.number().int(),
+  vectors: z.object({ embedded: z.number().int(), total: z.number().int() }).optional(),
 });
 
 /** daemon/search/public-hit.ts, plus what MCP adds: the resource URI and the (budget-trimmed) code. */

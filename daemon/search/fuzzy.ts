@@ -69,8 +69,19 @@ export function rankNames(query: string, names: readonly string[], max: number):
     add(i, names[i] === q ? MatchTier.Exact : d.lower[i] === ql ? MatchTier.ExactIgnoreCase : MatchTier.Prefix);
   if (ql.length >= 2) for (const i of prefixRange(d.byInits, d.inits, ql)) add(i, MatchTier.Initials);
   if (tierOf.size < max) {
-    // One native pass over all names joined by newlines finds every substring match.
-    for (let at = d.joined.indexOf(ql); at >= 0; at = d.joined.indexOf(ql, at + 1)) add(lineOf(d.starts, at), MatchTier.Substring);
+    // One native pass over the names joined by newlines, shortest first (then by name: the
+    // final order within a tier), so the first new matches are the ones kept and the scan
+    // stops there: a two-letter query on 100k names no longer visits every match.
+    let wanted = max - tierOf.size;
+    for (let at = d.joined.indexOf(ql); at >= 0 && wanted > 0;) {
+      const line = lineOf(d.starts, at);
+      const i = d.joinOrder[line];
+      if (!tierOf.has(i)) {
+        tierOf.set(i, MatchTier.Substring);
+        wanted--;
+      }
+      at = d.joined.indexOf(ql, d.starts[line] + d.lower[i].length + 1);
+    }
   }
   // Subsequence matches are the loosest evidence: only worth a full scan when little else matched.
   if (tierOf.size < Math.ceil(max / 4) && ql.length >= 2) {
@@ -92,8 +103,9 @@ interface Derived {
   /** Name indices sorted by lowercased name, and by initials. */
   byLower: Int32Array;
   byInits: Int32Array;
-  /** All lowercased names joined by '\n', and where each starts. */
+  /** All lowercased names joined by '\n' in joinOrder (shortest first, then by name), which name each line is, and where each line starts. */
   joined: string;
+  joinOrder: Int32Array;
   starts: Int32Array;
   /** Per name, a bit per letter/digit class it contains (see letterMask). */
   masks: Int32Array;
@@ -120,13 +132,18 @@ function derived(names: readonly string[]): Derived {
     const lower = names.map((n) => n.toLowerCase());
     const inits = names.map(initials);
     const order = (keys: string[]) => Int32Array.from(keys.keys()).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b));
+    // Shortest first, then by name: the order rankNames keeps within a tier.
+    const joinOrder = Int32Array.from(names.keys()).sort(
+      (a, b) => names[a].length - names[b].length || (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : a - b),
+    );
     const starts = new Int32Array(names.length);
     let pos = 0;
-    for (let i = 0; i < lower.length; i++) {
-      starts[i] = pos;
-      pos += lower[i].length + 1;
+    for (let line = 0; line < joinOrder.length; line++) {
+      starts[line] = pos;
+      pos += lower[joinOrder[line]].length + 1;
     }
-    d = { lower, inits, byLower: order(lower), byInits: order(inits), joined: lower.join('\n'), starts, masks: Int32Array.from(lower, letterMask) };
+    const joined = Array.from(joinOrder, (i) => lower[i]).join('\n');
+    d = { lower, inits, byLower: order(lower), byInits: order(inits), joined, joinOrder, starts, masks: Int32Array.from(lower, letterMask) };
     derivedCache.set(names, d);
   }
   return d;
@@ -146,7 +163,7 @@ function prefixRange(sorted: Int32Array, keys: string[], prefix: string): Int32A
   return sorted.subarray(lo, end);
 }
 
-/** The name index whose line contains offset `at` of the joined string. */
+/** The line (of the joined string) that contains offset `at`. */
 function lineOf(starts: Int32Array, at: number): number {
   let lo = 0;
   let hi = starts.length - 1;

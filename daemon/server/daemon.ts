@@ -34,6 +34,7 @@ import { backendHealth, type DaemonStatus, type RepoStatus } from './status.js';
 import type { EmbeddingProgress } from '../embed/types.js';
 import type { MetadataStore } from '../store/types.js';
 import type { SearchEvent, SearchLogEntry } from '../types.js';
+import type { DaemonSearchAnswer, SearchScope } from '../types.js';
 import { RepoWatcher } from './watcher.js';
 import { DaemonMetrics } from '../metrics/metrics.js';
 import { DashboardSeries } from '../metrics/dashboard-data.js';
@@ -243,6 +244,7 @@ export class Daemon {
     void this.engine.embedPending({}).then(
       () => {
         this.embedFailures = 0;
+        void this.engine.warmVectors().catch(() => {});
       },
       (err) => {
         if (this.stopping) return;
@@ -343,7 +345,35 @@ export class Daemon {
     const pending = (await this.engine.jobs.pendingJobs()).get(repo.id) ?? 0;
     const queued = pending ? await this.engine.jobs.takeJobs(repo.id, 200) : null;
     const running = this.scheduler.isBusy(repo.id);
-    return queuedFreshness(root, repo.indexedCommit, queued, pending + (running ? 1 : 0));
+    const fresh = await queuedFreshness(root, repo.indexedCommit, queued, pending + (running ? 1 : 0));
+    // Counts are a few seconds old at most (counting live chunks is a join over the whole store).
+    const e = await this.engine.embeddingProgress(5000).catch(() => null);
+    return e && e.state !== 'off' && e.embedded < e.total ? { ...fresh, vectors: { embedded: e.embedded, total: e.total } } : fresh;
+  }
+
+  /**
+   * `contextd search` when a daemon runs: answered here (warm caches, the search workers, the
+   * vector graph in memory) instead of a new process opening the whole index.
+   */
+  private async searchRpc(p: unknown): Promise<DaemonSearchAnswer> {
+    const { query, scope, cwd } = (p ?? {}) as { query?: unknown; scope?: unknown; cwd?: unknown };
+    if (typeof query !== 'string' || !query.trim()) throw new ContextdError('bad-argument', 'search needs a query');
+    const s = { ...((scope && typeof scope === 'object' ? scope : {}) as SearchScope) };
+    let note: string | undefined;
+    // No --repo: the repository around the caller's directory, else every indexed one (as the in-process command does).
+    if (!s.repo && typeof cwd === 'string') {
+      const around = await this.engine.repoFor(cwd).catch((err: unknown) => {
+        if (err instanceof ContextdError && err.code === 'not-indexed')
+          note = `${err.message}; searching every indexed repository${err.hint ? ` (${err.hint})` : ''}`;
+        return null;
+      });
+      if (around) s.repo = cwd;
+    }
+    const hits = await this.engine.search(query, s);
+    let fresh: Freshness | null = null;
+    const repo = s.repo ? await this.engine.repoFor(s.repo).catch(() => null) : null;
+    if (repo) fresh = await (repo.registered ? this.freshness(repo.root) : this.engine.freshness(repo.root)).catch(() => null);
+    return { hits, freshness: fresh, ...(note ? { note } : {}), searchedAll: !s.repo };
   }
 
   private lspContext(): LspSocketContext {
@@ -454,6 +484,7 @@ export class Daemon {
       },
       'repo.remove': (p) => this.unregisterRepo(str(p, 'path')!),
       'repo.list': async () => (await this.status()).repos,
+      search: (p) => this.searchRpc(p),
       notify: async (p) => {
         const worktree = str(p, 'worktree')!;
         const event = str(p, 'event')!;

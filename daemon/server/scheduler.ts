@@ -179,6 +179,8 @@ export class Scheduler {
             phase = { name: p.phase, span: span.child(`contextd.index.${p.phase}`) };
           }
         },
+        // Lexical and symbol search see the files now: embedding fills in behind, overlapping history enrichment.
+        onFilesStored: () => void this.embedBehind(repo, false),
       });
       endPhase();
       span.setAttributes({ 'contextd.parsed': summary.parsed, 'contextd.reused': summary.reused, 'contextd.new_chunks': summary.newChunks });
@@ -193,22 +195,7 @@ export class Scheduler {
       const end = Date.now();
       for (const [src, at] of events ?? []) this.metrics?.madeSearchable(src, (end - at) / 1000);
       // Vectors for semantic search, in the background: search already works; errors show in embeddingProgress().
-      // Then `locate` (for repositories that use it): corpus rebuilt, weights retrained when the history grew.
-      const embedSpan = this.tracer.startSpan('contextd.embed', { 'contextd.repo': repo.name });
-      void this.engine
-        .embedPending({ signal: this.abort.signal })
-        .then(
-          (r) => {
-            embedSpan.setAttributes({ 'contextd.embedded': r.added });
-            embedSpan.end();
-          },
-          (err) => {
-            embedSpan.end(errorMessage(err));
-            this.log.warn({ err: errorMessage(err) }, 'embedding failed; will retry after the next index run');
-          },
-        )
-        .then(() => (this.abort.signal.aborted ? undefined : this.engine.refreshLocate(repo.root)))
-        .catch((err) => this.log.warn({ err: errorMessage(err) }, 'locate refresh failed; the next locate call retries'));
+      void this.embedBehind(repo, true);
       this.log.info(
         {
           repo: repo.root,
@@ -257,6 +244,31 @@ export class Scheduler {
       await repos.updateRepo(repoId, { lastError: errorMessage(err) }).catch(() => {});
       this.log.error({ repo: repo.root, err: errorMessage(err) }, 'index run failed; will retry');
     }
+  }
+
+  /** Vectors for semantic search, in the background (a run in progress is joined): search already works; errors show in embeddingProgress(). */
+  /**
+   * Embeds what the run stored (search already answers without it), then loads or builds the
+   * vector graph so the first search that needs it does not; after a finished run, `locate`'s
+   * corpus is rebuilt and its weights retrained when the history grew (repositories that use it).
+   */
+  private async embedBehind(repo: { name: string; root: string }, thenLocate: boolean): Promise<void> {
+    const span = this.tracer.startSpan('contextd.embed', { 'contextd.repo': repo.name });
+    let added = 0;
+    let failure: string | undefined;
+    try {
+      added = (await this.engine.embedPending({ signal: this.abort.signal })).added;
+      await this.engine.warmVectors();
+    } catch (err) {
+      failure = errorMessage(err);
+      if (!this.abort.signal.aborted) this.log.warn({ err: failure }, 'embedding failed; will retry after the next index run');
+    }
+    span.setAttributes({ 'contextd.embedded': added });
+    span.end(failure);
+    if (thenLocate && !this.abort.signal.aborted)
+      await this.engine
+        .refreshLocate(repo.root)
+        .catch((err) => this.log.warn({ err: errorMessage(err) }, 'locate refresh failed; the next locate call retries'));
   }
 
   /** Stop taking work; let running repositories finish their current file; wait for them. */

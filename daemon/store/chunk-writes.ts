@@ -5,7 +5,7 @@
  * file, each in its own savepoint, so every file is still all-or-nothing; a lost connection
  * fails the whole batch. The lexical index is the engine's (`ChunkLexicon`: FTS5 / tsvector).
  */
-import { errorMessage } from '../errors.js';
+import { ContextdError, errorMessage } from '../errors.js';
 import { indexText } from '../search/tokenize.js';
 import { batchesFor, valuesList, type SqlPort } from './sql-port.js';
 import { OCCURRENCE_COLS, occurrenceValues } from './tables.js';
@@ -36,6 +36,22 @@ async function insertRows(c: SqlPort, table: string, cols: readonly string[], ro
   return out;
 }
 
+/** SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100), or the OS saying so. */
+export function diskFull(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return code === 'SQLITE_FULL' || code === '53100' || code === 'ENOSPC' || /database or disk is full|no space left on device/i.test(errorMessage(err));
+}
+
+function diskFullError(port: SqlPort, err: unknown): ContextdError {
+  return new ContextdError('disk-full', `cannot write the index: the disk is full (${errorMessage(err)})`, {
+    hint:
+      port.dialect === 'sqlite'
+        ? 'free space where the data directory lives (`contextd status` shows it); the index before this run is intact and searchable, and the next run finishes the work'
+        : 'free space on the database server; the index before this run is intact and the next run finishes the work',
+    cause: err,
+  });
+}
+
 export class SqlChunkWriter {
   constructor(
     private readonly port: SqlPort,
@@ -54,6 +70,8 @@ export class SqlChunkWriter {
       return await this.port.tx((c) => this.batch(c, repoId, files));
     } catch (err) {
       if (this.port.lost(err)) throw err;
+      // No file of the batch can be stored: stop the run (its indexed commit does not move) instead of failing file by file.
+      if (diskFull(err)) throw diskFullError(this.port, err);
       // Some file made the batch fail: store them one by one, each in its own savepoint.
       return this.port.tx(async (c) => {
         const out: WriteOutcome[] = [];

@@ -126,6 +126,7 @@ export class SqliteStore implements MetadataStore {
       let re = this.regexCache.get(pattern);
       if (!re) {
         re = new RegExp(pattern);
+        if (this.regexCache.size >= 1000) this.regexCache.clear();
         this.regexCache.set(pattern, re);
       }
       return re.test(value) ? 1 : 0;
@@ -291,6 +292,8 @@ export class SqliteStore implements MetadataStore {
         st = { nrow, ntok, hits: new Map() };
         cache.set(repoId, st);
       }
+      // Bounded like PostgreSQL's: a daemon answering many distinct queries between writes must not grow.
+      if (st.hits.size > 50_000) st.hits.clear();
       const missing = keys.filter((k) => !st!.hits.has(k));
       if (missing.length) {
         const count = this.db.prepare<[string, number], { n: number }>(

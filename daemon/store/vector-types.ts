@@ -103,5 +103,9 @@ export interface VectorIndex {
   flush(): Promise<void>;
   /** Forget a model's index (after the model is dropped). */
   drop(modelId: string): Promise<void>;
+  /** Load or build the model's index in the background, ahead of the first search (the daemon). */
+  warm?(modelId: string): void;
+  /** Answers are incomplete right now (an index being built): they must not be cached. */
+  partial?(): boolean;
   close(): Promise<void>;
 }

@@ -4,9 +4,14 @@
  *
  * - Below `annThreshold` vectors: an exact scan over a packed float32 matrix
  *   (100k x 128 dims is ~15 ms; small repositories never pay for a graph).
- * - From `annThreshold` up: a usearch HNSW graph (cosine), saved under the data
+ * - From `annThreshold` up: a usearch HNSW graph (cosine, int8 components: a quarter
+ *   of the memory and a third of the build CPU of float32), saved under the data
  *   dir with a sidecar saying which rows it holds, so a restart loads it and only
  *   adds the rows stored since (a mismatch rebuilds it from the store).
+ * - A graph that must be built (or rebuilt) is built in the background, a page of
+ *   rows per turn of the event loop: searches meanwhile get the previous graph, or
+ *   no vector hits and `partial()` true (so their answers are not cached); a search
+ *   never waits for a build. The daemon asks for it ahead of the first search (`warm`).
  *
  * Filters (repo, language, path) are applied by the store when hits are mapped to
  * chunk occurrences. When a filter is so narrow that the approximate candidates
@@ -43,6 +48,10 @@ interface Loaded {
 }
 
 const PAGE = 5000;
+/** Rows added to a graph per turn of the event loop while building (~50 ms of CPU each). */
+const BUILD_PAGE = 500;
+/** Graph settings; part of the sidecar, so a graph saved with others is rebuilt. */
+const GRAPH = { quantization: 'i8', connectivity: 16, expansionAdd: 64, expansionSearch: 96 } as const;
 
 type Usearch = typeof import('usearch');
 let usearch: Usearch | null = null;
@@ -65,11 +74,14 @@ function safeName(modelId: string): string {
 export class LocalVectorIndex implements VectorIndex {
   readonly backend = 'usearch';
   private readonly models = new Map<string, Loaded>();
-  private readonly loading = new Map<string, Promise<Loaded>>();
+  private readonly loading = new Map<string, Promise<Loaded | null>>();
   private readonly annThreshold: number;
   private readonly recheckMs: number;
   /** Counters for tests and status. */
   readonly stats = { builds: 0, loadsFromDisk: 0, exactFallbacks: 0 };
+  /** Graph builds running in the background, per model. */
+  private readonly building = new Map<string, Promise<void>>();
+  private closed = false;
 
   constructor(
     private readonly store: EmbeddingStore,
@@ -88,6 +100,21 @@ export class LocalVectorIndex implements VectorIndex {
   invalidate(modelId: string): void {
     const m = this.models.get(modelId);
     if (m) m.stale = true;
+  }
+
+  /** True while a graph is being built: vector answers are missing or from the previous graph. */
+  partial(): boolean {
+    return this.building.size > 0;
+  }
+
+  /** Resolves when no graph build runs (tests, benchmarks). */
+  async settled(): Promise<void> {
+    while (this.loading.size || this.building.size) await Promise.all([...this.loading.values(), ...this.building.values()]);
+  }
+
+  /** Load or build a model's index now, in the background (the daemon, after embedding): the first search then finds it ready. */
+  warm(modelId: string): void {
+    void this.ready(modelId).catch(() => {});
   }
 
   async search(q: VectorQuery): Promise<VectorHit[]> {
@@ -143,19 +170,22 @@ export class LocalVectorIndex implements VectorIndex {
 
   /** The model's index, loaded or built, caught up with the store. */
   private async ready(modelId: string): Promise<Loaded | null> {
-    let m = this.models.get(modelId);
+    const m = this.models.get(modelId);
     if (m && !m.stale && Date.now() - m.checkedAt < this.recheckMs) return m;
+    // A graph being built: answer from what is loaded (possibly nothing) rather than wait.
+    if (this.building.has(modelId)) return m ?? null;
     let p = this.loading.get(modelId);
     if (!p) {
       p = this.catchUp(modelId, m ?? null).finally(() => this.loading.delete(modelId));
       this.loading.set(modelId, p);
     }
-    m = await p;
-    this.models.set(modelId, m);
-    return m;
+    const next = await p;
+    if (next) this.models.set(modelId, next);
+    return next ?? m ?? null;
   }
 
-  private async catchUp(modelId: string, m: Loaded | null): Promise<Loaded> {
+  /** The model's index caught up with the store, or null when a graph build had to start (it runs in the background). */
+  private async catchUp(modelId: string, m: Loaded | null): Promise<Loaded | null> {
     const stats = await this.store.vectorStats(modelId);
     if (stats.count >= this.annThreshold) await loadUsearch();
     const model = await this.store.getModel(modelId);
@@ -179,7 +209,34 @@ export class LocalVectorIndex implements VectorIndex {
         if (fromDisk.count === stats.count) return fromDisk;
       }
     }
-    return this.build(modelId, dim, stats.count >= this.annThreshold);
+    const ann = stats.count >= this.annThreshold;
+    if (!ann) return this.build(modelId, dim, false);
+    this.buildInBackground(modelId, dim);
+    return null;
+  }
+
+  private buildInBackground(modelId: string, dim: number): void {
+    if (this.building.has(modelId)) return;
+    this.stats.builds++;
+    const m = this.newLoaded(Math.max(1, dim), true);
+    const run = (async () => {
+      for (;;) {
+        if (this.closed) return;
+        const rows = dim > 0 ? await this.store.scanVectors(modelId, m.maxKey, BUILD_PAGE) : [];
+        if (rows.length) this.add(m, rows);
+        if (rows.length < BUILD_PAGE) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      m.checkedAt = Date.now();
+      m.stale = false;
+      this.models.set(modelId, m);
+      await this.flush();
+    })()
+      .catch(() => {
+        // The next search starts over (a store that went away meanwhile).
+      })
+      .finally(() => this.building.delete(modelId));
+    this.building.set(modelId, run);
   }
 
   private newLoaded(dim: number, ann: boolean): Loaded {
@@ -193,10 +250,10 @@ export class LocalVectorIndex implements VectorIndex {
         ? new usearch!.Index({
             dimensions: dim,
             metric: usearch!.MetricKind.Cos,
-            quantization: usearch!.ScalarKind.F32,
-            connectivity: 16,
-            expansion_add: 128,
-            expansion_search: 96,
+            quantization: usearch!.ScalarKind.I8,
+            connectivity: GRAPH.connectivity,
+            expansion_add: GRAPH.expansionAdd,
+            expansion_search: GRAPH.expansionSearch,
             multi: false,
           })
         : null,
@@ -207,7 +264,7 @@ export class LocalVectorIndex implements VectorIndex {
   }
 
   private async build(modelId: string, dim: number, ann: boolean): Promise<Loaded> {
-    this.stats.builds++;
+    if (ann) this.stats.builds++;
     const m = this.newLoaded(Math.max(1, dim), ann);
     if (dim > 0) await this.appendFrom(modelId, m);
     return m;
@@ -255,8 +312,9 @@ export class LocalVectorIndex implements VectorIndex {
     const p = this.paths(modelId);
     if (!p || !existsSync(p.graph) || !existsSync(p.meta)) return null;
     try {
-      const meta = JSON.parse(readFileSync(p.meta, 'utf8')) as { modelId: string; dim: number; count: number; maxKey: number };
+      const meta = JSON.parse(readFileSync(p.meta, 'utf8')) as { modelId: string; dim: number; count: number; maxKey: number; graph?: unknown };
       if (meta.modelId !== modelId || meta.dim !== dim || meta.maxKey > stats.maxKey || meta.count > stats.count) return null;
+      if (JSON.stringify(meta.graph) !== JSON.stringify(GRAPH)) return null;
       const m = this.newLoaded(dim, true);
       m.ann!.load(p.graph);
       if (m.ann!.size() !== meta.count) return null;
@@ -278,7 +336,7 @@ export class LocalVectorIndex implements VectorIndex {
       // Write then rename, graph first: a crash leaves the old pair or a graph the sidecar does not describe (rebuilt).
       m.ann.save(`${p.graph}.tmp`);
       renameSync(`${p.graph}.tmp`, p.graph);
-      writeFileSync(`${p.meta}.tmp`, JSON.stringify({ modelId, dim: m.dim, count: m.count, maxKey: m.maxKey }));
+      writeFileSync(`${p.meta}.tmp`, JSON.stringify({ modelId, dim: m.dim, count: m.count, maxKey: m.maxKey, graph: GRAPH }));
       renameSync(`${p.meta}.tmp`, p.meta);
       m.dirty = false;
     }
@@ -291,6 +349,9 @@ export class LocalVectorIndex implements VectorIndex {
   }
 
   async close(): Promise<void> {
+    // A build in progress stops at its next page (the next start builds or loads again).
+    this.closed = true;
+    await Promise.all(this.building.values());
     await this.flush();
     this.models.clear();
   }
