@@ -60,6 +60,10 @@ export function run(cmd: string, args: readonly string[], opts: { cwd?: string; 
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - started }));
+    // A program that exits without reading its input (a hook ignoring stdin) closes the pipe first: not an error.
+    child.stdin.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') reject(err);
+    });
     child.stdin.end(opts.input ?? '');
   });
 }
