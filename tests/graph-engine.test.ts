@@ -12,7 +12,7 @@ import { loadConfig } from '../daemon/config/config.js';
 import { Engine } from '../daemon/engine.js';
 import { GRAPH_VERSION } from '../daemon/lang/graph/types.js';
 import { buildFixture } from '../fixtures/repos.js';
-import { isolatedEnv, tempDir } from './helpers/cli.js';
+import { isolatedEnv, runCli, tempDir } from './helpers/cli.js';
 import { pgForTest, pgSchemaUrl } from './helpers/services.js';
 
 type ServiceT = Parameters<typeof pgForTest>[0];
@@ -183,4 +183,24 @@ t.test('patterns: endpoints with method, path and handler; database queries and 
     (await engine.search('execute', { repo, mode: 'lexical', tags: ['db-query', 'error-handling'] })).map((h) => h.path),
     ['api/app.py'],
   );
+});
+
+t.test('contextd migrate carries the graph: the same answers from PostgreSQL', async (t) => {
+  if (!pg) return t.skip('no PostgreSQL here');
+  const dir = tempDir(t);
+  const { env } = isolatedEnv(join(dir, 'home'));
+  const repo = join(dir, 'graph');
+  await buildFixture('graph', repo);
+  const a = await Engine.open(loadConfig(env));
+  await a.index(repo);
+  const before = [await a.refs('load', { repo }), await a.callers('Store.get', { repo, depth: 2 }), await a.patterns('endpoint', { repo })];
+  await a.close();
+  const url = pgSchemaUrl(t as unknown as ServiceT, pg.url, 'graphmigrate');
+  const up = await runCli(['migrate', '--json'], { env: { ...env, CONTEXTD_DATABASE_URL: url, CONTEXTD_MACHINE: 'm' } });
+  t.equal(up.code, 0, up.stderr);
+  t.match(JSON.parse(up.stdout), { tables: { graph_parses: 10 } });
+  const b = await Engine.open(loadConfig({ ...env, CONTEXTD_DATABASE_URL: url, CONTEXTD_MACHINE: 'm' }));
+  t.teardown(() => b.close());
+  const after = [await b.refs('load', { repo }), await b.callers('Store.get', { repo, depth: 2 }), await b.patterns('endpoint', { repo })];
+  t.same(after, before);
 });
