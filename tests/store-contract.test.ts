@@ -584,7 +584,7 @@ if (pg) {
     const versions = await first.db.rows(sql.type(z.object({ version: z.number() }))`SELECT version FROM schema_migrations ORDER BY version`);
     t.same(
       versions.map((v) => v.version),
-      [1, 2, 3, 4, 5],
+      [1, 2, 3, 4, 5, 6],
     );
     await first.close();
     const [x, y] = await Promise.all([PostgresStore.open({ url, machine: 'm' }), PostgresStore.open({ url, machine: 'n' })]);
