@@ -420,7 +420,10 @@ async function main() {
   const sweep = THRESHOLDS.map((t) => ({ min: t, typescript: score(by('dev', 'typescript'), t), python: score(by('dev', 'python'), t) }));
   // --keep-large: the quality sets again, the large tree's figures kept from the last full run (it takes the longest).
   const previous = join(import.meta.dirname, 'results', 'graph.json');
-  const kept = args.has('--keep-large') && existsSync(previous) ? (JSON.parse(readFileSync(previous, 'utf8')) as { large: unknown; date: string; wholeProcessIndex?: unknown }) : null;
+  const kept =
+    args.has('--keep-large') && existsSync(previous)
+      ? (JSON.parse(readFileSync(previous, 'utf8')) as { large: unknown; date: string; wholeProcessIndex?: unknown })
+      : null;
   const skipLarge = args.has('--skip-large') || kept !== null;
   const large = skipLarge ? null : await latency();
   const largeCost = skipLarge ? null : await indexCost(largeRepo(), 1);
