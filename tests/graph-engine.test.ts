@@ -204,3 +204,16 @@ t.test('contextd migrate carries the graph: the same answers from PostgreSQL', a
   const after = [await b.refs('load', { repo }), await b.callers('Store.get', { repo, depth: 2 }), await b.patterns('endpoint', { repo })];
   t.same(after, before);
 });
+
+t.test('impact of removing a definition: it is listed as removed, with the callers it leaves broken', async (t) => {
+  const { engine, repo } = await setup(t, backends[0]);
+  const util = join(repo, 'web', 'util.ts');
+  const text = (await import('node:fs')).readFileSync(util, 'utf8');
+  writeFileSync(util, text.replace("export function slugify(text: string): string {\n  return text.toLowerCase().replace(/ /g, '-');\n}\n", ''));
+  const r = await engine.impact({ diff: true }, { repo });
+  const removed = r.changed.find((c) => c.symbol === 'slugify');
+  t.ok(removed?.deleted, 'slugify is removed');
+  t.same(removed?.path, 'web/util.ts');
+  const callers = r.callers.map((c) => c.symbol).sort();
+  for (const c of ['Greeter.greet', 'run']) t.ok(callers.includes(c), `${c} still calls it`);
+});
