@@ -1183,6 +1183,9 @@ Array [
           "items": Object {
             "additionalProperties": false,
             "properties": Object {
+              "deleted": Object {
+                "type": "boolean",
+              },
               "kind": Object {
                 "type": "string",
               },
@@ -1215,6 +1218,7 @@ Array [
               "symbol",
               "kind",
               "lines",
+              "deleted",
             ],
             "type": "object",
           },
