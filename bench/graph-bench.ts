@@ -7,7 +7,7 @@
  * Splits: `dev` projects (the confidence floor and the resolver were tuned on these) and
  * `report` projects (other projects, never tuned on: the published numbers).
  *
- * Run: node --import tsx bench/graph-bench.ts [--quick] [--skip-large]
+ * Run: node --import tsx bench/graph-bench.ts [--quick] [--skip-large | --keep-large] [--only=a,b] [--explain] [--no-cost]
  * Python oracle: Debian python3-jedi + python3-parso unpacked (apt-get download, dpkg -x) under
  * ~/.cache/contextd-graph/root (the script does it when missing).
  */
@@ -418,8 +418,15 @@ async function main() {
   }
   const by = (split: string, language?: string) => all.filter((r) => r.split === split && (!language || r.language === language));
   const sweep = THRESHOLDS.map((t) => ({ min: t, typescript: score(by('dev', 'typescript'), t), python: score(by('dev', 'python'), t) }));
-  const large = args.has('--skip-large') ? null : await latency();
-  const largeCost = args.has('--skip-large') ? null : await indexCost(largeRepo(), 1);
+  // --keep-large: the quality sets again, the large tree's figures kept from the last full run (it takes the longest).
+  const previous = join(import.meta.dirname, 'results', 'graph.json');
+  const kept =
+    args.has('--keep-large') && existsSync(previous)
+      ? (JSON.parse(readFileSync(previous, 'utf8')) as { large: unknown; date: string; wholeProcessIndex?: unknown })
+      : null;
+  const skipLarge = args.has('--skip-large') || kept !== null;
+  const large = skipLarge ? null : await latency();
+  const largeCost = skipLarge ? null : await indexCost(largeRepo(), 1);
   const report = {
     date: new Date().toISOString(),
     minConfidence: DEFAULT_MIN_CONFIDENCE,
@@ -434,10 +441,12 @@ async function main() {
     },
     sets,
     devSweep: sweep,
-    large: large ? { ...large, cost: largeCost } : null,
+    large: kept ? { ...(kept.large as object), measured: kept.date } : large ? { ...large, cost: largeCost } : null,
+    // Whole-process full-index timings are measured by hand (see README) and kept across runs.
+    ...(kept?.wholeProcessIndex ? { wholeProcessIndex: kept.wholeProcessIndex } : {}),
   };
   mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-  const out = args.has('--large-only') ? 'graph-large.json' : QUICK || ONLY ? 'graph-quick.json' : 'graph.json';
+  const out = args.has('--large-only') ? 'graph-large.json' : QUICK || ONLY || args.has('--skip-large') ? 'graph-quick.json' : 'graph.json';
   writeFileSync(join(import.meta.dirname, 'results', out), JSON.stringify(report, null, 2) + '\n');
   console.log(JSON.stringify(report.summary, null, 2));
   if (large) console.log(JSON.stringify(report.large, null, 2));

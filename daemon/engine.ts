@@ -665,7 +665,7 @@ export class Engine {
     const deps = (repo: RepoRecord) => ({ store: this.store, repoId: repo.id, root: repo.root, maxCommitFiles: this.config.history.maxCommitFiles });
     if (spec.target) {
       const { repo, defs } = await this.graphTarget(spec.target, scope);
-      const withLines = defs.map((d) => ({ ...d, lines: [d.startLine, d.endLine] as [number, number] }));
+      const withLines = defs.map((d) => ({ ...d, lines: [d.startLine, d.endLine] as [number, number], deleted: false }));
       return impactOf(deps(repo), withLines, [...new Set(defs.map((d) => d.path))], spec.target, depth, min);
     }
     const repo = await this.repoFor(scope.repo ?? scope.cwd ?? process.cwd());

@@ -68,6 +68,21 @@ t.test('refs, callers, callees and impact from the command line', async (t) => {
     'the staged change',
   );
 
+  const eps = await runJson<{ endpoints: { method: string; path: string; handler: string | null; file: string; line: number }[] }>(['endpoints'], {
+    env,
+    cwd: repo,
+  });
+  t.same(
+    eps.endpoints.map((e) => `${e.method} ${e.path} ${e.handler} ${e.file}:${e.line}`),
+    ['GET,PUT /users/<uid> user api/app.py:6', 'GET /health health api/server.js:7', 'POST /items/:id null api/server.js:8'],
+  );
+  const tagged = await runJson<{ path: string }[]>(['search', 'res', '--mode', 'lexical', '--tag', 'endpoint'], { env, cwd: repo });
+  t.same(
+    tagged.map((h) => h.path),
+    ['api/server.js'],
+  );
+  t.equal((await runCli(['search', 'res', '--tag', 'nope'], { env, cwd: repo })).code, 2);
+
   const human = await runCli(['refs', 'load'], { env, cwd: repo });
   t.equal(human.code, 0);
   t.match(human.stdout, /load function {2}pkg\/core\.py:4/);

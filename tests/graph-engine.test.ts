@@ -12,7 +12,7 @@ import { loadConfig } from '../daemon/config/config.js';
 import { Engine } from '../daemon/engine.js';
 import { GRAPH_VERSION } from '../daemon/lang/graph/types.js';
 import { buildFixture } from '../fixtures/repos.js';
-import { isolatedEnv, tempDir } from './helpers/cli.js';
+import { isolatedEnv, runCli, tempDir } from './helpers/cli.js';
 import { pgForTest, pgSchemaUrl } from './helpers/services.js';
 
 type ServiceT = Parameters<typeof pgForTest>[0];
@@ -183,4 +183,37 @@ t.test('patterns: endpoints with method, path and handler; database queries and 
     (await engine.search('execute', { repo, mode: 'lexical', tags: ['db-query', 'error-handling'] })).map((h) => h.path),
     ['api/app.py'],
   );
+});
+
+t.test('contextd migrate carries the graph: the same answers from PostgreSQL', async (t) => {
+  if (!pg) return t.skip('no PostgreSQL here');
+  const dir = tempDir(t);
+  const { env } = isolatedEnv(join(dir, 'home'));
+  const repo = join(dir, 'graph');
+  await buildFixture('graph', repo);
+  const a = await Engine.open(loadConfig(env));
+  await a.index(repo);
+  const before = [await a.refs('load', { repo }), await a.callers('Store.get', { repo, depth: 2 }), await a.patterns('endpoint', { repo })];
+  await a.close();
+  const url = pgSchemaUrl(t as unknown as ServiceT, pg.url, 'graphmigrate');
+  const up = await runCli(['migrate', '--json'], { env: { ...env, CONTEXTD_DATABASE_URL: url, CONTEXTD_MACHINE: 'm' } });
+  t.equal(up.code, 0, up.stderr);
+  t.match(JSON.parse(up.stdout), { tables: { graph_parses: 10 } });
+  const b = await Engine.open(loadConfig({ ...env, CONTEXTD_DATABASE_URL: url, CONTEXTD_MACHINE: 'm' }));
+  t.teardown(() => b.close());
+  const after = [await b.refs('load', { repo }), await b.callers('Store.get', { repo, depth: 2 }), await b.patterns('endpoint', { repo })];
+  t.same(after, before);
+});
+
+t.test('impact of removing a definition: it is listed as removed, with the callers it leaves broken', async (t) => {
+  const { engine, repo } = await setup(t, backends[0]);
+  const util = join(repo, 'web', 'util.ts');
+  const text = (await import('node:fs')).readFileSync(util, 'utf8');
+  writeFileSync(util, text.replace("export function slugify(text: string): string {\n  return text.toLowerCase().replace(/ /g, '-');\n}\n", ''));
+  const r = await engine.impact({ diff: true }, { repo });
+  const removed = r.changed.find((c) => c.symbol === 'slugify');
+  t.ok(removed?.deleted, 'slugify is removed');
+  t.same(removed?.path, 'web/util.ts');
+  const callers = r.callers.map((c) => c.symbol).sort();
+  for (const c of ['Greeter.greet', 'run']) t.ok(callers.includes(c), `${c} still calls it`);
 });

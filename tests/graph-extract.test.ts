@@ -161,3 +161,64 @@ t.test('turning the graph off leaves the chunks as they are', async (t) => {
   t.same(off.chunks, on.chunks);
   t.same(off.symbols, on.symbols);
 });
+
+t.test('c/c++ (best effort): includes, calls, field and scoped access; a recursive call is not a local', async (t) => {
+  const g = await graphOf(
+    'cpp',
+    '#include "util.h"\nint add(int a, int b) {\n  int c = a + b;\n  s.f = helper(c);\n  ns::g();\n  obj->m();\n  return add(c, 1);\n}\nclass K : public Base {};\n',
+  );
+  t.same(g.imports, [{ local: '', module: 'util.h', name: null, line: 1 }]);
+  const sites = g.refs.map(site);
+  for (const s of ['4:f:write:s:add', '4:helper:call:-:add', '5:g:call:ns:add', '6:m:call:obj:add', '7:add:call:-:add', '9:Base:inherit:-:K'])
+    t.ok(sites.includes(s), `${s} in ${sites.join(' ')}`);
+  t.notOk(
+    g.refs.some((r) => ['a', 'b', 'c'].includes(r.name)),
+    'parameters and locals are not references',
+  );
+  const py = await graphOf('python', 'def fact(n):\n    return 1 if n < 2 else n * fact(n - 1)\n');
+  t.ok(
+    py.refs.some((r) => r.name === 'fact' && r.kind === 'call'),
+    'a recursive Python call is kept',
+  );
+});
+
+t.test('patterns: endpoints, database queries, error handling', async (t) => {
+  const js = await graphOf(
+    'javascript',
+    "app.get('/health', health);\nrouter.post('/u/:id', async (req, res) => { try { await db.query('select 1 from t'); } catch (e) { throw e; } });\nmap.get('key');\n",
+  );
+  t.same(
+    js.patterns!.map((p) => `${p.line}:${p.tag}:${p.detail}:${p.handler ?? '-'}`),
+    [
+      '1:endpoint:GET /health:health',
+      '2:endpoint:POST /u/:id:-',
+      '2:error-handling:try:-',
+      '2:db-query:db.query():-',
+      '2:db-query:select 1 from t:-',
+      '2:error-handling:catch:-',
+      '2:error-handling:throw:-',
+    ],
+    "map.get('key') is not a route",
+  );
+  const py = await graphOf(
+    'python',
+    '@app.route("/users/<id>", methods=["GET", "POST"])\ndef user(id):\n    pass\n\n@router.post("/items")\nasync def create():\n    pass\n',
+  );
+  t.same(
+    py.patterns!.map((p) => `${p.detail}:${p.handler}`),
+    ['GET,POST /users/<id>:user', 'POST /items:create'],
+  );
+  const java = await graphOf(
+    'java',
+    'class C {\n  @GetMapping("/a/{id}")\n  A get(String id) { return null; }\n  @RequestMapping(value = "/b", method = RequestMethod.POST)\n  void b() {}\n}\n',
+  );
+  t.same(
+    java.patterns!.map((p) => `${p.detail}:${p.handler}`),
+    ['GET /a/{id}:get', 'POST /b:b'],
+  );
+  const go = await graphOf('go', 'package main\n\nfunc main() {\n\thttp.HandleFunc("/hello", hello)\n\tif err != nil {\n\t\treturn\n\t}\n}\n');
+  t.same(
+    go.patterns!.map((p) => `${p.tag}:${p.detail}`),
+    ['endpoint:ANY /hello', 'error-handling:if err != nil'],
+  );
+});

@@ -1,5 +1,5 @@
 /**
- * The graph's MCP tools (find_references, call_graph, change_impact) through a real daemon and
+ * The graph's MCP tools (find_references, call_graph, change_impact, list_endpoints) through a real daemon and
  * the real MCP SDK client (which validates every structuredContent against the tool's output
  * schema): answers on the `graph` fixture, the token budget, argument errors.
  */
@@ -63,6 +63,12 @@ t.test('find_references, call_graph and change_impact on a real repository', asy
     im.tests.some((x) => x.symbol === 'test_load'),
     'a test reaching it',
   );
+
+  const endpoints = await call('list_endpoints', { path_prefix: '/items' });
+  t.notOk(endpoints.isError, text(endpoints));
+  t.same((endpoints.structuredContent as { endpoints: unknown[] }).endpoints, [
+    { method: 'POST', path: '/items/:id', handler: null, file: 'api/server.js', line: 8 },
+  ]);
 
   const both = await call('change_impact', { change: 'HEAD', target: 'load' });
   t.ok(both.isError, 'target and change together are refused');

@@ -217,7 +217,8 @@ JSON: { repo, endpoints: [{ method, path, handler, file, line }] } (with --tag: 
 function printImpact(r: ImpactReport): void {
   console.log(dim(r.source));
   if (!r.changed.length) console.log(dim('  no changed definitions'));
-  for (const d of r.changed) console.log(`${bold(d.symbol)} ${dim(d.kind)}  ${cyan(`${d.path}:${d.lines[0]}-${d.lines[1]}`)}`);
+  for (const d of r.changed)
+    console.log(`${bold(d.symbol)} ${dim(d.deleted ? `${d.kind}, removed` : d.kind)}  ${cyan(`${d.path}:${d.lines[0]}-${d.lines[1]}`)}`);
   console.log(bold('callers'));
   printCalls(r.callers, 'callers');
   console.log(bold('tests'));

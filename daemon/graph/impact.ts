@@ -47,7 +47,10 @@ async function gitDiff(root: string, args: string[]): Promise<FileDiff[]> {
 }
 
 /** The diff a spec names, and how to read the changed side of a file. */
-async function changes(root: string, spec: ChangeSpec): Promise<{ diffs: FileDiff[]; read: (path: string) => Promise<string | null>; source: string }> {
+async function changes(
+  root: string,
+  spec: ChangeSpec,
+): Promise<{ diffs: FileDiff[]; read: (path: string) => Promise<string | null>; readOld: (path: string) => Promise<string | null>; source: string }> {
   const show = async (obj: string) => {
     const r = await runGit(root, ['show', obj]).catch(() => null);
     return r ? r.stdout : null;
@@ -56,11 +59,17 @@ async function changes(root: string, spec: ChangeSpec): Promise<{ diffs: FileDif
     return {
       diffs: await gitDiff(root, ['diff', ...DIFF_OPTS, 'HEAD', '--']),
       read: (p) => readFile(join(root, p), 'utf8').catch(() => null),
+      readOld: (p) => show(`HEAD:${p}`),
       source: 'working tree vs HEAD',
     };
   }
   if (spec.kind === 'staged')
-    return { diffs: await gitDiff(root, ['diff', '--cached', ...DIFF_OPTS, 'HEAD', '--']), read: (p) => show(`:${p}`), source: 'staged vs HEAD' };
+    return {
+      diffs: await gitDiff(root, ['diff', '--cached', ...DIFF_OPTS, 'HEAD', '--']),
+      read: (p) => show(`:${p}`),
+      readOld: (p) => show(`HEAD:${p}`),
+      source: 'staged vs HEAD',
+    };
   const rev = spec.rev;
   if (rev.startsWith('-')) throw new ContextdError('bad-rev', `not a revision: ${rev}`);
   const range = rev.includes('..') ? rev.split(/\.\.\.?/) : null;
@@ -70,7 +79,52 @@ async function changes(root: string, spec: ChangeSpec): Promise<{ diffs: FileDif
   const diffs = range
     ? await gitDiff(root, ['diff', ...DIFF_OPTS, range[0], to, '--'])
     : await gitDiff(root, ['diff-tree', '-p', '--root', ...DIFF_OPTS, rev, '--']);
-  return { diffs, read: (p) => show(`${to}:${p}`), source: range ? `${range[0]}..${to}` : `commit ${rev}` };
+  const from = range ? range[0] : `${rev}^`;
+  return { diffs, read: (p) => show(`${to}:${p}`), readOld: (p) => show(`${from}:${p}`), source: range ? `${range[0]}..${to}` : `commit ${rev}` };
+}
+
+/** A changed definition: where it is (the new side; the old side for a removed one) and the changed lines. */
+export type ChangedDef = SymbolRow & { lines: [number, number]; deleted?: boolean };
+
+async function removedDefinitions(
+  d: FileDiff,
+  readOld: (p: string) => Promise<string | null>,
+  readNew: (p: string) => Promise<string | null>,
+): Promise<ChangedDef[]> {
+  const oldPath = d.oldPath!;
+  const language = languageForPath(oldPath);
+  if (!language) return [];
+  const oldText = await readOld(oldPath);
+  if (oldText === null) return [];
+  const before = (await parseFile(oldPath, oldText, language)).symbols;
+  const newText = d.newPath ? await readNew(d.newPath) : null;
+  const after = newText === null ? [] : (await parseFile(d.newPath!, newText, language)).symbols;
+  const still = new Set(after.map((s) => `${s.container ?? ''}.${s.name}`));
+  const out: ChangedDef[] = [];
+  for (const h of d.hunks) {
+    if (!h.oldCount) continue;
+    const start = h.oldStart;
+    const end = h.oldStart + h.oldCount - 1;
+    for (const s of before) {
+      if (!CHANGE_KINDS.has(s.kind) || s.startLine < start || s.endLine > end || still.has(`${s.container ?? ''}.${s.name}`)) continue;
+      out.push({
+        repoId: 0,
+        path: oldPath,
+        language,
+        name: s.name,
+        kind: s.kind,
+        container: s.container,
+        startLine: s.startLine,
+        endLine: s.endLine,
+        nameLine: s.nameLine,
+        nameColumn: s.nameColumn,
+        signature: s.signature,
+        lines: [s.startLine, s.endLine],
+        deleted: true,
+      });
+    }
+  }
+  return out;
 }
 
 export interface ImpactDeps {
@@ -81,14 +135,13 @@ export interface ImpactDeps {
 }
 
 /** The changed definitions of a change (innermost definition per changed line range). */
-export async function changedDefinitions(
-  root: string,
-  spec: ChangeSpec,
-): Promise<{ defs: (SymbolRow & { lines: [number, number] })[]; files: string[]; source: string }> {
-  const { diffs, read, source } = await changes(root, spec);
-  const defs: (SymbolRow & { lines: [number, number] })[] = [];
+export async function changedDefinitions(root: string, spec: ChangeSpec): Promise<{ defs: ChangedDef[]; files: string[]; source: string }> {
+  const { diffs, read, readOld, source } = await changes(root, spec);
+  const defs: ChangedDef[] = [];
   const files: string[] = [];
   for (const d of diffs) {
+    // Definitions the change removed (whole, on the old side, absent from the new one): their remaining callers break.
+    if (d.oldPath && !d.binary && d.hunks.some((h) => h.oldCount > 0)) defs.push(...(await removedDefinitions(d, readOld, read)));
     const path = d.newPath;
     if (!path || d.binary || !d.hunks.length) continue;
     files.push(path);
@@ -132,14 +185,7 @@ export async function changedDefinitions(
   return { defs, files, source };
 }
 
-export async function impactOf(
-  deps: ImpactDeps,
-  defs: (SymbolRow & { lines: [number, number] })[],
-  files: string[],
-  source: string,
-  depth: number,
-  min: number,
-): Promise<ImpactReport> {
+export async function impactOf(deps: ImpactDeps, defs: ChangedDef[], files: string[], source: string, depth: number, min: number): Promise<ImpactReport> {
   const q = new GraphQueries(deps.store, deps.repoId);
   const callers = await q.callers(defs, depth, min);
   const tests = new Map<string, ImpactReport['tests'][number]>();
@@ -163,7 +209,7 @@ export async function impactOf(
   }
   coChange.sort((a, b) => b.confidence - a.confidence || b.commits - a.commits || a.path.localeCompare(b.path));
   return {
-    changed: defs.map((d) => ({ ...toDefinition(d), lines: d.lines })),
+    changed: defs.map((d) => ({ ...toDefinition(d), lines: d.lines, deleted: d.deleted === true })),
     callers,
     tests: [...tests.values()].sort((a, b) => a.depth - b.depth || b.confidence - a.confidence || a.path.localeCompare(b.path)),
     coChange: coChange.slice(0, 30),

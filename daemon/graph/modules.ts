@@ -16,6 +16,9 @@ export function familyOf(language: string): string {
     case 'typescript':
     case 'tsx':
       return 'ecma';
+    case 'c':
+    case 'cpp':
+      return 'c';
     default:
       return language;
   }

@@ -15,6 +15,8 @@ export type GraphSource = Pick<MetadataStore, 'refsNamed' | 'refsIn' | 'factsOf'
 /** Below this a candidate is not listed unless the caller asks for less (tuned on bench/graph-bench.ts's dev split). */
 export const DEFAULT_MIN_CONFIDENCE = 0.4;
 const MAX_DEFS = 5000;
+/** A use through a re-exported alias counts a little less than a direct one (one more hop to be wrong on). */
+const REEXPORT_WEIGHT = 0.95;
 /** At most this many definitions are expanded per level of a caller/callee walk. */
 const MAX_FRONTIER = 100;
 const DEFINITION_KINDS = new Set([
@@ -130,7 +132,22 @@ export class GraphQueries {
     );
     const aliasNames = [...new Set(aliases.map((a) => a.local))];
     const aliasFiles = new Set(aliases.map((a) => a.path));
-    if (aliasNames.length) rows.push(...(await this.source.refsNamed(this.repoId, aliasNames)).filter((r) => aliasFiles.has(r.path)));
+    // A module that re-exports under another name (`export { _f as f } from './impl'`) is reached
+    // by that name from other files (`mod.f()`, `import { f } from './mod'`): those uses mean the
+    // alias binding of that module, scored as if it were a definition there.
+    const reexported: SymbolRow[] = [];
+    const aliasRows = aliasNames.length ? await this.source.refsNamed(this.repoId, aliasNames) : [];
+    for (const a of aliases) {
+      const of = defs.find((d) => d.name === a.name);
+      if (of && this.reexports(ctx, a.path)) reexported.push({ ...of, path: a.path, name: a.local, container: null, nameLine: a.line, nameColumn: -1 });
+    }
+    const viaReexport = aliasRows.filter((r) => !aliasFiles.has(r.path) && reexported.some((v) => v.name === r.name));
+    if (viaReexport.length)
+      await this.extendContext(
+        ctx,
+        viaReexport.map((r) => r.path),
+      );
+    rows.push(...aliasRows.filter((r) => aliasFiles.has(r.path)), ...viaReexport);
     const best = new Map<string, RefSite>();
     for (const r of rows) {
       if (opts.kinds && !opts.kinds.includes(r.kind)) continue;
@@ -141,6 +158,7 @@ export class GraphQueries {
         if (r.name !== d.name && !(alias && alias.name === d.name)) continue;
         c = Math.max(c, confidence(r, d, ctx));
       }
+      for (const v of reexported) if (r.name === v.name && r.path !== v.path) c = Math.max(c, REEXPORT_WEIGHT * confidence(r, v, ctx));
       if (c < min || c === 0) continue;
       const key = `${r.path}\0${r.line}\0${r.column}`;
       const prev = best.get(key);
@@ -258,6 +276,19 @@ export class GraphQueries {
       }
     }
     return out;
+  }
+
+  /** Facts of more files into a context already built. */
+  private async extendContext(ctx: ResolveContext, paths: string[]): Promise<void> {
+    const fresh = [...new Set(paths)].filter((p) => !ctx.files.has(p));
+    for (const p of fresh) ctx.files.set(p, { imports: [], pkg: null, bases: new Map() });
+    for (const f of await this.source.factsOf(this.repoId, fresh))
+      ctx.files.set(f.path, { imports: f.imports, pkg: f.pkg, bases: new Map(Object.entries(f.bases)) });
+  }
+
+  /** A file whose aliased import is a re-export (TypeScript/JavaScript `export … from`, or a Python package's __init__). */
+  private reexports(ctx: ResolveContext, path: string): boolean {
+    return /(^|\/)(index\.[mc]?[jt]sx?|__init__\.py)$/.test(path) || (ctx.files.get(path)?.imports ?? []).length > 0;
   }
 
   /** Imports, packages and bases of the files involved (and of the modules they import from, for re-exports). */

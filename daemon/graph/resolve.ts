@@ -115,6 +115,11 @@ export function confidence(ref: GraphRefRow, def: SymbolRow, ctx: ResolveContext
       if (lang === 'go' && sameDir) return 0.9;
       if (lang === 'java' && sameDir) return 0.85;
       if (lang === 'rust') return 0.3;
+      // C/C++: one global namespace per program; an include of the definition's header says more.
+      if (lang === 'c') {
+        const stem = (p: string) => p.slice(p.lastIndexOf('/') + 1).replace(/\.[^.]+$/, '');
+        return imports.some((i) => stem(i.module) === stem(def.path)) ? 0.8 : 0.4;
+      }
       return 0.05;
     }
     // A member reached bare: implicit `this` (Java), or a class body naming its own method (Python).

@@ -42,7 +42,7 @@ export interface CallNode {
 
 export interface ImpactReport {
   /** What changed, as definitions of the current view (or files for changes outside any definition). */
-  changed: (GraphDefinition & { lines: [number, number] })[];
+  changed: (GraphDefinition & { lines: [number, number]; deleted: boolean })[];
   callers: CallNode[];
   /** Test files that reach a changed definition, through the callers found. */
   tests: { path: string; symbol: string | null; confidence: number; depth: number }[];

@@ -818,7 +818,7 @@ Array [
           "type": "integer",
         },
         "min_confidence": Object {
-          "description": "leave out candidates below this confidence (default 0.3)",
+          "description": "leave out candidates below this confidence (default 0.4)",
           "maximum": 1,
           "minimum": 0,
           "type": "number",
@@ -829,7 +829,7 @@ Array [
           "type": "string",
         },
         "target": Object {
-          "description": "a definition: \\"path:line\\" or \\"path:line:column\\" (repo-relative; a use there means what it names), or a symbol name (\\"load\\", \\"Store.get\\")",
+          "description": "\\"path:line\\" (the definition on or around that line), \\"path:line:column\\" (a use there means what it names), or a symbol name (\\"load\\", \\"Store.get\\")",
           "maxLength": 1000,
           "minLength": 1,
           "type": "string",
@@ -962,7 +962,7 @@ Array [
           "type": "integer",
         },
         "min_confidence": Object {
-          "description": "leave out candidates below this confidence (default 0.3)",
+          "description": "leave out candidates below this confidence (default 0.4)",
           "maximum": 1,
           "minimum": 0,
           "type": "number",
@@ -973,7 +973,7 @@ Array [
           "type": "string",
         },
         "target": Object {
-          "description": "a definition: \\"path:line\\" or \\"path:line:column\\" (repo-relative; a use there means what it names), or a symbol name (\\"load\\", \\"Store.get\\")",
+          "description": "\\"path:line\\" (the definition on or around that line), \\"path:line:column\\" (a use there means what it names), or a symbol name (\\"load\\", \\"Store.get\\")",
           "maxLength": 1000,
           "minLength": 1,
           "type": "string",
@@ -1122,7 +1122,7 @@ Array [
           "type": "integer",
         },
         "min_confidence": Object {
-          "description": "leave out candidates below this confidence (default 0.3)",
+          "description": "leave out candidates below this confidence (default 0.4)",
           "maximum": 1,
           "minimum": 0,
           "type": "number",
@@ -1199,6 +1199,9 @@ Array [
           "items": Object {
             "additionalProperties": false,
             "properties": Object {
+              "deleted": Object {
+                "type": "boolean",
+              },
               "kind": Object {
                 "type": "string",
               },
@@ -1231,6 +1234,7 @@ Array [
               "symbol",
               "kind",
               "lines",
+              "deleted",
             ],
             "type": "object",
           },
@@ -1307,6 +1311,94 @@ Array [
       "type": "object",
     },
     "title": "Change impact",
+  },
+  Object {
+    "annotations": Object {
+      "destructiveHint": false,
+      "idempotentHint": true,
+      "openWorldHint": false,
+      "readOnlyHint": true,
+      "title": "List HTTP endpoints",
+    },
+    "description": "The HTTP endpoints a repository declares (Express/Fastify/Koa/Hono route calls, Flask/FastAPI decorators, Spring mappings, Go net/http and gin): method, path, handler and file:line. Use it to find where a route is served; search_code with tags finds endpoints, database queries or error handling by meaning.",
+    "inputSchema": Object {
+      "$schema": "http://json-schema.org/draft-07/schema#",
+      "additionalProperties": false,
+      "properties": Object {
+        "max_tokens": Object {
+          "description": "output budget in tokens (default 4000)",
+          "maximum": 50000,
+          "minimum": 200,
+          "type": "integer",
+        },
+        "path_prefix": Object {
+          "description": "only routes whose path starts with this, e.g. \\"/api\\"",
+          "maxLength": 500,
+          "minLength": 1,
+          "type": "string",
+        },
+        "repo": Object {
+          "description": "absolute path of a registered repository (default: the one the client works in)",
+          "minLength": 1,
+          "type": "string",
+        },
+      },
+      "type": "object",
+    },
+    "name": "list_endpoints",
+    "outputSchema": Object {
+      "$schema": "http://json-schema.org/draft-07/schema#",
+      "additionalProperties": false,
+      "properties": Object {
+        "endpoints": Object {
+          "items": Object {
+            "additionalProperties": false,
+            "properties": Object {
+              "file": Object {
+                "type": "string",
+              },
+              "handler": Object {
+                "type": Array [
+                  "string",
+                  "null",
+                ],
+              },
+              "line": Object {
+                "type": "integer",
+              },
+              "method": Object {
+                "type": "string",
+              },
+              "path": Object {
+                "type": "string",
+              },
+            },
+            "required": Array [
+              "method",
+              "path",
+              "handler",
+              "file",
+              "line",
+            ],
+            "type": "object",
+          },
+          "type": "array",
+        },
+        "repo": Object {
+          "type": "string",
+        },
+        "total": Object {
+          "type": "integer",
+        },
+      },
+      "required": Array [
+        "repo",
+        "endpoints",
+        "total",
+      ],
+      "type": "object",
+    },
+    "title": "List HTTP endpoints",
   },
   Object {
     "annotations": Object {

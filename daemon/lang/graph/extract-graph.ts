@@ -99,6 +99,8 @@ interface Frame {
   member: { prop: number; qualifier: string | null; write: boolean } | null;
   /** Set when this node opened a function scope. */
   scope: Scope | null;
+  /** Frames since the innermost scope was opened (0: this one opened it). */
+  sinceScope: number;
 }
 
 /** A field id meaning "any child" in the compiled slot keys (`type.*`). */
@@ -307,7 +309,9 @@ export function extractGraph(tree: Tree, language: string, text: string, symbols
         if (found) patterns.push(found);
       }
       if (k.defNames.has(k1) || k.defNames.has(k2)) {
-        scope?.names.add(name);
+        // A function's own name belongs to the scope around it (a recursive call is not a local).
+        const own = parent && parent.sinceScope <= 1 && scope ? scope.parent : scope;
+        own?.names.add(name);
         return null;
       }
       const m = parent?.member;
@@ -325,7 +329,7 @@ export function extractGraph(tree: Tree, language: string, text: string, symbols
       return null;
     }
 
-    const frame: Frame = { tid, bind, ctx, callee, member: null, scope: null };
+    const frame: Frame = { tid, bind, ctx, callee, member: null, scope: null, sinceScope: (parent?.sinceScope ?? 1000) + 1 };
     const member = k.members.get(tid);
     if (member) {
       const node = c.currentNode;
@@ -348,6 +352,7 @@ export function extractGraph(tree: Tree, language: string, text: string, symbols
     if (k.functions[tid]) {
       scope = { names: new Set(), types: new Map(), parent: scope };
       frame.scope = scope;
+      frame.sinceScope = 0;
     }
     return frame;
   };

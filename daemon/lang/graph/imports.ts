@@ -55,6 +55,12 @@ export function readImport(language: string, node: Node, sink: ImportSink): void
       if (last) sink.ref(last, name);
       return;
     }
+    case 'c':
+    case 'cpp': {
+      const path = node.childForFieldName('path');
+      if (path) add('', path.text.replace(/^["<]|[">]$/g, ''), null);
+      return;
+    }
     case 'rust':
       if (node.type === 'use_declaration') {
         const arg = node.childForFieldName('argument');

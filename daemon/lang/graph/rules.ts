@@ -233,6 +233,43 @@ const rust: GraphRules = {
   importNodes: set('use_declaration', 'extern_crate_declaration'),
 };
 
+/** C and C++, best effort: no module system, so resolution leans on includes and the same file. */
+const cfamily: GraphRules = {
+  names: set('identifier', 'field_identifier', 'type_identifier'),
+  typeNames: set('type_identifier'),
+  members: { field_expression: ['argument', 'field'], qualified_identifier: ['scope', 'name'] },
+  calls: { call_expression: 'function', new_expression: 'type' },
+  functions: set('function_definition', 'lambda_expression'),
+  defNames: set(
+    'function_declarator.declarator',
+    'struct_specifier.name',
+    'class_specifier.name',
+    'union_specifier.name',
+    'enum_specifier.name',
+    'type_definition.declarator',
+    'field_declaration.declarator',
+    'enumerator.name',
+    'namespace_definition.name',
+    'preproc_def.name',
+    'preproc_function_def.name',
+  ),
+  declSlots: set(
+    'parameter_declaration.declarator',
+    'init_declarator.declarator',
+    'declaration.declarator',
+    'optional_parameter_declaration.declarator',
+    'for_range_loop.declarator',
+  ),
+  assignSlots: set('assignment_expression.left', 'update_expression.argument'),
+  exprFields: set('value', 'type', 'right', 'default_value', 'size'),
+  skip: set('labeled_statement.label', 'goto_statement.label', 'field_designator.*'),
+  typeContexts: set('template_argument_list', 'type_descriptor'),
+  typeFields: set('type'),
+  inherit: set('base_class_clause'),
+  selfNames: set('this'),
+  importNodes: set('preproc_include'),
+};
+
 const RULES: Record<string, GraphRules> = {
   python,
   javascript,
@@ -242,6 +279,8 @@ const RULES: Record<string, GraphRules> = {
   go,
   java,
   rust,
+  c: cfamily,
+  cpp: cfamily,
 };
 
 /** The graph tables of a language, or null when the graph does not cover it. */

@@ -25,7 +25,14 @@ export function registerChangeImpact(server: McpServer, deps: ToolDeps): void {
     output: {
       source: z.string(),
       changed: z.array(
-        z.object({ path: z.string(), line: z.number().int(), symbol: z.string(), kind: z.string(), lines: z.tuple([z.number().int(), z.number().int()]) }),
+        z.object({
+          path: z.string(),
+          line: z.number().int(),
+          symbol: z.string(),
+          kind: z.string(),
+          lines: z.tuple([z.number().int(), z.number().int()]),
+          deleted: z.boolean(),
+        }),
       ),
       callers: z.array(callNodeShape),
       tests: z.array(z.object({ path: z.string(), symbol: z.string().nullable(), confidence: z.number(), depth: z.number().int() })),
@@ -46,7 +53,7 @@ export function registerChangeImpact(server: McpServer, deps: ToolDeps): void {
         r = await deps.ctx.engine.impact(spec, { ...scope, repo: root, cwd: root });
       }
       const lines = [
-        ...r.changed.map((c) => `changed ${c.symbol} (${c.kind}) ${c.path}:${c.lines[0]}-${c.lines[1]}`),
+        ...r.changed.map((c) => `${c.deleted ? 'removed' : 'changed'} ${c.symbol} (${c.kind}) ${c.path}:${c.lines[0]}-${c.lines[1]}`),
         ...r.callers.map((c) => `caller ${'  '.repeat(c.depth - 1)}${c.symbol ?? '(top level)'} ${c.path}:${c.line}  ${c.confidence.toFixed(2)}  via ${c.via}`),
         ...r.tests.map((x) => `test ${x.path} ${x.symbol ?? ''}  ${x.confidence.toFixed(2)}`),
         ...r.coChange.map((c) => `co-change ${c.path}  ${c.confidence.toFixed(2)}  (${c.commits} commit(s) with ${c.with})`),
@@ -60,7 +67,7 @@ export function registerChangeImpact(server: McpServer, deps: ToolDeps): void {
         text: page.text,
         structured: {
           source: r.source,
-          changed: r.changed.map((c) => ({ path: c.path, line: c.line, symbol: c.symbol, kind: c.kind, lines: c.lines })),
+          changed: r.changed.map((c) => ({ path: c.path, line: c.line, symbol: c.symbol, kind: c.kind, lines: c.lines, deleted: c.deleted })),
           callers: r.callers,
           tests: r.tests,
           co_change: r.coChange,
