@@ -13,6 +13,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { loadConfig } from '../daemon/config/config.js';
 import { Engine } from '../daemon/engine.js';
@@ -141,6 +142,9 @@ try {
     training: first.model.training.reason,
     queries: times.length,
     latencyMs: { p50: Math.round(pct(times, 50)), p95: Math.round(pct(times, 95)), max: Math.round(Math.max(...times)) },
+    // The machine is shared: the 1-minute load average when the queries ended says how much.
+    loadAverage: Number(loadavg()[0].toFixed(1)),
+    cores: cpus().length,
   };
   console.log(JSON.stringify(result, null, 2));
   writeFileSync(join(process.cwd(), 'bench/results/locate-latency.json'), `${JSON.stringify(result, null, 2)}\n`);
