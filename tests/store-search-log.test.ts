@@ -127,3 +127,18 @@ t.test('sqlite and postgres answer the same', async (t) => {
   const pgSeen = await exercise(t, a.searchLog(), b.searchLog());
   t.same(pgSeen, sqliteSeen, 'identical rows on both engines');
 });
+
+t.test('ids stay unique however fast searches come', async (t) => {
+  const dir = tempDir(t);
+  const store = new SqliteStore(join(dir, 'index.db'));
+  t.teardown(() => store.close());
+  const history = new SearchHistory(new SqlSearchLog(sqlitePort(store.raw), 'm'), { enabled: true, retentionDays: 30 });
+  // Far more than one per millisecond (2048 ids share a millisecond's range).
+  for (let i = 0; i < 10_000; i++)
+    history.record({ at: Date.now(), frontEnd: 'mcp', repo: null, mode: 'hybrid', query: `q${i}`, hits: 0, latencyMs: 0, outcome: 'empty' });
+  await history.flush();
+  t.equal(history.dropped, 0);
+  t.equal((await history.list({ limit: 20_000 })).length, 10_000, 'every search is a row');
+  const ids = [history.newId(), history.newId()];
+  t.ok(ids[1] > ids[0], 'ids grow');
+});

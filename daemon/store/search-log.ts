@@ -39,7 +39,10 @@ export interface SearchLogStore {
 }
 
 const COLS = ['id', 'machine', 'at', 'front_end', 'repo', 'mode', 'query', 'hits', 'latency_us', 'outcome', 'opened_path', 'opened_rank'] as const;
-const INSERT_ONE = `INSERT INTO search_log (${COLS.join(', ')}) VALUES (${COLS.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
+const ROW = `(${COLS.map(() => '?').join(', ')})`;
+const INSERT_ONE = `INSERT INTO search_log (${COLS.join(', ')}) VALUES ${ROW} ON CONFLICT (id) DO NOTHING`;
+const GROUP = 50;
+const INSERT_GROUP = `INSERT INTO search_log (${COLS.join(', ')}) VALUES ${Array.from({ length: GROUP }, () => ROW).join(', ')} ON CONFLICT (id) DO NOTHING`;
 
 export class SqlSearchLog implements SearchLogStore {
   constructor(
@@ -64,10 +67,12 @@ export class SqlSearchLog implements SearchLogStore {
       e.openedRank,
     ];
     await this.port.tx(async (c) => {
-      // SQLite: one prepared single-row statement per row is its fastest insert (a long VALUES
-      // list is a new statement to prepare); PostgreSQL: few round trips.
+      // SQLite: statements of a fixed size (prepared once, then reused from the connection's
+      // statement cache) for full groups, one row at a time for the rest; PostgreSQL: few round trips.
       if (c.dialect === 'sqlite') {
-        for (const e of entries) await c.run(INSERT_ONE, row(e));
+        let i = 0;
+        for (; i + GROUP <= entries.length; i += GROUP) await c.run(INSERT_GROUP, entries.slice(i, i + GROUP).flatMap(row));
+        for (; i < entries.length; i++) await c.run(INSERT_ONE, row(entries[i]));
         return;
       }
       for (const part of batchesFor(entries, COLS.length)) {
