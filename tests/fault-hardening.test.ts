@@ -6,6 +6,7 @@
  * and `status` while a daemon stops.
  */
 import t from 'tap';
+import Database from 'better-sqlite3';
 import { connect, type Socket } from 'node:net';
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -213,6 +214,17 @@ t.test('a database deleted under the running daemon is noticed, restored, and no
 });
 
 /** Overwrites `pages` 4 KiB pages of a file from byte `at`, as a bad disk would. */
+/** The last `n` pages holding tables or indexes (never the schema's own pages), 1-based. */
+function contentPages(path: string, n: number): number[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = db.prepare("SELECT pageno FROM dbstat WHERE name <> 'sqlite_schema' ORDER BY pageno DESC LIMIT ?").all(n) as { pageno: number }[];
+    return rows.map((r) => r.pageno);
+  } finally {
+    db.close();
+  }
+}
+
 function scribble(path: string, at: number, pages: number): void {
   const fd = openSync(path, 'r+');
   const junk = Buffer.alloc(4096 * pages, 0x5a);
@@ -224,8 +236,9 @@ t.test('a corrupt database makes status fail with the fix', async (t) => {
   const { env, dataDir, daemon } = await daemonOnLeakyRepo(t);
   await daemon.stop();
   const db = join(dataDir, 'index.db');
-  // The last pages (table and index content): the file opens, its pages are wrong.
-  scribble(db, statSync(db).size - 4096 * 3, 3);
+  // The last pages of table and index content (not the schema's, wherever a split put them):
+  // the file opens, its pages are wrong.
+  for (const page of contentPages(db, 3)) scribble(db, (page - 1) * 4096, 1);
   const again = await startDaemon(env);
   const r = await runCli(['status'], { env });
   t.not(r.code, 0, 'a running daemon on a corrupt database: status exits non-zero');

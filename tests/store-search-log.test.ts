@@ -127,3 +127,37 @@ t.test('sqlite and postgres answer the same', async (t) => {
   const pgSeen = await exercise(t, a.searchLog(), b.searchLog());
   t.same(pgSeen, sqliteSeen, 'identical rows on both engines');
 });
+
+t.test('ids stay unique however fast searches come', async (t) => {
+  const dir = tempDir(t);
+  const store = new SqliteStore(join(dir, 'index.db'));
+  t.teardown(() => store.close());
+  const history = new SearchHistory(new SqlSearchLog(sqlitePort(store.raw), 'm'), { enabled: true, retentionDays: 30 });
+  // Far more than one per millisecond (2048 ids share a millisecond's range).
+  for (let i = 0; i < 10_000; i++)
+    history.record({ at: Date.now(), frontEnd: 'mcp', repo: null, mode: 'hybrid', query: `q${i}`, hits: 0, latencyMs: 0, outcome: 'empty' });
+  await history.flush();
+  t.equal(history.dropped, 0);
+  t.equal((await history.list({ limit: 20_000 })).length, 10_000, 'every search is a row');
+  const ids = [history.newId(), history.newId()];
+  t.ok(ids[1] > ids[0], 'ids grow');
+});
+
+t.test("recording a search keeps the SQLite store's per-repository lexical statistics", async (t) => {
+  const dir = tempDir(t);
+  const store = new SqliteStore(join(dir, 'index.db'));
+  t.teardown(() => store.close());
+  const log = new SqlSearchLog(sqlitePort(store.raw), 'm');
+  // White-box: the cache is keyed by the store's write version; a view write must change it, a history row must not.
+  const inner = store as unknown as { repoLexStats(ids: number[], keys: string[]): unknown; lexStatsCache: { key: string } | null };
+  inner.repoLexStats([1], []);
+  const before = inner.lexStatsCache!.key;
+  await log.append([entry(1)]);
+  await log.markOpened(entry(1).id, 'src/a.py', 1);
+  await log.clear();
+  inner.repoLexStats([1], []);
+  t.equal(inner.lexStatsCache!.key, before, 'history writes leave the statistics valid');
+  await store.ensureRepo('/r', 'r');
+  inner.repoLexStats([1], []);
+  t.not(inner.lexStatsCache!.key, before, 'a repository write invalidates them');
+});

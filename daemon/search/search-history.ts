@@ -24,8 +24,9 @@ export class SearchHistory {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
   private lastPrune = 0;
-  /** The low bits of ids: a sequence from a random start (two processes rarely share a millisecond and a sequence). */
-  private seq = Math.floor(Math.random() * ID_SEQ);
+  /** The last id made here (ids only grow), and this process's random low bits (two processes rarely meet on one id). */
+  private lastId = 0;
+  private readonly salt = Math.floor(Math.random() * ID_SEQ);
   /** Entries dropped because the store refused them (status and tests). */
   dropped = 0;
 
@@ -38,10 +39,10 @@ export class SearchHistory {
     return this.settings.enabled;
   }
 
-  /** An id that grows with time: epoch ms × 2048 + the sequence (safe integers until the year 2109). */
+  /** An id that grows with time: epoch ms × 2048 + this process's salt, and always above the last (safe integers until the year 2109). */
   newId(): number {
-    this.seq = (this.seq + 1) % ID_SEQ;
-    return Date.now() * ID_SEQ + this.seq;
+    this.lastId = Math.max(this.lastId + 1, Date.now() * ID_SEQ + this.salt);
+    return this.lastId;
   }
 
   record(entry: Omit<SearchLogEntry, 'id' | 'openedPath' | 'openedRank'> & Partial<Pick<SearchLogEntry, 'id' | 'openedPath' | 'openedRank'>>): void {

@@ -39,13 +39,32 @@ export interface SearchLogStore {
 }
 
 const COLS = ['id', 'machine', 'at', 'front_end', 'repo', 'mode', 'query', 'hits', 'latency_us', 'outcome', 'opened_path', 'opened_rank'] as const;
-const INSERT_ONE = `INSERT INTO search_log (${COLS.join(', ')}) VALUES (${COLS.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
+const ROW = `(${COLS.map(() => '?').join(', ')})`;
+const INSERT_ONE = `INSERT INTO search_log (${COLS.join(', ')}) VALUES ${ROW} ON CONFLICT (id) DO NOTHING`;
+const GROUP = 50;
+const INSERT_GROUP = `INSERT INTO search_log (${COLS.join(', ')}) VALUES ${Array.from({ length: GROUP }, () => ROW).join(', ')} ON CONFLICT (id) DO NOTHING`;
+
+/**
+ * Rows the search log changed per connection (its port): the SQLite store keys caches that
+ * must follow view writes by `total_changes()`, and subtracts these, so that recording a
+ * search does not throw away the per-repository lexical statistics (repo-bm25.ts).
+ */
+const changedRows = new WeakMap<SqlPort, number>();
+
+export function searchLogChanges(port: SqlPort): number {
+  return changedRows.get(port) ?? 0;
+}
 
 export class SqlSearchLog implements SearchLogStore {
   constructor(
     private readonly port: SqlPort,
     private readonly machine: string,
   ) {}
+
+  private counted(n: number): number {
+    changedRows.set(this.port, searchLogChanges(this.port) + n);
+    return n;
+  }
 
   async append(entries: readonly SearchLogEntry[]): Promise<void> {
     if (!entries.length) return;
@@ -63,27 +82,34 @@ export class SqlSearchLog implements SearchLogStore {
       e.openedPath,
       e.openedRank,
     ];
+    let changed = 0;
+    const run = async (c: SqlPort, text: string, params: unknown[]) => void (changed += await c.run(text, params));
     await this.port.tx(async (c) => {
-      // SQLite: one prepared single-row statement per row is its fastest insert (a long VALUES
-      // list is a new statement to prepare); PostgreSQL: few round trips.
+      // SQLite: statements of a fixed size (prepared once, then reused from the connection's
+      // statement cache) for full groups, one row at a time for the rest; PostgreSQL: few round trips.
       if (c.dialect === 'sqlite') {
-        for (const e of entries) await c.run(INSERT_ONE, row(e));
+        let i = 0;
+        for (; i + GROUP <= entries.length; i += GROUP) await run(c, INSERT_GROUP, entries.slice(i, i + GROUP).flatMap(row));
+        for (; i < entries.length; i++) await run(c, INSERT_ONE, row(entries[i]));
         return;
       }
       for (const part of batchesFor(entries, COLS.length)) {
         const params: unknown[] = [];
-        await c.run(`INSERT INTO search_log (${COLS.join(', ')}) VALUES ${valuesList(part.map(row), params)} ON CONFLICT (id) DO NOTHING`, params);
+        await run(c, `INSERT INTO search_log (${COLS.join(', ')}) VALUES ${valuesList(part.map(row), params)} ON CONFLICT (id) DO NOTHING`, params);
       }
     });
+    this.counted(changed);
   }
 
   async markOpened(id: number, path: string, rank: number | null): Promise<void> {
-    await this.port.run('UPDATE search_log SET opened_path = ?, opened_rank = ? WHERE id = ? AND machine = ? AND opened_path IS NULL', [
-      path,
-      rank,
-      id,
-      this.machine,
-    ]);
+    this.counted(
+      await this.port.run('UPDATE search_log SET opened_path = ?, opened_rank = ? WHERE id = ? AND machine = ? AND opened_path IS NULL', [
+        path,
+        rank,
+        id,
+        this.machine,
+      ]),
+    );
   }
 
   async list(opts: { since?: number; limit: number }): Promise<SearchLogEntry[]> {
@@ -95,8 +121,8 @@ export class SqlSearchLog implements SearchLogStore {
   }
 
   async clear(before?: number): Promise<number> {
-    if (before === undefined) return this.port.run('DELETE FROM search_log WHERE machine = ?', [this.machine]);
-    return this.port.run('DELETE FROM search_log WHERE machine = ? AND at < ?', [this.machine, before]);
+    if (before === undefined) return this.counted(await this.port.run('DELETE FROM search_log WHERE machine = ?', [this.machine]));
+    return this.counted(await this.port.run('DELETE FROM search_log WHERE machine = ? AND at < ?', [this.machine, before]));
   }
 }
 

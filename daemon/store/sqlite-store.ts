@@ -19,6 +19,7 @@ import { SqlLocateStore } from './locate-store.js';
 import type { LocateStore } from './locate-types.js';
 import { batchesFor, delegate, sqlitePort, valuesList, type SqlPort } from './sql-port.js';
 import { SqlGraph } from './graph-store.js';
+import { searchLogChanges } from './search-log.js';
 import { SqlChunkWriter, type ChunkLexicon } from './chunk-writes.js';
 import { CHUNK_COLS, toChunkRow, type Row } from './tables.js';
 import { rescoredLexicalSearch, SqlChunkReads } from './chunk-reads.js';
@@ -265,12 +266,13 @@ export class SqliteStore implements MetadataStore {
     );
   }
 
-  /** Cache of per-repository lexical statistics, valid while no connection writes (data_version, total_changes). */
+  /** Cache of per-repository lexical statistics, valid while no connection writes (data_version, total_changes but the search log's rows). */
   private lexStatsCache: { key: string; repos: Map<number, { nrow: number; ntok: number; hits: Map<string, number> }> } | null = null;
 
   /** Per-repository statistics (repo-bm25.ts): occurrences in the view, their tokens, and those holding each phrase. */
   private repoLexStats(repoIds: number[], keys: string[]): Map<number, RepoLexStats> {
-    const version = `${this.db.pragma('data_version', { simple: true }) as number}:${this.db.prepare<[], { n: number }>('SELECT total_changes() AS n').get()!.n}`;
+    const changes = this.db.prepare<[], { n: number }>('SELECT total_changes() AS n').get()!.n - searchLogChanges(this.port);
+    const version = `${this.db.pragma('data_version', { simple: true }) as number}:${changes}`;
     if (this.lexStatsCache?.key !== version) this.lexStatsCache = { key: version, repos: new Map() };
     const cache = this.lexStatsCache.repos;
     const out = new Map<number, RepoLexStats>();
