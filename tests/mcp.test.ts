@@ -29,6 +29,7 @@ const TOOLS = [
   'search_history',
   'recent_changes',
   'related_files',
+  'locate_change',
   'index_status',
   'get_config',
   'reindex',

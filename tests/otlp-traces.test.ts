@@ -70,7 +70,9 @@ t.test('a daemon and the CLI export their spans to an OTLP collector', async (t)
   await client.callTool({ name: 'search_code', arguments: { query: 'parse json config', repo } });
   t.ok(await eventually(async () => names().has('contextd.search.history-record'), 30_000), 'the MCP search');
 
-  await runJson(['search', 'cache invalidation', '--repo', repo, '--json'], { env });
+  // Searched in the CLI's own process (a running daemon would answer it on a search worker, which
+  // reports no per-retriever spans): the CLI exports its spans as well.
+  await runJson(['search', 'cache invalidation', '--repo', repo, '--json'], { env: { ...env, CONTEXTD_NO_DAEMON: '1' } });
   t.ok(await eventually(async () => names().has('contextd.search.fusion'), 30_000), 'the CLI search');
 
   for (const name of [

@@ -2680,6 +2680,22 @@ Array [
                 "repo": Object {
                   "type": "string",
                 },
+                "vectors": Object {
+                  "additionalProperties": false,
+                  "properties": Object {
+                    "embedded": Object {
+                      "type": "integer",
+                    },
+                    "total": Object {
+                      "type": "integer",
+                    },
+                  },
+                  "required": Array [
+                    "embedded",
+                    "total",
+                  ],
+                  "type": "object",
+                },
               },
               "required": Array [
                 "repo",
