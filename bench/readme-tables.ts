@@ -178,7 +178,7 @@ type ScaleResult = {
     dbToSource: number;
     stages: Record<string, { ms: number; mbPerSec: number | null; chunksPerSec?: number | null }>;
   };
-  search: { daemonMs: Stat; daemonCpuMsPerSearch?: number; cliWallMs: Stat; daemonRssMiB: number; vectorsReadyAfterDaemonStartMs: number };
+  search: { daemonMs: Stat; daemonCpuMsPerSearch?: number; cliWallMs: Stat; daemonRssMiB: number; vectorsReadyAfterDaemonStartMs: number } | null;
 };
 
 function scaleTable(): string | null {
@@ -206,9 +206,9 @@ function scaleTable(): string | null {
     `| chunks / symbols | ${runs.map((r) => `${r.index.chunks} / ${r.index.symbols}`).join(' | ')} |`,
     `| peak RSS | ${runs.map((r) => `${r.index.peakRssMiB} MiB`).join(' | ')} |`,
     `| database | ${runs.map((r) => `${r.index.dbMiB} MiB (${r.index.dbToSource}× the source)`).join(' | ')} |`,
-    `| daemon search p50 / p95 (one client) | ${runs.map((r) => `${r.search.daemonMs.p50} / ${r.search.daemonMs.p95} ms${r.search.daemonCpuMsPerSearch ? ` (daemon CPU ${r.search.daemonCpuMsPerSearch} ms each)` : ''}`).join(' | ')} |`,
-    `| \`contextd search\` process p50 / p95 (asks the daemon) | ${runs.map((r) => `${r.search.cliWallMs.p50} / ${r.search.cliWallMs.p95} ms`).join(' | ')} |`,
-    `| daemon RSS after the searches | ${runs.map((r) => `${r.search.daemonRssMiB} MiB`).join(' | ')} |`,
+    `| daemon search p50 / p95 (one client) | ${runs.map((r) => (r.search ? `${r.search.daemonMs.p50} / ${r.search.daemonMs.p95} ms${r.search.daemonCpuMsPerSearch ? ` (daemon CPU ${r.search.daemonCpuMsPerSearch} ms each)` : ''}` : 'not measured')).join(' | ')} |`,
+    `| \`contextd search\` process p50 / p95 (asks the daemon) | ${runs.map((r) => (r.search ? `${r.search.cliWallMs.p50} / ${r.search.cliWallMs.p95} ms` : 'not measured')).join(' | ')} |`,
+    `| daemon RSS after the searches | ${runs.map((r) => (r.search ? `${r.search.daemonRssMiB} MiB` : 'not measured')).join(' | ')} |`,
   ].join('\n');
 }
 
