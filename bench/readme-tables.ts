@@ -235,18 +235,23 @@ function loadTable(): string | null {
   if (!r) return null;
   const failed = (x: { failed?: string } | undefined) => (x?.failed ? `failed: ${x.failed.split('\n')[0]}` : null);
   const c = r.clients;
-  const on = (x: { repo?: string } | undefined) => (x?.repo ? ` (${x.repo})` : '');
+  const on = (x: { repo?: string; at?: string; loadAverage?: number } | undefined) =>
+    `${x?.repo ? ` (${x.repo})` : ''}${x?.at ? `, ${x.at.slice(0, 16).replace('T', ' ')} UTC, load average ${x.loadAverage}` : ''}`;
   const rows = [
     `| 50 MCP clients back to back, search_code${on(c)}${c?.note ? `; ${c.note}` : ''} | ${failed(c) ?? (c ? `${c.mcp.requests} calls, p50 ${c.mcp.latencyMs.p50} / p95 ${c.mcp.latencyMs.p95} ms, ${c.mcp.errors} errors${c.mcp.daemonCpuMsPerRequest ? `; daemon CPU ${c.mcp.daemonCpuMsPerRequest} ms per call` : ''}` : 'not run')} |`,
     `| 50 LSP clients back to back, workspace/symbol${on(c)} | ${failed(c) ?? (c ? `${c.lsp.requests} requests, p50 ${c.lsp.latencyMs.p50} / p95 ${c.lsp.latencyMs.p95} ms, ${c.lsp.errors} errors${c.lsp.daemonCpuMsPerRequest ? `; daemon CPU ${c.lsp.daemonCpuMsPerRequest} ms per request` : ''}` : 'not run')} |`,
     `| ${r.leak?.searches ?? 10000} distinct searches, daemon RSS before → after${on(r.leak)} | ${failed(r.leak) ?? (r.leak ? `${r.leak.rssMiB.before} → ${r.leak.rssMiB.after} MiB (${r.leak.rssMiB.growthPercent}%), ${r.leak.errors} errors${r.leak.daemonCpuMsPerSearch ? `; daemon CPU ${r.leak.daemonCpuMsPerSearch} ms per search` : ''}` : 'not run')} |`,
     `| kill -9 during indexing ×${r.crash?.kills?.length ?? 10}, restart each time${on(r.crash)} | ${failed(r.crash) ?? (r.crash ? `${r.crash.equal ? 'equal to a clean index' : '**differs from a clean index**'} (files/chunks/symbols ${r.crash.afterKills.files}/${r.crash.afterKills.chunks}/${r.crash.afterKills.symbols}, clean ${r.crash.clean.files}/${r.crash.clean.chunks}/${r.crash.clean.symbols}; no duplicates)` : 'not run')} |`,
-    `| hook storm: 50 checkouts + rebase of 20 commits | ${failed(r.hooks) ?? (r.hooks ? `queue ≤ ${r.hooks.maxQueuePending} jobs, RSS ${r.hooks.rssMiB.start} → max ${r.hooks.rssMiB.max} MiB; index = HEAD: ${r.hooks.indexEqualsHead ? 'yes' : '**no**'}` : 'not run')} |`,
-    `| full disk (40 MiB tmpfs data dir) | ${failed(r.disk) ?? (r.disk?.skipped ? `skipped: ${r.disk.skipped}` : r.disk ? `error: "${r.disk.errorShown ?? 'none shown'}"; old index searchable: ${r.disk.oldIndexSearchable ? 'yes' : 'no'}; recovered: ${r.disk.recovered.ok ? 'yes' : 'no'}` : 'not run')} |`,
+    `| hook storm: 50 checkouts + rebase of 20 commits${on(r.hooks as { at?: string; loadAverage?: number })} | ${failed(r.hooks) ?? (r.hooks ? `queue ≤ ${r.hooks.maxQueuePending} jobs, RSS ${r.hooks.rssMiB.start} → max ${r.hooks.rssMiB.max} MiB; index = HEAD: ${r.hooks.indexEqualsHead ? 'yes' : '**no**'}` : 'not run')} |`,
+    `| full disk (40 MiB tmpfs data dir)${on(r.disk as { at?: string; loadAverage?: number })} | ${failed(r.disk) ?? (r.disk?.skipped ? `skipped: ${r.disk.skipped}` : r.disk ? `error: "${r.disk.errorShown ?? 'none shown'}"; old index searchable: ${r.disk.oldIndexSearchable ? 'yes' : 'no'}; recovered: ${r.disk.recovered.ok ? 'yes' : 'no'}` : 'not run')} |`,
   ];
-  return [`Measured ${r.date.slice(0, 16).replace('T', ' ')} (${r.machine.replace(/^.*; /, '')}).`, '', '| scenario | result |', '|---|---|', ...rows].join(
-    '\n',
-  );
+  return [
+    'Each row says when it ran and the load average then (sections run on their own with `--only`).',
+    '',
+    '| scenario | result |',
+    '|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 let readme = readFileSync(join(root, 'README.md'), 'utf8');
