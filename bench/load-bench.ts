@@ -167,16 +167,29 @@ const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   machine: `${process.platform} ${process.arch}, node ${process.version}; load average at start ${loadavg()[0].toFixed(1)}`,
 };
+const resultsFile = join(process.cwd(), 'bench/results/load.json');
+/** Sections run now replace theirs; the others' last results are kept (`--only` runs a few). */
 const save = () => {
   mkdirSync(join(process.cwd(), 'bench/results'), { recursive: true });
-  writeFileSync(join(process.cwd(), 'bench/results/load.json'), JSON.stringify(results, null, 2) + '\n');
+  let before: Record<string, unknown> = {};
+  try {
+    before = JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // first run
+  }
+  writeFileSync(resultsFile, JSON.stringify({ ...before, ...results }, null, 2) + '\n');
 };
 async function section(name: string, fn: () => Promise<unknown>): Promise<void> {
   if (!only.has(name)) return;
   log(`${name}: start (load ${loadavg()[0].toFixed(1)})`);
   const t0 = performance.now();
   try {
-    results[name] = { ...((await fn()) as object), seconds: round((performance.now() - t0) / 1000, 1), loadAverage: round(loadavg()[0], 1) };
+    results[name] = {
+      ...((await fn()) as object),
+      at: new Date().toISOString(),
+      seconds: round((performance.now() - t0) / 1000, 1),
+      loadAverage: round(loadavg()[0], 1),
+    };
   } catch (err) {
     results[name] = { failed: (err as Error).stack ?? String(err) };
   }
@@ -300,6 +313,7 @@ await section('leak', async () => {
   const cpuMsPerSearch = round(((d.cpuS() - cpu0) * 1000) / searches, 1);
   const after = d.rssMiB();
   return {
+    repo: modules.join(','),
     searches,
     errors,
     perSecond: round(searches / ((performance.now() - t0) / 1000), 1),
@@ -335,6 +349,7 @@ await section('crash', async () => {
   const got = viewFacts(d.dataDir, repo);
   const dupes = Object.values(got.duplicates).reduce((a, b) => a + Math.abs(b), 0);
   return {
+    repo: modules.join(','),
     kills,
     clean: { files: want.files, chunks: want.chunks, symbols: want.symbols },
     afterKills: { files: got.files, chunks: got.chunks, symbols: got.symbols },
@@ -430,9 +445,14 @@ await section('disk', async () => {
     await d.settled(small);
     const before = await d.call<DaemonSearchAnswer>('search', { query: 'connection timeout', scope: { repo: small, limit: 5 } });
     await d.call('repo.add', { path: big });
-    await d.call('wait', { timeoutMs: 600_000 });
-    const s = await d.call<DaemonStatus>('status');
-    const bigStatus = s.repos.find((r) => r.root === big);
+    // The run fails and its job stays queued for a retry (the queue never empties): wait for the error instead.
+    let bigStatus: DaemonStatus['repos'][number] | undefined;
+    for (;;) {
+      const s = await d.call<DaemonStatus>('status', {}, 30_000);
+      bigStatus = s.repos.find((r) => r.root === big);
+      if (bigStatus?.lastError || (bigStatus?.state === 'idle' && bigStatus.upToDate)) break;
+      await sleep(500);
+    }
     const during = await d.call<DaemonSearchAnswer>('search', { query: 'connection timeout', scope: { repo: small, limit: 5 } });
     execFileSync('mount', ['-o', 'remount,size=1g', mnt]);
     await d.call('reindex', { path: big });

@@ -373,8 +373,10 @@ type ScaleResult = {
     dbToSource: number;
     stages: Record<string, { ms: number; mbPerSec: number | null; chunksPerSec?: number | null }>;
   };
-  search: { daemonMs: Stat; daemonCpuMsPerSearch?: number; cliWallMs: Stat; daemonRssMiB: number; vectorsReadyAfterDaemonStartMs: number };
+  search: { daemonMs: Stat; daemonCpuMsPerSearch?: number; cliWallMs: Stat; daemonRssMiB: number; vectorsReadyAfterDaemonStartMs: number } | null;
 };
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
 
 function scaleTable(): string | null {
   const runs = ['scale.json', 'scale-java.base.json'].map((f) => load<ScaleResult>(f)).filter((r): r is ScaleResult => r !== null);
@@ -392,6 +394,7 @@ function scaleTable(): string | null {
     `| measured | ${runs.map((r) => `${r.date.slice(0, 16).replace('T', ' ')} (${r.machine.replace(/^.*cores; /, '')})`).join(' | ')} |`,
     `| \`ctags -R\` | ${runs.map((r) => `${s(r.ctags.wallMs)} (${r.ctags.cpuS} s CPU)`).join(' | ')} |`,
     `| \`contextd index\` (defaults) | ${runs.map((r) => `${s(r.index.wallMs)} (${r.index.cpuS} s CPU), **${r.index.ratioToCtags}× ctags**`).join(' | ')} |`,
+    `| CPU seconds, contextd / ctags (the machine's load does not move it) | ${runs.map((r) => `${round1(r.index.cpuS / r.ctags.cpuS)}×`).join(' | ')} |`,
     `| lexical + symbols searchable after | ${runs.map((r) => s(r.index.searchableMs)).join(' | ')} |`,
     `| scan | ${runs.map((r) => stage(r, 'scan')).join(' | ')} |`,
     `| read + parse + write (overlapped) | ${runs.map((r) => stage(r, 'parseAndWrite')).join(' | ')} |`,
@@ -401,9 +404,9 @@ function scaleTable(): string | null {
     `| chunks / symbols | ${runs.map((r) => `${r.index.chunks} / ${r.index.symbols}`).join(' | ')} |`,
     `| peak RSS | ${runs.map((r) => `${r.index.peakRssMiB} MiB`).join(' | ')} |`,
     `| database | ${runs.map((r) => `${r.index.dbMiB} MiB (${r.index.dbToSource}× the source)`).join(' | ')} |`,
-    `| daemon search p50 / p95 (one client) | ${runs.map((r) => `${r.search.daemonMs.p50} / ${r.search.daemonMs.p95} ms${r.search.daemonCpuMsPerSearch ? ` (daemon CPU ${r.search.daemonCpuMsPerSearch} ms each)` : ''}`).join(' | ')} |`,
-    `| \`contextd search\` process p50 / p95 (asks the daemon) | ${runs.map((r) => `${r.search.cliWallMs.p50} / ${r.search.cliWallMs.p95} ms`).join(' | ')} |`,
-    `| daemon RSS after the searches | ${runs.map((r) => `${r.search.daemonRssMiB} MiB`).join(' | ')} |`,
+    `| daemon search p50 / p95 (one client) | ${runs.map((r) => (r.search ? `${r.search.daemonMs.p50} / ${r.search.daemonMs.p95} ms${r.search.daemonCpuMsPerSearch ? ` (daemon CPU ${r.search.daemonCpuMsPerSearch} ms each)` : ''}` : 'not measured')).join(' | ')} |`,
+    `| \`contextd search\` process p50 / p95 (asks the daemon) | ${runs.map((r) => (r.search ? `${r.search.cliWallMs.p50} / ${r.search.cliWallMs.p95} ms` : 'not measured')).join(' | ')} |`,
+    `| daemon RSS after the searches | ${runs.map((r) => (r.search ? `${r.search.daemonRssMiB} MiB` : 'not measured')).join(' | ')} |`,
   ].join('\n');
 }
 
@@ -420,24 +423,30 @@ function loadTable(): string | null {
       rssMiB: { before: number; after: number; growthPercent: number };
       failed?: string;
     };
-    crash?: { kills: unknown[]; clean: Record<string, number>; afterKills: Record<string, number>; equal: boolean; failed?: string };
+    crash?: { repo?: string; kills: unknown[]; clean: Record<string, number>; afterKills: Record<string, number>; equal: boolean; failed?: string };
     hooks?: { maxQueuePending: number; rssMiB: { start: number; max: number; end: number }; indexEqualsHead: boolean; failed?: string };
     disk?: { skipped?: string; errorShown: string | null; oldIndexSearchable: boolean; recovered: { ok: boolean }; failed?: string };
   }>('load.json');
   if (!r) return null;
   const failed = (x: { failed?: string } | undefined) => (x?.failed ? `failed: ${x.failed.split('\n')[0]}` : null);
   const c = r.clients;
+  const on = (x: { repo?: string; at?: string; loadAverage?: number } | undefined) =>
+    `${x?.repo ? ` (${x.repo})` : ''}${x?.at ? `, ${x.at.slice(0, 16).replace('T', ' ')} UTC, load average ${x.loadAverage}` : ''}`;
   const rows = [
-    `| 50 MCP clients, search_code | ${failed(c) ?? (c ? `${c.mcp.requests} calls, p50 ${c.mcp.latencyMs.p50} / p95 ${c.mcp.latencyMs.p95} ms, ${c.mcp.errors} errors${c.mcp.daemonCpuMsPerRequest ? `; daemon CPU ${c.mcp.daemonCpuMsPerRequest} ms per call` : ''}` : 'not run')} |`,
-    `| 50 LSP clients, workspace/symbol | ${failed(c) ?? (c ? `${c.lsp.requests} requests, p50 ${c.lsp.latencyMs.p50} / p95 ${c.lsp.latencyMs.p95} ms, ${c.lsp.errors} errors${c.lsp.daemonCpuMsPerRequest ? `; daemon CPU ${c.lsp.daemonCpuMsPerRequest} ms per request` : ''}` : 'not run')} |`,
-    `| ${r.leak?.searches ?? 10000} searches, daemon RSS before → after | ${failed(r.leak) ?? (r.leak ? `${r.leak.rssMiB.before} → ${r.leak.rssMiB.after} MiB (${r.leak.rssMiB.growthPercent}%), ${r.leak.errors} errors${r.leak.daemonCpuMsPerSearch ? `; daemon CPU ${r.leak.daemonCpuMsPerSearch} ms per search` : ''}` : 'not run')} |`,
-    `| kill -9 during indexing ×${r.crash?.kills?.length ?? 10}, restart each time | ${failed(r.crash) ?? (r.crash ? `${r.crash.equal ? 'equal to a clean index' : '**differs from a clean index**'} (files/chunks/symbols ${r.crash.afterKills.files}/${r.crash.afterKills.chunks}/${r.crash.afterKills.symbols}, clean ${r.crash.clean.files}/${r.crash.clean.chunks}/${r.crash.clean.symbols}; no duplicates)` : 'not run')} |`,
-    `| hook storm: 50 checkouts + rebase of 20 commits | ${failed(r.hooks) ?? (r.hooks ? `queue ≤ ${r.hooks.maxQueuePending} jobs, RSS ${r.hooks.rssMiB.start} → max ${r.hooks.rssMiB.max} MiB; index = HEAD: ${r.hooks.indexEqualsHead ? 'yes' : '**no**'}` : 'not run')} |`,
-    `| full disk (40 MiB tmpfs data dir) | ${failed(r.disk) ?? (r.disk?.skipped ? `skipped: ${r.disk.skipped}` : r.disk ? `error: "${r.disk.errorShown ?? 'none shown'}"; old index searchable: ${r.disk.oldIndexSearchable ? 'yes' : 'no'}; recovered: ${r.disk.recovered.ok ? 'yes' : 'no'}` : 'not run')} |`,
+    `| 50 MCP clients back to back, search_code${on(c)}${c?.note ? `; ${c.note}` : ''} | ${failed(c) ?? (c ? `${c.mcp.requests} calls, p50 ${c.mcp.latencyMs.p50} / p95 ${c.mcp.latencyMs.p95} ms, ${c.mcp.errors} errors${c.mcp.daemonCpuMsPerRequest ? `; daemon CPU ${c.mcp.daemonCpuMsPerRequest} ms per call` : ''}` : 'not run')} |`,
+    `| 50 LSP clients back to back, workspace/symbol${on(c)} | ${failed(c) ?? (c ? `${c.lsp.requests} requests, p50 ${c.lsp.latencyMs.p50} / p95 ${c.lsp.latencyMs.p95} ms, ${c.lsp.errors} errors${c.lsp.daemonCpuMsPerRequest ? `; daemon CPU ${c.lsp.daemonCpuMsPerRequest} ms per request` : ''}` : 'not run')} |`,
+    `| ${r.leak?.searches ?? 10000} distinct searches, daemon RSS before → after${on(r.leak)} | ${failed(r.leak) ?? (r.leak ? `${r.leak.rssMiB.before} → ${r.leak.rssMiB.after} MiB (${r.leak.rssMiB.growthPercent}%), ${r.leak.errors} errors${r.leak.daemonCpuMsPerSearch ? `; daemon CPU ${r.leak.daemonCpuMsPerSearch} ms per search` : ''}` : 'not run')} |`,
+    `| kill -9 during indexing ×${r.crash?.kills?.length ?? 10}, restart each time${on(r.crash)} | ${failed(r.crash) ?? (r.crash ? `${r.crash.equal ? 'equal to a clean index' : '**differs from a clean index**'} (files/chunks/symbols ${r.crash.afterKills.files}/${r.crash.afterKills.chunks}/${r.crash.afterKills.symbols}, clean ${r.crash.clean.files}/${r.crash.clean.chunks}/${r.crash.clean.symbols}; no duplicates)` : 'not run')} |`,
+    `| hook storm: 50 checkouts + rebase of 20 commits${on(r.hooks as { at?: string; loadAverage?: number })} | ${failed(r.hooks) ?? (r.hooks ? `queue ≤ ${r.hooks.maxQueuePending} jobs, RSS ${r.hooks.rssMiB.start} → max ${r.hooks.rssMiB.max} MiB; index = HEAD: ${r.hooks.indexEqualsHead ? 'yes' : '**no**'}` : 'not run')} |`,
+    `| full disk (40 MiB tmpfs data dir)${on(r.disk as { at?: string; loadAverage?: number })} | ${failed(r.disk) ?? (r.disk?.skipped ? `skipped: ${r.disk.skipped}` : r.disk ? `error: "${r.disk.errorShown ?? 'none shown'}"; old index searchable: ${r.disk.oldIndexSearchable ? 'yes' : 'no'}; recovered: ${r.disk.recovered.ok ? 'yes' : 'no'}` : 'not run')} |`,
   ];
-  return [`Measured ${r.date.slice(0, 16).replace('T', ' ')} (${r.machine.replace(/^.*; /, '')}).`, '', '| scenario | result |', '|---|---|', ...rows].join(
-    '\n',
-  );
+  return [
+    'Each row says when it ran and the load average then (sections run on their own with `--only`).',
+    '',
+    '| scenario | result |',
+    '|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 let readme = readFileSync(join(root, 'README.md'), 'utf8');

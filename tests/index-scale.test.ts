@@ -111,3 +111,47 @@ t.test('parsed files wait for a slow store: what is parsed ahead of the writes s
   t.equal(summary.parsed, 700, 'every file stored once the store caught up');
   t.equal(summary.files, 700);
 });
+
+t.test('a full disk stops the run with disk-full; the index before it stays searchable; the next run finishes', async (t) => {
+  const dir = tempDir(t);
+  const ops: FileOp[] = Array.from({ length: 300 }, (_, i) => ({
+    op: 'write',
+    path: `src/big${i}.py`,
+    content: Array.from({ length: 40 }, (_, j) => `def fn_${i}_${j}(value):\n    return value * ${j} + ${i}\n`).join('\n'),
+  }));
+  await buildRepo(join(dir, 'small'), {
+    steps: [
+      {
+        type: 'commit',
+        author,
+        date: '2025-01-01T00:00:00Z',
+        subject: 'one',
+        ops: [{ op: 'write', path: 'a.py', content: 'def alpha_beta():\n    return 1\n' }],
+      },
+    ],
+  });
+  await buildRepo(join(dir, 'big'), { steps: [{ type: 'commit', author, date: '2025-01-01T00:00:00Z', subject: 'many', ops }] });
+  const store = new SqliteStore(join(dir, 'index.db'));
+  t.teardown(() => store.close());
+  const pool = new ParsePool({ workers: 2, workerUrl: indexWorkerUrl() });
+  t.teardown(() => pool.close());
+  const deps = { store, pool, config: loadConfig({}).index };
+  await indexRepository(deps, join(dir, 'small'));
+  // SQLite's own "database or disk is full" (SQLITE_FULL), without a real disk to fill: a page limit just above what is there.
+  const pages = store.raw.pragma('page_count', { simple: true }) as number;
+  store.raw.pragma(`max_page_count = ${pages + 20}`);
+  const err = await indexRepository(deps, join(dir, 'big')).then(
+    () => null,
+    (e: unknown) => e as { code?: string; message: string; hint?: string },
+  );
+  t.equal(err?.code, 'disk-full', `a clear error: ${err?.message}`);
+  t.match(err?.hint ?? '', /free space/);
+  const big = await store.getRepo(join(dir, 'big'));
+  t.equal(big?.indexedCommit ?? null, null, 'the indexed commit did not move');
+  const hits = await store.lookupSymbols({ names: ['alpha_beta'], limit: 5 });
+  t.equal(hits.length, 1, 'the index before the run is intact and searchable');
+  store.raw.pragma('max_page_count = 1073741823');
+  const done = await indexRepository(deps, join(dir, 'big'));
+  t.equal(done.files, 300, 'once space is back the next run stores everything');
+  t.ok((await store.getRepo(join(dir, 'big')))?.indexedCommit, 'and moves the indexed commit');
+});

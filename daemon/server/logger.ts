@@ -34,6 +34,21 @@ export function createLogger(dataDir: string, opts: { level?: string; stderr?: b
   mkdirSync(join(dataDir, 'logs'), { recursive: true, mode: 0o700 });
   rotateLog(file);
   const fileDest = pino.destination({ dest: file, mkdir: true, sync: false });
+  // A log write that fails (a full disk) loses that line, never the daemon: unhandled, the error
+  // ended the process, whose exit hook then retried the sync flush forever (sonic-boom sleeps and
+  // retries on any write error in flushSync), so the daemon hung without answering. Until a write
+  // succeeds again, flushing is skipped; later lines are still tried.
+  let broken = false;
+  const flushSync = fileDest.flushSync.bind(fileDest);
+  fileDest.on('error', () => {
+    broken = true;
+    fileDest.flushSync = () => {};
+  });
+  fileDest.on('write', () => {
+    if (!broken) return;
+    broken = false;
+    fileDest.flushSync = flushSync;
+  });
   const streams: pino.StreamEntry[] = [{ stream: fileDest }];
   if (opts.stderr ?? true) streams.push({ stream: pino.destination({ fd: 2, sync: false }) });
   const log = pino({ level: opts.level ?? process.env.CONTEXTD_LOG_LEVEL ?? 'info', base: { pid: process.pid } }, pino.multistream(streams));
