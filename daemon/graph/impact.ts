@@ -15,30 +15,13 @@ import { runGit } from '../repo/git.js';
 import { gitRecordBatches } from '../repo/git-stream.js';
 import { isTestPath } from '../search/test-files.js';
 import type { MetadataStore, SymbolRow } from '../store/types.js';
-import { GraphQueries, toDefinition } from './queries.js';
+import { DEFINITION_KINDS, GraphQueries, toDefinition } from './queries.js';
 import { symbolPath } from './resolve.js';
 import type { ImpactReport } from './types.js';
 
 export type ChangeSpec = { kind: 'worktree' } | { kind: 'staged' } | { kind: 'rev'; rev: string };
 
 const DIFF_OPTS = ['-U0', '--full-index', '-M', '--no-color', '--no-ext-diff', '--no-textconv', '--no-relative'];
-/** Kinds that hold code worth following (a changed import line is not a changed definition). */
-const CHANGE_KINDS = new Set([
-  'function',
-  'method',
-  'constructor',
-  'class',
-  'interface',
-  'struct',
-  'enum',
-  'trait',
-  'type',
-  'variable',
-  'constant',
-  'field',
-  'property',
-  'macro',
-]);
 
 async function gitDiff(root: string, args: string[]): Promise<FileDiff[]> {
   const parser = new DiffParser();
@@ -106,7 +89,7 @@ async function removedDefinitions(
     const start = h.oldStart;
     const end = h.oldStart + h.oldCount - 1;
     for (const s of before) {
-      if (!CHANGE_KINDS.has(s.kind) || s.startLine < start || s.endLine > end || still.has(`${s.container ?? ''}.${s.name}`)) continue;
+      if (!DEFINITION_KINDS.has(s.kind) || s.startLine < start || s.endLine > end || still.has(`${s.container ?? ''}.${s.name}`)) continue;
       out.push({
         repoId: 0,
         path: oldPath,
@@ -156,7 +139,7 @@ export async function changedDefinitions(root: string, spec: ChangeSpec): Promis
       const start = Math.max(1, h.newStart);
       const end = h.newCount ? h.newStart + h.newCount - 1 : start;
       const over = parsed.symbols
-        .filter((s) => CHANGE_KINDS.has(s.kind) && s.startLine <= end && start <= s.endLine)
+        .filter((s) => DEFINITION_KINDS.has(s.kind) && s.startLine <= end && start <= s.endLine)
         .sort((a, b) => a.endLine - a.startLine - (b.endLine - b.startLine));
       // The innermost definitions: those holding no other overlapping one.
       for (const s of over) {

@@ -19,7 +19,8 @@ const MAX_DEFS = 5000;
 const REEXPORT_WEIGHT = 0.95;
 /** At most this many definitions are expanded per level of a caller/callee walk. */
 const MAX_FRONTIER = 100;
-const DEFINITION_KINDS = new Set([
+/** Kinds that hold code worth following (a changed import line is not a changed definition; impact.ts too). */
+export const DEFINITION_KINDS = new Set([
   'function',
   'method',
   'constructor',

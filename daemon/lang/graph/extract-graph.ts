@@ -10,7 +10,7 @@ import type { Language, Node, Tree, TreeCursor } from 'web-tree-sitter';
 import type { SymbolInfo } from '../types.js';
 import { readImport, type ImportSink } from './imports.js';
 import { graphRulesFor, type GraphRules } from './rules.js';
-import { dbCallAt, endpointAt, ERROR_NODES, goErrorCheck, sqlAt, STRING_CONTENT } from './patterns.js';
+import { dbCallAt, endpointAt, ERROR_NODES, goErrorCheck, PATTERN_CALLS, sqlAt, STRING_CONTENT } from './patterns.js';
 import type { CodePattern, FileGraph, GraphImport, GraphRef, RefKind } from './types.js';
 
 /** More uses than this in one file (generated code) are cut: the graph stays useful, the store bounded. */
@@ -19,51 +19,6 @@ const QUALIFIER = /^[A-Za-z_$][\w$]*(?:(?:\.|::)[A-Za-z_$][\w$]*)*$/;
 const SYMBOLLESS = new Set(['namespace', 'module', 'section']);
 const MAX_PATTERNS = 2000;
 /** Names worth a closer look for a pattern (a cheap set test before any node is materialized). */
-const ENDPOINT_NAMES = new Set([
-  'get',
-  'post',
-  'put',
-  'delete',
-  'patch',
-  'head',
-  'options',
-  'all',
-  'GET',
-  'POST',
-  'PUT',
-  'DELETE',
-  'PATCH',
-  'HEAD',
-  'OPTIONS',
-  'route',
-  'HandleFunc',
-  'Handle',
-  'Any',
-  'GetMapping',
-  'PostMapping',
-  'PutMapping',
-  'DeleteMapping',
-  'PatchMapping',
-  'RequestMapping',
-]);
-const DB_NAMES = new Set([
-  'execute',
-  'executemany',
-  'executescript',
-  'query',
-  'raw',
-  'QueryRow',
-  'Query',
-  'Exec',
-  'QueryContext',
-  'ExecContext',
-  'QueryRowContext',
-  'findMany',
-  'findUnique',
-  'findFirst',
-  'createQueryBuilder',
-  'prepare',
-]);
 
 interface Scope {
   names: Set<string>;
@@ -304,7 +259,7 @@ export function extractGraph(tree: Tree, language: string, text: string, symbols
     if (k.names[tid]) {
       const name = text.slice(c.startIndex, c.endIndex);
       const { row, column } = c.startPosition;
-      if (patterns.length < MAX_PATTERNS && (ENDPOINT_NAMES.has(name) || DB_NAMES.has(name))) {
+      if (patterns.length < MAX_PATTERNS && PATTERN_CALLS.has(name)) {
         const found = endpointAt(name, c.currentNode, row + 1) ?? dbCallAt(name, parent?.member?.prop === fid ? parent.member.qualifier : null, row + 1);
         if (found) patterns.push(found);
       }

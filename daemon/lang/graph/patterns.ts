@@ -37,6 +37,8 @@ const DB_CALLS = new Set([
   'createQueryBuilder',
   'prepare',
 ]);
+/** Every call name a pattern can start from (the graph walk asks endpointAt/dbCallAt only for these). */
+export const PATTERN_CALLS: ReadonlySet<string> = new Set([...ROUTE_CALLS, ...SPRING.keys(), ...DB_CALLS]);
 const SQL = /^\s*(select\s[\s\S]*\sfrom\s|insert\s+into\s|update\s+\S+\s+set\s|delete\s+from\s|with\s+\w+\s+as\s*\(|create\s+(table|index)\s)/i;
 /** String leaves whose text is the literal's content. */
 export const STRING_CONTENT = new Set([
