@@ -32,6 +32,9 @@ export class Scheduler {
   private pass: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** A failed embedding run is retried on its own (a store or embedder that went away and came back), with backoff. */
+  private embedRetry: NodeJS.Timeout | null = null;
+  private embedRetryMs = 0;
   /** Counters for status and tests. */
   readonly totals = { runs: 0, parsed: 0, reused: 0, newChunks: 0, failures: 0 };
   /** Per repository, when the oldest event of each source not yet served by a run arrived (hook-to-searchable latency). */
@@ -258,10 +261,15 @@ export class Scheduler {
     let failure: string | undefined;
     try {
       added = (await this.engine.embedPending({ signal: this.abort.signal })).added;
+      this.embedRetryMs = 0;
       await this.engine.warmVectors();
     } catch (err) {
       failure = errorMessage(err);
-      if (!this.abort.signal.aborted) this.log.warn({ err: failure }, 'embedding failed; will retry after the next index run');
+      if (!this.abort.signal.aborted) {
+        // Without a retry, semantic search (and the health verdict) would stay failed until the next commit.
+        const inMs = this.retryEmbedding(repo);
+        this.log.warn({ err: failure, retryInMs: inMs }, 'embedding failed; retrying');
+      }
     }
     span.setAttributes({ 'contextd.embedded': added });
     span.end(failure);
@@ -271,9 +279,23 @@ export class Scheduler {
         .catch((err) => this.log.warn({ err: errorMessage(err) }, 'locate refresh failed; the next locate call retries'));
   }
 
+  /** Schedules one more embedding run (5 s, doubling to 5 min while it keeps failing); returns the delay. */
+  private retryEmbedding(repo: { name: string; root: string }): number {
+    if (this.embedRetry || this.stopped) return this.embedRetryMs;
+    this.embedRetryMs = Math.min(Math.max(this.embedRetryMs * 2, 5_000), 300_000);
+    this.embedRetry = setTimeout(() => {
+      this.embedRetry = null;
+      void this.embedBehind(repo, false);
+    }, this.embedRetryMs);
+    this.embedRetry.unref();
+    return this.embedRetryMs;
+  }
+
   /** Stop taking work; let running repositories finish their current file; wait for them. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.embedRetry) clearTimeout(this.embedRetry);
+    this.embedRetry = null;
     this.abort.abort(new Error('daemon stopping'));
     await this.pass?.catch(() => {});
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
