@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 
 export const BENCH_CACHE = process.env.CONTEXTD_BENCH_DIR ?? join(tmpdir(), 'contextd-bench');
 
-const gitEnv = {
+/** The environment every bench repository is committed with: no user config, one author, a fixed date. */
+export const benchGitEnv = (date = '2026-01-01T00:00:00Z'): NodeJS.ProcessEnv => ({
   ...process.env,
   GIT_CONFIG_GLOBAL: '/dev/null',
   GIT_CONFIG_NOSYSTEM: '1',
@@ -18,9 +19,10 @@ const gitEnv = {
   GIT_AUTHOR_EMAIL: 'bench@example.com',
   GIT_COMMITTER_NAME: 'bench',
   GIT_COMMITTER_EMAIL: 'bench@example.com',
-  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
-  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
-};
+  GIT_AUTHOR_DATE: date,
+  GIT_COMMITTER_DATE: date,
+});
+const gitEnv = benchGitEnv();
 
 export function git(cwd: string, args: string[]): string {
   return execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8', maxBuffer: 1 << 28 });

@@ -17,7 +17,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { loadConfig } from '../daemon/config/config.js';
 import { Engine } from '../daemon/engine.js';
-import { BENCH_CACHE } from './corpus.js';
+import { BENCH_CACHE, benchGitEnv } from './corpus.js';
 import { buildLocateSet, loadLocateSpecs } from './quality/make-locate-sets.js';
 
 const args = process.argv.slice(2);
@@ -51,19 +51,8 @@ function sourceFiles(dir: string, out: string[], limit: number): void {
   }
 }
 
-const gitEnv = (date: string) => ({
-  ...process.env,
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-  GIT_AUTHOR_DATE: date,
-  GIT_COMMITTER_DATE: date,
-});
 const git = (cwd: string, a: string[], date = '2024-01-01T00:00:00Z', input?: string) =>
-  execFileSync('git', a, { cwd, env: gitEnv(date), encoding: 'utf8', maxBuffer: 1 << 28, input });
+  execFileSync('git', a, { cwd, env: benchGitEnv(date), encoding: 'utf8', maxBuffer: 1 << 28, input });
 
 /** Changelog lines of the dev sets (real text, none from a held-out project). */
 function messages(): string[] {
